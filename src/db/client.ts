@@ -1,0 +1,89 @@
+/**
+ * The database: PGlite (PostgreSQL compiled to WASM, in process) in a data folder when no DATABASE_URL is
+ * set, else a real PostgreSQL server through a `pg` pool. Both are driven through the same Drizzle API;
+ * the rest of the code never knows which one it has.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger as DrizzleLogger } from 'drizzle-orm';
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import * as schema from './schema/index.js';
+
+export type Db = NodePgDatabase<typeof schema>;
+/** A transaction handle: repositories accept either the database or a transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** Number of SQL statements sent so far (tests use it to prove nested pages cost a constant number). */
+  statementCount(): number;
+  /** Runs a multi-statement SQL script (PGlite prepares one statement per query, so scripts need exec). */
+  execScript(sqlText: string): Promise<void>;
+  /** The pg pool, for bulk paths (COPY) on a real server; undefined on PGlite. */
+  readonly pool: pg.Pool | undefined;
+  close(): Promise<void>;
+}
+
+// DATE and NUMERIC come back as strings: dates stay calendar dates ('yyyy-mm-dd'), never shifted by a
+// time zone, and big money sums are never rounded through a float.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+class CountingLogger implements DrizzleLogger {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  /** Folder for the embedded database; 'memory://' for a throw-away one. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const counter = new CountingLogger();
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // Fail at start-up, not at the first request, when the server is unreachable.
+    const client = await pool.connect();
+    client.release();
+    const db = drizzlePg({ client: pool, schema, logger: counter });
+    return {
+      kind: 'postgres',
+      db,
+      pool,
+      statementCount: () => counter.count,
+      execScript: async (sqlText) => {
+        await pool.query(sqlText);
+      },
+      close: () => pool.end(),
+    };
+  }
+
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const dataDir = options.dataDir ?? './data';
+  if (!dataDir.startsWith('memory://')) mkdirSync(path.resolve(dataDir), { recursive: true });
+  const client = await PGlite.create(dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir), {
+    extensions: { unaccent, pg_trgm },
+  });
+  const db = drizzlePglite({ client, schema, logger: counter }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    pool: undefined,
+    statementCount: () => counter.count,
+    execScript: async (sqlText) => {
+      await client.exec(sqlText);
+    },
+    close: () => client.close(),
+  };
+}

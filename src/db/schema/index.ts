@@ -1,0 +1,2 @@
+// All tables, one file per feature area. drizzle-kit reads this folder to generate migrations.
+export * from './registry.js';

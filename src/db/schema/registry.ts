@@ -1,0 +1,249 @@
+/**
+ * Drizzle table definitions: the single source from which `drizzle-kit generate` writes the SQL
+ * migrations in /migrations. Feature modules read and write these tables through their repositories.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+// ---------------------------------------------------------------------------------------------
+// Places
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Administrative units of every generation: province, district, commune (GSO codes) and the villages
+ * (thôn/bon, which have no GSO code: ours are `<commune code>.<nn>`). Units are never deleted: a merged
+ * unit gets `valid_to` and a `successor_code`, so records made under the old unit stay queryable.
+ */
+export const adminUnits = pgTable(
+  'admin_units',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    level: text('level', { enum: ['PROVINCE', 'DISTRICT', 'COMMUNE', 'VILLAGE'] }).notNull(),
+    kind: text('kind').notNull(), // tỉnh, huyện, xã, thị trấn, phường, thôn, bon, tổ dân phố
+    parentCode: text('parent_code'),
+    validFrom: date('valid_from').notNull(),
+    validTo: date('valid_to'),
+    successorCode: text('successor_code'),
+    /** Whether the code is an official GSO code; the 2025 successor codes are not yet confirmed. */
+    codeConfirmed: boolean('code_confirmed').notNull().default(true),
+  },
+  (t) => [index('admin_units_parent_idx').on(t.parentCode)],
+);
+
+/**
+ * Dated classifications of a commune or village that eligibility rules read, e.g. "extremely
+ * disadvantaged ethnic-minority and mountain area" (xã khu vực III / thôn đặc biệt khó khăn).
+ * Seeded unconfirmed where the legal list could not be checked; an admin confirms or corrects a row
+ * by citing the decision.
+ */
+export const areaClassifications = pgTable(
+  'area_classifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    unitCode: text('unit_code').notNull().references(() => adminUnits.code),
+    classification: text('classification', { enum: ['EXTREMELY_DISADVANTAGED'] }).notNull(),
+    validFrom: date('valid_from').notNull(),
+    validTo: date('valid_to'),
+    legalBasis: text('legal_basis').notNull(),
+    confirmed: boolean('confirmed').notNull().default(false),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('area_classifications_unit_idx').on(t.unitCode, t.validFrom)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Registry
+// ---------------------------------------------------------------------------------------------
+
+export const households = pgTable(
+  'households',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    code: text('code').notNull(),
+    communeCode: text('commune_code').notNull().references(() => adminUnits.code),
+    villageCode: text('village_code').references(() => adminUnits.code),
+    address: text('address'),
+    headPersonId: uuid('head_person_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('households_code_uq').on(t.code), index('households_commune_idx').on(t.communeCode, t.id)],
+);
+
+export const persons = pgTable(
+  'persons',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** 12-digit personal identification number; optional for legacy records, unique when present. */
+    nationalId: text('national_id'),
+    fullName: text('full_name').notNull(),
+    /** Lower-case, accent-free copy of the name for search; kept by the database (see migration 0000). */
+    fullNameSearch: text('full_name_search')
+      .notNull()
+      .generatedAlwaysAs(sql`an_sinh_search_text(full_name)`),
+    dateOfBirth: date('date_of_birth').notNull(),
+    sex: text('sex', { enum: ['MALE', 'FEMALE'] }).notNull(),
+    ethnicity: text('ethnicity'),
+    communeCode: text('commune_code').notNull().references(() => adminUnits.code),
+    householdId: uuid('household_id').references(() => households.id),
+    relationToHead: text('relation_to_head'),
+    dateOfDeath: date('date_of_death'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('persons_national_id_uq').on(t.nationalId),
+    // Commune pages are read in id order; date_of_birth rides along for the age groups.
+    index('persons_commune_id_idx').on(t.communeCode, t.id),
+    index('persons_commune_dob_idx').on(t.communeCode, t.dateOfBirth),
+    index('persons_household_idx').on(t.householdId),
+    index('persons_name_trgm_idx').using('gin', sql`${t.fullNameSearch} gin_trgm_ops`),
+    check('persons_death_after_birth', sql`${t.dateOfDeath} IS NULL OR ${t.dateOfDeath} >= ${t.dateOfBirth}`),
+  ],
+);
+
+/** The poverty standards (chuẩn nghèo) by period: income lines and the deprivation threshold. */
+export const povertyStandards = pgTable('poverty_standards', {
+  code: text('code').primaryKey(),
+  validFrom: date('valid_from').notNull(),
+  validTo: date('valid_to').notNull(),
+  ruralIncomeLine: integer('rural_income_line').notNull(),
+  urbanIncomeLine: integer('urban_income_line').notNull(),
+  /** Deprived in at least this many indicators (with income at or under the line) → poor. */
+  poorMinDeprivations: smallint('poor_min_deprivations').notNull(),
+  legalBasis: text('legal_basis').notNull(),
+});
+
+export const povertyAssessments = pgTable(
+  'poverty_assessments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    householdId: uuid('household_id').notNull().references(() => households.id),
+    assessedOn: date('assessed_on').notNull(),
+    standardCode: text('standard_code').notNull().references(() => povertyStandards.code),
+    area: text('area', { enum: ['RURAL', 'URBAN'] }).notNull(),
+    incomePerPerson: integer('income_per_person').notNull(),
+    deprivations: text('deprivations').array().notNull(),
+    classification: text('classification', { enum: ['POOR', 'NEAR_POOR', 'NONE'] }).notNull(),
+    decisionNo: text('decision_no'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('poverty_assessments_household_idx').on(t.householdId, t.assessedOn),
+    check('poverty_assessments_income_nonneg', sql`${t.incomePerPerson} >= 0`),
+  ],
+);
+
+export const disabilityCertificates = pgTable(
+  'disability_certificates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull().references(() => persons.id),
+    level: text('level', { enum: ['MILD', 'SEVERE', 'PARTICULARLY_SEVERE'] }).notNull(),
+    certificateNo: text('certificate_no').notNull(),
+    issuedOn: date('issued_on').notNull(),
+    validTo: date('valid_to'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('disability_certificates_person_idx').on(t.personId, t.issuedOn)],
+);
+
+export const meritRecords = pgTable(
+  'merit_records',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull().references(() => persons.id),
+    category: text('category').notNull(),
+    injuryRate: smallint('injury_rate'),
+    decisionNo: text('decision_no').notNull(),
+    recognizedOn: date('recognized_on').notNull(),
+    validTo: date('valid_to'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('merit_records_person_idx').on(t.personId, t.recognizedOn),
+    check('merit_records_injury_rate', sql`${t.injuryRate} IS NULL OR (${t.injuryRate} BETWEEN 1 AND 100)`),
+  ],
+);
+
+/** Pension or monthly social-insurance benefit a person receives (rules read "receives pension: no"). */
+export const pensionStatuses = pgTable(
+  'pension_statuses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull().references(() => persons.id),
+    kind: text('kind', { enum: ['RETIREMENT_PENSION', 'SOCIAL_INSURANCE_MONTHLY', 'SOCIAL_ALLOWANCE'] }).notNull(),
+    monthlyAmount: bigint('monthly_amount', { mode: 'number' }),
+    startsOn: date('starts_on').notNull(),
+    endsOn: date('ends_on'),
+    decisionNo: text('decision_no'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('pension_statuses_person_idx').on(t.personId, t.startsOn)],
+);
+
+export const pregnancies = pgTable(
+  'pregnancies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull().references(() => persons.id),
+    reportedOn: date('reported_on').notNull(),
+    expectedDeliveryOn: date('expected_delivery_on').notNull(),
+    /** Set when the pregnancy ends (birth or loss). */
+    endedOn: date('ended_on'),
+    outcome: text('outcome', { enum: ['BIRTH', 'LOSS'] }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('pregnancies_person_idx').on(t.personId, t.reportedOn)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Append-only, hash-chained log of every change: each row's hash covers its content and the previous
+ * row's hash, so editing or deleting a past row breaks the chain from that row on.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull(),
+    actor: text('actor').notNull(),
+    actorRole: text('actor_role').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    requestId: text('request_id'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_events_entity_idx').on(t.entityType, t.entityId, t.seq)],
+);
+
+/** Bookkeeping for seeds: which seed sets were applied, so a restart never seeds twice. */
+export const seedRuns = pgTable('seed_runs', {
+  name: text('name').primaryKey(),
+  appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
+  details: jsonb('details'),
+});

@@ -1,0 +1,73 @@
+/**
+ * Domain errors with stable codes. Services throw these; the GraphQL error formatter and the REST error
+ * handler map them once (src/graphql/errors.ts, src/app.ts). Messages a person reads come in Vietnamese
+ * and English.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'VALIDATION_FAILED'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL';
+
+export interface Bilingual {
+  vi: string;
+  en: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly text: Bilingual,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(`${text.en} / ${text.vi}`);
+    this.name = 'DomainError';
+  }
+}
+
+export interface FieldProblem {
+  /** Path of the input field at fault, e.g. "input.nationalId". */
+  field: string;
+  vi: string;
+  en: string;
+}
+
+/** Bad input: carries every field at fault so a client can show them all at once. */
+export class ValidationError extends DomainError {
+  constructor(readonly problems: FieldProblem[]) {
+    const first = problems[0] ?? { field: '', vi: 'Dữ liệu không hợp lệ', en: 'Invalid input' };
+    super(
+      'VALIDATION_FAILED',
+      { vi: `${first.field}: ${first.vi}`, en: `${first.field}: ${first.en}` },
+      { field: first.field, problems },
+    );
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new DomainError('NOT_FOUND', { vi: `Không tìm thấy ${what} ${id}`, en: `${what} ${id} not found` }, { id });
+
+export const forbidden = (en: string, vi: string) => new DomainError('FORBIDDEN', { vi, en });
+
+export const conflict = (en: string, vi: string, details: Record<string, unknown> = {}) =>
+  new DomainError('CONFLICT', { vi, en }, details);
+
+export const unauthenticated = (en: string, vi: string) => new DomainError('UNAUTHENTICATED', { vi, en });
+
+/** Collects field problems while checking input, then throws them together. */
+export class Problems {
+  private readonly list: FieldProblem[] = [];
+  add(field: string, en: string, vi: string): this {
+    this.list.push({ field, en, vi });
+    return this;
+  }
+  get any(): boolean {
+    return this.list.length > 0;
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ValidationError(this.list);
+  }
+}

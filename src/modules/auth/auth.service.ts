@@ -1,0 +1,112 @@
+/**
+ * Bearer-token authentication (jose) and the commune-scope and role checks every module uses.
+ */
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { forbidden, unauthenticated } from '../../errors.js';
+import { ROLES, type Principal, type Role } from './auth.types.js';
+
+export interface AuthSettings {
+  secret: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+}
+
+const Claims = z.object({
+  sub: z.string().min(1),
+  role: z.enum(ROLES),
+  communes: z.array(z.string().regex(/^\d{5}$/)).default([]),
+  scope: z.string().default(''),
+});
+
+const DISTRICT_ROLES: ReadonlySet<Role> = new Set(['district_officer', 'auditor', 'integration', 'admin']);
+const MUTATING_ROLES: ReadonlySet<Role> = new Set(['commune_officer', 'district_officer', 'admin']);
+
+export function createAuthService(settings: AuthSettings) {
+  const secretKey = settings.secret ? new TextEncoder().encode(settings.secret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = settings.jwksUrl ? createRemoteJWKSet(new URL(settings.jwksUrl)) : undefined;
+
+  async function authenticate(authorization: string | undefined): Promise<Principal> {
+    const match = authorization?.match(/^Bearer\s+(\S+)$/i);
+    if (!match) {
+      throw unauthenticated('A bearer token is required', 'Cần mã xác thực (Bearer token)');
+    }
+    let payload: unknown;
+    try {
+      const options = {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms: jwks ? undefined : ['HS256'],
+      };
+      const verified = jwks ? await jwtVerify(match[1], jwks, options) : await jwtVerify(match[1], secretKey!, options);
+      payload = verified.payload;
+    } catch {
+      // The reason (expired, bad signature, wrong audience) is deliberately not echoed to the caller.
+      throw unauthenticated('The token is invalid or expired', 'Mã xác thực không hợp lệ hoặc đã hết hạn');
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) {
+      throw unauthenticated('The token lacks valid sub, role or communes claims', 'Mã xác thực thiếu hoặc sai sub, role, communes');
+    }
+    return {
+      subject: claims.data.sub,
+      role: claims.data.role,
+      communes: claims.data.communes,
+      scopes: new Set(claims.data.scope.split(/\s+/).filter(Boolean)),
+    };
+  }
+
+  /** Signs a token with the shared secret (development tokens and tests). */
+  async function issueToken(claims: { sub: string; role: Role; communes?: string[]; scope?: string }, expiresIn = '12h') {
+    if (!secretKey) throw new Error('issueToken needs JWT_SECRET');
+    let jwt = new SignJWT({ role: claims.role, communes: claims.communes ?? [], scope: claims.scope ?? '' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub)
+      .setIssuedAt()
+      .setExpirationTime(expiresIn);
+    if (settings.issuer) jwt = jwt.setIssuer(settings.issuer);
+    if (settings.audience) jwt = jwt.setAudience(settings.audience);
+    return jwt.sign(secretKey);
+  }
+
+  return { authenticate, issueToken };
+}
+export type AuthService = ReturnType<typeof createAuthService>;
+
+/** District-level roles reach every commune; a commune officer only those in the token. */
+export function reachesAllCommunes(p: Principal): boolean {
+  return DISTRICT_ROLES.has(p.role);
+}
+
+export function canAccessCommune(p: Principal, communeCode: string): boolean {
+  return reachesAllCommunes(p) || p.communes.includes(communeCode);
+}
+
+export function assertCommuneAccess(p: Principal, communeCode: string): void {
+  if (!canAccessCommune(p, communeCode)) {
+    throw forbidden(
+      `Your token does not cover commune ${communeCode}`,
+      `Tài khoản của bạn không có quyền với xã ${communeCode}`,
+    );
+  }
+}
+
+export function assertCanMutate(p: Principal): void {
+  if (!MUTATING_ROLES.has(p.role)) {
+    throw forbidden(`Role ${p.role} cannot change records`, `Vai trò ${p.role} không được thay đổi dữ liệu`);
+  }
+}
+
+export function assertRole(p: Principal, ...roles: Role[]): void {
+  if (!roles.includes(p.role)) {
+    throw forbidden(`This needs one of the roles: ${roles.join(', ')}`, `Chức năng này cần vai trò: ${roles.join(', ')}`);
+  }
+}
+
+/**
+ * Communes a list may include for this caller: undefined means no restriction (district-level roles).
+ */
+export function communeFilter(p: Principal): string[] | undefined {
+  return reachesAllCommunes(p) ? undefined : p.communes;
+}
