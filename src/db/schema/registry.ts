@@ -226,7 +226,7 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     actor: text('actor').notNull(),
     actorRole: text('actor_role').notNull(),
     action: text('action').notNull(),

@@ -1,0 +1,124 @@
+/**
+ * buildApp: the one composition root. It wires the database, the feature services and the HTTP layer
+ * (health routes, authentication, GraphQL). Everything a module needs is passed to it here.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import mercurius from 'mercurius';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { DomainError } from './errors.js';
+import './graphql/context.js';
+import type { RequestContext } from './graphql/context.js';
+import { createErrorFormatter } from './graphql/errors.js';
+import { scalarResolvers } from './graphql/scalars.js';
+import { loadSchemaText } from './graphql/schema.js';
+import { auditResolvers } from './modules/audit/audit.resolvers.js';
+import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
+import { createPlacesService, type PlacesService } from './modules/places/places.service.js';
+import { placesResolvers } from './modules/places/places.resolvers.js';
+import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
+import { findPovertyStandards, type PovertyStandardRow } from './modules/registry/registry.repository.js';
+import { createRegistryService, type RegistryService } from './modules/registry/registry.service.js';
+
+export interface Services {
+  database: Database;
+  clock: Clock;
+  auth: AuthService;
+  places: PlacesService;
+  registry: RegistryService;
+  /** The poverty standards (reference data, read once). */
+  povertyStandards: () => Promise<PovertyStandardRow[]>;
+}
+
+export interface AppDeps {
+  config: Pick<Config, 'jwt' | 'graphiql' | 'env'>;
+  database: Database;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Merges resolver maps feature by feature (each feature owns its own fields). */
+function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
+  return out;
+}
+
+/** Paths open without a token. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Every log line of a request carries its id; a caller's X-Request-Id is kept when it looks sane.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1_048_576,
+  });
+
+  const places = createPlacesService(database);
+  await places.reload();
+  let standards: Promise<PovertyStandardRow[]> | undefined;
+  const services: Services = {
+    database,
+    clock,
+    auth: createAuthService(config.jwt),
+    places,
+    registry: createRegistryService({ database, places, clock }),
+    povertyStandards: () => (standards ??= findPovertyStandards(database.db)),
+  };
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await database.db.execute('SELECT 1' as never);
+      return { status: 'ready', database: database.kind };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  // Authentication for everything but the health routes (and GraphiQL's static page, which holds no data).
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    if (PUBLIC_PATHS.has(path) || path.startsWith('/graphiql')) return;
+    try {
+      request.principal = await services.auth.authenticate(request.headers.authorization);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return reply.code(401).send({
+        errors: [{ message: err.text.en, extensions: { code: err.code, messageVi: err.text.vi } }],
+      });
+    }
+  });
+
+  await app.register(mercurius, {
+    schema: loadSchemaText(),
+    resolvers: mergeResolvers(
+      { ...scalarResolvers } as never,
+      { Query: { ping: () => 'pong' } },
+      placesResolvers as never,
+      registryResolvers as never,
+      auditResolvers as never,
+    ) as never,
+    loaders: registryLoaders,
+    context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
+    graphiql: config.graphiql,
+    jit: 1,
+    queryDepth: 10,
+    errorFormatter: createErrorFormatter(app) as never,
+  });
+
+  return app;
+}

@@ -1,0 +1,64 @@
+/**
+ * Maps errors to the contract's `extensions.code` once for all resolvers. Domain errors keep their code,
+ * field and bilingual message; GraphQL's own parse/validation/coercion errors become VALIDATION_FAILED;
+ * anything else is INTERNAL with no detail leaked (the full error is logged with the request id).
+ */
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql';
+import type { MercuriusContext } from 'mercurius';
+import { DomainError } from '../errors.js';
+
+interface ExecutionLike {
+  data?: unknown;
+  errors?: readonly GraphQLError[];
+}
+
+export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void }) {
+  const original = error.originalError as (Error & { errors?: GraphQLError[] }) | undefined;
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.text.en, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: original.code, messageVi: original.text.vi, ...original.details },
+    });
+  }
+  if (typeof error.extensions?.code === 'string') return error;
+  if (!original || original instanceof GraphQLError) {
+    // Parse and validation errors, and variable coercion errors: the caller's query is at fault.
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'VALIDATION_FAILED', ...(error.extensions ?? {}) },
+    });
+  }
+  log?.error({ err: original, path: error.path }, 'unexpected error in resolver');
+  return new GraphQLError('Internal error', {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { code: 'INTERNAL', messageVi: 'Lỗi hệ thống' },
+  });
+}
+
+export function createErrorFormatter(app: FastifyInstance) {
+  return (execution: ExecutionLike, context: MercuriusContext) => {
+    const log = context?.reply?.request?.log ?? app.log;
+    let statusCode = 200;
+    const errors = (execution.errors ?? []).flatMap((e) => {
+      // Mercurius wraps parse/validation/variable errors in one error carrying the list and a 400.
+      const wrapped = e.originalError as (Error & { errors?: unknown[]; statusCode?: number }) | undefined;
+      if (wrapped && Array.isArray(wrapped.errors)) {
+        if (typeof wrapped.statusCode === 'number' && !execution.data) statusCode = wrapped.statusCode;
+        return wrapped.errors.map(
+          (inner) =>
+            new GraphQLError((inner as Error).message, {
+              nodes: (inner as GraphQLError).nodes,
+              extensions: { ...((inner as GraphQLError).extensions ?? {}), code: 'VALIDATION_FAILED' },
+            }),
+        );
+      }
+      return [formatGraphqlError(e, log)];
+    });
+    // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects.
+    return { statusCode, response: { data: execution.data ?? null, errors } };
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The beneficiary groups of the registry, as SQL conditions over a person row aliased `p`, evaluated
+ * as of a date. One definition serves the commune lists (set-wise, indexed) and the per-person `groups`
+ * field, so the two can never disagree.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+
+export const BENEFICIARY_GROUPS = [
+  'MERIT',
+  'POOR_HOUSEHOLD',
+  'NEAR_POOR_HOUSEHOLD',
+  'ELDERLY',
+  'DISABILITY',
+  'CHILD_UNDER_36_MONTHS',
+  'PREGNANT_WOMAN',
+] as const;
+export type BeneficiaryGroup = (typeof BENEFICIARY_GROUPS)[number];
+
+/** Age at which a person counts as elderly (Law on the Elderly 2009, art. 2). */
+export const ELDERLY_AGE = 60;
+
+/**
+ * The household's poverty classification in force on `asOf`: its latest assessment made on or before that
+ * date under a standard that is still in force then.
+ */
+export const householdClassificationAsOf = (asOf: string): SQL => sql`(
+  SELECT pa.classification FROM poverty_assessments pa
+  JOIN poverty_standards ps ON ps.code = pa.standard_code
+  WHERE pa.household_id = p.household_id AND pa.assessed_on <= ${asOf}::date AND ps.valid_to >= ${asOf}::date
+  ORDER BY pa.assessed_on DESC, pa.created_at DESC LIMIT 1)`;
+
+/** Alive and born on `asOf`. */
+export const livingOn = (asOf: string): SQL =>
+  sql`p.date_of_birth <= ${asOf}::date AND (p.date_of_death IS NULL OR p.date_of_death > ${asOf}::date)`;
+
+export function groupCondition(group: BeneficiaryGroup, asOf: string): SQL {
+  switch (group) {
+    case 'ELDERLY':
+      return sql`p.date_of_birth <= (${asOf}::date - make_interval(years => ${ELDERLY_AGE}))::date`;
+    case 'CHILD_UNDER_36_MONTHS':
+      return sql`p.date_of_birth > (${asOf}::date - interval '36 months')::date`;
+    case 'DISABILITY':
+      return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id
+        AND dc.issued_on <= ${asOf}::date AND (dc.valid_to IS NULL OR dc.valid_to >= ${asOf}::date))`;
+    case 'MERIT':
+      return sql`EXISTS (SELECT 1 FROM merit_records mr WHERE mr.person_id = p.id
+        AND mr.recognized_on <= ${asOf}::date AND (mr.valid_to IS NULL OR mr.valid_to >= ${asOf}::date))`;
+    case 'POOR_HOUSEHOLD':
+      return sql`${householdClassificationAsOf(asOf)} = 'POOR'`;
+    case 'NEAR_POOR_HOUSEHOLD':
+      return sql`${householdClassificationAsOf(asOf)} = 'NEAR_POOR'`;
+    case 'PREGNANT_WOMAN':
+      // Pregnant from the report until the pregnancy ends; if no end is recorded, until 30 days after the
+      // expected delivery date, so an unrecorded birth does not keep someone in the group forever.
+      return sql`p.sex = 'FEMALE' AND EXISTS (SELECT 1 FROM pregnancies pr WHERE pr.person_id = p.id
+        AND pr.reported_on <= ${asOf}::date
+        AND ${asOf}::date < COALESCE(pr.ended_on, pr.expected_delivery_on + 30))`;
+  }
+}
+
+/** In any group: the two household groups share one look-up of the assessment in force. */
+export function anyGroupCondition(asOf: string): SQL {
+  const personal = BENEFICIARY_GROUPS.filter((g) => g !== 'POOR_HOUSEHOLD' && g !== 'NEAR_POOR_HOUSEHOLD');
+  return sql.join(
+    [
+      ...personal.map((g) => sql`(${groupCondition(g, asOf)})`),
+      sql`(${householdClassificationAsOf(asOf)} IN ('POOR', 'NEAR_POOR'))`,
+    ],
+    sql` OR `,
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * SQL for the registry: people, households and their circumstances. Every function takes the database or
+ * a transaction, and the list look-ups take many ids at once (they back the GraphQL loaders).
+ */
+import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import {
+  disabilityCertificates,
+  households,
+  meritRecords,
+  pensionStatuses,
+  persons,
+  povertyAssessments,
+  povertyStandards,
+  pregnancies,
+} from '../../db/schema/index.js';
+import {
+  anyGroupCondition,
+  BENEFICIARY_GROUPS,
+  groupCondition,
+  livingOn,
+  type BeneficiaryGroup,
+} from './beneficiary-groups.js';
+
+export type PersonRow = typeof persons.$inferSelect;
+export type HouseholdRow = typeof households.$inferSelect;
+export type PovertyAssessmentRow = typeof povertyAssessments.$inferSelect;
+export type PovertyStandardRow = typeof povertyStandards.$inferSelect;
+
+const personColumns = {
+  id: persons.id,
+  nationalId: persons.nationalId,
+  fullName: persons.fullName,
+  dateOfBirth: persons.dateOfBirth,
+  sex: persons.sex,
+  ethnicity: persons.ethnicity,
+  communeCode: persons.communeCode,
+  householdId: persons.householdId,
+  relationToHead: persons.relationToHead,
+  dateOfDeath: persons.dateOfDeath,
+};
+export type PersonRecord = Pick<PersonRow, keyof typeof personColumns>;
+
+export async function findPersonsByIds(db: DbOrTx, ids: readonly string[]): Promise<PersonRecord[]> {
+  if (ids.length === 0) return [];
+  return db.select(personColumns).from(persons).where(inArray(persons.id, [...ids]));
+}
+
+export async function findPersonByNationalId(db: DbOrTx, nationalId: string): Promise<PersonRecord | undefined> {
+  const [row] = await db.select(personColumns).from(persons).where(eq(persons.nationalId, nationalId));
+  return row;
+}
+
+export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[]): Promise<PersonRecord[]> {
+  if (householdIds.length === 0) return [];
+  return db
+    .select(personColumns)
+    .from(persons)
+    .where(inArray(persons.householdId, [...householdIds]))
+    .orderBy(asc(persons.dateOfBirth), asc(persons.id));
+}
+
+export async function findHouseholdsByIds(db: DbOrTx, ids: readonly string[]): Promise<HouseholdRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(households).where(inArray(households.id, [...ids]));
+}
+
+export async function findHouseholdByCode(db: DbOrTx, code: string): Promise<HouseholdRow | undefined> {
+  const [row] = await db.select().from(households).where(eq(households.code, code));
+  return row;
+}
+
+/** Circumstance tables that hang off a person, read in one statement per table for many people. */
+export const personCircumstanceTables = {
+  disabilityCertificates: { table: disabilityCertificates, order: disabilityCertificates.issuedOn },
+  meritRecords: { table: meritRecords, order: meritRecords.recognizedOn },
+  pensionStatuses: { table: pensionStatuses, order: pensionStatuses.startsOn },
+  pregnancies: { table: pregnancies, order: pregnancies.reportedOn },
+} as const;
+export type PersonCircumstance = keyof typeof personCircumstanceTables;
+
+export async function findCircumstances(db: DbOrTx, kind: PersonCircumstance, personIds: readonly string[]) {
+  if (personIds.length === 0) return [];
+  const { table, order } = personCircumstanceTables[kind];
+  return db
+    .select()
+    .from(table)
+    .where(inArray(table.personId, [...personIds]))
+    .orderBy(asc(order));
+}
+
+export async function findAssessmentsOfHouseholds(db: DbOrTx, householdIds: readonly string[]) {
+  if (householdIds.length === 0) return [];
+  return db
+    .select()
+    .from(povertyAssessments)
+    .where(inArray(povertyAssessments.householdId, [...householdIds]))
+    .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt));
+}
+
+export async function findPovertyStandards(db: DbOrTx): Promise<PovertyStandardRow[]> {
+  return db.select().from(povertyStandards).orderBy(asc(povertyStandards.validFrom));
+}
+
+/** Escapes LIKE wildcards in what a person typed. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export interface BeneficiaryFilter {
+  communeCode: string;
+  group: BeneficiaryGroup | undefined;
+  search: string | undefined;
+  asOf: string;
+}
+
+function beneficiaryWhere(f: BeneficiaryFilter): SQL {
+  const parts: SQL[] = [sql`p.commune_code = ${f.communeCode}`, livingOn(f.asOf)];
+  parts.push(f.group ? groupCondition(f.group, f.asOf) : sql`(${anyGroupCondition(f.asOf)})`);
+  if (f.search) {
+    // The trigram GIN index on full_name_search serves this LIKE; both sides go through the same
+    // accent-stripping function, so "nguyen van duc" finds "Nguyễn Văn Đức".
+    parts.push(sql`p.full_name_search LIKE '%' || an_sinh_search_text(${likeEscape(f.search)}) || '%'`);
+  }
+  return sql.join(parts, sql` AND `);
+}
+
+/** One page of beneficiaries in id order (keyset pagination: `afterId` is the last id of the previous page). */
+export async function findBeneficiaryPage(
+  db: DbOrTx,
+  f: BeneficiaryFilter,
+  afterId: string | undefined,
+  limit: number,
+): Promise<PersonRecord[]> {
+  const after = afterId ? sql` AND p.id > ${afterId}::uuid` : sql``;
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
+           p.household_id, p.relation_to_head, p.date_of_death
+    FROM persons p
+    WHERE ${beneficiaryWhere(f)}${after}
+    ORDER BY p.id
+    LIMIT ${limit}`);
+  return result.rows.map(rowToPerson);
+}
+
+export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Promise<number> {
+  const result = await db.execute<{ n: number | string }>(sql`SELECT count(*)::int AS n FROM persons p WHERE ${beneficiaryWhere(f)}`);
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Which groups each person is in on `asOf`: one statement for many people. */
+export async function findGroupsOfPersons(
+  db: DbOrTx,
+  personIds: readonly string[],
+  asOf: string,
+): Promise<Map<string, BeneficiaryGroup[]>> {
+  const out = new Map<string, BeneficiaryGroup[]>();
+  if (personIds.length === 0) return out;
+  const columns = sql.join(
+    BENEFICIARY_GROUPS.map((g) => sql`(${livingOn(asOf)} AND ${groupCondition(g, asOf)}) AS ${sql.identifier(g)}`),
+    sql`, `,
+  );
+  const result = await db.execute<Record<string, unknown>>(
+    sql`SELECT p.id, ${columns} FROM persons p WHERE p.id IN ${sql`(${sql.join(personIds.map((id) => sql`${id}::uuid`), sql`, `)})`}`,
+  );
+  for (const row of result.rows) {
+    out.set(String(row.id), BENEFICIARY_GROUPS.filter((g) => row[g] === true));
+  }
+  return out;
+}
+
+function rowToPerson(r: Record<string, unknown>): PersonRecord {
+  return {
+    id: r.id as string,
+    nationalId: (r.national_id as string | null) ?? null,
+    fullName: r.full_name as string,
+    dateOfBirth: toDateString(r.date_of_birth),
+    sex: r.sex as PersonRecord['sex'],
+    ethnicity: (r.ethnicity as string | null) ?? null,
+    communeCode: r.commune_code as string,
+    householdId: (r.household_id as string | null) ?? null,
+    relationToHead: (r.relation_to_head as string | null) ?? null,
+    dateOfDeath: r.date_of_death == null ? null : toDateString(r.date_of_death),
+  };
+}
+
+/** PGlite returns DATE columns of raw queries as Date objects, pg (as configured) as strings. */
+function toDateString(v: unknown): string {
+  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
+}
+
+// Writes -------------------------------------------------------------------------------------------
+
+export async function insertHousehold(db: DbOrTx, values: typeof households.$inferInsert): Promise<HouseholdRow> {
+  const [row] = await db.insert(households).values(values).returning();
+  return row;
+}
+
+export async function insertPerson(db: DbOrTx, values: typeof persons.$inferInsert): Promise<PersonRecord> {
+  const [row] = await db.insert(persons).values(values).returning(personColumns);
+  return row;
+}
+
+export async function updatePersonRow(
+  db: DbOrTx,
+  id: string,
+  values: Partial<typeof persons.$inferInsert>,
+): Promise<PersonRecord> {
+  const [row] = await db
+    .update(persons)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(persons.id, id))
+    .returning(personColumns);
+  return row;
+}
+
+export async function setHouseholdHead(db: DbOrTx, householdId: string, personId: string): Promise<void> {
+  await db.update(households).set({ headPersonId: personId, updatedAt: new Date() }).where(eq(households.id, householdId));
+}
+
+/** Locks the person row for the rest of the transaction (read-modify-write of its record). */
+export async function lockPerson(db: DbOrTx, id: string): Promise<PersonRecord | undefined> {
+  const [row] = await db.select(personColumns).from(persons).where(eq(persons.id, id)).for('update');
+  return row;
+}
+
+export async function lockHousehold(db: DbOrTx, id: string): Promise<HouseholdRow | undefined> {
+  const [row] = await db.select().from(households).where(eq(households.id, id)).for('update');
+  return row;
+}
+
+export const insertCircumstance = {
+  povertyAssessment: async (db: DbOrTx, v: typeof povertyAssessments.$inferInsert) =>
+    (await db.insert(povertyAssessments).values(v).returning())[0],
+  disabilityCertificate: async (db: DbOrTx, v: typeof disabilityCertificates.$inferInsert) =>
+    (await db.insert(disabilityCertificates).values(v).returning())[0],
+  meritRecord: async (db: DbOrTx, v: typeof meritRecords.$inferInsert) =>
+    (await db.insert(meritRecords).values(v).returning())[0],
+  pensionStatus: async (db: DbOrTx, v: typeof pensionStatuses.$inferInsert) =>
+    (await db.insert(pensionStatuses).values(v).returning())[0],
+  pregnancy: async (db: DbOrTx, v: typeof pregnancies.$inferInsert) => (await db.insert(pregnancies).values(v).returning())[0],
+};
+

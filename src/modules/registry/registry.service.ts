@@ -1,0 +1,376 @@
+/**
+ * Registry use cases: registering households and people and recording their circumstances. Each
+ * mutation checks its input completely (every field at fault is reported), then runs in one transaction
+ * with its audit event.
+ */
+import type { Clock } from '../../clock.js';
+import type { Database, DbOrTx } from '../../db/client.js';
+import { conflict, notFound, Problems } from '../../errors.js';
+import { isValidDate } from '../../graphql/scalars.js';
+import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
+import { assertCanMutate, assertCommuneAccess, canAccessCommune } from '../auth/auth.service.js';
+import type { Principal } from '../auth/auth.types.js';
+import type { PlacesService } from '../places/places.service.js';
+import { checkNationalId, type Sex } from './national-id.js';
+import { classifyPoverty, isDeprivationIndicator } from './poverty.js';
+import * as repo from './registry.repository.js';
+import type { PersonRecord } from './registry.repository.js';
+
+/** Merit categories of Ordinance 02/2020/UBTVQH14, as stable codes. */
+export const MERIT_CATEGORIES = [
+  'REVOLUTIONARY_PRE_1945',
+  'REVOLUTIONARY_1945',
+  'MARTYR_RELATIVE',
+  'HEROIC_MOTHER',
+  'HERO',
+  'WAR_INVALID',
+  'WAR_INVALID_TYPE_B',
+  'SICK_SOLDIER',
+  'AGENT_ORANGE',
+  'IMPRISONED',
+  'RESISTANCE_PARTICIPANT',
+  'REVOLUTION_HELPER',
+] as const;
+
+
+const NATIONAL_ID_MESSAGES: Record<string, [en: string, vi: string]> = {
+  FORMAT: ['must be exactly 12 digits', 'phải gồm đúng 12 chữ số'],
+  PROVINCE: ['starts with an unknown province code', 'có mã tỉnh (3 số đầu) không tồn tại'],
+  BIRTH_YEAR_OR_SEX: [
+    'does not match the date of birth and sex (digits 4–6 encode century, sex and year of birth)',
+    'không khớp với năm sinh và giới tính (số thứ 4–6 mã hoá thế kỷ, giới tính, năm sinh)',
+  ],
+};
+
+interface RegisterPersonInput {
+  nationalId?: string | null;
+  fullName: string;
+  dateOfBirth: string;
+  sex: Sex;
+  ethnicity?: string | null;
+  communeCode: string;
+  householdId?: string | null;
+  relationToHead?: string | null;
+  isHead?: boolean | null;
+}
+
+type UpdatePersonInput = Partial<Omit<RegisterPersonInput, 'isHead'>>;
+
+/** Is the unique-index violation of a national id behind this error (pg or PGlite, wrapped by drizzle or not)? */
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const { code, constraint: c, message } = e as { code?: string; constraint?: string; message?: string };
+    if (code === '23505' && (c === constraint || message?.includes(constraint))) return true;
+  }
+  return false;
+}
+
+export function createRegistryService(deps: { database: Database; places: PlacesService; clock: Clock }) {
+  const { database, places, clock } = deps;
+  const db = database.db;
+
+  const checkDate = (p: Problems, field: string, value: string | null | undefined, opts: { notFuture?: boolean } = {}) => {
+    if (value == null) return;
+    if (!isValidDate(value)) p.add(field, 'is not a valid date (yyyy-mm-dd)', 'không phải ngày hợp lệ (yyyy-mm-dd)');
+    else if (opts.notFuture && value > clock.today()) p.add(field, 'is in the future', 'là ngày trong tương lai');
+  };
+
+  /** The person, visible to the caller (a commune officer only reaches their communes). */
+  async function personForCaller(principal: Principal, id: string, tx: DbOrTx = db, forUpdate = false): Promise<PersonRecord> {
+    const person = forUpdate ? await repo.lockPerson(tx, id) : (await repo.findPersonsByIds(tx, [id]))[0];
+    if (!person) throw notFound('person', id);
+    assertCommuneAccess(principal, person.communeCode);
+    return person;
+  }
+
+  function checkPersonFields(p: Problems, input: UpdatePersonInput, merged: { dateOfBirth: string; sex: Sex }) {
+    if (input.fullName !== undefined) {
+      const name = input.fullName?.trim() ?? '';
+      if (name.length === 0 || name.length > 200) p.add('input.fullName', 'must be 1–200 characters', 'phải có 1–200 ký tự');
+    }
+    checkDate(p, 'input.dateOfBirth', input.dateOfBirth, { notFuture: true });
+    if (input.communeCode != null) places.checkCommune(p, 'input.communeCode', input.communeCode);
+    if (input.nationalId != null && isValidDate(merged.dateOfBirth)) {
+      const problem = checkNationalId(input.nationalId, merged.dateOfBirth, merged.sex);
+      if (problem) p.add('input.nationalId', ...NATIONAL_ID_MESSAGES[problem]);
+    }
+  }
+
+  async function checkHousehold(tx: DbOrTx, p: Problems, householdId: string | null | undefined, communeCode: string) {
+    if (householdId == null) return undefined;
+    const household = await repo.lockHousehold(tx, householdId);
+    if (!household) p.add('input.householdId', `No household ${householdId}`, `Không có hộ ${householdId}`);
+    else if (household.communeCode !== communeCode) {
+      p.add('input.householdId', 'belongs to another commune than the person', 'thuộc xã khác với xã cư trú của người này');
+    }
+    return household;
+  }
+
+  async function assertNationalIdFree(tx: DbOrTx, nationalId: string | null | undefined, exceptId?: string) {
+    if (!nationalId) return;
+    const existing = await repo.findPersonByNationalId(tx, nationalId);
+    if (existing && existing.id !== exceptId) throw duplicateNationalId();
+  }
+  const duplicateNationalId = () =>
+    conflict('A person with this identification number is already registered', 'Số định danh này đã được đăng ký cho người khác', {
+      field: 'input.nationalId',
+    });
+
+  /** Maps the database's own uniqueness check (the last word under concurrency) to CONFLICT. */
+  async function guardUnique<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (isUniqueViolation(err, 'persons_national_id_uq')) throw duplicateNationalId();
+      if (isUniqueViolation(err, 'households_code_uq')) {
+        throw conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
+      }
+      throw err;
+    }
+  }
+
+  return {
+    async registerHousehold(actor: AuditActor, input: { code: string; communeCode: string; villageCode?: string | null; address?: string | null }) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      const code = input.code.trim();
+      if (!/^[\p{L}\p{N}._\-/]{1,40}$/u.test(code)) p.add('input.code', 'must be 1–40 letters, digits or . _ - /', 'phải có 1–40 ký tự chữ, số hoặc . _ - /');
+      places.checkCommune(p, 'input.communeCode', input.communeCode);
+      if (input.villageCode != null) {
+        const village = places.get(input.villageCode);
+        if (!village || village.level !== 'VILLAGE' || village.parentCode !== input.communeCode) {
+          p.add('input.villageCode', `is not a village of commune ${input.communeCode}`, `không phải thôn/bon của xã ${input.communeCode}`);
+        }
+      }
+      p.throwIfAny();
+      assertCommuneAccess(actor.principal, input.communeCode);
+      return guardUnique(() =>
+        auditedTransaction(db, actor, async (tx) => {
+          if (await repo.findHouseholdByCode(tx, code)) {
+            throw conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
+          }
+          const household = await repo.insertHousehold(tx, {
+            code,
+            communeCode: input.communeCode,
+            villageCode: input.villageCode ?? null,
+            address: input.address?.trim() || null,
+          });
+          return { result: household, audit: [{ action: 'registerHousehold', entityType: 'Household', entityId: household.id, after: household }] };
+        }),
+      );
+    },
+
+    async registerPerson(actor: AuditActor, input: RegisterPersonInput) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      checkPersonFields(p, input, input);
+      p.throwIfAny();
+      assertCommuneAccess(actor.principal, input.communeCode);
+      return guardUnique(() =>
+        auditedTransaction(db, actor, async (tx) => {
+          const household = await checkHousehold(tx, p, input.householdId, input.communeCode);
+          if (input.isHead && !household) p.add('input.isHead', 'needs a householdId', 'cần có householdId');
+          p.throwIfAny();
+          await assertNationalIdFree(tx, input.nationalId);
+          const person = await repo.insertPerson(tx, {
+            nationalId: input.nationalId ?? null,
+            fullName: input.fullName.trim().normalize('NFC'),
+            dateOfBirth: input.dateOfBirth,
+            sex: input.sex,
+            ethnicity: input.ethnicity ?? null,
+            communeCode: input.communeCode,
+            householdId: input.householdId ?? null,
+            relationToHead: input.isHead ? 'Chủ hộ' : (input.relationToHead ?? null),
+          });
+          const audit: AuditEntry[] = [{ action: 'registerPerson', entityType: 'Person', entityId: person.id, after: person }];
+          if (input.isHead && household) {
+            await repo.setHouseholdHead(tx, household.id, person.id);
+            audit.push({
+              action: 'setHouseholdHead',
+              entityType: 'Household',
+              entityId: household.id,
+              after: { ...household, headPersonId: person.id },
+            });
+          }
+          return { result: person, audit };
+        }),
+      );
+    },
+
+    async updatePerson(actor: AuditActor, id: string, input: UpdatePersonInput) {
+      assertCanMutate(actor.principal);
+      return guardUnique(() =>
+        auditedTransaction(db, actor, async (tx) => {
+          const before = await personForCaller(actor.principal, id, tx, true);
+          const merged = { dateOfBirth: input.dateOfBirth ?? before.dateOfBirth, sex: input.sex ?? before.sex };
+          const p = new Problems();
+          for (const key of ['fullName', 'dateOfBirth', 'sex', 'communeCode'] as const) {
+            if (key in input && input[key] === null) p.add(`input.${key}`, 'cannot be cleared', 'không được để trống');
+          }
+          checkPersonFields(p, input, merged);
+          // A change of birth date or sex must still agree with the identification number on record.
+          const nationalId = input.nationalId === undefined ? before.nationalId : input.nationalId;
+          if (nationalId && input.nationalId === undefined && (input.dateOfBirth || input.sex)) {
+            const problem = checkNationalId(nationalId, merged.dateOfBirth, merged.sex);
+            if (problem) p.add(input.dateOfBirth ? 'input.dateOfBirth' : 'input.sex', ...NATIONAL_ID_MESSAGES[problem]);
+          }
+          if (before.dateOfDeath && merged.dateOfBirth > before.dateOfDeath) {
+            p.add('input.dateOfBirth', 'is after the recorded date of death', 'sau ngày mất đã ghi nhận');
+          }
+          const communeCode = input.communeCode ?? before.communeCode;
+          if (input.communeCode && !canAccessCommune(actor.principal, input.communeCode)) {
+            assertCommuneAccess(actor.principal, input.communeCode);
+          }
+          const householdId = input.householdId === undefined ? before.householdId : input.householdId;
+          if (input.householdId !== undefined || input.communeCode) await checkHousehold(tx, p, householdId, communeCode);
+          p.throwIfAny();
+          await assertNationalIdFree(tx, input.nationalId, id);
+          const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+          if (typeof changes.fullName === 'string') changes.fullName = changes.fullName.trim().normalize('NFC');
+          const after = await repo.updatePersonRow(tx, id, changes);
+          return { result: after, audit: [{ action: 'updatePerson', entityType: 'Person', entityId: id, before, after }] };
+        }),
+      );
+    },
+
+    async recordDeath(actor: AuditActor, personId: string, dateOfDeath: string) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      checkDate(p, 'dateOfDeath', dateOfDeath, { notFuture: true });
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const before = await personForCaller(actor.principal, personId, tx, true);
+        if (dateOfDeath < before.dateOfBirth) {
+          p.add('dateOfDeath', `is before the date of birth ${before.dateOfBirth}`, `trước ngày sinh ${before.dateOfBirth}`).throwIfAny();
+        }
+        if (before.dateOfDeath) {
+          throw conflict(`A death on ${before.dateOfDeath} is already recorded`, `Đã ghi nhận ngày mất ${before.dateOfDeath}`, { field: 'dateOfDeath' });
+        }
+        const after = await repo.updatePersonRow(tx, personId, { dateOfDeath });
+        return { result: after, audit: [{ action: 'recordDeath', entityType: 'Person', entityId: personId, before, after }] };
+      });
+    },
+
+    async recordPovertyAssessment(
+      actor: AuditActor,
+      input: { householdId: string; assessedOn: string; area: 'RURAL' | 'URBAN'; incomePerPerson: number; deprivations: string[]; decisionNo?: string | null },
+    ) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      checkDate(p, 'input.assessedOn', input.assessedOn, { notFuture: true });
+      if (input.incomePerPerson < 0) p.add('input.incomePerPerson', 'cannot be negative', 'không được âm');
+      input.deprivations.forEach((code, i) => {
+        if (!isDeprivationIndicator(code)) {
+          p.add(`input.deprivations[${i}]`, `unknown deprivation indicator ${code}`, `không có chỉ số thiếu hụt ${code}`);
+        }
+      });
+      const deprivations = [...new Set(input.deprivations)];
+      const standards = await repo.findPovertyStandards(db);
+      const standard = standards.find((s) => s.validFrom <= input.assessedOn && input.assessedOn <= s.validTo);
+      if (!standard && isValidDate(input.assessedOn)) {
+        p.add('input.assessedOn', 'no poverty standard is in force on this date', 'không có chuẩn nghèo áp dụng cho ngày này');
+      }
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const household = (await repo.findHouseholdsByIds(tx, [input.householdId]))[0];
+        if (!household) throw notFound('household', input.householdId);
+        assertCommuneAccess(actor.principal, household.communeCode);
+        const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard!);
+        const row = await repo.insertCircumstance.povertyAssessment(tx, {
+          householdId: household.id,
+          assessedOn: input.assessedOn,
+          standardCode: standard!.code,
+          area: input.area,
+          incomePerPerson: input.incomePerPerson,
+          deprivations,
+          classification,
+          decisionNo: input.decisionNo ?? null,
+        });
+        return { result: row, audit: [{ action: 'recordPovertyAssessment', entityType: 'Household', entityId: household.id, after: row }] };
+      });
+    },
+
+    async recordDisability(
+      actor: AuditActor,
+      input: { personId: string; level: 'MILD' | 'SEVERE' | 'PARTICULARLY_SEVERE'; certificateNo: string; issuedOn: string; validTo?: string | null },
+    ) {
+      return recordPersonCircumstance(actor, input.personId, 'recordDisability', (p, person) => {
+        checkDate(p, 'input.issuedOn', input.issuedOn, { notFuture: true });
+        checkDate(p, 'input.validTo', input.validTo);
+        if (!input.certificateNo.trim()) p.add('input.certificateNo', 'is required', 'là bắt buộc');
+        if (input.issuedOn < person.dateOfBirth) p.add('input.issuedOn', 'is before the date of birth', 'trước ngày sinh');
+        if (input.validTo && input.validTo < input.issuedOn) p.add('input.validTo', 'is before issuedOn', 'trước ngày cấp');
+      }, (tx) => repo.insertCircumstance.disabilityCertificate(tx, { ...input, certificateNo: input.certificateNo.trim(), validTo: input.validTo ?? null }));
+    },
+
+    async recordMeritStatus(
+      actor: AuditActor,
+      input: { personId: string; category: string; injuryRate?: number | null; decisionNo: string; recognizedOn: string; validTo?: string | null },
+    ) {
+      return recordPersonCircumstance(actor, input.personId, 'recordMeritStatus', (p) => {
+        if (!(MERIT_CATEGORIES as readonly string[]).includes(input.category)) {
+          p.add('input.category', `must be one of ${MERIT_CATEGORIES.join(', ')}`, `phải là một trong ${MERIT_CATEGORIES.join(', ')}`);
+        }
+        if (input.injuryRate != null && (!Number.isInteger(input.injuryRate) || input.injuryRate < 1 || input.injuryRate > 100)) {
+          p.add('input.injuryRate', 'must be a whole percentage 1–100', 'phải là tỷ lệ phần trăm nguyên 1–100');
+        }
+        if ((input.category === 'WAR_INVALID' || input.category === 'WAR_INVALID_TYPE_B') && input.injuryRate == null) {
+          p.add('input.injuryRate', 'is required for war invalids', 'là bắt buộc với thương binh');
+        }
+        if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
+        checkDate(p, 'input.recognizedOn', input.recognizedOn, { notFuture: true });
+        checkDate(p, 'input.validTo', input.validTo);
+      }, (tx) => repo.insertCircumstance.meritRecord(tx, { ...input, injuryRate: input.injuryRate ?? null, validTo: input.validTo ?? null }));
+    },
+
+    async recordPensionStatus(
+      actor: AuditActor,
+      input: { personId: string; kind: 'RETIREMENT_PENSION' | 'SOCIAL_INSURANCE_MONTHLY' | 'SOCIAL_ALLOWANCE'; monthlyAmount?: number | null; startsOn: string; endsOn?: string | null; decisionNo?: string | null },
+    ) {
+      return recordPersonCircumstance(actor, input.personId, 'recordPensionStatus', (p) => {
+        if (input.monthlyAmount != null && input.monthlyAmount < 0) p.add('input.monthlyAmount', 'cannot be negative', 'không được âm');
+        checkDate(p, 'input.startsOn', input.startsOn);
+        checkDate(p, 'input.endsOn', input.endsOn);
+        if (input.endsOn && input.endsOn < input.startsOn) p.add('input.endsOn', 'is before startsOn', 'trước ngày bắt đầu');
+      }, (tx) => repo.insertCircumstance.pensionStatus(tx, { ...input, monthlyAmount: input.monthlyAmount ?? null, endsOn: input.endsOn ?? null, decisionNo: input.decisionNo ?? null }));
+    },
+
+    async recordPregnancy(
+      actor: AuditActor,
+      input: { personId: string; reportedOn: string; expectedDeliveryOn: string; endedOn?: string | null; outcome?: 'BIRTH' | 'LOSS' | null },
+    ) {
+      return recordPersonCircumstance(actor, input.personId, 'recordPregnancy', (p, person) => {
+        if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
+        checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
+        checkDate(p, 'input.expectedDeliveryOn', input.expectedDeliveryOn);
+        checkDate(p, 'input.endedOn', input.endedOn, { notFuture: true });
+        if (input.expectedDeliveryOn <= input.reportedOn) p.add('input.expectedDeliveryOn', 'must be after reportedOn', 'phải sau ngày khai báo');
+        if (input.endedOn && input.endedOn < input.reportedOn) p.add('input.endedOn', 'is before reportedOn', 'trước ngày khai báo');
+        if ((input.endedOn == null) !== (input.outcome == null)) p.add('input.outcome', 'endedOn and outcome go together', 'endedOn và outcome phải đi cùng nhau');
+      }, (tx) => repo.insertCircumstance.pregnancy(tx, { ...input, endedOn: input.endedOn ?? null, outcome: input.outcome ?? null }));
+    },
+
+    personForCaller,
+  };
+
+  /** Shared shape of the circumstance mutations: check access and input, insert, audit, in one transaction. */
+  async function recordPersonCircumstance<T extends { id: string }>(
+    actor: AuditActor,
+    personId: string,
+    action: string,
+    check: (p: Problems, person: PersonRecord) => void,
+    insert: (tx: DbOrTx) => Promise<T>,
+  ): Promise<T> {
+    assertCanMutate(actor.principal);
+    return auditedTransaction(db, actor, async (tx) => {
+      const person = await personForCaller(actor.principal, personId, tx, true);
+      const p = new Problems();
+      check(p, person);
+      if (person.dateOfDeath) p.add('input.personId', `died on ${person.dateOfDeath}`, `đã mất ngày ${person.dateOfDeath}`);
+      p.throwIfAny();
+      const row = await insert(tx);
+      return { result: row, audit: [{ action, entityType: 'Person', entityId: personId, after: row }] };
+    });
+  }
+}
+export type RegistryService = ReturnType<typeof createRegistryService>;

@@ -1,0 +1,52 @@
+/**
+ * Process entry: configuration, database (migrated, and seeded when new), the app, listen, and a
+ * graceful shutdown on SIGINT/SIGTERM.
+ */
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createAuthService } from './modules/auth/auth.service.js';
+import { seedOnStart } from './db/seed-on-start.js';
+import { loggerOptions } from './logging.js';
+
+const startedAt = performance.now();
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const log = pino(loggerOptions(config.logLevel));
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+await runMigrations(database);
+const seeded = await seedOnStart(database, { demo: config.seedDemo, people: config.demoPeople });
+const app = await buildApp({ config, database, logger: log });
+
+const address = await app.listen({ port: config.port, host: config.host });
+const startupMs = Math.round(performance.now() - startedAt);
+log.info({ database: database.kind, startupMs, seeded }, `An Sinh listening on ${address}`);
+
+if (database.kind === 'pglite' && config.jwt.secret) {
+  // Convenience for a newcomer on the embedded database: where to click, and a token to paste.
+  const token = await createAuthService(config.jwt).issueToken({ sub: 'dev-district-officer', role: 'district_officer' });
+  console.log(`\nGraphiQL: ${address}/graphiql\nDevelopment token (district_officer, 12h):\n  Authorization: Bearer ${token}\n`);
+}
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await database.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * A running An Sinh for a test file: real database (see database.ts), real app, requests through
+ * app.inject, tokens signed as a real identity provider would.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import { createAuthService } from '../../src/modules/auth/auth.service.js';
+import type { Role } from '../../src/modules/auth/auth.types.js';
+import { seedReferenceData } from '../../seeds/reference.js';
+import { openTestDatabase, type TestDatabase } from './database.js';
+
+export const TEST_JWT = { secret: 'test-secret-test-secret-test-secret-0123', jwksUrl: undefined, issuer: 'an-sinh-test', audience: 'an-sinh' };
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: TestDatabase;
+  token(role: Role, communes?: string[], scope?: string): Promise<string>;
+  /** POST /graphql with a token; returns status and parsed body. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock } = {}): Promise<TestApp> {
+  const db = await openTestDatabase();
+  await seedReferenceData(db.database.db);
+  if (opts.seed) await opts.seed(db);
+  const app = await buildApp({
+    config: { jwt: TEST_JWT, graphiql: false, env: 'test' },
+    database: db.database,
+    clock: opts.clock,
+  });
+  const auth = createAuthService(TEST_JWT);
+  let defaultToken: string | undefined;
+  const token = (role: Role, communes: string[] = [], scope = '') => auth.issueToken({ sub: `test-${role}`, role, communes, scope });
+  return {
+    app,
+    db,
+    token,
+    async gql(query, variables, bearer) {
+      bearer ??= defaultToken ??= await token('district_officer');
+      const res = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        payload: { query, variables },
+      });
+      return { status: res.statusCode, body: res.json() };
+    },
+    async close() {
+      await app.close();
+      await db.dispose();
+    },
+  };
+}
