@@ -2,7 +2,7 @@
  * A running An Sinh for a test file: real database (see database.ts), real app, requests through
  * app.inject, tokens signed as a real identity provider would.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { createAuthService } from '../../src/modules/auth/auth.service.js';
@@ -17,11 +17,13 @@ export interface TestApp {
   db: TestDatabase;
   token(role: Role, communes?: string[], scope?: string): Promise<string>;
   /** POST /graphql with a token; returns status and parsed body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: T; errors?: any[] } }>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: T; errors?: any } }>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger } = {},
+): Promise<TestApp> {
   const db = await openTestDatabase();
   await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);
@@ -29,6 +31,7 @@ export async function startTestApp(opts: { seed?: (t: TestDatabase) => Promise<v
     config: { jwt: TEST_JWT, graphiql: false, env: 'test' },
     database: db.database,
     clock: opts.clock,
+    logger: opts.logger,
   });
   const auth = createAuthService(TEST_JWT);
   let defaultToken: string | undefined;
