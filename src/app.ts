@@ -3,7 +3,7 @@
  * (health routes, authentication, GraphQL). Everything a module needs is passed to it here.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     // One line per request, written below when the response is sent (Fastify's default is two).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Every log line of a request carries its id; a caller's X-Request-Id is kept when it looks sane.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -94,6 +94,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       'request',
     );
+  });
+
+  // REST errors: domain errors keep their code; anything else is logged and answered without detail.
+  const HTTP_STATUS: Record<string, number> = {
+    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, INTERNAL: 500,
+  };
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof DomainError) {
+      return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: err.message } });
+    request.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -159,6 +159,10 @@ describe('authentication and commune scope', () => {
     expect(bad.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const health = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.json()).toEqual({ status: 'ready', database: t.db.database.kind });
+    const unknown = await t.app.inject({ method: 'GET', url: '/nowhere', headers: { authorization: 'Bearer x' } });
+    expect(unknown.statusCode).toBe(401);
   });
 
   it('keeps a commune officer to the communes in the token', async () => {
