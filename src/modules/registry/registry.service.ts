@@ -4,7 +4,7 @@
  * with its audit event.
  */
 import type { Clock } from '../../clock.js';
-import type { Database, DbOrTx } from '../../db/client.js';
+import type { Database, DbOrTx, Tx } from '../../db/client.js';
 import { conflict, notFound, Problems } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
@@ -65,7 +65,13 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   return false;
 }
 
-export function createRegistryService(deps: { database: Database; places: PlacesService; clock: Clock }) {
+/**
+ * Called inside recordDeath's transaction (the benefits module ends enrolments from the month after death);
+ * returns the audit entries of what it changed.
+ */
+export type OnDeathHook = (tx: Tx, personId: string, dateOfDeath: string) => Promise<AuditEntry[]>;
+
+export function createRegistryService(deps: { database: Database; places: PlacesService; clock: Clock; onDeath?: OnDeathHook }) {
   const { database, places, clock } = deps;
   const db = database.db;
 
@@ -247,7 +253,8 @@ export function createRegistryService(deps: { database: Database; places: Places
           throw conflict(`A death on ${before.dateOfDeath} is already recorded`, `Đã ghi nhận ngày mất ${before.dateOfDeath}`, { field: 'dateOfDeath' });
         }
         const after = await repo.updatePersonRow(tx, personId, { dateOfDeath });
-        return { result: after, audit: [{ action: 'recordDeath', entityType: 'Person', entityId: personId, before, after }] };
+        const consequences = deps.onDeath ? await deps.onDeath(tx, personId, dateOfDeath) : [];
+        return { result: after, audit: [{ action: 'recordDeath', entityType: 'Person', entityId: personId, before, after }, ...consequences] };
       });
     },
 
@@ -351,6 +358,7 @@ export function createRegistryService(deps: { database: Database; places: Places
     },
 
     personForCaller,
+    recordPersonCircumstance,
   };
 
   /** Shared shape of the circumstance mutations: check access and input, insert, audit, in one transaction. */
