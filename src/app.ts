@@ -21,6 +21,11 @@ import { placesResolvers } from './modules/places/places.resolvers.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { findPovertyStandards, type PovertyStandardRow } from './modules/registry/registry.repository.js';
 import { createRegistryService, type RegistryService } from './modules/registry/registry.service.js';
+import { endEnrolmentsAfterDeath } from './modules/benefits/benefits.repository.js';
+import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
+import { createBenefitsService, type BenefitsService } from './modules/benefits/benefits.service.js';
+import { rulesLoaders, rulesResolvers } from './modules/rules/rules.resolvers.js';
+import { createRulesService, type RulesService } from './modules/rules/rules.service.js';
 
 export interface Services {
   database: Database;
@@ -28,6 +33,8 @@ export interface Services {
   auth: AuthService;
   places: PlacesService;
   registry: RegistryService;
+  rules: RulesService;
+  benefits: BenefitsService;
   /** The poverty standards (reference data, read once). */
   povertyStandards: () => Promise<PovertyStandardRow[]>;
 }
@@ -69,12 +76,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const places = createPlacesService(database);
   await places.reload();
   let standards: Promise<PovertyStandardRow[]> | undefined;
+  // A death ends the person's enrolments from the next month, in recordDeath's own transaction.
+  const registry = createRegistryService({ database, places, clock, onDeath: endEnrolmentsAfterDeath });
   const services: Services = {
     database,
     clock,
     auth: createAuthService(config.jwt),
     places,
-    registry: createRegistryService({ database, places, clock }),
+    registry,
+    rules: createRulesService({ database, clock, registry }),
+    benefits: createBenefitsService({ database, clock, registry }),
     povertyStandards: () => (standards ??= findPovertyStandards(database.db)),
   };
 
@@ -105,7 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
     }
     const status = (err as { statusCode?: number }).statusCode;
-    if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: err.message } });
+    if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
     request.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
@@ -142,8 +153,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       placesResolvers as never,
       registryResolvers as never,
       auditResolvers as never,
+      rulesResolvers as never,
+      benefitsResolvers as never,
     ) as never,
-    loaders: registryLoaders,
+    loaders: mergeResolvers(registryLoaders as never, rulesLoaders as never, benefitsLoaders as never) as never,
     context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
     graphiql: config.graphiql,
     jit: 1,

@@ -71,3 +71,11 @@ export class Problems {
     if (this.list.length > 0) throw new ValidationError(this.list);
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (id: string) => UUID.test(id);
+
+/** Ids are UUIDs: anything else is the caller's mistake, reported before it reaches the database. */
+export function checkId(field: string, id: string): void {
+  if (!isUuid(id)) new Problems().add(field, 'is not a valid id', 'không phải mã hợp lệ').throwIfAny();
+}

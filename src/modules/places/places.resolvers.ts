@@ -1,11 +1,17 @@
 import type { IResolvers } from 'mercurius';
-import type { AdminUnitRow } from './places.service.js';
+import type { AdminUnitRow, PlacesService } from './places.service.js';
 
 export const placesResolvers: IResolvers = {
   Query: {
     adminUnits: (_: unknown, args: { level?: AdminUnitRow['level']; parentCode?: string }, ctx) =>
       ctx.services.places.list({ level: args.level ?? (args.parentCode ? undefined : 'COMMUNE'), parentCode: args.parentCode }),
     adminUnit: (_: unknown, args: { code: string }, ctx) => ctx.services.places.get(args.code) ?? null,
+  },
+  Mutation: {
+    recordAreaClassification: (_: unknown, { input }: { input: Parameters<PlacesService['recordAreaClassification']>[1] }, ctx) =>
+      ctx.services.places.recordAreaClassification({ principal: ctx.principal, requestId: ctx.requestId }, input),
+    confirmAreaClassification: (_: unknown, args: { id: string; legalBasis: string; validTo?: string | null }, ctx) =>
+      ctx.services.places.confirmAreaClassification({ principal: ctx.principal, requestId: ctx.requestId }, args.id, args.legalBasis, args.validTo),
   },
   AdminUnit: {
     parent: (u: AdminUnitRow, _: unknown, ctx) => (u.parentCode ? ctx.services.places.get(u.parentCode) : null),

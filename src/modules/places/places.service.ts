@@ -2,10 +2,13 @@
  * Administrative units and their dated classifications. Reference data is small and read on every
  * request (commune checks), so it is held in memory and reloaded after an admin changes it.
  */
-import { asc } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { adminUnits, areaClassifications } from '../../db/schema/index.js';
-import { Problems } from '../../errors.js';
+import { checkId, notFound, Problems } from '../../errors.js';
+import { isValidDate } from '../../graphql/scalars.js';
+import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { assertRole } from '../auth/auth.service.js';
 
 export type AdminUnitRow = typeof adminUnits.$inferSelect;
 export type AreaClassificationRow = typeof areaClassifications.$inferSelect;
@@ -45,8 +48,77 @@ export function createPlacesService(database: Database) {
     return unit;
   }
 
+  const CLASSIFICATIONS = ['EXTREMELY_DISADVANTAGED'] as const;
+
+  function checkPeriod(p: Problems, validFrom: string | undefined, validTo: string | null | undefined) {
+    if (validFrom !== undefined && !isValidDate(validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+    if (validTo != null && validFrom !== undefined && validTo < validFrom) p.add('input.validTo', 'is before validFrom', 'trước ngày bắt đầu');
+  }
+
+  /** Admin: records a classification from the decision that makes it (confirmed). */
+  async function recordAreaClassification(
+    actor: AuditActor,
+    input: { unitCode: string; classification: string; validFrom: string; validTo?: string | null; legalBasis: string; note?: string | null },
+  ) {
+    assertRole(actor.principal, 'admin');
+    const p = new Problems();
+    const unit = units.get(input.unitCode);
+    if (!unit || (unit.level !== 'COMMUNE' && unit.level !== 'VILLAGE')) {
+      p.add('input.unitCode', `is not a commune or village code`, `không phải mã xã hoặc thôn`);
+    }
+    if (!(CLASSIFICATIONS as readonly string[]).includes(input.classification)) {
+      p.add('input.classification', `must be one of ${CLASSIFICATIONS.join(', ')}`, `phải là một trong ${CLASSIFICATIONS.join(', ')}`);
+    }
+    if (input.legalBasis.trim().length < 5) p.add('input.legalBasis', 'must cite the decision', 'phải nêu quyết định làm căn cứ');
+    checkPeriod(p, input.validFrom, input.validTo);
+    p.throwIfAny();
+    const row = await auditedTransaction(database.db, actor, async (tx) => {
+      const [created] = await tx
+        .insert(areaClassifications)
+        .values({
+          unitCode: input.unitCode,
+          classification: input.classification as (typeof CLASSIFICATIONS)[number],
+          validFrom: input.validFrom,
+          validTo: input.validTo ?? null,
+          legalBasis: input.legalBasis.trim(),
+          confirmed: true,
+          note: input.note ?? null,
+        })
+        .returning();
+      return { result: created, audit: [{ action: 'recordAreaClassification', entityType: 'AreaClassification', entityId: created.id, after: created }] };
+    });
+    await reload();
+    return row;
+  }
+
+  /** Admin: confirms a seeded classification against its decision (and may end it). */
+  async function confirmAreaClassification(actor: AuditActor, id: string, legalBasis: string, validTo?: string | null) {
+    assertRole(actor.principal, 'admin');
+    checkId('id', id);
+    const p = new Problems();
+    if (legalBasis.trim().length < 5) p.add('legalBasis', 'must cite the decision', 'phải nêu quyết định làm căn cứ');
+    p.throwIfAny();
+    const row = await auditedTransaction(database.db, actor, async (tx) => {
+      const [before] = await tx.select().from(areaClassifications).where(eq(areaClassifications.id, id)).for('update');
+      if (!before) throw notFound('area classification', id);
+      if (validTo != null && validTo < before.validFrom) {
+        p.add('validTo', 'is before validFrom', 'trước ngày bắt đầu').throwIfAny();
+      }
+      const [after] = await tx
+        .update(areaClassifications)
+        .set({ confirmed: true, legalBasis: legalBasis.trim(), validTo: validTo === undefined ? before.validTo : validTo })
+        .where(eq(areaClassifications.id, id))
+        .returning();
+      return { result: after, audit: [{ action: 'confirmAreaClassification', entityType: 'AreaClassification', entityId: id, before, after }] };
+    });
+    await reload();
+    return row;
+  }
+
   return {
     reload,
+    recordAreaClassification,
+    confirmAreaClassification,
     get,
     list,
     checkCommune,

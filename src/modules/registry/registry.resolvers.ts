@@ -4,7 +4,7 @@
  * costs the same number of statements as a page of 1.
  */
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
-import { Problems } from '../../errors.js';
+import { checkId, isUuid, Problems } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import type { AuditActor } from '../audit/audit.service.js';
 import { assertCommuneAccess, communeFilter } from '../auth/auth.service.js';
@@ -23,17 +23,12 @@ function seesFullNationalId(ctx: MercuriusContext): boolean {
   return p.role !== 'integration' || p.scopes.has('person:national_id');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const encodeCursor = (id: string) => Buffer.from(`p:${id}`).toString('base64url');
 function decodeCursor(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const id = text.startsWith('p:') ? text.slice(2) : '';
-  if (!UUID.test(id)) new Problems().add('after', 'is not a cursor this API returned', 'không phải con trỏ trang do API trả về').throwIfAny();
+  if (!isUuid(id)) new Problems().add('after', 'is not a cursor this API returned', 'không phải con trỏ trang do API trả về').throwIfAny();
   return id;
-}
-function checkId(field: string, id: string): void {
-  if (!UUID.test(id)) new Problems().add(field, 'is not a valid id', 'không phải mã hợp lệ').throwIfAny();
 }
 
 /** Filters out people a commune officer may not see (nested lists never leak another commune). */
