@@ -87,6 +87,36 @@ describe('registering households and people', () => {
   });
 });
 
+describe('updating a person', () => {
+  const UPDATE = `mutation($id: ID!, $input: UpdatePersonInput!) { updatePerson(id: $id, input: $input) { fullName dateOfBirth sex communeCode } }`;
+
+  it('changes the fields given, records before and after, and keeps the number consistent', async () => {
+    const id = nid(1975, 'MALE');
+    const reg = await t.gql(REGISTER_PERSON, { input: { nationalId: id, fullName: 'Bon Yô Ha', dateOfBirth: '1975-07-07', sex: 'MALE', communeCode: DA_SAR } });
+    const personId = reg.body.data.registerPerson.id;
+    const ok = await t.gql(UPDATE, { id: personId, input: { fullName: 'Bon Yô K\' Ha', dateOfBirth: '1975-08-08' } });
+    expect(ok.body.data.updatePerson).toEqual({ fullName: "Bon Yô K' Ha", dateOfBirth: '1975-08-08', sex: 'MALE', communeCode: DA_SAR });
+    const trail = await t.gql(`{ auditTrail(entityType: "Person", entityId: "${personId}") { action before after } }`);
+    const update = trail.body.data.auditTrail.find((e: { action: string }) => e.action === 'updatePerson');
+    expect(update.before.dateOfBirth).toBe('1975-07-07');
+    expect(update.after.dateOfBirth).toBe('1975-08-08');
+    // Another birth year would contradict the identification number on record.
+    const bad = await t.gql(UPDATE, { id: personId, input: { dateOfBirth: '1976-01-01' } });
+    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.dateOfBirth' });
+    const cleared = await t.gql(UPDATE, { id: personId, input: { fullName: null } });
+    expect(cleared.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.fullName' });
+  });
+
+  it('does not let a commune officer move a person to a commune outside the token', async () => {
+    const reg = await t.gql(REGISTER_PERSON, { input: { fullName: 'Ka Vân', dateOfBirth: '1988-02-02', sex: 'FEMALE', communeCode: DA_SAR } });
+    const officer = await t.token('commune_officer', [DA_SAR]);
+    const r = await t.gql(UPDATE, { id: reg.body.data.registerPerson.id, input: { communeCode: LAT } }, officer);
+    expect(r.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const missing = await t.gql(UPDATE, { id: '00000000-0000-4000-8000-000000000000', input: { fullName: 'X' } });
+    expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
+
 describe('recording circumstances', () => {
   async function person(dateOfBirth: string, sex: 'MALE' | 'FEMALE' = 'FEMALE') {
     const r = await t.gql(REGISTER_PERSON, { input: { fullName: 'Liêng Jrang Ha', dateOfBirth, sex, communeCode: DA_SAR, nationalId: nid(Number(dateOfBirth.slice(0, 4)), sex) } });
