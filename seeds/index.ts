@@ -1,0 +1,21 @@
+/** Seeding entry points: reference data every installation needs, then the generated demo population. */
+import type { Database } from '../src/db/client.js';
+import { seedDemoPopulation, type DemoResult } from './demo.js';
+import { seedReferenceData } from './reference.js';
+
+export { seedReferenceData } from './reference.js';
+export { seedDemoPopulation, DEFAULT_AS_OF, DEFAULT_SEED, type DemoOptions, type DemoResult } from './demo.js';
+
+export interface SeedAllOptions {
+  /** Size of the demo population; 0 seeds reference data only. */
+  people: number;
+  seed?: number;
+  asOf?: string;
+}
+
+/** Reference data, then the demo population; both idempotent, so safe on every start. */
+export async function seedAll(database: Database, options: SeedAllOptions): Promise<DemoResult> {
+  await seedReferenceData(database.db);
+  if (options.people <= 0) return { people: 0, households: 0, ms: 0, skipped: true };
+  return seedDemoPopulation(database, options);
+}
