@@ -435,7 +435,7 @@ function printType(t: IntroType): string {
 // ---------------------------------------------------------------------------------------------
 
 async function machine(pool: pg.Pool) {
-  const pgVersion = (await pool.query<{ v: string }>('SHOW server_version')).rows[0].v;
+  const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
   const settings = (await pool.query<{ name: string; setting: string; unit: string | null }>(
     `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_connections')`,
   )).rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`);
