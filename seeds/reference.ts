@@ -291,4 +291,6 @@ export async function seedReferenceData(db: Db): Promise<void> {
     const missing = referenceAreaClassifications().filter((r) => !have.has(`${r.unitCode}|${r.classification}|${r.validFrom}`));
     if (missing.length > 0) await tx.insert(areaClassifications).values(missing);
   });
+  // Programs, rule versions and base levels (seeds/programs.ts); idempotent (ON CONFLICT DO NOTHING).
+  await seedProgramsAndRules(db);
 }
