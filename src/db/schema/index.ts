@@ -1,2 +1,3 @@
 // All tables, one file per feature area. drizzle-kit reads this folder to generate migrations.
 export * from './registry.js';
+export * from './rules.js';

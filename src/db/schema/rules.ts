@@ -1,0 +1,148 @@
+/**
+ * Rules and benefits: programs (one per benefit scheme), their effective-dated rule versions stored as
+ * data (jsonb, validated by src/modules/rules/rule-format.ts), the effective-dated base levels, the dated
+ * social circumstances the registry did not yet hold, and enrolments (a person's benefit record).
+ *
+ * Rule versions and base levels are never edited: a new decree is a new row. Migration 0002 adds a
+ * trigger refusing UPDATE and DELETE on both tables, so even a hand-written SQL statement cannot rewrite
+ * a released amount (arrears come from new rows, never from silent rewrites).
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { persons } from './registry.js';
+
+export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_PENSION', 'MERIT', 'BIRTH_SUPPORT'] as const;
+export const BASE_LEVEL_KINDS = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION', 'MERIT'] as const;
+export const START_RULES = ['DECISION_MONTH', 'TURNS_75', 'TURNS_80', 'CERTIFICATE_MONTH'] as const;
+export const CIRCUMSTANCE_FLAGS = [
+  'NO_SUPPORTER',
+  'SINGLE_PARENT',
+  'HIV',
+  'NO_STABLE_INCOME',
+  'ORPHAN_NO_SUPPORT',
+  'IN_SCHOOL',
+  'COMMUNITY_CARER',
+  'COMPULSORY_SOCIAL_INSURANCE',
+] as const;
+export const ENROLMENT_STATUSES = ['PROPOSED', 'ACTIVE', 'ENDED'] as const;
+
+/** One benefit scheme, e.g. Decree 20/2021 art. 5.5c "aged 80+ without pension". */
+export const programs = pgTable('programs', {
+  code: text('code').primaryKey(),
+  nameVi: text('name_vi').notNull(),
+  nameEn: text('name_en').notNull(),
+  /** Which amounts compete under Decree 20 art. 6.2 / the social pension's "higher of the two". */
+  family: text('family', { enum: PROGRAM_FAMILIES }).notNull(),
+  kind: text('kind', { enum: ['MONTHLY', 'ONE_OFF'] }).notNull(),
+  /** The first month an enrolment may start (Decree 20 art. 7: 5.5b/5.5c on turning 75/80, disability from the certificate). */
+  startRule: text('start_rule', { enum: START_RULES }).notNull(),
+  legalBasis: text('legal_basis').notNull(),
+  sortOrder: smallint('sort_order').notNull(),
+});
+
+/** A rule version: conditions and amount formula (jsonb), its legal basis and worked examples. */
+export const programRules = pgTable(
+  'program_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    programCode: text('program_code').notNull().references(() => programs.code),
+    version: integer('version').notNull(),
+    effectiveFrom: date('effective_from').notNull(),
+    /** Usually null: a later version supersedes this one from its own effective date. */
+    effectiveTo: date('effective_to'),
+    legalBasis: text('legal_basis').notNull(),
+    definition: jsonb('definition').notNull(),
+    examples: jsonb('examples').notNull(),
+    confirmed: boolean('confirmed').notNull(),
+    note: text('note'),
+    publishedBy: text('published_by').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('program_rules_version_uq').on(t.programCode, t.version),
+    index('program_rules_effective_idx').on(t.programCode, t.effectiveFrom),
+    check('program_rules_dates', sql`${t.effectiveTo} IS NULL OR ${t.effectiveTo} >= ${t.effectiveFrom}`),
+  ],
+);
+
+/** Effective-dated base amounts (mức chuẩn): amount = base × coefficient, resolved month by month. */
+export const baseLevels = pgTable(
+  'base_levels',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: BASE_LEVEL_KINDS }).notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    effectiveFrom: date('effective_from').notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    confirmed: boolean('confirmed').notNull(),
+    publishedBy: text('published_by').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom),
+    check('base_levels_amount_positive', sql`${t.amount} > 0`),
+  ],
+);
+
+/** Dated social circumstances the rules read (no one to support them, single parent, HIV, ...). */
+export const personCircumstanceFlags = pgTable(
+  'person_circumstance_flags',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull().references(() => persons.id),
+    flag: text('flag', { enum: CIRCUMSTANCE_FLAGS }).notNull(),
+    validFrom: date('valid_from').notNull(),
+    validTo: date('valid_to'),
+    evidence: text('evidence').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('person_circumstance_flags_person_idx').on(t.personId, t.flag, t.validFrom),
+    check('person_circumstance_flags_dates', sql`${t.validTo} IS NULL OR ${t.validTo} >= ${t.validFrom}`),
+  ],
+);
+
+/**
+ * A person's benefit record in a program. Months are stored as the first day of the month; `end_month`
+ * is the last month with an entitlement (inclusive), null while open.
+ */
+export const enrolments = pgTable(
+  'enrolments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id').notNull().references(() => persons.id),
+    programCode: text('program_code').notNull().references(() => programs.code),
+    status: text('status', { enum: ENROLMENT_STATUSES }).notNull(),
+    decisionNo: text('decision_no').notNull(),
+    decisionDate: date('decision_date').notNull(),
+    startMonth: date('start_month').notNull(),
+    endMonth: date('end_month'),
+    endReason: text('end_reason'),
+    proposedBy: text('proposed_by').notNull(),
+    approvedBy: text('approved_by'),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('enrolments_person_idx').on(t.personId, t.programCode),
+    // At most one open (proposed or active) record per person and program; the database has the last word.
+    uniqueIndex('enrolments_open_uq').on(t.personId, t.programCode).where(sql`${t.status} <> 'ENDED'`),
+    index('enrolments_program_idx').on(t.programCode, t.status, t.personId),
+    check('enrolments_months', sql`${t.endMonth} IS NULL OR ${t.endMonth} >= ${t.startMonth} - interval '1 month'`),
+  ],
+);

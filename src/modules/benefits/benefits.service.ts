@@ -1,0 +1,288 @@
+/**
+ * Benefits use cases: enrolments (propose → approve → end), month-by-month entitlements with the law's
+ * "only the highest allowance" rules applied and explained, and coverage gaps (eligible, not enrolled).
+ */
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/client.js';
+import { conflict, DomainError, forbidden, notFound, Problems } from '../../errors.js';
+import { isValidDate } from '../../graphql/scalars.js';
+import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { assertCanMutate, assertCommuneAccess, assertRole, communeFilter } from '../auth/auth.service.js';
+import type { Principal } from '../auth/auth.types.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import type { ConditionResult } from '../rules/evaluate.js';
+import { loadAreaClasses, loadFactsSources } from '../rules/facts.js';
+import { addMonths, firstDay, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../rules/period.js';
+import { decide, decideMonth, earliestStart, loadRuleBook, type BaseLevelRow, type ProgramRow, type RuleVersionRow } from '../rules/rule-book.js';
+import * as repo from './benefits.repository.js';
+import type { EnrolmentRow } from './benefits.repository.js';
+
+export const MAX_ENTITLEMENT_MONTHS = 120;
+export const MAX_GAP_PAGE = 500;
+
+/** Decree 20 art. 6.2: a single parent (5.4) also under 5.5, 5.6 or 5.8 receives both. */
+const COMBINABLE_WITH_5_4 = new Set(['D20_5_5A', 'D20_5_5B', 'D20_5_5C', 'D20_5_5D', 'D20_5_6', 'D20_5_8']);
+const SINGLE_PARENT = 'D20_5_4';
+
+export interface EntitlementLine {
+  period: string;
+  enrolment: EnrolmentRow;
+  program: ProgramRow;
+  status: 'PAYABLE' | 'SUPPRESSED' | 'NOT_ELIGIBLE';
+  /** The amount the rule gives for this month (0 when not eligible). */
+  amount: number;
+  /** What is owed: the amount when payable, else 0. */
+  payableAmount: number;
+  coefficient: number | null;
+  baseLevel: BaseLevelRow | null;
+  ruleVersion: RuleVersionRow | null;
+  suppressedBy: string | null;
+  failedConditions: ConditionResult[];
+  note: string;
+  noteVi: string;
+}
+
+export interface EntitlementMonth {
+  period: string;
+  total: number;
+  lines: EntitlementLine[];
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Applies Decree 20 art. 6.2 (only the highest social-assistance amount; 5.4 plus one of 5.5/5.6/5.8) and
+ * the social pension's "higher of the two" to one month's lines, marking the losers SUPPRESSED with why.
+ */
+export function applyCombinationRules(lines: EntitlementLine[]): void {
+  const payable = lines.filter((l) => l.status === 'PAYABLE');
+  const sa = payable.filter((l) => l.program.family === 'SOCIAL_ASSISTANCE').sort((a, b) => a.program.sortOrder - b.program.sortOrder);
+  let bundle: EntitlementLine[] = [];
+  if (sa.length) {
+    const singleParent = sa.find((l) => l.program.code === SINGLE_PARENT);
+    const bundles = sa.map((l) => (singleParent && l !== singleParent && COMBINABLE_WITH_5_4.has(l.program.code) ? [singleParent, l] : [l]));
+    const total = (b: EntitlementLine[]) => b.reduce((s, l) => s + l.amount, 0);
+    bundle = bundles.reduce((best, b) => (total(b) > total(best) ? b : best), bundles[0]);
+    const winner = bundle[bundle.length - 1];
+    const both = bundle.length === 2 ? ' (Decree 20 art. 6.2: a single parent under 5.4 also receives 5.5/5.6/5.8)' : '';
+    for (const l of sa) {
+      if (bundle.includes(l)) {
+        if (both) {
+          l.note = `paid${both}`;
+          l.noteVi = 'được hưởng (NĐ 20 điều 6.2: người đơn thân nuôi con theo khoản 4 được hưởng cả khoản 5, 6 hoặc 8)';
+        }
+        continue;
+      }
+      l.status = 'SUPPRESSED';
+      l.payableAmount = 0;
+      l.suppressedBy = winner.enrolment.id;
+      l.note = `suppressed by ${winner.program.code} (${fmt(total(bundle))} ≥ ${fmt(l.amount)}): Decree 20 art. 6.2, only the highest social-assistance amount is paid`;
+      l.noteVi = `không chi do đã hưởng ${winner.program.code} (${fmt(total(bundle))} ≥ ${fmt(l.amount)}): NĐ 20/2021 điều 6.2, chỉ hưởng một mức cao nhất`;
+    }
+  }
+  const pension = payable.find((l) => l.program.family === 'SOCIAL_PENSION');
+  if (pension && bundle.length) {
+    const saTotal = bundle.reduce((s, l) => s + l.amount, 0);
+    if (pension.amount > saTotal) {
+      for (const l of bundle) {
+        l.status = 'SUPPRESSED';
+        l.payableAmount = 0;
+        l.suppressedBy = pension.enrolment.id;
+        l.note = `suppressed by the social pension (${fmt(pension.amount)} > ${fmt(saTotal)}): the higher of the two is paid (Social Insurance Law 41/2024 art. 21)`;
+        l.noteVi = `không chi do hưởng trợ cấp hưu trí xã hội cao hơn (${fmt(pension.amount)} > ${fmt(saTotal)}): Luật BHXH 41/2024 điều 21`;
+      }
+    } else {
+      pension.status = 'SUPPRESSED';
+      pension.payableAmount = 0;
+      pension.suppressedBy = bundle[bundle.length - 1].enrolment.id;
+      pension.note = `suppressed: the social-assistance allowance (${fmt(saTotal)}) is at least the social pension (${fmt(pension.amount)}); the higher of the two is paid (Social Insurance Law 41/2024 art. 21)`;
+      pension.noteVi = `không chi: trợ cấp xã hội (${fmt(saTotal)}) không thấp hơn trợ cấp hưu trí xã hội (${fmt(pension.amount)}); hưởng mức cao hơn (Luật BHXH 41/2024 điều 21)`;
+    }
+  }
+}
+
+const periodOfMonth = (d: string | Date) => periodOf(toDateString(d));
+
+export function createBenefitsService(deps: { database: Database; clock: Clock; registry: RegistryService }) {
+  const { database, clock, registry } = deps;
+  const db = database.db;
+
+  function notEligible(program: ProgramRow, period: string, failing: ConditionResult[]) {
+    return new DomainError(
+      'CONFLICT',
+      {
+        en: `Not eligible for ${program.code} in ${period}: ${failing.map((c) => c.text).join('; ')}`,
+        vi: `Không đủ điều kiện ${program.code} tháng ${period}: ${failing.map((c) => c.textVi).join('; ')}`,
+      },
+      { field: 'input.startPeriod', reasons: failing },
+    );
+  }
+
+  return {
+    async enrol(actor: AuditActor, input: { personId: string; programCode: string; decisionNo: string; decisionDate: string; startPeriod: string }) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
+      if (!isValidDate(input.decisionDate)) p.add('input.decisionDate', 'is not a valid date', 'không phải ngày hợp lệ');
+      else if (input.decisionDate > clock.today()) p.add('input.decisionDate', 'is in the future', 'ở tương lai');
+      if (!PERIOD_RE.test(input.startPeriod)) p.add('input.startPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      const book = await loadRuleBook(db);
+      const program = book.program(input.programCode);
+      if (!program) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        // Checks access (commune officers only within their communes) and locks the person.
+        await registry.personForCaller(actor.principal, input.personId, tx, true);
+        const [src, areas] = await Promise.all([loadFactsSources(tx, [input.personId]).then((m) => m.get(input.personId)!), loadAreaClasses(tx)]);
+        const earliest = earliestStart(program!, src, input.decisionDate);
+        if (input.startPeriod < earliest.period) {
+          p.add('input.startPeriod', `cannot be before ${earliest.en}`, `không được trước ${earliest.vi}`).throwIfAny();
+        }
+        const decision = decideMonth(book, program!, src, areas, input.startPeriod);
+        if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
+        const open = await repo.findOpenEnrolment(tx, input.personId, input.programCode);
+        if (open) {
+          throw conflict(`An open ${input.programCode} enrolment exists (${open.status}, ${open.decisionNo})`, `Đã có hồ sơ ${input.programCode} đang mở (${open.status}, ${open.decisionNo})`, { field: 'input.programCode', enrolmentId: open.id });
+        }
+        const row = await repo.insertEnrolment(tx, {
+          personId: input.personId,
+          programCode: input.programCode,
+          status: 'PROPOSED',
+          decisionNo: input.decisionNo.trim(),
+          decisionDate: input.decisionDate,
+          startMonth: firstDay(input.startPeriod),
+          proposedBy: actor.principal.subject,
+        });
+        return { result: row, audit: [{ action: 'enrol', entityType: 'Enrolment', entityId: row.id, after: row }] };
+      });
+    },
+
+    async approveEnrolment(actor: AuditActor, id: string) {
+      assertRole(actor.principal, 'district_officer', 'admin');
+      return auditedTransaction(db, actor, async (tx) => {
+        const before = await repo.findEnrolment(tx, id, true);
+        if (!before) throw notFound('enrolment', id);
+        await registry.personForCaller(actor.principal, before.personId, tx);
+        if (before.proposedBy === actor.principal.subject) {
+          throw forbidden('Whoever proposed an enrolment cannot approve it', 'Người đề xuất không được tự phê duyệt hồ sơ');
+        }
+        if (before.status !== 'PROPOSED') throw conflict(`The enrolment is ${before.status}, not PROPOSED`, `Hồ sơ đang ở trạng thái ${before.status}, không phải PROPOSED`);
+        const after = await repo.updateEnrolment(tx, id, { status: 'ACTIVE', approvedBy: actor.principal.subject, approvedAt: new Date() });
+        return { result: after, audit: [{ action: 'approveEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
+      });
+    },
+
+    /** Ends an enrolment: `endPeriod` is the last month with an entitlement. */
+    async endEnrolment(actor: AuditActor, id: string, endPeriod: string, reason: string) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      if (!PERIOD_RE.test(endPeriod)) p.add('endPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      if (!reason.trim()) p.add('reason', 'is required', 'là bắt buộc');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const before = await repo.findEnrolment(tx, id, true);
+        if (!before) throw notFound('enrolment', id);
+        await registry.personForCaller(actor.principal, before.personId, tx);
+        if (before.status === 'ENDED') throw conflict(`The enrolment already ended (${before.endReason})`, `Hồ sơ đã kết thúc (${before.endReason})`);
+        const start = periodOfMonth(before.startMonth);
+        if (endPeriod < addMonths(start, -1)) p.add('endPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`).throwIfAny();
+        const after = await repo.updateEnrolment(tx, id, { status: 'ENDED', endMonth: firstDay(endPeriod), endReason: reason.trim() });
+        return { result: after, audit: [{ action: 'endEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
+      });
+    },
+
+    async enrolmentsOf(personIds: readonly string[]) {
+      return repo.findEnrolmentsOfPersons(db, personIds);
+    },
+
+    async enrolment(principal: Principal, id: string) {
+      const row = await repo.findEnrolment(db, id);
+      if (!row) return null;
+      await registry.personForCaller(principal, row.personId);
+      return row;
+    },
+
+    /** Month by month, what each approved enrolment gives, and what is owed after the combination rules. */
+    async entitlements(principal: Principal, personId: string, from: string, to: string): Promise<EntitlementMonth[]> {
+      const p = new Problems();
+      if (!PERIOD_RE.test(from)) p.add('from', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      if (!PERIOD_RE.test(to)) p.add('to', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      else if (to < from) p.add('to', 'is before from', 'trước from');
+      else if (monthsFrom(from, to).length > MAX_ENTITLEMENT_MONTHS) p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
+      p.throwIfAny();
+      await registry.personForCaller(principal, personId);
+      const [book, sources, areas, rows] = await Promise.all([
+        loadRuleBook(db),
+        loadFactsSources(db, [personId]),
+        loadAreaClasses(db),
+        repo.findEnrolmentsOfPersons(db, [personId]),
+      ]);
+      const src = sources.get(personId)!;
+      // Proposed enrolments owe nothing until approved.
+      const approved = rows.filter((e) => e.status !== 'PROPOSED');
+      return monthsFrom(from, to).map((period) => {
+        const lines: EntitlementLine[] = [];
+        for (const enrolment of approved) {
+          const start = periodOfMonth(enrolment.startMonth);
+          const end = enrolment.endMonth ? periodOfMonth(enrolment.endMonth) : undefined;
+          if (period < start || (end && period > end)) continue;
+          const program = book.program(enrolment.programCode)!;
+          if (program.kind === 'ONE_OFF' && period !== start) continue;
+          const d = decideMonth(book, program, src, areas, period);
+          const ok = d.eligible && d.amount !== null;
+          lines.push({
+            period,
+            enrolment,
+            program,
+            status: ok ? 'PAYABLE' : 'NOT_ELIGIBLE',
+            amount: ok ? d.amount! : 0,
+            payableAmount: ok ? d.amount! : 0,
+            coefficient: d.coefficient,
+            baseLevel: (d.baseLevel as BaseLevelRow | null) ?? null,
+            ruleVersion: d.version ?? null,
+            suppressedBy: null,
+            failedConditions: d.conditions.filter((c) => !c.held),
+            note: ok
+              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
+              : `not eligible in ${period}: ${d.conditions.filter((c) => !c.held).map((c) => c.text).join('; ') || d.problem}`,
+            noteVi: ok
+              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
+              : `không đủ điều kiện tháng ${period}: ${d.conditions.filter((c) => !c.held).map((c) => c.textVi).join('; ') || d.problem}`,
+          });
+        }
+        applyCombinationRules(lines);
+        return { period, total: lines.reduce((s, l) => s + l.payableAmount, 0), lines };
+      });
+    },
+
+    /** People eligible on asOf but without a record in the program (or, for competing allowances, in any of them). */
+    async coverageGaps(
+      principal: Principal,
+      args: { communeCode?: string | null; programCode?: string | null; asOf: string; first: number; after?: { personId: string; programCode: string } },
+    ) {
+      let communeCodes: string[] | undefined;
+      if (args.communeCode) {
+        assertCommuneAccess(principal, args.communeCode);
+        communeCodes = [args.communeCode];
+      } else communeCodes = communeFilter(principal);
+      const book = await loadRuleBook(db);
+      const p = new Problems();
+      if (args.programCode && !book.program(args.programCode)) p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
+      if (args.first < 1 || args.first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
+      p.throwIfAny();
+      const filter: repo.GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf: args.asOf };
+      const rows = await repo.findGapPage(db, book, filter, args.after, args.first + 1);
+      const page = rows.slice(0, args.first);
+      const [sources, areas] = await Promise.all([loadFactsSources(db, page.map((r) => r.personId)), loadAreaClasses(db)]);
+      const nodes = page.map((r) => {
+        const decision = decide(book, book.program(r.programCode)!, sources.get(r.personId)!, areas, args.asOf);
+        return { ...r, decision, reasons: decision.conditions };
+      });
+      return { filter, book, nodes, hasNextPage: rows.length > args.first };
+    },
+
+    countGaps: repo.countGaps,
+    database,
+  };
+}
+export type BenefitsService = ReturnType<typeof createBenefitsService>;

@@ -1,0 +1,37 @@
+/** Calendar months ('yyyy-mm') and the dates the rules evaluate them on. */
+
+export const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export const periodOf = (date: string): string => date.slice(0, 7);
+export const firstDay = (period: string): string => `${period}-01`;
+
+export function lastDay(period: string): string {
+  const [y, m] = period.split('-').map(Number);
+  const d = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${period}-${String(d).padStart(2, '0')}`;
+}
+
+export function addMonths(period: string, n: number): string {
+  const [y, m] = period.split('-').map(Number);
+  const i = y * 12 + (m - 1) + n;
+  return `${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}`;
+}
+
+/** Every month from `from` to `to`, both included. */
+export function monthsFrom(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let p = from; p <= to; p = addMonths(p, 1)) out.push(p);
+  return out;
+}
+
+/** PGlite returns DATE columns of raw queries as Date objects, pg (as configured) as strings. */
+export function toDateString(v: unknown): string {
+  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
+}
+
+/** Whole months between two dates (a person's age in months), PostgreSQL's age() arithmetic. */
+export function monthsBetween(from: string, to: string): number {
+  const [fy, fm, fd] = from.split('-').map(Number);
+  const [ty, tm, td] = to.split('-').map(Number);
+  return (ty - fy) * 12 + (tm - fm) - (td < fd ? 1 : 0);
+}

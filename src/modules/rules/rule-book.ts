@@ -1,0 +1,142 @@
+/**
+ * The rule book: programs, every rule version and every base level, read in three small statements and
+ * resolved by date in memory. "Which version is in force on d": the versions whose effective_from ≤ d and
+ * effective_to (if any) ≥ d; of those the latest effective_from wins, then the highest version number (a
+ * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
+ * with the latest effective_from ≤ d.
+ */
+import { asc } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { baseLevels, programRules, programs } from '../../db/schema/index.js';
+import { DomainError } from '../../errors.js';
+import { factsAsOf, isAlive, type AreaClass, type PersonFactsSource } from './facts.js';
+import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from './evaluate.js';
+import { firstDay, lastDay, periodOf } from './period.js';
+import { DISABILITY_LEVELS, RuleDefinitionSchema, type RuleDefinition } from './rule-format.js';
+
+export type ProgramRow = typeof programs.$inferSelect;
+export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition };
+export type BaseLevelRow = typeof baseLevels.$inferSelect;
+
+export interface RuleBook {
+  programs: ProgramRow[];
+  program(code: string): ProgramRow | undefined;
+  versions(code: string): RuleVersionRow[];
+  ruleAt(code: string, date: string): RuleVersionRow | undefined;
+  baseAt(kind: string, date: string): BaseLevelRow | undefined;
+  baseLevels: BaseLevelRow[];
+}
+
+export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
+  const [progs, rules, bases] = await Promise.all([
+    db.select().from(programs).orderBy(asc(programs.sortOrder)),
+    db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
+    db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
+  ]);
+  const byCode = new Map<string, RuleVersionRow[]>();
+  for (const r of rules) {
+    const parsed = RuleDefinitionSchema.safeParse(r.definition);
+    if (!parsed.success) {
+      // Only a hand-made row could get here: publishRuleVersion and the seeds validate every definition.
+      throw new DomainError('INTERNAL', { en: `Rule ${r.programCode} v${r.version} is malformed`, vi: `Quy tắc ${r.programCode} v${r.version} sai định dạng` });
+    }
+    byCode.set(r.programCode, [...(byCode.get(r.programCode) ?? []), { ...r, parsed: parsed.data }]);
+  }
+  const programByCode = new Map(progs.map((p) => [p.code, p]));
+  return {
+    programs: progs,
+    baseLevels: bases,
+    program: (code) => programByCode.get(code),
+    versions: (code) => byCode.get(code) ?? [],
+    ruleAt(code, date) {
+      let best: RuleVersionRow | undefined;
+      for (const v of byCode.get(code) ?? []) {
+        if (v.effectiveFrom > date || (v.effectiveTo !== null && v.effectiveTo < date)) continue;
+        if (!best || v.effectiveFrom > best.effectiveFrom || (v.effectiveFrom === best.effectiveFrom && v.version > best.version)) best = v;
+      }
+      return best;
+    },
+    baseAt(kind, date) {
+      let best: BaseLevelRow | undefined;
+      for (const b of bases) if (b.kind === kind && b.effectiveFrom <= date) best = b;
+      return best;
+    },
+  };
+}
+
+export const asBaseLike = (b: BaseLevelRow): BaseLevelLike => b;
+
+export interface ProgramDecision extends RuleEvaluation {
+  program: ProgramRow;
+  version: RuleVersionRow | undefined;
+  date: string;
+}
+
+const aliveResult = (alive: boolean, d: string): ConditionResult => ({
+  fact: 'alive',
+  operator: 'eq',
+  expected: 'true',
+  actual: String(alive),
+  held: alive,
+  text: `alive on ${d}: ${alive ? 'yes' : 'no'} ${alive ? '✓' : '✗'}`,
+  textVi: `còn sống ngày ${d}: ${alive ? 'có' : 'không'} ${alive ? '✓' : '✗'}`,
+});
+
+/** A program's decision for a person on a date, with every condition explained. */
+export function decide(book: RuleBook, program: ProgramRow, src: PersonFactsSource, areas: AreaClass[], d: string, baseDate = d): ProgramDecision {
+  const version = book.ruleAt(program.code, d);
+  const alive = isAlive(src, d);
+  if (!version) {
+    const none: ConditionResult = {
+      fact: 'ruleInForce', operator: 'eq', expected: 'true', actual: 'false', held: false,
+      text: `no rule version of ${program.code} in force on ${d} ✗`, textVi: `không có quy tắc ${program.code} có hiệu lực ngày ${d} ✗`,
+    };
+    return { program, version, date: d, eligible: false, conditions: [aliveResult(alive, d), none], coefficient: null, baseLevel: null, amount: null };
+  }
+  const facts = factsAsOf(src, areas, d);
+  const ev = evaluateRule(version.parsed, facts, (kind) => book.baseAt(kind, baseDate));
+  return { program, version, date: d, ...ev, eligible: alive && ev.eligible, conditions: [aliveResult(alive, d), ...ev.conditions] };
+}
+
+/** Quick yes/no on a date (no texts). */
+export function eligibleOn(book: RuleBook, code: string, src: PersonFactsSource, areas: AreaClass[], d: string): boolean {
+  const version = book.ruleAt(code, d);
+  return !!version && isAlive(src, d) && isEligible(version.parsed, factsAsOf(src, areas, d));
+}
+
+/**
+ * A month is covered when the person is eligible on its first or its last day. This one reading gives the
+ * law's start and stop months (Decree 20 art. 7–8): turning 75/80 or a certificate issued during the month
+ * counts from that month; death or loss of eligibility during a month stops from the next month.
+ */
+export function decideMonth(book: RuleBook, program: ProgramRow, src: PersonFactsSource, areas: AreaClass[], period: string): ProgramDecision {
+  const first = decide(book, program, src, areas, firstDay(period), firstDay(period));
+  if (first.eligible) return first;
+  const last = decide(book, program, src, areas, lastDay(period), firstDay(period));
+  return last.eligible ? last : first;
+}
+
+/** The earliest month an enrolment may start (Decree 20 art. 7), given its decision date. */
+export function earliestStart(program: ProgramRow, src: PersonFactsSource, decisionDate: string): { period: string; en: string; vi: string } {
+  const [y, m] = src.dateOfBirth.split('-');
+  switch (program.startRule) {
+    case 'TURNS_75':
+    case 'TURNS_80': {
+      const age = program.startRule === 'TURNS_75' ? 75 : 80;
+      const period = `${Number(y) + age}-${m}`;
+      return { period, en: `the month they turn ${age} (${period})`, vi: `tháng đủ ${age} tuổi (${period})` };
+    }
+    case 'CERTIFICATE_MONTH': {
+      const severe = src.certificates
+        .filter((c) => DISABILITY_LEVELS.indexOf(c.level as never) >= 2 && c.issuedOn <= decisionDate && (c.validTo === null || c.validTo >= decisionDate))
+        .sort((a, b) => (a.issuedOn < b.issuedOn ? -1 : 1));
+      const period = severe.length ? periodOf(severe[0].issuedOn) : periodOf(decisionDate);
+      return { period, en: `the month the disability certificate was issued (${period})`, vi: `tháng được cấp giấy xác nhận khuyết tật (${period})` };
+    }
+    default: {
+      const period = periodOf(decisionDate);
+      return { period, en: `the month of the decision (${period})`, vi: `tháng ra quyết định (${period})` };
+    }
+  }
+}
+

@@ -1,0 +1,154 @@
+/**
+ * Compiles a rule version's conditions to an SQL WHERE over persons (aliased `p`) as of a date, so
+ * coverage gaps are found set-wise in the database (one statement over a commune or the whole district)
+ * instead of person by person. Each fact's SQL is the twin of its TypeScript definition in facts.ts; the
+ * property test (test/rules-property.test.ts) checks that both pick the same people.
+ *
+ * Age thresholds compare the date of birth with `d - N years/months` (an index-friendly form equivalent to
+ * "age ≥ N" under PostgreSQL's age() arithmetic); circumstance checks are EXISTS sub-queries the planner
+ * can turn into semi-joins; the cheap conditions come first so PostgreSQL skips the rest for most people.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { groupCondition, householdClassificationAsOf } from '../registry/beneficiary-groups.js';
+import { CHILD_RELATION, PARENT_RELATIONS } from './facts.js';
+import { DISABILITY_LEVELS, type Condition, type LeafCondition } from './rule-format.js';
+
+const d = (asOf: string) => sql`${asOf}::date`;
+const list = (values: readonly unknown[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
+
+/** "born at least N years/months before d" ⟺ age ≥ N. */
+const ageAtLeast = (unit: 'years' | 'months', n: number, asOf: string): SQL =>
+  unit === 'years'
+    ? sql`p.date_of_birth <= (${d(asOf)} - make_interval(years => ${n}::int))::date`
+    : sql`p.date_of_birth <= (${d(asOf)} - make_interval(months => ${n}::int))::date`;
+
+function integerCompare(expr: (n: number) => SQL, op: string, n: number): SQL {
+  // expr(n) means "value ≥ n".
+  switch (op) {
+    case 'gte':
+      return expr(n);
+    case 'gt':
+      return expr(n + 1);
+    case 'lt':
+      return sql`NOT (${expr(n)})`;
+    case 'lte':
+      return sql`NOT (${expr(n + 1)})`;
+    case 'eq':
+      return sql`(${expr(n)} AND NOT (${expr(n + 1)}))`;
+  }
+  throw new Error(`operator ${op} on a number`);
+}
+
+function scalarCompare(expr: SQL, op: string, value: unknown): SQL {
+  switch (op) {
+    case 'eq':
+      return sql`${expr} = ${value}`;
+    case 'ne':
+      return sql`${expr} <> ${value}`;
+    case 'in':
+      return sql`${expr} IN ${list(value as unknown[])}`;
+    case 'notIn':
+      return sql`${expr} NOT IN ${list(value as unknown[])}`;
+    case 'gte':
+      return sql`${expr} >= ${value}`;
+    case 'gt':
+      return sql`${expr} > ${value}`;
+    case 'lte':
+      return sql`${expr} <= ${value}`;
+    case 'lt':
+      return sql`${expr} < ${value}`;
+  }
+  throw new Error(`operator ${op}`);
+}
+
+const boolCompare = (expr: SQL, value: boolean): SQL => (value ? sql`(${expr})` : sql`NOT (${expr})`);
+const inForceOn = (from: SQL, to: SQL, asOf: string) => sql`${from} <= ${d(asOf)} AND (${to} IS NULL OR ${to} >= ${d(asOf)})`;
+
+const childrenCount = (months: number, asOf: string): SQL => sql`(CASE WHEN p.relation_to_head IN ${list(PARENT_RELATIONS)} THEN (
+  SELECT count(*) FROM persons c WHERE c.household_id = p.household_id AND c.relation_to_head = ${CHILD_RELATION}
+    AND c.date_of_birth <= ${d(asOf)} AND (c.date_of_death IS NULL OR c.date_of_death > ${d(asOf)})
+    AND c.date_of_birth > (${d(asOf)} - make_interval(months => ${months}::int))::date) ELSE 0 END)`;
+
+function leafSql(c: LeafCondition, asOf: string): SQL {
+  const v = c.value;
+  switch (c.fact) {
+    case 'ageYears':
+      return integerCompare((n) => ageAtLeast('years', n, asOf), c.op, v as number);
+    case 'ageMonths':
+      return integerCompare((n) => ageAtLeast('months', n, asOf), c.op, v as number);
+    case 'sex':
+      return scalarCompare(sql`p.sex`, c.op, v);
+    case 'ethnicMinority':
+      return boolCompare(sql`COALESCE(p.ethnicity <> 'Kinh', false)`, v as boolean);
+    case 'householdPoverty':
+      return scalarCompare(sql`COALESCE(${householdClassificationAsOf(asOf)}, 'NONE')`, c.op, v);
+    case 'disadvantagedArea':
+      return boolCompare(
+        sql`EXISTS (SELECT 1 FROM area_classifications ac
+          WHERE ac.classification = 'EXTREMELY_DISADVANTAGED' AND ${inForceOn(sql`ac.valid_from`, sql`ac.valid_to`, asOf)}
+            AND (ac.unit_code = p.commune_code
+              OR ac.unit_code = (SELECT au.successor_code FROM admin_units au WHERE au.code = p.commune_code)
+              OR ac.unit_code = (SELECT h.village_code FROM households h WHERE h.id = p.household_id)))`,
+        v as boolean,
+      );
+    case 'disabilityLevel': {
+      const atLeast = (level: string): SQL => {
+        const levels = DISABILITY_LEVELS.slice(DISABILITY_LEVELS.indexOf(level as never)).filter((l) => l !== 'NONE');
+        if (levels.length === DISABILITY_LEVELS.length - 1) return sql`true`;
+        return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id
+          AND dc.level IN ${list(levels)} AND ${inForceOn(sql`dc.issued_on`, sql`dc.valid_to`, asOf)})`;
+      };
+      const next = DISABILITY_LEVELS[DISABILITY_LEVELS.indexOf(v as never) + 1];
+      if (c.op === 'gte') return atLeast(v as string);
+      if (c.op === 'lt') return sql`NOT (${atLeast(v as string)})`;
+      return next ? sql`(${atLeast(v as string)} AND NOT (${atLeast(next)}))` : atLeast(v as string);
+    }
+    case 'receivesPension':
+      return boolCompare(
+        sql`EXISTS (SELECT 1 FROM pension_statuses ps WHERE ps.person_id = p.id AND ${inForceOn(sql`ps.starts_on`, sql`ps.ends_on`, asOf)})`,
+        v as boolean,
+      );
+    case 'meritCategories':
+      return boolCompare(
+        sql`EXISTS (SELECT 1 FROM merit_records mr WHERE mr.person_id = p.id AND mr.category = ${v}
+          AND ${inForceOn(sql`mr.recognized_on`, sql`mr.valid_to`, asOf)})`,
+        c.op === 'includes',
+      );
+    case 'warInjuryRate':
+      return scalarCompare(
+        sql`COALESCE((SELECT max(mr.injury_rate) FROM merit_records mr WHERE mr.person_id = p.id AND mr.category = 'WAR_INVALID'
+          AND ${inForceOn(sql`mr.recognized_on`, sql`mr.valid_to`, asOf)}), 0)`,
+        c.op,
+        v,
+      );
+    case 'pregnant':
+      return boolCompare(groupCondition('PREGNANT_WOMAN', asOf), v as boolean);
+    case 'flags':
+      return boolCompare(
+        sql`EXISTS (SELECT 1 FROM person_circumstance_flags pf WHERE pf.person_id = p.id AND pf.flag = ${v}
+          AND ${inForceOn(sql`pf.valid_from`, sql`pf.valid_to`, asOf)})`,
+        c.op === 'includes',
+      );
+    case 'childrenUnder36Months':
+      return scalarCompare(childrenCount(36, asOf), c.op, v);
+    case 'childrenUnder16':
+      return scalarCompare(childrenCount(16 * 12, asOf), c.op, v);
+  }
+}
+
+export function conditionSql(c: Condition, asOf: string): SQL {
+  if ('fact' in c) return sql`(${leafSql(c, asOf)})`;
+  const parts = ('anyOf' in c ? c.anyOf : c.allOf).map((x) => conditionSql(x, asOf));
+  return sql`(${sql.join(parts, 'anyOf' in c ? sql` OR ` : sql` AND `)})`;
+}
+
+/** Cheap facts (columns of the person row) first, sub-queries after. */
+const cost = (c: Condition): number =>
+  'fact' in c ? (['ageYears', 'ageMonths', 'sex', 'ethnicMinority'].includes(c.fact) ? 0 : 1) : Math.max(...('anyOf' in c ? c.anyOf : c.allOf).map(cost));
+
+/** All conditions of a definition, as one WHERE fragment over `persons p` (living on asOf is the caller's). */
+export function conditionsSql(conditions: Condition[], asOf: string): SQL {
+  const sorted = [...conditions].sort((a, b) => cost(a) - cost(b));
+  return sql.join(sorted.map((c) => conditionSql(c, asOf)), sql` AND `);
+}
+

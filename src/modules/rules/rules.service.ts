@@ -1,0 +1,191 @@
+/**
+ * Rules use cases: publishing rule versions and base levels (admin only, each a new row: nothing is ever
+ * edited), recording circumstance flags, and explaining a person's eligibility for every program.
+ */
+import { and, eq, max } from 'drizzle-orm';
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/client.js';
+import { baseLevels, BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, personCircumstanceFlags, programRules } from '../../db/schema/index.js';
+import { conflict, notFound, Problems } from '../../errors.js';
+import { isValidDate } from '../../graphql/scalars.js';
+import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { assertRole } from '../auth/auth.service.js';
+import type { Principal } from '../auth/auth.types.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import { evaluateRule } from './evaluate.js';
+import { loadAreaClasses, loadFactsSources } from './facts.js';
+import { decide, earliestStart, loadRuleBook, type ProgramDecision, type RuleBook } from './rule-book.js';
+import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinition, type RuleExample } from './rule-format.js';
+
+export interface PublishRuleVersionInput {
+  programCode: string;
+  effectiveFrom: string;
+  effectiveTo?: string | null;
+  legalBasis: string;
+  definition: unknown;
+  examples: unknown[];
+  confirmed?: boolean | null;
+  note?: string | null;
+}
+
+export interface ExampleOutcome {
+  example: RuleExample;
+  eligible: boolean;
+  amount: number | null;
+  passed: boolean;
+  failing: string[];
+}
+
+/** Runs a definition's example cases against the base levels in the book. */
+export function runExamples(book: RuleBook, def: RuleDefinition, examples: RuleExample[], defaultDate: string): ExampleOutcome[] {
+  return examples.map((example) => {
+    const d = example.asOf ?? defaultDate;
+    const ev = evaluateRule(def, exampleFacts(example.facts), (kind) => book.baseAt(kind, d));
+    const amountOk = !ev.eligible || example.expectedAmount === undefined || ev.amount === example.expectedAmount;
+    return {
+      example,
+      eligible: ev.eligible,
+      amount: ev.amount,
+      passed: ev.eligible === example.expectedEligible && amountOk,
+      failing: ev.conditions.filter((c) => !c.held).map((c) => c.text),
+    };
+  });
+}
+
+const zodProblems = (p: Problems, field: string, issues: { path: PropertyKey[]; message: string }[]) => {
+  for (const i of issues.slice(0, 20)) {
+    const at = i.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+    p.add(`${field}${at}`, i.message, `không hợp lệ: ${i.message}`);
+  }
+};
+
+export function createRulesService(deps: { database: Database; clock: Clock; registry: RegistryService }) {
+  const { database, registry } = deps;
+  const db = database.db;
+
+  return {
+    loadRuleBook: () => loadRuleBook(db),
+
+    async publishRuleVersion(actor: AuditActor, input: PublishRuleVersionInput) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      if (!isValidDate(input.effectiveFrom)) p.add('input.effectiveFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+      if (input.effectiveTo != null && (!isValidDate(input.effectiveTo) || input.effectiveTo < input.effectiveFrom)) {
+        p.add('input.effectiveTo', 'must be a date on or after effectiveFrom', 'phải là ngày từ effectiveFrom trở đi');
+      }
+      if (!input.legalBasis.trim()) p.add('input.legalBasis', 'is required: cite the decree and article', 'là bắt buộc: ghi rõ nghị định, điều khoản');
+      const def = RuleDefinitionSchema.safeParse(input.definition);
+      if (!def.success) zodProblems(p, 'input.definition', def.error.issues);
+      const examples: RuleExample[] = [];
+      if (input.examples.length === 0) p.add('input.examples', 'needs at least one example case', 'cần ít nhất một ví dụ');
+      input.examples.forEach((e, i) => {
+        const r = RuleExampleSchema.safeParse(e);
+        if (r.success) examples.push(r.data);
+        else zodProblems(p, `input.examples[${i}]`, r.error.issues);
+      });
+      const book = await loadRuleBook(db);
+      if (!book.program(input.programCode)) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
+      p.throwIfAny();
+      // Every example must pass before anything is written; the failing ones are listed.
+      runExamples(book, def.data!, examples, input.effectiveFrom).forEach((o, i) => {
+        if (o.passed) return;
+        const want = `${o.example.expectedEligible ? 'eligible' : 'not eligible'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
+        const got = `${o.eligible ? 'eligible' : 'not eligible'}${o.eligible ? `, ${o.amount}` : ''}`;
+        const wantVi = `${o.example.expectedEligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
+        const gotVi = `${o.eligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.eligible ? `, ${o.amount}` : ''}`;
+        const why = o.failing.length ? ` (${o.failing.join('; ')})` : '';
+        p.add(`input.examples[${i}]`, `example "${o.example.name}" expected ${want}, got ${got}${why}`, `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`);
+      });
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const [{ v }] = await tx.select({ v: max(programRules.version) }).from(programRules).where(eq(programRules.programCode, input.programCode));
+        const [row] = await tx
+          .insert(programRules)
+          .values({
+            programCode: input.programCode,
+            version: (v ?? 0) + 1,
+            effectiveFrom: input.effectiveFrom,
+            effectiveTo: input.effectiveTo ?? null,
+            legalBasis: input.legalBasis.trim(),
+            definition: def.data!,
+            examples,
+            confirmed: input.confirmed ?? true,
+            note: input.note ?? null,
+            publishedBy: actor.principal.subject,
+          })
+          .returning();
+        return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
+      });
+    },
+
+    async publishBaseLevel(
+      actor: AuditActor,
+      args: { kind: string; amount: number; effectiveFrom: string; legalBasis: string; confirmed?: boolean | null },
+    ) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      if (!(BASE_LEVEL_KINDS as readonly string[]).includes(args.kind)) p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
+      if (!Number.isSafeInteger(args.amount) || args.amount <= 0) p.add('amount', 'must be a positive whole number of đồng', 'phải là số đồng nguyên dương');
+      if (!isValidDate(args.effectiveFrom)) p.add('effectiveFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+      if (!args.legalBasis.trim()) p.add('legalBasis', 'is required: cite the decree', 'là bắt buộc: ghi rõ nghị định');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const [existing] = await tx
+          .select()
+          .from(baseLevels)
+          .where(and(eq(baseLevels.kind, args.kind as never), eq(baseLevels.effectiveFrom, args.effectiveFrom)));
+        if (existing) {
+          throw conflict(
+            `A ${args.kind} base level from ${args.effectiveFrom} is already published (${existing.amount}); base levels are never edited`,
+            `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${existing.amount}); mức chuẩn không được sửa`,
+            { field: 'effectiveFrom' },
+          );
+        }
+        const [row] = await tx
+          .insert(baseLevels)
+          .values({
+            kind: args.kind as never,
+            amount: args.amount,
+            effectiveFrom: args.effectiveFrom,
+            legalBasis: args.legalBasis.trim(),
+            confirmed: args.confirmed ?? true,
+            publishedBy: actor.principal.subject,
+          })
+          .returning();
+        return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
+      });
+    },
+
+    async recordCircumstanceFlag(
+      actor: AuditActor,
+      input: { personId: string; flag: string; validFrom: string; validTo?: string | null; evidence: string },
+    ) {
+      return registry.recordPersonCircumstance(actor, input.personId, 'recordCircumstanceFlag', (p, person) => {
+        if (!(CIRCUMSTANCE_FLAGS as readonly string[]).includes(input.flag)) p.add('input.flag', `must be one of ${CIRCUMSTANCE_FLAGS.join(', ')}`, `phải là một trong ${CIRCUMSTANCE_FLAGS.join(', ')}`);
+        if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+        else if (input.validFrom < person.dateOfBirth) p.add('input.validFrom', 'is before the date of birth', 'trước ngày sinh');
+        if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom)) p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
+        if (!input.evidence.trim()) p.add('input.evidence', 'is required (decision, certificate or record number)', 'là bắt buộc (số quyết định, giấy xác nhận, biên bản)');
+      }, async (tx) =>
+        (await tx
+          .insert(personCircumstanceFlags)
+          .values({ personId: input.personId, flag: input.flag as never, validFrom: input.validFrom, validTo: input.validTo ?? null, evidence: input.evidence.trim() })
+          .returning())[0],
+      );
+    },
+
+    /** Every program: eligible or not on `asOf`, with the rule version, legal basis and each condition. */
+    async eligibility(principal: Principal, personId: string, asOf: string): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+      await registry.personForCaller(principal, personId);
+      const [book, sources, areas] = await Promise.all([loadRuleBook(db), loadFactsSources(db, [personId]), loadAreaClasses(db)]);
+      const src = sources.get(personId);
+      if (!src) throw notFound('person', personId);
+      return book.programs.map((program) => {
+        const decision = decide(book, program, src, areas, asOf);
+        return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, asOf) : null };
+      });
+    },
+  };
+}
+export type RulesService = ReturnType<typeof createRulesService>;
+
