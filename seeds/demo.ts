@@ -739,9 +739,10 @@ async function generateInto(sink: Sink, people: number, seed: number, asOf: stri
 const REBUILD_INDEXES_FROM = 200_000;
 
 /**
- * Runs `load` with the tables' foreign keys and plain secondary indexes (not primary keys, not unique
- * indexes) dropped, then puts them back from their own definitions as read from the catalogue, so they
- * return exactly as the migrations made them. Checking a foreign key once for the whole table (one
+ * Runs `load` with the tables' foreign keys and secondary indexes (all but primary keys and indexes
+ * behind constraints; unique indexes included: recreating one checks uniqueness over the whole table)
+ * dropped, then puts them back from their own definitions as read from the catalogue, so they return
+ * exactly as the migrations made them. Checking a foreign key once for the whole table (one
  * anti-join) and building an index once, sorted, are several times cheaper than doing both row by row: the
  * per-row foreign-key triggers and the trigram GIN index on names were most of the load time. Everything
  * happens inside the caller's transaction: if anything fails, all of it rolls back, constraints included,
@@ -755,7 +756,7 @@ async function withConstraintsDeferredToEnd<T>(client: pg.PoolClient, tables: re
        JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE t.relname = ANY($1::text[]) AND n.nspname = current_schema()
-        AND NOT i.indisprimary AND NOT i.indisunique
+        AND NOT i.indisprimary
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`,
     [tables],
   );
