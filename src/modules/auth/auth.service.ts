@@ -16,7 +16,7 @@ export interface AuthSettings {
 const Claims = z.object({
   sub: z.string().min(1),
   role: z.enum(ROLES),
-  communes: z.array(z.string().regex(/^\d{5}$/)).default([]),
+  communes: z.array(z.string().regex(/^\d{5,6}$/)).default([]),
   scope: z.string().default(''),
 });
 
