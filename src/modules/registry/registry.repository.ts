@@ -21,6 +21,7 @@ import {
   livingOn,
   type BeneficiaryGroup,
 } from './beneficiary-groups.js';
+import { enrolledOn } from '../benefits/benefits.repository.js';
 
 export type PersonRow = typeof persons.$inferSelect;
 export type HouseholdRow = typeof households.$inferSelect;
@@ -108,13 +109,17 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export interface BeneficiaryFilter {
   communeCode: string;
   group: BeneficiaryGroup | undefined;
+  /** Enrolled in this program and active on asOf. */
+  programCode?: string | undefined;
   search: string | undefined;
   asOf: string;
 }
 
 function beneficiaryWhere(f: BeneficiaryFilter): SQL {
   const parts: SQL[] = [sql`p.commune_code = ${f.communeCode}`, livingOn(f.asOf)];
-  parts.push(f.group ? groupCondition(f.group, f.asOf) : sql`(${anyGroupCondition(f.asOf)})`);
+  // With a program, its active enrolment is what makes a beneficiary; a group narrows further when given.
+  if (f.programCode) parts.push(enrolledOn(f.programCode, f.asOf));
+  if (f.group || !f.programCode) parts.push(f.group ? groupCondition(f.group, f.asOf) : sql`(${anyGroupCondition(f.asOf)})`);
   if (f.search) {
     // The trigram GIN index on full_name_search serves this LIKE; both sides go through the same
     // accent-stripping function, so "nguyen van duc" finds "Nguyễn Văn Đức".

@@ -75,7 +75,7 @@ export const registryResolvers: IResolvers = {
     },
     async beneficiaries(
       _: unknown,
-      args: { communeCode: string; group?: BeneficiaryGroup | null; search?: string | null; asOf?: string | null; first?: number | null; after?: string | null },
+      args: { communeCode: string; group?: BeneficiaryGroup | null; programCode?: string | null; search?: string | null; asOf?: string | null; first?: number | null; after?: string | null },
       ctx,
     ) {
       const p = new Problems();
@@ -87,7 +87,7 @@ export const registryResolvers: IResolvers = {
       p.throwIfAny();
       assertCommuneAccess(ctx.principal, args.communeCode);
       const afterId = args.after ? decodeCursor(args.after) : undefined;
-      const filter = { communeCode: args.communeCode, group: args.group ?? undefined, search, asOf: args.asOf ?? ctx.services.clock.today() };
+      const filter = { communeCode: args.communeCode, group: args.group ?? undefined, programCode: args.programCode ?? undefined, search, asOf: args.asOf ?? ctx.services.clock.today() };
       const db = ctx.services.database.db;
       const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1);
       const page = rows.slice(0, first);
