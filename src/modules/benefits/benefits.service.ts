@@ -134,12 +134,12 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         // Checks access (commune officers only within their communes) and locks the person.
         await registry.personForCaller(actor.principal, input.personId, tx, true);
         const [src, areas] = await Promise.all([loadFactsSources(tx, [input.personId]).then((m) => m.get(input.personId)!), loadAreaClasses(tx)]);
+        const decision = decideMonth(book, program!, src, areas, input.startPeriod);
+        if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
         const earliest = earliestStart(program!, src, input.decisionDate);
         if (input.startPeriod < earliest.period) {
           p.add('input.startPeriod', `cannot be before ${earliest.en}`, `không được trước ${earliest.vi}`).throwIfAny();
         }
-        const decision = decideMonth(book, program!, src, areas, input.startPeriod);
-        if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
         const open = await repo.findOpenEnrolment(tx, input.personId, input.programCode);
         if (open) {
           throw conflict(`An open ${input.programCode} enrolment exists (${open.status}, ${open.decisionNo})`, `Đã có hồ sơ ${input.programCode} đang mở (${open.status}, ${open.decisionNo})`, { field: 'input.programCode', enrolmentId: open.id });
