@@ -22,6 +22,7 @@ import {
   type BeneficiaryGroup,
 } from './beneficiary-groups.js';
 import { enrolledOn } from '../benefits/benefits.repository.js';
+import { attachPrefetched, includeColumns, type PersonInclude } from './registry.prefetch.js';
 
 export type PersonRow = typeof persons.$inferSelect;
 export type HouseholdRow = typeof households.$inferSelect;
@@ -47,9 +48,18 @@ export async function findPersonsByIds(db: DbOrTx, ids: readonly string[]): Prom
   return db.select(personColumns).from(persons).where(inArray(persons.id, [...ids]));
 }
 
-export async function findPersonByNationalId(db: DbOrTx, nationalId: string): Promise<PersonRecord | undefined> {
-  const [row] = await db.select(personColumns).from(persons).where(eq(persons.nationalId, nationalId));
-  return row;
+/** With `include`, the selected nested lists come in the same statement (see registry.prefetch.ts). */
+export async function findPersonByNationalId(db: DbOrTx, nationalId: string, include?: PersonInclude): Promise<PersonRecord | undefined> {
+  if (!include) {
+    const [row] = await db.select(personColumns).from(persons).where(eq(persons.nationalId, nationalId));
+    return row;
+  }
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
+           p.household_id, p.relation_to_head, p.date_of_death${includeColumns(include)}
+    FROM persons p WHERE p.national_id = ${nationalId}`);
+  const raw = result.rows[0];
+  return raw && attachPrefetched(rowToPerson(raw), raw, include);
 }
 
 export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[]): Promise<PersonRecord[]> {
@@ -128,22 +138,28 @@ function beneficiaryWhere(f: BeneficiaryFilter): SQL {
   return sql.join(parts, sql` AND `);
 }
 
-/** One page of beneficiaries in id order (keyset pagination: `afterId` is the last id of the previous page). */
+/**
+ * One page of beneficiaries in id order (keyset pagination: `afterId` is the last id of the previous page).
+ * With `include`, the selected nested lists come in the same statement, computed for the page's rows only.
+ */
 export async function findBeneficiaryPage(
   db: DbOrTx,
   f: BeneficiaryFilter,
   afterId: string | undefined,
   limit: number,
+  include?: PersonInclude,
 ): Promise<PersonRecord[]> {
   const after = afterId ? sql` AND p.id > ${afterId}::uuid` : sql``;
   const result = await db.execute<Record<string, unknown>>(sql`
-    SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
-           p.household_id, p.relation_to_head, p.date_of_death
-    FROM persons p
-    WHERE ${beneficiaryWhere(f)}${after}
-    ORDER BY p.id
-    LIMIT ${limit}`);
-  return result.rows.map(rowToPerson);
+    SELECT p.*${includeColumns(include)} FROM (
+      SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
+             p.household_id, p.relation_to_head, p.date_of_death
+      FROM persons p
+      WHERE ${beneficiaryWhere(f)}${after}
+      ORDER BY p.id
+      LIMIT ${limit}) p
+    ORDER BY p.id`);
+  return result.rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
 }
 
 export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Promise<number> {

@@ -10,6 +10,7 @@ import type { AuditActor } from '../audit/audit.service.js';
 import { assertCommuneAccess, communeFilter } from '../auth/auth.service.js';
 import type { BeneficiaryGroup } from './beneficiary-groups.js';
 import { maskNationalId } from './national-id.js';
+import { personIncludeOf, prefetchAware } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
 import type { HouseholdRow, PersonRecord, PovertyAssessmentRow } from './registry.repository.js';
 
@@ -57,9 +58,9 @@ export const registryResolvers: IResolvers = {
       assertCommuneAccess(ctx.principal, person.communeCode);
       return person;
     },
-    async personByNationalId(_: unknown, { nationalId }: { nationalId: string }, ctx) {
+    async personByNationalId(_: unknown, { nationalId }: { nationalId: string }, ctx, info) {
       if (!/^\d{12}$/.test(nationalId)) new Problems().add('nationalId', 'must be exactly 12 digits', 'phải gồm đúng 12 chữ số').throwIfAny();
-      const person = await repo.findPersonByNationalId(ctx.services.database.db, nationalId);
+      const person = await repo.findPersonByNationalId(ctx.services.database.db, nationalId, personIncludeOf(info, []));
       if (!person) return null;
       assertCommuneAccess(ctx.principal, person.communeCode);
       return person;
@@ -77,6 +78,7 @@ export const registryResolvers: IResolvers = {
       _: unknown,
       args: { communeCode: string; group?: BeneficiaryGroup | null; programCode?: string | null; search?: string | null; asOf?: string | null; first?: number | null; after?: string | null },
       ctx,
+      info,
     ) {
       const p = new Problems();
       ctx.services.places.checkCommune(p, 'communeCode', args.communeCode);
@@ -89,7 +91,7 @@ export const registryResolvers: IResolvers = {
       const afterId = args.after ? decodeCursor(args.after) : undefined;
       const filter = { communeCode: args.communeCode, group: args.group ?? undefined, programCode: args.programCode ?? undefined, search, asOf: args.asOf ?? ctx.services.clock.today() };
       const db = ctx.services.database.db;
-      const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1);
+      const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, personIncludeOf(info, ['nodes'], ['edges', 'node']));
       const page = rows.slice(0, first);
       return {
         filter,
@@ -162,7 +164,7 @@ const circumstanceLoader =
     return queries.map((q) => byPerson.get(q.obj.id) ?? []);
   };
 
-export const registryLoaders: MercuriusLoaders = {
+export const registryLoaders: MercuriusLoaders = prefetchAware({
   Person: {
     async household(queries: Q<PersonRecord>[], ctx) {
       const ids = [...new Set(queries.map((q) => q.obj.householdId).filter((id): id is string => !!id))];
@@ -219,5 +221,5 @@ export const registryLoaders: MercuriusLoaders = {
       });
     },
   },
-};
+});
 

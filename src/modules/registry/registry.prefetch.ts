@@ -1,0 +1,217 @@
+/**
+ * Prefetching the nested fields of people in the statement that reads the people.
+ *
+ * Loaders already make a page cost a constant number of statements, but each nested level is another round
+ * trip: a commune page with household, poverty assessments and three circumstance lists was six statements.
+ * Measured on the national data set (bench/), the round trips, not the Node code, were most of the gap to
+ * a single hand-written statement. So the hot root fields (`beneficiaries`, `person`, `personByNationalId`)
+ * look at what the query selects under each person and add those lists to their own statement as JSON
+ * columns; the loaders then answer from the prefetched values and only go to the database for what was not
+ * prefetched (other root fields, deeper levels, fields with arguments). The same ordering and visibility
+ * rules apply either way, so a response does not depend on which path produced it.
+ *
+ * Prefetched values ride on the row under a symbol, which the loader cache's key serialisation ignores.
+ */
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { MercuriusContext, MercuriusLoaders } from 'mercurius';
+import {
+  disabilityCertificates,
+  households,
+  meritRecords,
+  pensionStatuses,
+  persons,
+  povertyAssessments,
+  pregnancies,
+} from '../../db/schema/index.js';
+import { communeFilter } from '../auth/auth.service.js';
+// Type only: the repository imports this module, so no runtime import back.
+import type { PersonCircumstance } from './registry.repository.js';
+
+export const PREFETCHED: unique symbol = Symbol('prefetched');
+
+/** Which nested lists to read with the people. */
+export interface PersonInclude {
+  household?: { povertyAssessments: boolean; members: boolean };
+  circumstances: PersonCircumstance[];
+}
+
+type Prefetched = Record<string, unknown>;
+type WithPrefetch = { [PREFETCHED]?: Prefetched };
+
+/** The per-person lists and their order: the same as the repository's loader queries (findCircumstances). */
+const CIRCUMSTANCE_TABLES: Record<PersonCircumstance, { table: PgTable; order: string }> = {
+  disabilityCertificates: { table: disabilityCertificates, order: disabilityCertificates.issuedOn.name },
+  meritRecords: { table: meritRecords, order: meritRecords.recognizedOn.name },
+  pensionStatuses: { table: pensionStatuses, order: pensionStatuses.startsOn.name },
+  pregnancies: { table: pregnancies, order: pregnancies.reportedOn.name },
+};
+const CIRCUMSTANCES = Object.keys(CIRCUMSTANCE_TABLES) as PersonCircumstance[];
+
+// ---------------------------------------------------------------------------------------------
+// What the query selects
+// ---------------------------------------------------------------------------------------------
+
+/** The fields selected under some field nodes, by name, through fragments. (Skipped fields are fetched anyway: harmless.) */
+function childFields(nodes: readonly FieldNode[], info: GraphQLResolveInfo): Map<string, FieldNode[]> {
+  const out = new Map<string, FieldNode[]>();
+  const walk = (set: SelectionSetNode | undefined) => {
+    for (const s of set?.selections ?? []) {
+      if (s.kind === Kind.FIELD) {
+        const list = out.get(s.name.value);
+        if (list) list.push(s);
+        else out.set(s.name.value, [s]);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else if (s.kind === Kind.FRAGMENT_SPREAD) walk(info.fragments[s.name.value]?.selectionSet);
+    }
+  };
+  for (const n of nodes) walk(n.selectionSet);
+  return out;
+}
+
+/** Person fields selected at `paths` below the current field (e.g. ['nodes'] and ['edges', 'node']). */
+export function personIncludeOf(info: GraphQLResolveInfo, ...paths: string[][]): PersonInclude {
+  const personNodes: FieldNode[] = [];
+  for (const p of paths) {
+    let nodes: readonly FieldNode[] = info.fieldNodes;
+    for (const name of p) nodes = childFields(nodes, info).get(name) ?? [];
+    personNodes.push(...nodes);
+  }
+  const fields = childFields(personNodes, info);
+  const include: PersonInclude = { circumstances: CIRCUMSTANCES.filter((c) => fields.has(c)) };
+  const household = fields.get('household');
+  if (household) {
+    const h = childFields(household, info);
+    include.household = { povertyAssessments: h.has('povertyAssessments'), members: h.has('members') };
+  }
+  return include;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL: JSON columns over a person row aliased `p`
+// ---------------------------------------------------------------------------------------------
+
+/** The person fields a member carries (the repository's PersonRecord). */
+const PERSON_FIELDS = ['id', 'nationalId', 'fullName', 'dateOfBirth', 'sex', 'ethnicity', 'communeCode', 'householdId', 'relationToHead', 'dateOfDeath'] as const;
+
+/**
+ * json_build_object of the given columns of `alias`, keyed by their TypeScript names (as Drizzle returns
+ * rows), plus `extra` key/value pairs. Keys and names come from the schema, never from a request.
+ */
+function jsonRow(table: PgTable, alias: string, only?: readonly string[], extra: SQL[] = []): SQL {
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => !only || only.includes(key));
+  const pairs = [...columns.map(([key, col]) => sql.raw(`'${key}', ${alias}."${col.name}"`)), ...extra];
+  return sql`json_build_object(${sql.join(pairs, sql.raw(', '))})`;
+}
+
+function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?: readonly string[]): SQL {
+  return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${table} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
+}
+
+/** Extra select-list columns (`pf_<field>`) for the included lists of the person row `p`. */
+export function includeColumns(include: PersonInclude | undefined): SQL {
+  if (!include) return sql``;
+  const cols: SQL[] = [];
+  for (const kind of include.circumstances) {
+    const { table, order } = CIRCUMSTANCE_TABLES[kind];
+    cols.push(sql`${jsonList(table, 'x', sql.raw('x.person_id = p.id'), sql.raw(`x."${order}"`))} AS ${sql.identifier(`pf_${kind}`)}`);
+  }
+  if (include.household) {
+    const extra: SQL[] = [];
+    if (include.household.povertyAssessments) {
+      extra.push(sql`'povertyAssessments', ${jsonList(povertyAssessments, 'pa', sql.raw('pa.household_id = h.id'), sql.raw('pa.assessed_on, pa.created_at'))}`);
+    }
+    if (include.household.members) {
+      extra.push(sql`'members', ${jsonList(persons, 'm', sql.raw('m.household_id = h.id'), sql.raw('m.date_of_birth, m.id'), PERSON_FIELDS)}`);
+    }
+    // One JSON object: the household's columns, plus its lists under their field names.
+    cols.push(sql`(SELECT ${jsonRow(households, 'h', undefined, extra)} FROM households h WHERE h.id = p.household_id) AS "pf_household"`);
+  }
+  return cols.length ? sql`, ${sql.join(cols, sql`, `)}` : sql``;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows: JSON back to what the repository returns
+// ---------------------------------------------------------------------------------------------
+
+/** Timestamp columns come back from JSON as text; the repository's rows carry Dates. */
+const timestampKeys = (table: PgTable) =>
+  Object.entries(getTableColumns(table))
+    .filter(([, c]) => c.columnType === 'PgTimestamp')
+    .map(([k]) => k);
+const TIMESTAMPS = new Map<string, string[]>([
+  ['household', timestampKeys(households)],
+  ['povertyAssessments', timestampKeys(povertyAssessments)],
+  ...CIRCUMSTANCES.map((c) => [c, timestampKeys(CIRCUMSTANCE_TABLES[c].table)] as [string, string[]]),
+]);
+
+function reviveTimestamps<T extends Record<string, unknown>>(row: T, keys: string[] | undefined): T {
+  for (const k of keys ?? []) if (typeof row[k] === 'string') (row as Record<string, unknown>)[k] = new Date(row[k] as string);
+  return row;
+}
+
+/** Moves the `pf_*` columns of a raw row into the person's prefetched values. */
+export function attachPrefetched<T extends object>(person: T, raw: Record<string, unknown>, include: PersonInclude | undefined): T {
+  if (!include) return person;
+  const pre: Prefetched = {};
+  for (const kind of include.circumstances) {
+    pre[kind] = (raw[`pf_${kind}`] as Record<string, unknown>[]).map((r) => reviveTimestamps(r, TIMESTAMPS.get(kind)));
+  }
+  if (include.household) {
+    const h = raw.pf_household as (Record<string, unknown> & { povertyAssessments?: Record<string, unknown>[]; members?: unknown[] }) | null;
+    if (h) {
+      const hpre: Prefetched = {};
+      if (include.household.povertyAssessments) hpre.povertyAssessments = h.povertyAssessments!.map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
+      if (include.household.members) hpre.members = h.members;
+      delete h.povertyAssessments;
+      delete h.members;
+      reviveTimestamps(h, TIMESTAMPS.get('household'));
+      (h as WithPrefetch)[PREFETCHED] = hpre;
+    }
+    pre.household = h ?? null;
+  }
+  (person as WithPrefetch)[PREFETCHED] = pre;
+  return person;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loaders that answer from prefetched values first
+// ---------------------------------------------------------------------------------------------
+
+type Query = { obj: WithPrefetch; params: unknown };
+type Loader = (queries: Query[], ctx: MercuriusContext) => Promise<unknown[]>;
+
+/** Members are people: the same commune filter as the loader applies (nested lists never leak another commune). */
+function visibleMembers(ctx: MercuriusContext, rows: { communeCode: string }[]) {
+  const communes = communeFilter(ctx.principal);
+  return communes ? rows.filter((r) => communes.includes(r.communeCode)) : rows;
+}
+
+function preferPrefetched(field: string, loader: Loader, post?: (ctx: MercuriusContext, v: unknown) => unknown): Loader {
+  return async (queries, ctx) => {
+    const missing: Query[] = [];
+    for (const q of queries) if (!q.obj[PREFETCHED] || !(field in q.obj[PREFETCHED]!)) missing.push(q);
+    if (missing.length === queries.length) return loader(queries, ctx);
+    const loaded = missing.length ? await loader(missing, ctx) : [];
+    const byQuery = new Map(missing.map((q, i) => [q, loaded[i]]));
+    return queries.map((q) => {
+      if (byQuery.has(q)) return byQuery.get(q);
+      const v = q.obj[PREFETCHED]![field];
+      return post ? post(ctx, v) : v;
+    });
+  };
+}
+
+/** Wraps the registry's loaders so that prefetched fields cost no statement. */
+export function prefetchAware(loaders: MercuriusLoaders): MercuriusLoaders {
+  const wrap = (type: string, field: string, post?: (ctx: MercuriusContext, v: unknown) => unknown) => {
+    const l = loaders[type]?.[field];
+    if (typeof l === 'function') (loaders[type] as Record<string, unknown>)[field] = preferPrefetched(field, l as unknown as Loader, post);
+  };
+  wrap('Person', 'household');
+  for (const c of CIRCUMSTANCES) wrap('Person', c);
+  wrap('Household', 'povertyAssessments');
+  wrap('Household', 'members', (ctx, v) => visibleMembers(ctx, v as { communeCode: string }[]));
+  return loaders;
+}
