@@ -93,8 +93,8 @@ function leafSql(c: LeafCondition, asOf: string): SQL {
       );
     case 'disabilityLevel': {
       const atLeast = (level: string): SQL => {
-        const levels = DISABILITY_LEVELS.slice(DISABILITY_LEVELS.indexOf(level as never)).filter((l) => l !== 'NONE');
-        if (levels.length === DISABILITY_LEVELS.length - 1) return sql`true`;
+        if (level === 'NONE') return sql`true`;
+        const levels = DISABILITY_LEVELS.slice(DISABILITY_LEVELS.indexOf(level as never));
         return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id
           AND dc.level IN ${list(levels)} AND ${inForceOn(sql`dc.issued_on`, sql`dc.valid_to`, asOf)})`;
       };
