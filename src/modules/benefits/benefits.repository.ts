@@ -83,7 +83,7 @@ export const enrolledOn = (programCode: string, asOf: string): SQL => sql`EXISTS
 const COMPETING = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION'];
 
 /** "Has a record": an open (proposed or active) enrolment, or one whose months cover asOf. */
-function coveredSql(book: RuleBook, programCode: string, asOf: string): SQL {
+export function coveredSql(book: RuleBook, programCode: string, asOf: string): SQL {
   const family = book.program(programCode)!.family;
   const codes = COMPETING.includes(family) ? book.programs.filter((p) => COMPETING.includes(p.family)).map((p) => p.code) : [programCode];
   return sql`EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id

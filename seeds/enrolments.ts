@@ -1,0 +1,62 @@
+/**
+ * Demo enrolments consistent with the rules: for each program, people the rules find eligible on `asOf`
+ * (the same SQL as coverage gaps) are enrolled, except a deterministic ~15% "left behind" share, so
+ * coverageGaps has realistic work. Competing allowances follow Decree 20 art. 6.2 and the social pension
+ * rule: programs are visited highest-coefficient first and someone already holding a social-assistance or
+ * social-pension record is not enrolled in another (the same "covered" test as coverage gaps).
+ *
+ * The start month is 12 months before asOf when the person was eligible then too (so entitlements have a
+ * history), else the month of asOf. Deterministic (ids are md5(person, program)), idempotent (seed_runs
+ * 'demo-enrolments'), and set-wise: one INSERT … SELECT per program and start, whatever the population.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../src/db/client.js';
+import { coveredSql, eligibleSql } from '../src/modules/benefits/benefits.repository.js';
+import { addMonths, firstDay, periodOf } from '../src/modules/rules/period.js';
+import { loadRuleBook } from '../src/modules/rules/rule-book.js';
+
+/** Out of 100: the share of eligible people left without a record. */
+export const LEFT_BEHIND_PERCENT = 15;
+
+/** Visiting order: the larger allowance first, as a commune officer would propose it. */
+const ORDER = ['D20_5_5D', 'D20_5_6', 'D20_5_3', 'D20_5_1', 'D20_5_5A', 'D20_5_8', 'D20_5_2', 'D20_5_7', 'D20_5_4', 'D20_5_5B', 'SOCIAL_PENSION', 'D20_5_5C', 'D20_20_2', 'MERIT_WAR_INVALID', 'MERIT_MARTYR_FAMILY', 'MERIT_HEROIC_MOTHER'];
+
+export async function seedDemoEnrolments(database: Database, asOf: string): Promise<{ enrolments: number; ms: number; skipped?: boolean }> {
+  const started = performance.now();
+  const book = await loadRuleBook(database.db);
+  const count = await database.db.transaction(async (tx) => {
+    const claimed = await tx.execute(
+      sql`INSERT INTO seed_runs (name, details) VALUES ('demo-enrolments', ${JSON.stringify({ asOf })}::jsonb) ON CONFLICT (name) DO NOTHING RETURNING name`,
+    );
+    if (claimed.rows.length === 0) return undefined;
+    const earlier = firstDay(addMonths(periodOf(asOf), -12));
+    let total = 0;
+    const codes = [...ORDER.filter((c) => book.program(c)), ...book.programs.map((p) => p.code).filter((c) => !ORDER.includes(c))];
+    for (const code of codes) {
+      const program = book.program(code)!;
+      // One-off birth support is a single payment: no standing demo record.
+      if (program.kind !== 'MONTHLY') continue;
+      const now = eligibleSql(book, code, asOf);
+      if (!now) continue;
+      const then = eligibleSql(book, code, earlier);
+      for (const start of then ? [earlier, firstDay(periodOf(asOf))] : [firstDay(periodOf(asOf))]) {
+        const alsoThen = start === earlier ? sql` AND ${then}` : sql``;
+        const r = await tx.execute(sql`
+          INSERT INTO enrolments (id, person_id, program_code, status, decision_no, decision_date, start_month, proposed_by, approved_by, approved_at)
+          SELECT md5(p.id::text || ${code})::uuid, p.id, ${code}, 'ACTIVE',
+                 'DEMO-' || ${code} || '-' || substr(md5(p.id::text), 1, 6), ${start}::date, ${start}::date,
+                 'seed:demo-commune', 'seed:demo-district', now()
+          FROM persons p
+          WHERE ${now}${alsoThen}
+            AND NOT ${coveredSql(book, code, asOf)}
+            AND abs(hashtext(p.id::text || ${code})) % 100 >= ${LEFT_BEHIND_PERCENT}`);
+        total += r.rowCount ?? (r as unknown as { affectedRows?: number }).affectedRows ?? 0;
+      }
+    }
+    await tx.execute(sql`UPDATE seed_runs SET details = ${JSON.stringify({ asOf, enrolments: total })}::jsonb WHERE name = 'demo-enrolments'`);
+    return total;
+  });
+  await database.db.execute(sql`ANALYZE enrolments`);
+  const ms = Math.round(performance.now() - started);
+  return count === undefined ? { enrolments: 0, ms, skipped: true } : { enrolments: count, ms };
+}
