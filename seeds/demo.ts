@@ -36,6 +36,7 @@ import {
   LACH_CLANS,
   TAY_NUNG_FAMILY,
 } from './names.js';
+import { seedDemoEnrolments } from './enrolments.js';
 import { LAC_DUONG_COMMUNES, POVERTY_STANDARDS, PROVINCE_CODE, villageCode } from './reference.js';
 
 export const DEFAULT_AS_OF = '2026-11-29';
@@ -824,6 +825,8 @@ export async function seedDemoPopulation(database: Database, opts: DemoOptions):
       sql.raw('ANALYZE admin_units, households, persons, poverty_assessments, disability_certificates, merit_records, pension_statuses, pregnancies'),
     );
   }
+  // Enrolments consistent with the rules, with a share left behind (seeds/enrolments.ts; idempotent on its own).
+  await seedDemoEnrolments(database, asOf);
   const ms = Math.round(performance.now() - started);
   if (!stats) return { people: 0, households: 0, ms, skipped: true };
   return { people: stats.people, households: stats.households, ms, rows: { ...stats.rows } };
