@@ -4,6 +4,7 @@
  */
 import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { executePrepared } from '../../db/prepared.js';
 import {
   disabilityCertificates,
   households,
@@ -54,11 +55,10 @@ export async function findPersonByNationalId(db: DbOrTx, nationalId: string, inc
     const [row] = await db.select(personColumns).from(persons).where(eq(persons.nationalId, nationalId));
     return row;
   }
-  const result = await db.execute<Record<string, unknown>>(sql`
+  const [raw] = await executePrepared(db, sql`
     SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
            p.household_id, p.relation_to_head, p.date_of_death${includeColumns(include)}
     FROM persons p WHERE p.national_id = ${nationalId}`);
-  const raw = result.rows[0];
   return raw && attachPrefetched(rowToPerson(raw), raw, include);
 }
 
@@ -150,7 +150,8 @@ export async function findBeneficiaryPage(
   include?: PersonInclude,
 ): Promise<PersonRecord[]> {
   const after = afterId ? sql` AND p.id > ${afterId}::uuid` : sql``;
-  const result = await db.execute<Record<string, unknown>>(sql`
+  // Prepared (named): the text depends only on the query's shape, so plans are reused across requests.
+  const rows = await executePrepared(db, sql`
     SELECT p.*${includeColumns(include)} FROM (
       SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
              p.household_id, p.relation_to_head, p.date_of_death
@@ -159,7 +160,7 @@ export async function findBeneficiaryPage(
       ORDER BY p.id
       LIMIT ${limit}) p
     ORDER BY p.id`);
-  return result.rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
+  return rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
 }
 
 export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Promise<number> {
