@@ -77,6 +77,8 @@ CREATE INDEX "enrolments_program_idx" ON "enrolments" USING btree ("program_code
 CREATE INDEX "person_circumstance_flags_person_idx" ON "person_circumstance_flags" USING btree ("person_id","flag","valid_from");--> statement-breakpoint
 CREATE UNIQUE INDEX "program_rules_version_uq" ON "program_rules" USING btree ("program_code","version");--> statement-breakpoint
 CREATE INDEX "program_rules_effective_idx" ON "program_rules" USING btree ("program_code","effective_from");--> statement-breakpoint
+CREATE INDEX "persons_dob_idx" ON "persons" USING btree ("date_of_birth");
+--> statement-breakpoint
 -- Released rule versions and base levels are never edited or removed: a new decree is a new row
 -- (Decree 20 art. 6; DESIGN.md "a new decree is a new version, not an edit"). Added by hand to the
 -- generated migration: drizzle-kit does not model triggers.

@@ -113,6 +113,8 @@ export const persons = pgTable(
     // Commune pages are read in id order; date_of_birth rides along for the age groups.
     index('persons_commune_id_idx').on(t.communeCode, t.id),
     index('persons_commune_dob_idx').on(t.communeCode, t.dateOfBirth),
+    // Age thresholds over the whole population (coverage gaps of age-based rules: 75+, 80+, under 36 months).
+    index('persons_dob_idx').on(t.dateOfBirth),
     index('persons_household_idx').on(t.householdId),
     index('persons_name_trgm_idx').using('gin', sql`${t.fullNameSearch} gin_trgm_ops`),
     check('persons_death_after_birth', sql`${t.dateOfDeath} IS NULL OR ${t.dateOfDeath} >= ${t.dateOfBirth}`),
