@@ -39,8 +39,10 @@ describe('enrolments', () => {
       ['2024-10', 0],
       ['2024-11', 0],
     ]);
-    const e = ok(await t.gql(`{ enrolment(id: "${enrolment}") { status endPeriod endReason } }`), 'enrolment');
-    expect(e).toEqual({ status: 'ENDED', endPeriod: '2024-09', endReason: 'DEATH' });
+    const e = ok(await t.gql(`{ enrolment(id: "${enrolment}") { status endPeriod endReason person { id } program { code } } }`), 'enrolment');
+    expect(e).toEqual({ status: 'ENDED', endPeriod: '2024-09', endReason: 'DEATH', person: { id }, program: { code: 'D20_5_5C' } });
+    const p = ok(await t.gql(`{ person(id: "${id}") { enrolments { id programCode status startPeriod endPeriod } } }`), 'person');
+    expect(p.enrolments).toEqual([{ id: enrolment, programCode: 'D20_5_5C', status: 'ENDED', startPeriod: '2024-06', endPeriod: '2024-09' }]);
     // The death and the enrolment's end are audited in the same request.
     const trail = ok(await t.gql(`{ auditTrail(entityType: "Enrolment", entityId: "${enrolment}") { action } }`), 'auditTrail');
     expect(trail.map((x: any) => x.action)).toEqual(['enrol', 'approveEnrolment', 'endEnrolment']);

@@ -20,6 +20,14 @@ function decodeCursor(cursor: string): { personId: string; programCode: string }
   return { personId: m![1], programCode: m![2] };
 }
 
+type GapConnection = {
+  filter: import('./benefits.repository.js').GapFilter;
+  book: import('../rules/rule-book.js').RuleBook;
+  counts?: Promise<{ programCode: string; count: number }[]>;
+};
+const countsOf = (conn: GapConnection, ctx: MercuriusContext) =>
+  (conn.counts ??= ctx.services.benefits.countGaps(ctx.services.database.db, conn.book, conn.filter));
+
 type GapNode = { personId: string; programCode: string; decision: import('../rules/rule-book.js').ProgramDecision; reasons: unknown[] };
 
 export const benefitsResolvers: IResolvers = {
@@ -56,11 +64,10 @@ export const benefitsResolvers: IResolvers = {
     },
   },
   CoverageGapConnection: {
-    // Counted only when asked: the count evaluates every gap, a page only `first` of them.
-    totalCount: async (conn: { filter: import('./benefits.repository.js').GapFilter; book: import('../rules/rule-book.js').RuleBook }, _: unknown, ctx) =>
-      (await ctx.services.benefits.countGaps(ctx.services.database.db, conn.book, conn.filter)).reduce((s, c) => s + c.count, 0),
-    byProgram: (conn: { filter: import('./benefits.repository.js').GapFilter; book: import('../rules/rule-book.js').RuleBook }, _: unknown, ctx) =>
-      ctx.services.benefits.countGaps(ctx.services.database.db, conn.book, conn.filter),
+    // Counted only when asked: the count evaluates every gap, a page only `first` of them. One count
+    // statement serves both fields.
+    totalCount: async (conn: GapConnection, _: unknown, ctx) => (await countsOf(conn, ctx)).reduce((s, c) => s + c.count, 0),
+    byProgram: (conn: GapConnection, _: unknown, ctx) => countsOf(conn, ctx),
   },
   CoverageGap: {
     program: async (g: GapNode, _: unknown, ctx) => (await bookFor(ctx)).program(g.programCode),
