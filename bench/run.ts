@@ -5,7 +5,7 @@
  * Env: BENCH_DATABASE_URL (required; never the `test` database), BENCH_SCALE (people, default 1,000,000),
  * BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS
  * (default "10,50"), BENCH_ROUNDS (default 2), BENCH_RESULTS (file to write, default bench/results.md;
- * "-" to write nothing).
+ * "-" to write nothing), BENCH_ANSINH_DIR (checkout to start An Sinh from, default this one), BENCH_JOB_BUDGET (s a batch job may run before the rest is extrapolated, default 90).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +39,10 @@ const CONNECTIONS = (env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
 const RESULTS = env.BENCH_RESULTS ?? path.join(ROOT, 'bench/results.md');
 const POOL_SIZE = 10;
+/** Where An Sinh's server is started from: another checkout (e.g. a `git worktree` of an older commit) for before/after. */
+const ANSINH_DIR = path.resolve(env.BENCH_ANSINH_DIR ?? ROOT);
+/** Seconds a batch job may run before the bench extrapolates the rest (keeps `npm run bench` under 15 minutes). */
+const JOB_BUDGET = Number(env.BENCH_JOB_BUDGET ?? 90);
 
 const log = (...args: unknown[]) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
@@ -70,10 +74,11 @@ async function startProcess(
   entry: string,
   extraEnv: Record<string, string>,
   ready: (port: number, output: string) => Promise<boolean>,
+  root = ROOT,
 ) {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
+    cwd: root,
     env: { ...env, ...extraEnv, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -253,6 +258,8 @@ async function checkSameAnswers(eps: Endpoint[], token: string, fixtures: Record
 // ---------------------------------------------------------------------------------------------
 
 interface Run {
+  /** CPU time of the server process per request, ms (user + system): robust to other work on the machine. */
+  cpuMs: number;
   rps: number;
   p50: number;
   p99: number;
@@ -260,7 +267,27 @@ interface Run {
   requests: number;
 }
 
-async function load(e: Endpoint, q: QueryName, args: string[], asOf: string, token: string, connections: number, seconds: number): Promise<Run> {
+/** user + system CPU of a process so far, ms (Linux /proc; 0 elsewhere). */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+async function load(
+  e: Endpoint,
+  q: QueryName,
+  args: string[],
+  asOf: string,
+  token: string,
+  connections: number,
+  seconds: number,
+  pid?: number,
+): Promise<Run> {
+  const cpu0 = cpuOf(pid);
   const bodies = args.map((a) => e.body(q, a, asOf));
   let i = 0;
   const result = await autocannon({
@@ -286,6 +313,7 @@ async function load(e: Endpoint, q: QueryName, args: string[], asOf: string, tok
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx + (result as unknown as { mismatches: number }).mismatches,
     requests: result.requests.total,
+    cpuMs: result.requests.total ? (cpuOf(pid) - cpu0) / result.requests.total : 0,
   };
 }
 
@@ -410,7 +438,11 @@ async function timeQueryJob(
     const targets = byCommune ? communes : [undefined];
     const t0 = performance.now();
     let items = 0;
+    let done = 0;
     for (const c of targets) {
+      // A time budget keeps the whole run bounded; the rest is extrapolated, and the report says so.
+      if (done > 0 && performance.now() - t0 > JOB_BUDGET * 1000) break;
+      done++;
       const variables = { communeCode: c, asOf, from: `${asOf.slice(0, 4)}-01`, to: asOf.slice(0, 7) };
       const { json } = await post(url, JSON.stringify({ query: text, variables }), token);
       if (json.errors) return `error: ${JSON.stringify(json.errors[0]).slice(0, 200)}`;
@@ -418,6 +450,9 @@ async function timeQueryJob(
       items += Array.isArray(v) ? v.length : (v?.totalCount ?? v?.nodes?.length ?? 1);
     }
     const s = (performance.now() - t0) / 1000;
+    if (done < targets.length) {
+      return `${s.toFixed(1)} s for ${done} of ${targets.length} communes (${items.toLocaleString('en-US')} items), stopped at the ${JOB_BUDGET} s budget: about ${Math.round((s * targets.length) / done)} s for all`;
+    }
     return `${s.toFixed(1)} s over ${targets.length} ${byCommune ? 'communes' : 'call'} (${items.toLocaleString('en-US')} items)`;
   } catch (err) {
     return `error: ${(err as Error).message.slice(0, 200)}`;
@@ -515,6 +550,7 @@ async function main() {
       HOST: '127.0.0.1',
     },
     healthy,
+    ANSINH_DIR,
   );
   const postgraphile = await startProcess(
     'PostGraphile',
@@ -529,6 +565,7 @@ async function main() {
     printedReady,
   );
   const eps = endpoints({ 'An Sinh': ansinh.port, PostGraphile: postgraphile.port, 'raw SQL': raw.port });
+  const pids: Record<EndpointName, number | undefined> = { 'An Sinh': ansinh.child.pid, PostGraphile: postgraphile.child.pid, 'raw SQL': raw.child.pid };
 
   log('checking that the three give the same answers');
   const sizes = await checkSameAnswers(eps, token, fixtures, seed.asOf);
@@ -548,8 +585,8 @@ async function main() {
         // Alternate the order between rounds so that drift on this noisy machine does not favour one endpoint.
         const order = round % 2 === 0 ? eps : [...eps].reverse();
         for (const e of order) {
-          const r = await load(e, q, fixtures[q], seed.asOf, token, c, DURATION);
-          log(`${q} × ${c} round ${round + 1}: ${e.name.padEnd(12)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
+          const r = await load(e, q, fixtures[q], seed.asOf, token, c, DURATION, pids[e.name]);
+          log(`${q} × ${c} round ${round + 1}: ${e.name.padEnd(12)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.cpuMs.toFixed(2)} ms/req`);
           const cell = cells.get(key(q, c, e.name)) ?? { runs: [] };
           cell.runs.push(r);
           cells.set(key(q, c, e.name), cell);
@@ -579,7 +616,11 @@ async function main() {
       lines.push(
         `| ${label[q]} | ${c} | ${s.map((x) => `${fmt(x.rps)} | ${x.p50.toFixed(0)} / ${x.p99.toFixed(0)} | ${x.errors}`).join(' | ')} | ${(s[0].rps / s[1].rps).toFixed(2)}× | ${(s[0].rps / s[2].rps).toFixed(2)}× |`,
       );
-      perRound.push(`| ${q} | ${c} | ${eps.map((e) => cells.get(key(q, c, e.name))!.runs.map((r) => fmt(r.rps)).join(', ')).join(' | ')} |`);
+      perRound.push(
+        `| ${q} | ${c} | ${eps.map((e) => cells.get(key(q, c, e.name))!.runs.map((r) => fmt(r.rps)).join(', ')).join(' | ')} | ${eps
+          .map((e) => mean(cells.get(key(q, c, e.name))!.runs.map((r) => r.cpuMs)).toFixed(2))
+          .join(' | ')} |`,
+      );
     }
   }
   const table = `${head}\n${lines.join('\n')}`;
@@ -599,9 +640,9 @@ async function main() {
       '',
       table,
       '',
-      'Requests/s of each round (An Sinh | PostGraphile | raw SQL):',
+      'Requests/s of each round, and CPU of the server process per request (user + system, mean of the rounds; it does not include PostgreSQL, and it is much less sensitive than requests/s to other work on the machine):',
       '',
-      '| query | conns | An Sinh | PostGraphile | raw SQL |\n|---|---:|---|---|---|',
+      '| query | conns | An Sinh req/s | PostGraphile req/s | raw SQL req/s | An Sinh CPU ms/req | PostGraphile CPU ms/req | raw SQL CPU ms/req |\n|---|---:|---|---|---|---:|---:|---:|',
       ...perRound,
       '',
       `Response sizes: page ${Object.entries(sizes.page).map(([k, v]) => `${k} ${fmt(v)} B`).join(', ')}; person ${Object.entries(sizes.person).map(([k, v]) => `${k} ${fmt(v)} B`).join(', ')}.`,
