@@ -18,6 +18,7 @@ import { auditResolvers } from './modules/audit/audit.resolvers.js';
 import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
 import { createPlacesService, type PlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
+import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { findPovertyStandards, type PovertyStandardRow } from './modules/registry/registry.repository.js';
 import { createRegistryService, type RegistryService } from './modules/registry/registry.service.js';
@@ -163,6 +164,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queryDepth: 10,
     errorFormatter: createErrorFormatter(app) as never,
   });
+  // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
+  answerPrefetchedFirst(app.graphql.schema);
 
   return app;
 }

@@ -10,7 +10,7 @@ import type { AuditActor } from '../audit/audit.service.js';
 import { assertCommuneAccess, communeFilter } from '../auth/auth.service.js';
 import type { BeneficiaryGroup } from './beneficiary-groups.js';
 import { maskNationalId } from './national-id.js';
-import { personIncludeOf, prefetchAware } from './registry.prefetch.js';
+import { personIncludeOf } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
 import type { HouseholdRow, PersonRecord, PovertyAssessmentRow } from './registry.repository.js';
 
@@ -164,7 +164,7 @@ const circumstanceLoader =
     return queries.map((q) => byPerson.get(q.obj.id) ?? []);
   };
 
-export const registryLoaders: MercuriusLoaders = prefetchAware({
+export const registryLoaders: MercuriusLoaders = {
   Person: {
     async household(queries: Q<PersonRecord>[], ctx) {
       const ids = [...new Set(queries.map((q) => q.obj.householdId).filter((id): id is string => !!id))];
@@ -221,5 +221,4 @@ export const registryLoaders: MercuriusLoaders = prefetchAware({
       });
     },
   },
-});
-
+};
