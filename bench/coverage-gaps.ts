@@ -82,16 +82,17 @@ for (const [name, filter] of cases) {
 }
 
 if (values.explain) {
-  // The same statement countGaps sends, under EXPLAIN ANALYZE.
-  const { default: repo } = { default: await import('../src/modules/benefits/benefits.repository.js') };
-  void repo;
+  // The very statement countGaps sends (whole population, every program), under EXPLAIN ANALYZE: a stand-in
+  // database handle receives it and runs it prefixed.
   const filter: GapFilter = { communeCodes: undefined, programCodes: all, asOf };
   const captured: string[] = [];
-  const probe = { execute: async (q: ReturnType<typeof sql>) => {
-    const plan = await db.execute(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q}`);
-    captured.push(...plan.rows.map((r) => String(Object.values(r as object)[0])));
-    return { rows: [] };
-  } };
+  const probe = {
+    execute: async (q: ReturnType<typeof sql>) => {
+      const plan = await db.execute(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q}`);
+      captured.push(...plan.rows.map((r) => String(Object.values(r as object)[0])));
+      return { rows: [] };
+    },
+  };
   await countGaps(probe as never, book, filter);
   console.log(captured.join('\n'));
 }
