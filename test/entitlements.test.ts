@@ -251,6 +251,12 @@ describe('coverage gaps', () => {
     expect(seen).toEqual(after.nodes.map((n: any) => n.person.id));
   });
 
+  it('integration clients need the benefits:read scope (the reasons reveal health and HIV circumstances)', async () => {
+    const q = `{ coverageGaps(communeCode: "${LAT}", asOf: "2024-08-01") { totalCount } }`;
+    expect((await t.gql(q, undefined, await t.token('integration'))).body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect((await t.gql(q, undefined, await t.token('integration', [], 'benefits:read'))).body.errors).toBeUndefined();
+  });
+
   it('commune officers see only their communes', async () => {
     const officer = await t.token('commune_officer', [DA_SAR]);
     const r = await t.gql(`{ coverageGaps(communeCode: "${LAT}", asOf: "2024-08-01") { totalCount } }`, undefined, officer);

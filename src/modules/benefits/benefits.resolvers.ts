@@ -7,7 +7,7 @@ import type { AuditActor } from '../audit/audit.service.js';
 import { visiblePersons } from './visibility.js';
 import * as registryRepo from '../registry/registry.repository.js';
 import { periodOf, toDateString } from '../rules/period.js';
-import { bookFor, checkAsOf, checkId } from '../rules/rules.resolvers.js';
+import { assertMayReadBenefits, bookFor, checkAsOf, checkId } from '../rules/rules.resolvers.js';
 import type { EnrolmentRow } from './benefits.repository.js';
 import type { EntitlementLine } from './benefits.service.js';
 
@@ -34,10 +34,12 @@ export const benefitsResolvers: IResolvers = {
   Query: {
     async enrolment(_: unknown, { id }: { id: string }, ctx) {
       checkId('id', id);
+      assertMayReadBenefits(ctx);
       return ctx.services.benefits.enrolment(ctx.principal, id);
     },
     async entitlements(_: unknown, args: { personId: string; from: string; to: string }, ctx) {
       checkId('personId', args.personId);
+      assertMayReadBenefits(ctx);
       return ctx.services.benefits.entitlements(ctx.principal, args.personId, args.from, args.to);
     },
     async coverageGaps(
@@ -45,6 +47,7 @@ export const benefitsResolvers: IResolvers = {
       args: { communeCode?: string | null; programCode?: string | null; asOf?: string | null; first?: number | null; after?: string | null },
       ctx,
     ) {
+      assertMayReadBenefits(ctx);
       const p = new Problems();
       if (args.communeCode) ctx.services.places.checkCommune(p, 'communeCode', args.communeCode);
       p.throwIfAny();

@@ -4,7 +4,7 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
 import { personCircumstanceFlags } from '../../db/schema/index.js';
-import { Problems } from '../../errors.js';
+import { forbidden, Problems } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import type { AuditActor } from '../audit/audit.service.js';
 import type { ProgramDecision, ProgramRow, RuleBook } from './rule-book.js';
@@ -20,6 +20,16 @@ export function checkAsOf(asOf: string | null | undefined, ctx: MercuriusContext
   const d = asOf ?? ctx.services.clock.today();
   if (!isValidDate(d)) new Problems().add('asOf', 'is not a valid date', 'không phải ngày hợp lệ').throwIfAny();
   return d;
+}
+
+/**
+ * Eligibility, entitlements and coverage gaps reveal health, disability and HIV circumstances (sensitive
+ * personal data, Decree 13/2023): integration clients need the explicit `benefits:read` scope.
+ */
+export function assertMayReadBenefits(ctx: MercuriusContext): void {
+  if (ctx.principal.role === 'integration' && !ctx.principal.scopes.has('benefits:read')) {
+    throw forbidden('This needs the benefits:read scope', 'Chức năng này cần quyền benefits:read');
+  }
 }
 
 /** The rule book, read once per request (three small statements) and shared by every resolver of it. */
@@ -43,6 +53,7 @@ export const rulesResolvers: IResolvers = {
       (await bookFor(ctx)).baseLevels.filter((b) => !kind || b.kind === kind),
     async eligibility(_: unknown, args: { personId: string; asOf?: string | null }, ctx) {
       checkId('personId', args.personId);
+      assertMayReadBenefits(ctx);
       const asOf = checkAsOf(args.asOf, ctx);
       const rows = await ctx.services.rules.eligibility(ctx.principal, args.personId, asOf);
       return rows.map((r: EligibilityRow) => ({
