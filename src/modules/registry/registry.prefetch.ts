@@ -109,9 +109,19 @@ function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?
   return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${table} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
 }
 
+/** Built once per shape of `include` (a handful exist): building it is a visible part of a request's CPU. */
+const columnsByShape = new Map<string, SQL>();
+
 /** Extra select-list columns (`pf_<field>`) for the included lists of the person row `p`. */
 export function includeColumns(include: PersonInclude | undefined): SQL {
   if (!include) return sql``;
+  const shape = `${include.circumstances.join(',')}|${include.household ? `${include.household.povertyAssessments}${include.household.members}` : ''}`;
+  let columns = columnsByShape.get(shape);
+  if (!columns) columnsByShape.set(shape, (columns = buildIncludeColumns(include)));
+  return columns;
+}
+
+function buildIncludeColumns(include: PersonInclude): SQL {
   const cols: SQL[] = [];
   for (const kind of include.circumstances) {
     const { table, order } = CIRCUMSTANCE_TABLES[kind];
