@@ -478,7 +478,7 @@ async function machine(pool: pg.Pool) {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'src', 'bench', 'schema', 'migrations'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'src', 'bench', 'schema', 'migrations', 'seeds', ':!bench/*.md'], { cwd: ROOT }).toString().trim();
     if (dirty) commit += ' (+ uncommitted changes)';
   } catch {
     /* not a git checkout */
