@@ -138,6 +138,9 @@ describe('beneficiaries by commune', () => {
     const upper = await t.gql(PAGE, { c: DA_SAR, s: 'HA ĐUC', first: 100, asOf: AS_OF });
     expect(upper.body.data.beneficiaries.totalCount).toBe(15);
     expect(upper.body.data.beneficiaries.nodes[0].fullName).toBe('Liêng Hót Ha Đức');
+    // The same name typed with combining accents (NFD).
+    const decomposed = await t.gql(PAGE, { c: DA_SAR, s: 'Nguyễn Văn Đức'.normalize('NFD'), first: 100, asOf: AS_OF });
+    expect(decomposed.body.data.beneficiaries.totalCount).toBe(15);
     const wildcard = await t.gql(PAGE, { c: DA_SAR, s: '%', first: 10, asOf: AS_OF });
     expect(wildcard.body.data.beneficiaries.totalCount).toBe(0);
   });
