@@ -85,6 +85,11 @@ describe('registering households and people', () => {
     expect(r.status).toBe(400);
     expect(r.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
   });
+
+  it('refuses year 0000, which PostgreSQL has no date for, as VALIDATION_FAILED rather than INTERNAL', async () => {
+    const r = await t.gql(`{ beneficiaries(communeCode: "${DA_SAR}", asOf: "0000-06-01") { nodes { id } } }`);
+    expect(r.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+  });
 });
 
 describe('updating a person', () => {
@@ -158,6 +163,14 @@ describe('recording circumstances', () => {
     expect(ext.code).toBe('VALIDATION_FAILED');
     expect(ext.problems.map((p: { field: string }) => p.field)).toEqual(['input.incomePerPerson', 'input.deprivations[1]']);
     expect(await countRows('poverty_assessments')).toBe(before);
+  });
+
+  it('refuses an income beyond what the column holds as VALIDATION_FAILED, not INTERNAL', async () => {
+    const h = await household('LD-POV-0003');
+    const r = await t.gql(`mutation($input: RecordPovertyAssessmentInput!) { recordPovertyAssessment(input: $input) { id } }`, {
+      input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 3_000_000_000, deprivations: [] },
+    });
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.incomePerPerson' });
   });
 
   it('records disability, merit, pension and pregnancy, and the person falls in the matching groups', async () => {

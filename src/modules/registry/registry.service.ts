@@ -266,6 +266,8 @@ export function createRegistryService(deps: { database: Database; places: Places
       const p = new Problems();
       checkDate(p, 'input.assessedOn', input.assessedOn, { notFuture: true });
       if (input.incomePerPerson < 0) p.add('input.incomePerPerson', 'cannot be negative', 'không được âm');
+      // The column is a 32-bit integer.
+      else if (input.incomePerPerson > 2_147_483_647) p.add('input.incomePerPerson', 'is too large', 'quá lớn');
       input.deprivations.forEach((code, i) => {
         if (!isDeprivationIndicator(code)) {
           p.add(`input.deprivations[${i}]`, `unknown deprivation indicator ${code}`, `không có chỉ số thiếu hụt ${code}`);
