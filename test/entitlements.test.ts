@@ -213,6 +213,24 @@ describe('a base level published late', () => {
   });
 });
 
+describe('enrolments never approved', () => {
+  it('a proposed enrolment ended (by hand or by death) before approval owes nothing', async () => {
+    const officer = await t.token('commune_officer', [LAT]);
+    const propose = async (id: string) =>
+      ok(await t.gql(ENROL, { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-P', decisionDate: '2024-06-10', startPeriod: '2024-06' } }, officer), 'enrol').id as string;
+    const a = await person(t, { dateOfBirth: '1942-02-10', commune: LAT });
+    const ea = await propose(a);
+    ok(await t.gql(`mutation { endEnrolment(id: "${ea}", endPeriod: "2024-08", reason: "withdrawn") { status } }`, undefined, officer));
+    expect((await entitlements(t, a, '2024-06', '2024-08')).map((m) => m.total)).toEqual([0, 0, 0]);
+    const BEN = `{ beneficiaries(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-07-01", first: 200) { nodes { id } } }`;
+    expect(ok(await t.gql(BEN), 'beneficiaries').nodes.map((n: any) => n.id)).not.toContain(a);
+    const b = await person(t, { dateOfBirth: '1942-02-10', commune: LAT });
+    await propose(b);
+    ok(await t.gql(`mutation { recordDeath(personId: "${b}", dateOfDeath: "2024-08-15") { id } }`));
+    expect((await entitlements(t, b, '2024-06', '2024-08')).map((m) => m.total)).toEqual([0, 0, 0]);
+  });
+});
+
 describe('coverage gaps', () => {
   it('lists people eligible but not enrolled, with reasons, and drops them once enrolled; beneficiaries filters by program', async () => {
     const id = await person(t, { dateOfBirth: '1941-08-08', commune: LAT });
@@ -255,6 +273,25 @@ describe('coverage gaps', () => {
     const q = `{ coverageGaps(communeCode: "${LAT}", asOf: "2024-08-01") { totalCount } }`;
     expect((await t.gql(q, undefined, await t.token('integration'))).body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect((await t.gql(q, undefined, await t.token('integration', [], 'benefits:read'))).body.errors).toBeUndefined();
+  });
+
+  it('a cursor not returned by the API is refused as VALIDATION_FAILED, not an internal error', async () => {
+    const after = Buffer.from(`g:${'a'.repeat(36)}:D20_5_5C`).toString('base64url');
+    const r = await t.gql(`query($after: String) { coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", after: $after) { totalCount } }`, { after });
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('integration clients without benefits:read cannot read circumstance flags or enrolments through a person', async () => {
+    const id = await person(t, { dateOfBirth: '1942-02-10', commune: LAT });
+    await flag(t, id, 'HIV');
+    await enrolAndApprove(t, id, 'D20_5_5C', '2024-06', LAT);
+    for (const field of ['circumstanceFlags { flag }', 'enrolments { programCode }']) {
+      const q = `{ person(id: "${id}") { id ${field} } }`;
+      const denied = await t.gql(q, undefined, await t.token('integration'));
+      expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(denied.body.data ?? null)).not.toMatch(/HIV|D20_5_5C/);
+      expect((await t.gql(q, undefined, await t.token('integration', [], 'benefits:read'))).body.errors).toBeUndefined();
+    }
   });
 
   it('commune officers see only their communes', async () => {

@@ -75,7 +75,7 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
 
 /** Enrolled in a program and active (approved, its months covering asOf): the `beneficiaries(programCode)` filter. */
 export const enrolledOn = (programCode: string, asOf: string): SQL => sql`EXISTS (SELECT 1 FROM enrolments e
-  WHERE e.person_id = p.id AND e.program_code = ${programCode} AND e.status IN ('ACTIVE', 'ENDED')
+  WHERE e.person_id = p.id AND e.program_code = ${programCode} AND e.status IN ('ACTIVE', 'ENDED') AND e.approved_at IS NOT NULL
     AND e.start_month <= date_trunc('month', ${asOf}::date)::date
     AND (e.end_month IS NULL OR e.end_month >= date_trunc('month', ${asOf}::date)::date))`;
 

@@ -15,7 +15,7 @@ const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.princip
 
 const encodeCursor = (personId: string, programCode: string) => Buffer.from(`g:${personId}:${programCode}`).toString('base64url');
 function decodeCursor(cursor: string): { personId: string; programCode: string } {
-  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^g:([0-9a-f-]{36}):([A-Z0-9_]{1,40})$/i);
+  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
   if (!m) new Problems().add('after', 'is not a cursor this API returned', 'không phải con trỏ trang do API trả về').throwIfAny();
   return { personId: m![1], programCode: m![2] };
 }
@@ -111,6 +111,7 @@ async function personsById(ctx: MercuriusContext, ids: string[]) {
 export const benefitsLoaders: MercuriusLoaders = {
   Person: {
     async enrolments(queries: Q<{ id: string }>[], ctx) {
+      assertMayReadBenefits(ctx);
       const rows = await ctx.services.benefits.enrolmentsOf(queries.map((q) => q.obj.id));
       return queries.map((q) => rows.filter((r) => r.personId === q.obj.id));
     },

@@ -218,8 +218,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         repo.findEnrolmentsOfPersons(db, [personId]),
       ]);
       const src = sources.get(personId)!;
-      // Proposed enrolments owe nothing until approved.
-      const approved = rows.filter((e) => e.status !== 'PROPOSED');
+      // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
+      const approved = rows.filter((e) => e.approvedAt !== null);
       return monthsFrom(from, to).map((period) => {
         const lines: EntitlementLine[] = [];
         for (const enrolment of approved) {

@@ -105,6 +105,8 @@ type Q<T> = { obj: T; params: Record<string, never> };
 export const rulesLoaders: MercuriusLoaders = {
   Person: {
     async circumstanceFlags(queries: Q<{ id: string }>[], ctx) {
+      // HIV and other circumstances are sensitive personal data, like eligibility itself.
+      assertMayReadBenefits(ctx);
       const ids = [...new Set(queries.map((q) => q.obj.id))];
       const rows = await ctx.services.database.db
         .select()
