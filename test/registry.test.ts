@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNationalId } from '../src/modules/registry/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { SignJWT } from 'jose';
+import { startTestApp, TEST_JWT, type TestApp } from './support/app.js';
 
 const DA_SAR = '24865';
 const LAT = '24862';
@@ -200,6 +201,15 @@ describe('authentication and commune scope', () => {
     expect(res.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const bad = await t.gql('{ ping }', {}, 'not-a-token');
     expect(bad.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    // Correctly signed, but without an expiry.
+    const forever = await new SignJWT({ role: 'admin', communes: [] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('forever')
+      .setIssuer(TEST_JWT.issuer)
+      .setAudience(TEST_JWT.audience)
+      .sign(new TextEncoder().encode(TEST_JWT.secret));
+    const noExp = await t.gql('{ ping }', {}, forever);
+    expect(noExp.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const health = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });

@@ -52,6 +52,8 @@ export function createAuthService(settings: AuthSettings) {
         issuer: settings.issuer,
         audience: settings.audience,
         algorithms: jwks ? undefined : ['HS256'],
+        // A token that never expires cannot be withdrawn short of changing the key: refuse it.
+        requiredClaims: ['exp', 'sub'],
       };
       const verified = jwks ? await jwtVerify(match[1], jwks, options) : await jwtVerify(match[1], secretKey!, options);
       payload = verified.payload;
