@@ -4,7 +4,7 @@
  * Loaders already make a page cost a constant number of statements, but each nested level is another round
  * trip: a commune page with household, poverty assessments and three circumstance lists was six statements.
  * Measured on the national data set (bench/), the round trips, not the Node code, were most of the gap to
- * a single hand-written statement. So the hot root fields (`beneficiaries`, `person`, `personByNationalId`)
+ * a single hand-written statement. So the hot root fields (`beneficiaries`, `personByNationalId`)
  * look at what the query selects under each person and add those lists to their own statement as JSON
  * columns; those fields then answer from the prefetched values, and the loaders only go to the database
  * for what was not prefetched (other root fields, deeper levels, fields with arguments). The same ordering and visibility
