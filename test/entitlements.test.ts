@@ -48,6 +48,18 @@ describe('enrolments', () => {
     expect(trail.map((x: any) => x.action)).toEqual(['enrol', 'approveEnrolment', 'endEnrolment']);
   });
 
+  it('a death on the first day of a month still pays that month (payment stops from the month after death)', async () => {
+    const id = await person(t, { dateOfBirth: '1941-05-05', commune: LAT });
+    await enrolAndApprove(t, id, 'D20_5_5C', '2024-07', LAT);
+    ok(await t.gql(`mutation { recordDeath(personId: "${id}", dateOfDeath: "2024-09-01") { id } }`));
+    const months = await entitlements(t, id, '2024-08', '2024-10');
+    expect(months.map((m) => [m.period, m.total])).toEqual([
+      ['2024-08', 500_000],
+      ['2024-09', 500_000],
+      ['2024-10', 0],
+    ]);
+  });
+
   it('5.5c starts no earlier than the month the person turns 80', async () => {
     const id = await person(t, { dateOfBirth: '1944-03-20', commune: LAT });
     const officer = await t.token('commune_officer', [LAT]);

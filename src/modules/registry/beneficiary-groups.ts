@@ -29,9 +29,9 @@ export const householdClassificationAsOf = (asOf: string): SQL => sql`(
   WHERE pa.household_id = p.household_id AND pa.assessed_on <= ${asOf}::date AND ps.valid_to >= ${asOf}::date
   ORDER BY pa.assessed_on DESC, pa.created_at DESC LIMIT 1)`;
 
-/** Alive and born on `asOf`. */
+/** Alive on `asOf`: born by then and not died before it (the day of death counts, as in rules/facts.ts isAlive). */
 export const livingOn = (asOf: string): SQL =>
-  sql`p.date_of_birth <= ${asOf}::date AND (p.date_of_death IS NULL OR p.date_of_death > ${asOf}::date)`;
+  sql`p.date_of_birth <= ${asOf}::date AND (p.date_of_death IS NULL OR p.date_of_death >= ${asOf}::date)`;
 
 export function groupCondition(group: BeneficiaryGroup, asOf: string): SQL {
   switch (group) {

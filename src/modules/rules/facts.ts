@@ -75,8 +75,9 @@ export function addDays(date: string, days: number): string {
   return t.toISOString().slice(0, 10);
 }
 
+/** Alive on d: born by then, and not died before it (the day of death counts, so its month is paid). */
 export const isAlive = (p: { dateOfBirth: string; dateOfDeath: string | null }, d: string) =>
-  p.dateOfBirth <= d && (p.dateOfDeath === null || p.dateOfDeath > d);
+  p.dateOfBirth <= d && (p.dateOfDeath === null || p.dateOfDeath >= d);
 
 export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): Facts {
   const ageMonths = monthsBetween(p.dateOfBirth, d);

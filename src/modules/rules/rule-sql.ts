@@ -66,7 +66,7 @@ const inForceOn = (from: SQL, to: SQL, asOf: string) => sql`${from} <= ${d(asOf)
 
 const childrenCount = (months: number, asOf: string): SQL => sql`(CASE WHEN p.relation_to_head IN ${list(PARENT_RELATIONS)} THEN (
   SELECT count(*) FROM persons c WHERE c.household_id = p.household_id AND c.relation_to_head = ${CHILD_RELATION}
-    AND c.date_of_birth <= ${d(asOf)} AND (c.date_of_death IS NULL OR c.date_of_death > ${d(asOf)})
+    AND c.date_of_birth <= ${d(asOf)} AND (c.date_of_death IS NULL OR c.date_of_death >= ${d(asOf)})
     AND c.date_of_birth > (${d(asOf)} - make_interval(months => ${months}::int))::date) ELSE 0 END)`;
 
 function leafSql(c: LeafCondition, asOf: string): SQL {
