@@ -79,3 +79,27 @@ export const isUuid = (id: string) => UUID.test(id);
 export function checkId(field: string, id: string): void {
   if (!isUuid(id)) new Problems().add(field, 'is not a valid id', 'không phải mã hợp lệ').throwIfAny();
 }
+
+/** Is a violation of the unique index `constraint` behind this error (pg or PGlite, wrapped by drizzle or not)? */
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const { code, constraint: c, message } = e as { code?: string; constraint?: string; message?: string };
+    if (code === '23505' && (c === constraint || message?.includes(constraint))) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs a mutation whose service checks uniqueness before inserting. When two requests race past that check,
+ * the database's unique index has the last word: its violation becomes the same CONFLICT the check gives.
+ */
+export async function uniqueAsConflict<T>(run: () => Promise<T>, conflicts: Record<string, () => DomainError>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    for (const [constraint, toError] of Object.entries(conflicts)) {
+      if (isUniqueViolation(err, constraint)) throw toError();
+    }
+    throw err;
+  }
+}

@@ -205,3 +205,13 @@ describe('publishing', () => {
     expect((await t.gql(q, undefined, admin)).body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'effectiveFrom' });
   });
 });
+
+describe('publishing under concurrency', () => {
+  it('lets exactly one of several simultaneous publications of the same base level through; the rest are CONFLICT, never INTERNAL', async () => {
+    const admin = await t.token('admin');
+    const q = `mutation { publishBaseLevel(kind: SOCIAL_PENSION, amount: 540000, effectiveFrom: "2026-07-01", legalBasis: "Nghị định 335/2026/NĐ-CP", confirmed: false) { amount } }`;
+    const results = await Promise.all(Array.from({ length: 8 }, () => t.gql(q, undefined, admin)));
+    const codes = results.map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK').sort();
+    expect(codes).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'OK']);
+  });
+});

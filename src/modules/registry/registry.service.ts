@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
-import { conflict, notFound, Problems } from '../../errors.js';
+import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanMutate, assertCommuneAccess, canAccessCommune } from '../auth/auth.service.js';
@@ -56,14 +56,6 @@ interface RegisterPersonInput {
 
 type UpdatePersonInput = Partial<Omit<RegisterPersonInput, 'isHead'>>;
 
-/** Is the unique-index violation of a national id behind this error (pg or PGlite, wrapped by drizzle or not)? */
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    const { code, constraint: c, message } = e as { code?: string; constraint?: string; message?: string };
-    if (code === '23505' && (c === constraint || message?.includes(constraint))) return true;
-  }
-  return false;
-}
 
 /**
  * Called inside recordDeath's transaction (the benefits module ends enrolments from the month after death);
@@ -122,18 +114,11 @@ export function createRegistryService(deps: { database: Database; places: Places
       field: 'input.nationalId',
     });
 
-  /** Maps the database's own uniqueness check (the last word under concurrency) to CONFLICT. */
-  async function guardUnique<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      if (isUniqueViolation(err, 'persons_national_id_uq')) throw duplicateNationalId();
-      if (isUniqueViolation(err, 'households_code_uq')) {
-        throw conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
-      }
-      throw err;
-    }
-  }
+  const duplicateHouseholdCode = () =>
+    conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
+
+  const guardUnique = <T>(run: () => Promise<T>) =>
+    uniqueAsConflict(run, { persons_national_id_uq: duplicateNationalId, households_code_uq: duplicateHouseholdCode });
 
   return {
     async registerHousehold(actor: AuditActor, input: { code: string; communeCode: string; villageCode?: string | null; address?: string | null }) {
@@ -153,7 +138,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       return guardUnique(() =>
         auditedTransaction(db, actor, async (tx) => {
           if (await repo.findHouseholdByCode(tx, code)) {
-            throw conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
+            throw duplicateHouseholdCode();
           }
           const household = await repo.insertHousehold(tx, {
             code,

@@ -6,7 +6,7 @@ import { and, eq, max } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { baseLevels, BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, personCircumstanceFlags, programRules } from '../../db/schema/index.js';
-import { conflict, notFound, Problems } from '../../errors.js';
+import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertRole } from '../auth/auth.service.js';
@@ -97,7 +97,13 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         p.add(`input.examples[${i}]`, `example "${o.example.name}" expected ${want}, got ${got}${why}`, `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`);
       });
       p.throwIfAny();
-      return auditedTransaction(db, actor, async (tx) => {
+      const concurrentVersion = () =>
+        conflict(
+          `Another version of ${input.programCode} was published at the same time; read the versions and publish again`,
+          `Một phiên bản khác của ${input.programCode} vừa được ban hành cùng lúc; hãy xem lại và ban hành lại`,
+          { field: 'input.programCode' },
+        );
+      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
         const [{ v }] = await tx.select({ v: max(programRules.version) }).from(programRules).where(eq(programRules.programCode, input.programCode));
         const [row] = await tx
           .insert(programRules)
@@ -115,7 +121,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           })
           .returning();
         return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
-      });
+      }), { program_rules_version_uq: concurrentVersion });
     },
 
     async publishBaseLevel(
@@ -129,18 +135,18 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       if (!isValidDate(args.effectiveFrom)) p.add('effectiveFrom', 'is not a valid date', 'không phải ngày hợp lệ');
       if (!args.legalBasis.trim()) p.add('legalBasis', 'is required: cite the decree', 'là bắt buộc: ghi rõ nghị định');
       p.throwIfAny();
-      return auditedTransaction(db, actor, async (tx) => {
+      const alreadyPublished = (amount: number | string) =>
+        conflict(
+          `A ${args.kind} base level from ${args.effectiveFrom} is already published (${amount}); base levels are never edited`,
+          `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${amount}); mức chuẩn không được sửa`,
+          { field: 'effectiveFrom' },
+        );
+      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
         const [existing] = await tx
           .select()
           .from(baseLevels)
           .where(and(eq(baseLevels.kind, args.kind as never), eq(baseLevels.effectiveFrom, args.effectiveFrom)));
-        if (existing) {
-          throw conflict(
-            `A ${args.kind} base level from ${args.effectiveFrom} is already published (${existing.amount}); base levels are never edited`,
-            `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${existing.amount}); mức chuẩn không được sửa`,
-            { field: 'effectiveFrom' },
-          );
-        }
+        if (existing) throw alreadyPublished(existing.amount);
         const [row] = await tx
           .insert(baseLevels)
           .values({
@@ -153,7 +159,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           })
           .returning();
         return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
-      });
+      }), { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') });
     },
 
     async recordCircumstanceFlag(
