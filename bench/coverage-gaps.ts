@@ -13,11 +13,11 @@ import { sql } from 'drizzle-orm';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { countGaps, findGapPage, type GapFilter } from '../src/modules/benefits/benefits.repository.js';
-import { loadAreaClasses, loadFactsSources } from '../src/modules/rules/facts.js';
-import { decide, loadRuleBook } from '../src/modules/rules/rule-book.js';
+import { decide } from '../src/modules/rules/rule-book.js';
+import { loadAreaClasses, loadFactsSources, loadRuleBook } from '../src/modules/rules/rules.repository.js';
 import { DEFAULT_AS_OF, seedDemoPopulation } from '../seeds/demo.js';
 import { seedDemoEnrolments } from '../seeds/enrolments.js';
-import { seedReferenceData } from '../seeds/reference.js';
+import { seedReferenceData } from '../src/reference/reference.js';
 
 const { values } = parseArgs({ options: { scale: { type: 'string' }, 'as-of': { type: 'string' }, explain: { type: 'boolean' } } });
 const asOf = values['as-of'] ?? DEFAULT_AS_OF;

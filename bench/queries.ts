@@ -2,7 +2,7 @@
  * The two questions of the benchmark, asked three ways: An Sinh's GraphQL, PostGraphile v4's GraphQL, and
  * the hand-written SQL of the raw endpoint (bench/raw-sql.ts). run.ts checks that all three answer alike.
  */
-import { ELDERLY_AGE } from '../src/modules/registry/beneficiary-groups.js';
+import { ELDERLY_AGE } from '../src/core/code-lists.js';
 
 export const PAGE_SIZE = 50;
 

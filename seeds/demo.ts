@@ -19,8 +19,8 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, Tx } from '../src/db/client.js';
-import { makeNationalId, PROVINCE_PREFIXES, type Sex } from '../src/modules/registry/national-id.js';
-import { classifyPoverty, DEPRIVATION_CODES, type PovertyArea } from '../src/modules/registry/poverty.js';
+import { makeNationalId, PROVINCE_PREFIXES, type Sex } from '../src/core/national-id.js';
+import { classifyPoverty, DEPRIVATION_CODES, type PovertyArea } from '../src/core/poverty.js';
 import {
   CIL_CLANS,
   ETHNICITY,
@@ -37,7 +37,7 @@ import {
   TAY_NUNG_FAMILY,
 } from './names.js';
 import { seedDemoEnrolments } from './enrolments.js';
-import { LAC_DUONG_COMMUNES, POVERTY_STANDARDS, PROVINCE_CODE, villageCode } from './reference.js';
+import { LAC_DUONG_COMMUNES, POVERTY_STANDARDS, PROVINCE_CODE, villageCode } from '../src/reference/reference.js';
 
 export const DEFAULT_AS_OF = '2026-11-29';
 export const DEFAULT_SEED = 20_260_629;

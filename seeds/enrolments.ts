@@ -9,11 +9,22 @@
  * history), else the month of asOf. Deterministic (ids are md5(person, program)), idempotent (seed_runs
  * 'demo-enrolments'), and set-wise: one INSERT … SELECT per program and start, whatever the population.
  */
-import { sql } from 'drizzle-orm';
-import type { Database } from '../src/db/client.js';
-import { coveredSql, eligibleSql } from '../src/modules/benefits/benefits.repository.js';
-import { addMonths, firstDay, periodOf } from '../src/modules/rules/period.js';
-import { loadRuleBook } from '../src/modules/rules/rule-book.js';
+import { asc, sql } from 'drizzle-orm';
+import { addMonths, firstDay, periodOf } from '../src/core/period.js';
+import type { Database, Db } from '../src/db/client.js';
+import { coveredSql, eligibleSql } from '../src/db/rule-sql.js';
+import { baseLevels, programRules, programs } from '../src/db/schema/index.js';
+import { buildRuleBook } from '../src/modules/rules/rule-book.js';
+
+/** The rule book as the service reads it (the seeds read the tables themselves: no module repository). */
+async function readRuleBook(db: Db) {
+  const [progs, rules, bases] = await Promise.all([
+    db.select().from(programs).orderBy(asc(programs.sortOrder)),
+    db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
+    db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
+  ]);
+  return buildRuleBook({ programs: progs, rules, baseLevels: bases });
+}
 
 /** Out of 100: the share of eligible people left without a record. */
 export const LEFT_BEHIND_PERCENT = 15;
@@ -23,7 +34,7 @@ const ORDER = ['D20_5_5D', 'D20_5_6', 'D20_5_3', 'D20_5_1', 'D20_5_5A', 'D20_5_8
 
 export async function seedDemoEnrolments(database: Database, asOf: string): Promise<{ enrolments: number; ms: number; skipped?: boolean }> {
   const started = performance.now();
-  const book = await loadRuleBook(database.db);
+  const book = await readRuleBook(database.db);
   const count = await database.db.transaction(async (tx) => {
     const claimed = await tx.execute(
       sql`INSERT INTO seed_runs (name, details) VALUES ('demo-enrolments', ${JSON.stringify({ asOf })}::jsonb) ON CONFLICT (name) DO NOTHING RETURNING name`,

@@ -1,9 +1,9 @@
-/** Seeding entry points: reference data every installation needs, then the generated demo population. */
+/** Seeding entry points: reference data every installation needs (src/reference/), then the generated demo population. */
 import type { Database } from '../src/db/client.js';
 import { seedDemoPopulation, type DemoResult } from './demo.js';
-import { seedReferenceData } from './reference.js';
+import { seedReferenceData } from '../src/reference/reference.js';
 
-export { seedReferenceData } from './reference.js';
+export { seedReferenceData } from '../src/reference/reference.js';
 export { seedDemoPopulation, DEFAULT_AS_OF, DEFAULT_SEED, type DemoOptions, type DemoResult } from './demo.js';
 
 export interface SeedAllOptions {
@@ -18,4 +18,12 @@ export async function seedAll(database: Database, options: SeedAllOptions): Prom
   await seedReferenceData(database.db);
   if (options.people <= 0) return { people: 0, households: 0, ms: 0, skipped: true };
   return seedDemoPopulation(database, options);
+}
+
+/** What the server does at start-up (src/server.ts): reference data always, the demo population when asked. */
+export async function seedOnStart(database: Database, opts: { demo: boolean; people: number }) {
+  await seedReferenceData(database.db);
+  if (!opts.demo) return { demo: false };
+  const result = await seedDemoPopulation(database, { people: opts.people });
+  return { demo: true, ...result };
 }

@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { seedDemoPopulation } from './demo.js';
-import { seedReferenceData } from './reference.js';
+import { seedReferenceData } from '../src/reference/reference.js';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -15,30 +15,20 @@ import { createErrorFormatter } from './graphql/errors.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
-import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
-import { createPlacesService, type PlacesService } from './modules/places/places.service.js';
+import { createAuditService } from './modules/audit/audit.service.js';
+import { createAuthService } from './modules/auth/auth.service.js';
+import { createPlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
 import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
-import { findPovertyStandards, type PovertyStandardRow } from './modules/registry/registry.repository.js';
-import { createRegistryService, type RegistryService } from './modules/registry/registry.service.js';
-import { endEnrolmentsAfterDeath } from './modules/benefits/benefits.repository.js';
+import { createRegistryService } from './modules/registry/registry.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/benefits.service.js';
 import { rulesLoaders, rulesResolvers } from './modules/rules/rules.resolvers.js';
-import { createRulesService, type RulesService } from './modules/rules/rules.service.js';
+import { createRulesService } from './modules/rules/rules.service.js';
+import type { Services } from './services.js';
 
-export interface Services {
-  database: Database;
-  clock: Clock;
-  auth: AuthService;
-  places: PlacesService;
-  registry: RegistryService;
-  rules: RulesService;
-  benefits: BenefitsService;
-  /** The poverty standards (reference data, read once). */
-  povertyStandards: () => Promise<PovertyStandardRow[]>;
-}
+export type { Services } from './services.js';
 
 export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'>;
@@ -74,20 +64,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
   });
 
+  // Modules reach each other only through the services wired here.
   const places = createPlacesService(database);
   await places.reload();
-  let standards: Promise<PovertyStandardRow[]> | undefined;
-  // A death ends the person's enrolments from the next month, in recordDeath's own transaction.
-  const registry = createRegistryService({ database, places, clock, onDeath: endEnrolmentsAfterDeath });
-  const services: Services = {
+  // A death ends the person's enrolments from the next month, in recordDeath's own transaction. The
+  // benefits service is built after the registry it depends on, so the hook looks it up when called.
+  let benefits: BenefitsService | undefined;
+  const registry = createRegistryService({
     database,
+    places,
     clock,
+    onDeath: (tx, personId, dateOfDeath) => (benefits ? benefits.endEnrolmentsAfterDeath(tx, personId, dateOfDeath) : Promise.resolve([])),
+  });
+  const rules = createRulesService({ database, clock, registry });
+  benefits = createBenefitsService({ database, clock, places, registry, rules });
+  const services: Services = {
+    clock,
+    audit: createAuditService(database),
     auth: createAuthService(config.jwt),
     places,
     registry,
-    rules: createRulesService({ database, clock, registry }),
-    benefits: createBenefitsService({ database, clock, registry }),
-    povertyStandards: () => (standards ??= findPovertyStandards(database.db)),
+    rules,
+    benefits,
   };
 
   app.addHook('onSend', async (request, reply) => {

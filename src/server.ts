@@ -1,15 +1,16 @@
 /**
- * Process entry: configuration, database (migrated, and seeded when new), the app, listen, and a
- * graceful shutdown on SIGINT/SIGTERM.
+ * Process entry: configuration, database (migrated, and seeded), the app, listen, and a graceful shutdown
+ * on SIGINT/SIGTERM. The one file of src/ that may import the demo generator (seeds/).
  */
 import pino from 'pino';
+import { seedDemoPopulation } from '../seeds/demo.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createAuthService } from './modules/auth/auth.service.js';
-import { seedOnStart } from './db/seed-on-start.js';
 import { loggerOptions } from './logging.js';
+import { seedReferenceData } from './reference/reference.js';
 
 const startedAt = performance.now();
 let config;
@@ -26,7 +27,13 @@ try {
 const log = pino(loggerOptions(config.logLevel));
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
 await runMigrations(database);
-const seeded = await seedOnStart(database, { demo: config.seedDemo, people: config.demoPeople });
+// Reference data (places, programs and rules, base levels, poverty standards) is part of the product:
+// applied on every start (idempotent, a few ms). The demo population only when the configuration asks
+// for it (by default on the embedded database), and only once: it records its own seed run.
+await seedReferenceData(database.db);
+const seeded = config.seedDemo
+  ? { demo: true, ...(await seedDemoPopulation(database, { people: config.demoPeople })) }
+  : { demo: false };
 const app = await buildApp({ config, database, logger: log });
 
 const address = await app.listen({ port: config.port, host: config.host });

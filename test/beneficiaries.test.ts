@@ -8,7 +8,7 @@ import {
   povertyAssessments,
   pregnancies,
 } from '../src/db/schema/index.js';
-import { makeNationalId } from '../src/modules/registry/national-id.js';
+import { makeNationalId } from '../src/core/national-id.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 const DA_SAR = '24865';

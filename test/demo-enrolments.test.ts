@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoPopulation } from '../seeds/demo.js';
 import { LEFT_BEHIND_PERCENT, seedDemoEnrolments } from '../seeds/enrolments.js';
 import { countGaps, findEnrolmentsOfPersons } from '../src/modules/benefits/benefits.repository.js';
-import { loadAreaClasses, loadFactsSources } from '../src/modules/rules/facts.js';
-import { decideMonth, eligibleOn, loadRuleBook } from '../src/modules/rules/rule-book.js';
-import { periodOf, toDateString } from '../src/modules/rules/period.js';
+import { decideMonth, eligibleOn } from '../src/modules/rules/rule-book.js';
+import { loadAreaClasses, loadFactsSources, loadRuleBook } from '../src/modules/rules/rules.repository.js';
+import { periodOf, toDateString } from '../src/core/period.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 const AS_OF = '2026-11-29';

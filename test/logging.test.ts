@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../src/logging.js';
-import { makeNationalId } from '../src/modules/registry/national-id.js';
+import { makeNationalId } from '../src/core/national-id.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 const lines: string[] = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { seedOnStart } from '../src/db/seed-on-start.js';
+import { seedOnStart } from '../seeds/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'an-sinh-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeNationalId } from '../src/modules/registry/national-id.js';
+import { makeNationalId } from '../src/core/national-id.js';
 import { SignJWT } from 'jose';
 import { startTestApp, TEST_JWT, type TestApp } from './support/app.js';
 

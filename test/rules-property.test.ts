@@ -20,12 +20,13 @@ import {
   pregnancies,
 } from '../src/db/schema/index.js';
 import { findEligiblePersonIds } from '../src/modules/benefits/benefits.repository.js';
-import { livingOn } from '../src/modules/registry/beneficiary-groups.js';
-import { holds } from '../src/modules/rules/evaluate.js';
-import { addDays, factsAsOf, isAlive, loadAreaClasses, loadFactsSources } from '../src/modules/rules/facts.js';
-import { eligibleOn, loadRuleBook } from '../src/modules/rules/rule-book.js';
-import { conditionsSql } from '../src/modules/rules/rule-sql.js';
-import { DISABILITY_LEVELS, FACTS, type FactName, type LeafCondition } from '../src/modules/rules/rule-format.js';
+import { livingOn } from '../src/db/beneficiary-groups.js';
+import { holds } from '../src/core/evaluate.js';
+import { addDays, factsAsOf, isAlive } from '../src/core/facts.js';
+import { eligibleOn } from '../src/modules/rules/rule-book.js';
+import { loadAreaClasses, loadFactsSources, loadRuleBook } from '../src/modules/rules/rules.repository.js';
+import { conditionsSql } from '../src/db/rule-sql.js';
+import { DISABILITY_LEVELS, FACTS, type FactName, type LeafCondition } from '../src/core/rule-format.js';
 import { CIRCUMSTANCE_FLAGS } from '../src/db/schema/rules.js';
 import { startTestApp, type TestApp } from './support/app.js';
 

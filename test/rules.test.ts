@@ -3,9 +3,9 @@
  * publishing guarded by examples and the admin role, circumstance flags, and the seeded rules' own examples.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RULES } from '../seeds/programs.js';
+import { RULES } from '../src/reference/programs.js';
 import { runExamples } from '../src/modules/rules/rules.service.js';
-import { loadRuleBook } from '../src/modules/rules/rule-book.js';
+import { loadRuleBook } from '../src/modules/rules/rules.repository.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { assess, DA_SAR, eligibility, flag, household, LAT, ok, person } from './support/people.js';
 
@@ -44,7 +44,7 @@ describe('seeded programs, rules and base levels', () => {
   });
 
   it('re-seeding writes nothing (idempotent)', async () => {
-    const { seedReferenceData } = await import('../seeds/reference.js');
+    const { seedReferenceData } = await import('../src/reference/reference.js');
     const count = async () => (await t.db.database.db.execute('SELECT (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM base_levels) + (SELECT count(*) FROM programs) AS n' as never)).rows[0] as { n: number };
     const before = Number((await count()).n);
     await seedReferenceData(t.db.database.db);

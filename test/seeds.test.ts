@@ -3,10 +3,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { checkNationalId } from '../src/modules/registry/national-id.js';
-import { classifyPoverty, DEPRIVATION_INDICATORS } from '../src/modules/registry/poverty.js';
+import { checkNationalId } from '../src/core/national-id.js';
+import { classifyPoverty, DEPRIVATION_INDICATORS } from '../src/core/poverty.js';
 import { seedAll } from '../seeds/index.js';
-import { POVERTY_STANDARDS } from '../seeds/reference.js';
+import { POVERTY_STANDARDS } from '../src/reference/reference.js';
 
 const PEOPLE = 3_000;
 

@@ -1,5 +1,5 @@
 import type { Principal } from '../modules/auth/auth.types.js';
-import type { Services } from '../app.js';
+import type { Services } from '../services.js';
 
 /** What every resolver receives besides Mercurius' own context fields. */
 export interface RequestContext {

@@ -1,12 +1,6 @@
 /** The contract's scalars: Date (yyyy-mm-dd), Period (yyyy-mm), Vnd (whole đồng), DateTime, JSON. */
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-
-export function isValidDate(v: string): boolean {
-  // Year 0000 does not exist in PostgreSQL's calendar (1 BC is followed by AD 1): it would fail in the database.
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || v.startsWith('0000')) return false;
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-}
+import { isValidDate } from '../core/period.js';
 
 function stringScalar(name: string, description: string, check: (v: string) => boolean, example: string) {
   const parse = (v: unknown) => {

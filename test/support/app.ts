@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { createAuthService } from '../../src/modules/auth/auth.service.js';
 import type { Role } from '../../src/modules/auth/auth.types.js';
-import { seedReferenceData } from '../../seeds/reference.js';
+import { seedReferenceData } from '../../src/reference/reference.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
 export const TEST_JWT = { secret: 'test-secret-test-secret-test-secret-0123', jwksUrl: undefined, issuer: 'an-sinh-test', audience: 'an-sinh' };

@@ -1,6 +1,6 @@
 /** Helpers for rules and benefits tests: register people and their circumstances through the API. */
 import { expect } from 'vitest';
-import { makeNationalId } from '../../src/modules/registry/national-id.js';
+import { makeNationalId } from '../../src/core/national-id.js';
 import type { TestApp } from './app.js';
 
 let serial = 5000 + Math.floor(Math.random() * 1000);

@@ -1,6 +1,6 @@
 /**
  * Rules and benefits: programs (one per benefit scheme), their effective-dated rule versions stored as
- * data (jsonb, validated by src/modules/rules/rule-format.ts), the effective-dated base levels, the dated
+ * data (jsonb, validated by src/core/rule-format.ts), the effective-dated base levels, the dated
  * social circumstances the registry did not yet hold, and enrolments (a person's benefit record).
  *
  * Rule versions and base levels are never edited: a new decree is a new row. Migration 0002 adds a
@@ -23,21 +23,11 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
 import { persons } from './registry.js';
 
-export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_PENSION', 'MERIT', 'BIRTH_SUPPORT'] as const;
-export const BASE_LEVEL_KINDS = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION', 'MERIT'] as const;
-export const START_RULES = ['DECISION_MONTH', 'TURNS_75', 'TURNS_80', 'CERTIFICATE_MONTH'] as const;
-export const CIRCUMSTANCE_FLAGS = [
-  'NO_SUPPORTER',
-  'SINGLE_PARENT',
-  'HIV',
-  'NO_STABLE_INCOME',
-  'ORPHAN_NO_SUPPORT',
-  'IN_SCHOOL',
-  'COMMUNITY_CARER',
-  'COMPULSORY_SOCIAL_INSURANCE',
-] as const;
+// The code lists are the domain's (src/core/code-lists.ts); re-exported for the schema's readers.
+export { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
 export const ENROLMENT_STATUSES = ['PROPOSED', 'ACTIVE', 'ENDED'] as const;
 
 /** One benefit scheme, e.g. Decree 20/2021 art. 5.5c "aged 80+ without pension". */

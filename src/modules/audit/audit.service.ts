@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { asc, desc, and, eq, gt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { auditEvents } from '../../db/schema/index.js';
+import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -139,3 +140,18 @@ export async function auditedTransaction<T>(
     return result;
   });
 }
+
+/** Reading the audit log: the trail of one entity, and the chain check. */
+export function createAuditService(database: { db: DbOrTx }) {
+  return {
+    trail(principal: Principal, entityType: string, entityId: string) {
+      assertRole(principal, 'auditor', 'district_officer', 'admin');
+      return auditTrail(database.db, entityType, entityId);
+    },
+    verifyChain(principal: Principal) {
+      assertRole(principal, 'auditor', 'admin');
+      return verifyChain(database.db);
+    },
+  };
+}
+export type AuditService = ReturnType<typeof createAuditService>;

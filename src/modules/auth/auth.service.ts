@@ -1,5 +1,6 @@
 /**
- * Bearer-token authentication (jose) and the commune-scope and role checks every module uses.
+ * Bearer-token authentication (jose) and the role checks every module uses (commune visibility and
+ * field masking are the access policy's: access-policy.ts).
  */
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
@@ -29,7 +30,6 @@ const Claims = z.object({
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 10_000;
 
-const DISTRICT_ROLES: ReadonlySet<Role> = new Set(['district_officer', 'auditor', 'integration', 'admin']);
 const MUTATING_ROLES: ReadonlySet<Role> = new Set(['commune_officer', 'district_officer', 'admin']);
 
 export function createAuthService(settings: AuthSettings) {
@@ -95,24 +95,6 @@ export function createAuthService(settings: AuthSettings) {
 }
 export type AuthService = ReturnType<typeof createAuthService>;
 
-/** District-level roles reach every commune; a commune officer only those in the token. */
-export function reachesAllCommunes(p: Principal): boolean {
-  return DISTRICT_ROLES.has(p.role);
-}
-
-export function canAccessCommune(p: Principal, communeCode: string): boolean {
-  return reachesAllCommunes(p) || p.communes.includes(communeCode);
-}
-
-export function assertCommuneAccess(p: Principal, communeCode: string): void {
-  if (!canAccessCommune(p, communeCode)) {
-    throw forbidden(
-      `Your token does not cover commune ${communeCode}`,
-      `Tài khoản của bạn không có quyền với xã ${communeCode}`,
-    );
-  }
-}
-
 export function assertCanMutate(p: Principal): void {
   if (!MUTATING_ROLES.has(p.role)) {
     throw forbidden(`Role ${p.role} cannot change records`, `Vai trò ${p.role} không được thay đổi dữ liệu`);
@@ -123,11 +105,4 @@ export function assertRole(p: Principal, ...roles: Role[]): void {
   if (!roles.includes(p.role)) {
     throw forbidden(`This needs one of the roles: ${roles.join(', ')}`, `Chức năng này cần vai trò: ${roles.join(', ')}`);
   }
-}
-
-/**
- * Communes a list may include for this caller: undefined means no restriction (district-level roles).
- */
-export function communeFilter(p: Principal): string[] | undefined {
-  return reachesAllCommunes(p) ? undefined : p.communes;
 }

@@ -5,10 +5,9 @@ import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { enrolments } from '../../db/schema/index.js';
 import type { AuditEntry } from '../audit/audit.service.js';
-import { livingOn } from '../registry/beneficiary-groups.js';
-import { firstDay, periodOf } from '../rules/period.js';
-import type { RuleBook } from '../rules/rule-book.js';
-import { conditionsSql } from '../rules/rule-sql.js';
+import { communeCondition } from '../auth/access-policy.js';
+import { firstDay, periodOf } from '../../core/period.js';
+import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
 
 export type EnrolmentRow = typeof enrolments.$inferSelect;
 
@@ -73,34 +72,8 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
   return audit;
 }
 
-/** Enrolled in a program and active (approved, its months covering asOf): the `beneficiaries(programCode)` filter. */
-export const enrolledOn = (programCode: string, asOf: string): SQL => sql`EXISTS (SELECT 1 FROM enrolments e
-  WHERE e.person_id = p.id AND e.program_code = ${programCode} AND e.status IN ('ACTIVE', 'ENDED') AND e.approved_at IS NOT NULL
-    AND e.start_month <= date_trunc('month', ${asOf}::date)::date
-    AND (e.end_month IS NULL OR e.end_month >= date_trunc('month', ${asOf}::date)::date))`;
-
-/** Families whose amounts compete: someone receiving one of them is not "left behind" by another. */
-const COMPETING = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION'];
-
-/** "Has a record": an open (proposed or active) enrolment, or one whose months cover asOf. */
-export function coveredSql(book: RuleBook, programCode: string, asOf: string): SQL {
-  const family = book.program(programCode)!.family;
-  const codes = COMPETING.includes(family) ? book.programs.filter((p) => COMPETING.includes(p.family)).map((p) => p.code) : [programCode];
-  return sql`EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id
-    AND e.program_code IN (${sql.join(codes.map((c) => sql`${c}`), sql`, `)})
-    AND (e.status <> 'ENDED' OR (e.start_month <= date_trunc('month', ${asOf}::date)::date
-      AND e.end_month >= date_trunc('month', ${asOf}::date)::date)))`;
-}
-
-/** People (alias p) eligible for a program on asOf, as one WHERE fragment; undefined when no rule is in force. */
-export function eligibleSql(book: RuleBook, programCode: string, asOf: string): SQL | undefined {
-  const version = book.ruleAt(programCode, asOf);
-  if (!version) return undefined;
-  return sql`${livingOn(asOf)} AND ${conditionsSql(version.parsed.conditions, asOf)}`;
-}
-
 /** Ids of people eligible for a program on asOf, optionally among given people (the property test's probe). */
-export async function findEligiblePersonIds(db: DbOrTx, book: RuleBook, programCode: string, asOf: string, among?: string[]): Promise<string[]> {
+export async function findEligiblePersonIds(db: DbOrTx, book: RuleBookForSql, programCode: string, asOf: string, among?: string[]): Promise<string[]> {
   const where = eligibleSql(book, programCode, asOf);
   if (!where) return [];
   const restrict = among ? sql` AND p.id IN (${sql.join(among.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
@@ -114,9 +87,10 @@ export interface GapFilter {
   asOf: string;
 }
 
-function gapsUnion(book: RuleBook, f: GapFilter): SQL | undefined {
+function gapsUnion(book: RuleBookForSql, f: GapFilter): SQL | undefined {
   const parts: SQL[] = [];
-  const communes = f.communeCodes ? sql` AND p.commune_code IN (${sql.join(f.communeCodes.map((c) => sql`${c}`), sql`, `)})` : sql``;
+  const visible = communeCondition(f.communeCodes ?? null, sql`p.commune_code`);
+  const communes = visible ? sql` AND ${visible}` : sql``;
   for (const code of f.programCodes) {
     const where = eligibleSql(book, code, f.asOf);
     if (!where) continue;
@@ -127,7 +101,7 @@ function gapsUnion(book: RuleBook, f: GapFilter): SQL | undefined {
 }
 
 /** One page of coverage gaps in (person id, program) order; keyset after the last (id, program). */
-export async function findGapPage(db: DbOrTx, book: RuleBook, f: GapFilter, after: { personId: string; programCode: string } | undefined, limit: number) {
+export async function findGapPage(db: DbOrTx, book: RuleBookForSql, f: GapFilter, after: { personId: string; programCode: string } | undefined, limit: number) {
   const union = gapsUnion(book, f);
   if (!union) return [];
   const keyset = after ? sql`WHERE (g.person_id, g.program_code) > (${after.personId}::uuid, ${after.programCode}::text)` : sql``;
@@ -137,7 +111,7 @@ export async function findGapPage(db: DbOrTx, book: RuleBook, f: GapFilter, afte
   return r.rows.map((x) => ({ personId: String(x.person_id), programCode: String(x.program_code) }));
 }
 
-export async function countGaps(db: DbOrTx, book: RuleBook, f: GapFilter): Promise<{ programCode: string; count: number }[]> {
+export async function countGaps(db: DbOrTx, book: RuleBookForSql, f: GapFilter): Promise<{ programCode: string; count: number }[]> {
   const union = gapsUnion(book, f);
   if (!union) return [];
   const r = await db.execute<{ program_code: string; n: number }>(

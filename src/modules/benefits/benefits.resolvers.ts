@@ -1,70 +1,38 @@
 /**
- * GraphQL for enrolments, entitlements and coverage gaps.
+ * GraphQL for enrolments, entitlements and coverage gaps: translation only; the benefits service checks
+ * access and input, the registry service gives the people (with the access policy applied).
  */
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
-import { Problems } from '../../errors.js';
+import { periodOf, toDateString } from '../../core/period.js';
+import { checkId } from '../../errors.js';
 import type { AuditActor } from '../audit/audit.service.js';
-import { visiblePersons } from './visibility.js';
-import * as registryRepo from '../registry/registry.repository.js';
-import { periodOf, toDateString } from '../rules/period.js';
-import { assertMayReadBenefits, bookFor, checkAsOf, checkId } from '../rules/rules.resolvers.js';
-import type { EnrolmentRow } from './benefits.repository.js';
-import type { EntitlementLine } from './benefits.service.js';
+import type { ProgramDecision, RuleBook } from '../rules/rules.service.js';
+import type { CoverageGapsInput, EnrolInput, EnrolmentRow, EntitlementLine, GapFilter } from './benefits.service.js';
 
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
-
-const encodeCursor = (personId: string, programCode: string) => Buffer.from(`g:${personId}:${programCode}`).toString('base64url');
-function decodeCursor(cursor: string): { personId: string; programCode: string } {
-  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
-  if (!m) new Problems().add('after', 'is not a cursor this API returned', 'không phải con trỏ trang do API trả về').throwIfAny();
-  return { personId: m![1], programCode: m![2] };
-}
+/** The request's context is the rule book's scope: one read per request. */
+const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
 type GapConnection = {
-  filter: import('./benefits.repository.js').GapFilter;
-  book: import('../rules/rule-book.js').RuleBook;
+  filter: GapFilter;
+  book: RuleBook;
   counts?: Promise<{ programCode: string; count: number }[]>;
 };
-const countsOf = (conn: GapConnection, ctx: MercuriusContext) =>
-  (conn.counts ??= ctx.services.benefits.countGaps(ctx.services.database.db, conn.book, conn.filter));
+const countsOf = (conn: GapConnection, ctx: MercuriusContext) => (conn.counts ??= ctx.services.benefits.countGaps(conn.book, conn.filter));
 
-type GapNode = { personId: string; programCode: string; decision: import('../rules/rule-book.js').ProgramDecision; reasons: unknown[] };
+type GapNode = { personId: string; programCode: string; decision: ProgramDecision; reasons: unknown[] };
 
 export const benefitsResolvers: IResolvers = {
   Query: {
     async enrolment(_: unknown, { id }: { id: string }, ctx) {
       checkId('id', id);
-      assertMayReadBenefits(ctx);
       return ctx.services.benefits.enrolment(ctx.principal, id);
     },
     async entitlements(_: unknown, args: { personId: string; from: string; to: string }, ctx) {
       checkId('personId', args.personId);
-      assertMayReadBenefits(ctx);
       return ctx.services.benefits.entitlements(ctx.principal, args.personId, args.from, args.to);
     },
-    async coverageGaps(
-      _: unknown,
-      args: { communeCode?: string | null; programCode?: string | null; asOf?: string | null; first?: number | null; after?: string | null },
-      ctx,
-    ) {
-      assertMayReadBenefits(ctx);
-      const p = new Problems();
-      if (args.communeCode) ctx.services.places.checkCommune(p, 'communeCode', args.communeCode);
-      p.throwIfAny();
-      const asOf = checkAsOf(args.asOf, ctx);
-      const result = await ctx.services.benefits.coverageGaps(ctx.principal, {
-        communeCode: args.communeCode,
-        programCode: args.programCode,
-        asOf,
-        first: args.first ?? 100,
-        after: args.after ? decodeCursor(args.after) : undefined,
-      });
-      const last = result.nodes[result.nodes.length - 1];
-      return {
-        ...result,
-        pageInfo: { hasNextPage: result.hasNextPage, endCursor: last ? encodeCursor(last.personId, last.programCode) : null },
-      };
-    },
+    coverageGaps: (_: unknown, args: CoverageGapsInput, ctx) => ctx.services.benefits.coverageGaps(ctx.principal, args, ctx),
   },
   CoverageGapConnection: {
     // Counted only when asked: the count evaluates every gap, a page only `first` of them. One count
@@ -86,7 +54,7 @@ export const benefitsResolvers: IResolvers = {
     programCode: (l: EntitlementLine) => l.program.code,
   },
   Mutation: {
-    enrol: (_: unknown, { input }: { input: { personId: string; programCode: string; decisionNo: string; decisionDate: string; startPeriod: string } }, ctx) => {
+    enrol: (_: unknown, { input }: { input: EnrolInput }, ctx) => {
       checkId('input.personId', input.personId);
       return ctx.services.benefits.enrol(actorOf(ctx), input);
     },
@@ -103,16 +71,16 @@ export const benefitsResolvers: IResolvers = {
 
 type Q<T> = { obj: T; params: Record<string, never> };
 
+/** The people of many rows, those the caller may see (nested objects never leak another commune). */
 async function personsById(ctx: MercuriusContext, ids: string[]) {
-  const rows = visiblePersons(ctx, await registryRepo.findPersonsByIds(ctx.services.database.db, [...new Set(ids)]));
+  const rows = await ctx.services.registry.visiblePersons(ctx.principal, ids);
   return new Map(rows.map((p) => [p.id, p]));
 }
 
 export const benefitsLoaders: MercuriusLoaders = {
   Person: {
     async enrolments(queries: Q<{ id: string }>[], ctx) {
-      assertMayReadBenefits(ctx);
-      const rows = await ctx.services.benefits.enrolmentsOf(queries.map((q) => q.obj.id));
+      const rows = await ctx.services.benefits.enrolmentsOf(ctx.principal, queries.map((q) => q.obj.id));
       return queries.map((q) => rows.filter((r) => r.personId === q.obj.id));
     },
   },

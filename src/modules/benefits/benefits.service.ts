@@ -3,19 +3,56 @@
  * "only the highest allowance" rules applied and explained, and coverage gaps (eligible, not enrolled).
  */
 import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/client.js';
-import { conflict, DomainError, forbidden, notFound, Problems } from '../../errors.js';
-import { isValidDate } from '../../graphql/scalars.js';
-import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
-import { assertCanMutate, assertCommuneAccess, assertRole, communeFilter } from '../auth/auth.service.js';
+import type { ConditionResult } from '../../core/evaluate.js';
+import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
+import type { Database, Tx } from '../../db/client.js';
+import { conflict, DomainError, forbidden, notFound, Problems, ValidationError } from '../../errors.js';
+import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
+import { assertCanSee, assertMayReadBenefits, communesVisibleTo } from '../auth/access-policy.js';
+import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
+import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import type { ConditionResult } from '../rules/evaluate.js';
-import { loadAreaClasses, loadFactsSources } from '../rules/facts.js';
-import { addMonths, firstDay, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../rules/period.js';
-import { decide, decideMonth, earliestStart, loadRuleBook, type BaseLevelRow, type ProgramRow, type RuleVersionRow } from '../rules/rule-book.js';
+import {
+  decide,
+  decideMonth,
+  earliestStart,
+  type BaseLevelRow,
+  type ProgramRow,
+  type RuleBook,
+  type RuleVersionRow,
+  type RulesService,
+} from '../rules/rules.service.js';
 import * as repo from './benefits.repository.js';
-import type { EnrolmentRow } from './benefits.repository.js';
+import type { EnrolmentRow, GapFilter } from './benefits.repository.js';
+
+export type { EnrolmentRow, GapFilter } from './benefits.repository.js';
+
+export interface EnrolInput {
+  personId: string;
+  programCode: string;
+  decisionNo: string;
+  decisionDate: string;
+  startPeriod: string;
+}
+
+export interface CoverageGapsInput {
+  communeCode?: string | null;
+  programCode?: string | null;
+  asOf?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** Gap cursors are opaque to clients: base64url of the last (person, program). */
+export const encodeGapCursor = (personId: string, programCode: string) => Buffer.from(`g:${personId}:${programCode}`).toString('base64url');
+function decodeGapCursor(cursor: string): { personId: string; programCode: string } {
+  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
+  if (!m?.[1] || !m[2]) {
+    throw new ValidationError([{ field: 'after', en: 'is not a cursor this API returned', vi: 'không phải con trỏ trang do API trả về' }]);
+  }
+  return { personId: m[1], programCode: m[2] };
+}
 
 export const MAX_ENTITLEMENT_MONTHS = 120;
 export const MAX_GAP_PAGE = 500;
@@ -103,8 +140,8 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
 
 const periodOfMonth = (d: string | Date) => periodOf(toDateString(d));
 
-export function createBenefitsService(deps: { database: Database; clock: Clock; registry: RegistryService }) {
-  const { database, clock, registry } = deps;
+export function createBenefitsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; rules: RulesService }) {
+  const { database, clock, places, registry, rules } = deps;
   const db = database.db;
 
   function notEligible(program: ProgramRow, period: string, failing: ConditionResult[]) {
@@ -119,21 +156,21 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
   }
 
   return {
-    async enrol(actor: AuditActor, input: { personId: string; programCode: string; decisionNo: string; decisionDate: string; startPeriod: string }) {
+    async enrol(actor: AuditActor, input: EnrolInput) {
       assertCanMutate(actor.principal);
       const p = new Problems();
       if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
       if (!isValidDate(input.decisionDate)) p.add('input.decisionDate', 'is not a valid date', 'không phải ngày hợp lệ');
       else if (input.decisionDate > clock.today()) p.add('input.decisionDate', 'is in the future', 'ở tương lai');
       if (!PERIOD_RE.test(input.startPeriod)) p.add('input.startPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
-      const book = await loadRuleBook(db);
+      const book = await rules.ruleBook();
       const program = book.program(input.programCode);
       if (!program) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
       return auditedTransaction(db, actor, async (tx) => {
         // Checks access (commune officers only within their communes) and locks the person.
         await registry.personForCaller(actor.principal, input.personId, tx, true);
-        const [src, areas] = await Promise.all([loadFactsSources(tx, [input.personId]).then((m) => m.get(input.personId)!), loadAreaClasses(tx)]);
+        const [src, areas] = await Promise.all([rules.factsSources([input.personId], tx).then((m) => m.get(input.personId)!), rules.areaClasses(tx)]);
         const decision = decideMonth(book, program!, src, areas, input.startPeriod);
         if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
         const earliest = earliestStart(program!, src, input.decisionDate);
@@ -191,11 +228,14 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       });
     },
 
-    async enrolmentsOf(personIds: readonly string[]) {
+    /** Enrolments of many people (reached from people the caller already sees). */
+    async enrolmentsOf(principal: Principal, personIds: readonly string[]) {
+      assertMayReadBenefits(principal);
       return repo.findEnrolmentsOfPersons(db, personIds);
     },
 
     async enrolment(principal: Principal, id: string) {
+      assertMayReadBenefits(principal);
       const row = await repo.findEnrolment(db, id);
       if (!row) return null;
       await registry.personForCaller(principal, row.personId);
@@ -204,6 +244,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
 
     /** Month by month, what each approved enrolment gives, and what is owed after the combination rules. */
     async entitlements(principal: Principal, personId: string, from: string, to: string): Promise<EntitlementMonth[]> {
+      assertMayReadBenefits(principal);
       const p = new Problems();
       if (!PERIOD_RE.test(from)) p.add('from', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
       if (!PERIOD_RE.test(to)) p.add('to', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
@@ -212,9 +253,9 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       p.throwIfAny();
       await registry.personForCaller(principal, personId);
       const [book, sources, areas, rows] = await Promise.all([
-        loadRuleBook(db),
-        loadFactsSources(db, [personId]),
-        loadAreaClasses(db),
+        rules.ruleBook(),
+        rules.factsSources([personId]),
+        rules.areaClasses(),
         repo.findEnrolmentsOfPersons(db, [personId]),
       ]);
       const src = sources.get(personId)!;
@@ -255,34 +296,56 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       });
     },
 
-    /** People eligible on asOf but without a record in the program (or, for competing allowances, in any of them). */
-    async coverageGaps(
-      principal: Principal,
-      args: { communeCode?: string | null; programCode?: string | null; asOf: string; first: number; after?: { personId: string; programCode: string } },
-    ) {
+    /**
+     * People eligible on asOf but without a record in the program (or, for competing allowances, in any of
+     * them). `scope` shares the request's rule book with its resolvers (one read per request).
+     */
+    async coverageGaps(principal: Principal, args: CoverageGapsInput, scope?: object) {
+      assertMayReadBenefits(principal);
+      const p = new Problems();
+      if (args.communeCode) places.checkCommune(p, 'communeCode', args.communeCode);
+      p.throwIfAny();
+      const asOf = rules.asOfOrToday(args.asOf);
+      const first = args.first ?? 100;
+      const after = args.after ? decodeGapCursor(args.after) : undefined;
       let communeCodes: string[] | undefined;
       if (args.communeCode) {
-        assertCommuneAccess(principal, args.communeCode);
+        assertCanSee(principal, args.communeCode);
         communeCodes = [args.communeCode];
-      } else communeCodes = communeFilter(principal);
-      const book = await loadRuleBook(db);
-      const p = new Problems();
+      } else {
+        const visible = communesVisibleTo(principal);
+        communeCodes = visible === null ? undefined : [...visible];
+      }
+      const book = await rules.ruleBook(scope);
       if (args.programCode && !book.program(args.programCode)) p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
-      if (args.first < 1 || args.first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
+      if (first < 1 || first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
       p.throwIfAny();
-      const filter: repo.GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf: args.asOf };
-      const rows = await repo.findGapPage(db, book, filter, args.after, args.first + 1);
-      const page = rows.slice(0, args.first);
-      const [sources, areas] = await Promise.all([loadFactsSources(db, page.map((r) => r.personId)), loadAreaClasses(db)]);
+      const filter: GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf };
+      const rows = await repo.findGapPage(db, book, filter, after, first + 1);
+      const page = rows.slice(0, first);
+      const [sources, areas] = await Promise.all([rules.factsSources(page.map((r) => r.personId)), rules.areaClasses()]);
       const nodes = page.map((r) => {
-        const decision = decide(book, book.program(r.programCode)!, sources.get(r.personId)!, areas, args.asOf);
+        const decision = decide(book, book.program(r.programCode)!, sources.get(r.personId)!, areas, asOf);
         return { ...r, decision, reasons: decision.conditions };
       });
-      return { filter, book, nodes, hasNextPage: rows.length > args.first };
+      const last = nodes[nodes.length - 1];
+      return {
+        filter,
+        book,
+        nodes,
+        pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeGapCursor(last.personId, last.programCode) : null },
+      };
     },
 
-    countGaps: repo.countGaps,
-    database,
+    /** Gap counts by program for a filter `coverageGaps` built (and so checked). */
+    countGaps: (book: RuleBook, filter: GapFilter) => repo.countGaps(db, book, filter),
+
+    /**
+     * recordDeath's hook (wired in app.ts): every open enrolment of the person ends with the month of death
+     * (entitlement stops from the month after, Decree 20/2021 art. 8), in recordDeath's own transaction.
+     */
+    endEnrolmentsAfterDeath: (tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> =>
+      repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath),
   };
 }
 export type BenefitsService = ReturnType<typeof createBenefitsService>;

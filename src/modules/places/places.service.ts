@@ -6,7 +6,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { adminUnits, areaClassifications } from '../../db/schema/index.js';
 import { checkId, notFound, Problems } from '../../errors.js';
-import { isValidDate } from '../../graphql/scalars.js';
+import { isValidDate } from '../../core/period.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertRole } from '../auth/auth.service.js';
 

@@ -25,9 +25,10 @@ import {
   povertyAssessments,
   pregnancies,
 } from '../../db/schema/index.js';
-import { communeFilter } from '../auth/auth.service.js';
-// Type only: the repository imports this module, so no runtime import back.
-import type { PersonCircumstance } from './registry.repository.js';
+import { filterVisible } from '../auth/access-policy.js';
+
+/** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
+export type PersonCircumstance = 'disabilityCertificates' | 'meritRecords' | 'pensionStatuses' | 'pregnancies';
 
 export const PREFETCHED: unique symbol = Symbol('prefetched');
 
@@ -189,17 +190,12 @@ export function attachPrefetched<T extends object>(person: T, raw: Record<string
 // Fields that answer from prefetched values first
 // ---------------------------------------------------------------------------------------------
 
-/** Members are people: the same commune filter as the loader applies (nested lists never leak another commune). */
-function visibleMembers(ctx: MercuriusContext, rows: { communeCode: string }[]) {
-  const communes = communeFilter(ctx.principal);
-  return communes ? rows.filter((r) => communes.includes(r.communeCode)) : rows;
-}
-
 const PREFETCHABLE: [type: string, field: string, post?: (ctx: MercuriusContext, v: unknown) => unknown][] = [
   ['Person', 'household'],
   ...CIRCUMSTANCES.map((c): [string, string] => ['Person', c]),
   ['Household', 'povertyAssessments'],
-  ['Household', 'members', (ctx, v) => visibleMembers(ctx, v as { communeCode: string }[])],
+  // Members are people: the access policy's filter, as in the loader (nested lists never leak another commune).
+  ['Household', 'members', (ctx, v) => filterVisible(ctx.principal, v as { communeCode: string }[])],
 ];
 
 /**

@@ -15,15 +15,9 @@ import {
   povertyStandards,
   pregnancies,
 } from '../../db/schema/index.js';
-import {
-  anyGroupCondition,
-  BENEFICIARY_GROUPS,
-  groupCondition,
-  livingOn,
-  type BeneficiaryGroup,
-} from './beneficiary-groups.js';
-import { enrolledOn } from '../benefits/benefits.repository.js';
-import { attachPrefetched, includeColumns, type PersonInclude } from './registry.prefetch.js';
+import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
+import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
+import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
 export type PersonRow = typeof persons.$inferSelect;
 export type HouseholdRow = typeof households.$inferSelect;
@@ -87,8 +81,8 @@ export const personCircumstanceTables = {
   meritRecords: { table: meritRecords, order: meritRecords.recognizedOn },
   pensionStatuses: { table: pensionStatuses, order: pensionStatuses.startsOn },
   pregnancies: { table: pregnancies, order: pregnancies.reportedOn },
-} as const;
-export type PersonCircumstance = keyof typeof personCircumstanceTables;
+} as const satisfies Record<PersonCircumstance, unknown>;
+export type { PersonCircumstance };
 
 export async function findCircumstances(db: DbOrTx, kind: PersonCircumstance, personIds: readonly string[]) {
   if (personIds.length === 0) return [];

@@ -1,37 +1,29 @@
 /**
- * Registry use cases: registering households and people and recording their circumstances. Each
- * mutation checks its input completely (every field at fault is reported), then runs in one transaction
- * with its audit event.
+ * Registry use cases: registering households and people, recording their circumstances, and every read
+ * of them with the caller's access policy applied. Each mutation checks its input completely (every field
+ * at fault is reported), then runs in one transaction with its audit event.
  */
 import type { Clock } from '../../clock.js';
+import { MERIT_CATEGORIES, type BeneficiaryGroup } from '../../core/code-lists.js';
+import { checkNationalId, type Sex } from '../../core/national-id.js';
+import { isValidDate } from '../../core/period.js';
+import { classifyPoverty, isDeprivationIndicator } from '../../core/poverty.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
-import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
-import { isValidDate } from '../../graphql/scalars.js';
+import { checkId, conflict, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanMutate, assertCommuneAccess, canAccessCommune } from '../auth/auth.service.js';
+import { assertCanSee, canSee, filterVisible } from '../auth/access-policy.js';
+import { assertCanMutate } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
-import { checkNationalId, type Sex } from './national-id.js';
-import { classifyPoverty, isDeprivationIndicator } from './poverty.js';
+import type { PersonInclude } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
-import type { PersonRecord } from './registry.repository.js';
+import type { BeneficiaryFilter, HouseholdRow, PersonCircumstance, PersonRecord, PovertyAssessmentRow, PovertyStandardRow } from './registry.repository.js';
 
-/** Merit categories of Ordinance 02/2020/UBTVQH14, as stable codes. */
-export const MERIT_CATEGORIES = [
-  'REVOLUTIONARY_PRE_1945',
-  'REVOLUTIONARY_1945',
-  'MARTYR_RELATIVE',
-  'HEROIC_MOTHER',
-  'HERO',
-  'WAR_INVALID',
-  'WAR_INVALID_TYPE_B',
-  'SICK_SOLDIER',
-  'AGENT_ORANGE',
-  'IMPRISONED',
-  'RESISTANCE_PARTICIPANT',
-  'REVOLUTION_HELPER',
-] as const;
+// The rows the service hands out, named for its callers (resolvers do not reach into the repository).
+export type { BeneficiaryFilter, HouseholdRow, PersonRecord, PovertyAssessmentRow, PovertyStandardRow } from './registry.repository.js';
 
+/** The largest page of beneficiaries one request may ask for. */
+export const MAX_PAGE_SIZE = 200;
 
 const NATIONAL_ID_MESSAGES: Record<string, [en: string, vi: string]> = {
   FORMAT: ['must be exactly 12 digits', 'phải gồm đúng 12 chữ số'],
@@ -42,7 +34,14 @@ const NATIONAL_ID_MESSAGES: Record<string, [en: string, vi: string]> = {
   ],
 };
 
-interface RegisterPersonInput {
+export interface RegisterHouseholdInput {
+  code: string;
+  communeCode: string;
+  villageCode?: string | null;
+  address?: string | null;
+}
+
+export interface RegisterPersonInput {
   nationalId?: string | null;
   fullName: string;
   dateOfBirth: string;
@@ -54,7 +53,80 @@ interface RegisterPersonInput {
   isHead?: boolean | null;
 }
 
-type UpdatePersonInput = Partial<Omit<RegisterPersonInput, 'isHead'>>;
+export type UpdatePersonInput = Partial<Omit<RegisterPersonInput, 'isHead'>>;
+
+export interface PovertyAssessmentInput {
+  householdId: string;
+  assessedOn: string;
+  area: 'RURAL' | 'URBAN';
+  incomePerPerson: number;
+  deprivations: string[];
+  decisionNo?: string | null;
+}
+
+export interface DisabilityInput {
+  personId: string;
+  level: 'MILD' | 'SEVERE' | 'PARTICULARLY_SEVERE';
+  certificateNo: string;
+  issuedOn: string;
+  validTo?: string | null;
+}
+
+export interface MeritStatusInput {
+  personId: string;
+  category: string;
+  injuryRate?: number | null;
+  decisionNo: string;
+  recognizedOn: string;
+  validTo?: string | null;
+}
+
+export interface PensionStatusInput {
+  personId: string;
+  kind: 'RETIREMENT_PENSION' | 'SOCIAL_INSURANCE_MONTHLY' | 'SOCIAL_ALLOWANCE';
+  monthlyAmount?: number | null;
+  startsOn: string;
+  endsOn?: string | null;
+  decisionNo?: string | null;
+}
+
+export interface PregnancyInput {
+  personId: string;
+  reportedOn: string;
+  expectedDeliveryOn: string;
+  endedOn?: string | null;
+  outcome?: 'BIRTH' | 'LOSS' | null;
+}
+
+export interface BeneficiariesInput {
+  communeCode: string;
+  group?: BeneficiaryGroup | null;
+  programCode?: string | null;
+  search?: string | null;
+  asOf?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** Page cursors are opaque to clients: base64url of the last person's id. */
+export const encodePersonCursor = (id: string) => Buffer.from(`p:${id}`).toString('base64url');
+function decodePersonCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith('p:') ? text.slice(2) : '';
+  if (!isUuid(id)) new Problems().add('after', 'is not a cursor this API returned', 'không phải con trỏ trang do API trả về').throwIfAny();
+  return id;
+}
+
+function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
 
 
 /**
@@ -77,9 +149,13 @@ export function createRegistryService(deps: { database: Database; places: Places
   async function personForCaller(principal: Principal, id: string, tx: DbOrTx = db, forUpdate = false): Promise<PersonRecord> {
     const person = forUpdate ? await repo.lockPerson(tx, id) : (await repo.findPersonsByIds(tx, [id]))[0];
     if (!person) throw notFound('person', id);
-    assertCommuneAccess(principal, person.communeCode);
+    assertCanSee(principal, person.communeCode);
     return person;
   }
+
+  let standardsOnce: Promise<PovertyStandardRow[]> | undefined;
+  /** The poverty standards (reference data, read once). */
+  const povertyStandards = () => (standardsOnce ??= repo.findPovertyStandards(db));
 
   function checkPersonFields(p: Problems, input: UpdatePersonInput, merged: { dateOfBirth: string; sex: Sex }) {
     if (input.fullName !== undefined) {
@@ -121,7 +197,7 @@ export function createRegistryService(deps: { database: Database; places: Places
     uniqueAsConflict(run, { persons_national_id_uq: duplicateNationalId, households_code_uq: duplicateHouseholdCode });
 
   return {
-    async registerHousehold(actor: AuditActor, input: { code: string; communeCode: string; villageCode?: string | null; address?: string | null }) {
+    async registerHousehold(actor: AuditActor, input: RegisterHouseholdInput) {
       assertCanMutate(actor.principal);
       const p = new Problems();
       const code = input.code.trim();
@@ -134,7 +210,7 @@ export function createRegistryService(deps: { database: Database; places: Places
         }
       }
       p.throwIfAny();
-      assertCommuneAccess(actor.principal, input.communeCode);
+      assertCanSee(actor.principal, input.communeCode);
       return guardUnique(() =>
         auditedTransaction(db, actor, async (tx) => {
           if (await repo.findHouseholdByCode(tx, code)) {
@@ -156,7 +232,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       const p = new Problems();
       checkPersonFields(p, input, input);
       p.throwIfAny();
-      assertCommuneAccess(actor.principal, input.communeCode);
+      assertCanSee(actor.principal, input.communeCode);
       return guardUnique(() =>
         auditedTransaction(db, actor, async (tx) => {
           const household = await checkHousehold(tx, p, input.householdId, input.communeCode);
@@ -209,8 +285,8 @@ export function createRegistryService(deps: { database: Database; places: Places
             p.add('input.dateOfBirth', 'is after the recorded date of death', 'sau ngày mất đã ghi nhận');
           }
           const communeCode = input.communeCode ?? before.communeCode;
-          if (input.communeCode && !canAccessCommune(actor.principal, input.communeCode)) {
-            assertCommuneAccess(actor.principal, input.communeCode);
+          if (input.communeCode && !canSee(actor.principal, input.communeCode)) {
+            assertCanSee(actor.principal, input.communeCode);
           }
           const householdId = input.householdId === undefined ? before.householdId : input.householdId;
           if (input.householdId !== undefined || input.communeCode) await checkHousehold(tx, p, householdId, communeCode);
@@ -243,10 +319,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       });
     },
 
-    async recordPovertyAssessment(
-      actor: AuditActor,
-      input: { householdId: string; assessedOn: string; area: 'RURAL' | 'URBAN'; incomePerPerson: number; deprivations: string[]; decisionNo?: string | null },
-    ) {
+    async recordPovertyAssessment(actor: AuditActor, input: PovertyAssessmentInput) {
       assertCanMutate(actor.principal);
       const p = new Problems();
       checkDate(p, 'input.assessedOn', input.assessedOn, { notFuture: true });
@@ -268,7 +341,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       return auditedTransaction(db, actor, async (tx) => {
         const household = (await repo.findHouseholdsByIds(tx, [input.householdId]))[0];
         if (!household) throw notFound('household', input.householdId);
-        assertCommuneAccess(actor.principal, household.communeCode);
+        assertCanSee(actor.principal, household.communeCode);
         const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard!);
         const row = await repo.insertCircumstance.povertyAssessment(tx, {
           householdId: household.id,
@@ -284,10 +357,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       });
     },
 
-    async recordDisability(
-      actor: AuditActor,
-      input: { personId: string; level: 'MILD' | 'SEVERE' | 'PARTICULARLY_SEVERE'; certificateNo: string; issuedOn: string; validTo?: string | null },
-    ) {
+    async recordDisability(actor: AuditActor, input: DisabilityInput) {
       return recordPersonCircumstance(actor, input.personId, 'recordDisability', (p, person) => {
         checkDate(p, 'input.issuedOn', input.issuedOn, { notFuture: true });
         checkDate(p, 'input.validTo', input.validTo);
@@ -297,10 +367,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       }, (tx) => repo.insertCircumstance.disabilityCertificate(tx, { ...input, certificateNo: input.certificateNo.trim(), validTo: input.validTo ?? null }));
     },
 
-    async recordMeritStatus(
-      actor: AuditActor,
-      input: { personId: string; category: string; injuryRate?: number | null; decisionNo: string; recognizedOn: string; validTo?: string | null },
-    ) {
+    async recordMeritStatus(actor: AuditActor, input: MeritStatusInput) {
       return recordPersonCircumstance(actor, input.personId, 'recordMeritStatus', (p) => {
         if (!(MERIT_CATEGORIES as readonly string[]).includes(input.category)) {
           p.add('input.category', `must be one of ${MERIT_CATEGORIES.join(', ')}`, `phải là một trong ${MERIT_CATEGORIES.join(', ')}`);
@@ -317,10 +384,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       }, (tx) => repo.insertCircumstance.meritRecord(tx, { ...input, injuryRate: input.injuryRate ?? null, validTo: input.validTo ?? null }));
     },
 
-    async recordPensionStatus(
-      actor: AuditActor,
-      input: { personId: string; kind: 'RETIREMENT_PENSION' | 'SOCIAL_INSURANCE_MONTHLY' | 'SOCIAL_ALLOWANCE'; monthlyAmount?: number | null; startsOn: string; endsOn?: string | null; decisionNo?: string | null },
-    ) {
+    async recordPensionStatus(actor: AuditActor, input: PensionStatusInput) {
       return recordPersonCircumstance(actor, input.personId, 'recordPensionStatus', (p) => {
         if (input.monthlyAmount != null && input.monthlyAmount < 0) p.add('input.monthlyAmount', 'cannot be negative', 'không được âm');
         checkDate(p, 'input.startsOn', input.startsOn);
@@ -329,10 +393,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       }, (tx) => repo.insertCircumstance.pensionStatus(tx, { ...input, monthlyAmount: input.monthlyAmount ?? null, endsOn: input.endsOn ?? null, decisionNo: input.decisionNo ?? null }));
     },
 
-    async recordPregnancy(
-      actor: AuditActor,
-      input: { personId: string; reportedOn: string; expectedDeliveryOn: string; endedOn?: string | null; outcome?: 'BIRTH' | 'LOSS' | null },
-    ) {
+    async recordPregnancy(actor: AuditActor, input: PregnancyInput) {
       return recordPersonCircumstance(actor, input.personId, 'recordPregnancy', (p, person) => {
         if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
         checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
@@ -344,6 +405,105 @@ export function createRegistryService(deps: { database: Database; places: Places
       }, (tx) => repo.insertCircumstance.pregnancy(tx, { ...input, endedOn: input.endedOn ?? null, outcome: input.outcome ?? null }));
     },
 
+    // Reads ------------------------------------------------------------------------------------------
+
+    /** A person by id: null when there is none, FORBIDDEN when their commune is not the caller's. */
+    async person(principal: Principal, id: string): Promise<PersonRecord | null> {
+      const [person] = await repo.findPersonsByIds(db, [id]);
+      if (!person) return null;
+      assertCanSee(principal, person.communeCode);
+      return person;
+    },
+
+    async personByNationalId(principal: Principal, nationalId: string, include?: PersonInclude): Promise<PersonRecord | null> {
+      if (!/^\d{12}$/.test(nationalId)) new Problems().add('nationalId', 'must be exactly 12 digits', 'phải gồm đúng 12 chữ số').throwIfAny();
+      const person = await repo.findPersonByNationalId(db, nationalId, include);
+      if (!person) return null;
+      assertCanSee(principal, person.communeCode);
+      return person;
+    },
+
+    async household(principal: Principal, args: { id?: string | null; code?: string | null }): Promise<HouseholdRow | null> {
+      if (!args.id === !args.code) new Problems().add('id', 'give exactly one of id or code', 'cần đúng một trong id hoặc code').throwIfAny();
+      if (args.id) checkId('id', args.id);
+      const household = args.id ? (await repo.findHouseholdsByIds(db, [args.id]))[0] : await repo.findHouseholdByCode(db, args.code ?? '');
+      if (!household) return null;
+      assertCanSee(principal, household.communeCode);
+      return household;
+    },
+
+    /** One page of a commune's beneficiaries (keyset on id), as the GraphQL connection wants it. */
+    async beneficiaries(principal: Principal, args: BeneficiariesInput, include?: PersonInclude) {
+      const p = new Problems();
+      places.checkCommune(p, 'communeCode', args.communeCode);
+      const first = args.first ?? 50;
+      if (first < 1 || first > MAX_PAGE_SIZE) p.add('first', `must be 1–${MAX_PAGE_SIZE}`, `phải từ 1 đến ${MAX_PAGE_SIZE}`);
+      const search = args.search?.trim() || undefined;
+      if (search && search.length > 100) p.add('search', 'must be at most 100 characters', 'tối đa 100 ký tự');
+      p.throwIfAny();
+      assertCanSee(principal, args.communeCode);
+      const afterId = args.after ? decodePersonCursor(args.after) : undefined;
+      const filter: BeneficiaryFilter = { communeCode: args.communeCode, group: args.group ?? undefined, programCode: args.programCode ?? undefined, search, asOf: args.asOf ?? clock.today() };
+      const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, include);
+      const page = rows.slice(0, first);
+      const last = page[page.length - 1];
+      return {
+        filter,
+        nodes: page,
+        edges: page.map((node) => ({ cursor: encodePersonCursor(node.id), node })),
+        pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodePersonCursor(last.id) : null },
+      };
+    },
+
+    /** The size of a page's whole list; the filter comes from `beneficiaries`, which checked access. */
+    countBeneficiaries: (filter: BeneficiaryFilter) => repo.countBeneficiaries(db, filter),
+
+    /** People by id, only those the caller may see (for nested fields: never another commune's). */
+    async visiblePersons(principal: Principal, ids: readonly string[]): Promise<PersonRecord[]> {
+      return filterVisible(principal, await repo.findPersonsByIds(db, [...new Set(ids)]));
+    },
+
+    /** Households by id (reached from a person the caller already sees). */
+    householdsByIds: (ids: readonly string[]) => repo.findHouseholdsByIds(db, [...new Set(ids)]),
+
+    /** Members of many households, those the caller may see, grouped by household. */
+    async visibleMembersOf(principal: Principal, householdIds: readonly string[]): Promise<Map<string, PersonRecord[]>> {
+      const rows = await repo.findMembersOfHouseholds(db, householdIds);
+      return groupBy(filterVisible(principal, rows), (r) => r.householdId ?? '');
+    },
+
+    /** One kind of circumstance record for many people, grouped by person. */
+    async circumstancesOf(kind: PersonCircumstance, personIds: readonly string[]): Promise<Map<string, unknown[]>> {
+      const rows = await repo.findCircumstances(db, kind, personIds);
+      return groupBy(rows as { personId: string }[], (r) => r.personId);
+    },
+
+    /** The groups many people are in on `asOf`. */
+    async groupsOf(personIds: readonly string[], asOf: string): Promise<Map<string, BeneficiaryGroup[]>> {
+      if (!isValidDate(asOf)) new Problems().add('asOf', 'is not a valid date', 'không phải ngày hợp lệ').throwIfAny();
+      return repo.findGroupsOfPersons(db, [...new Set(personIds)], asOf);
+    },
+
+    /** Every poverty assessment of many households, oldest first, grouped by household. */
+    async assessmentsOf(householdIds: readonly string[]): Promise<Map<string, PovertyAssessmentRow[]>> {
+      return groupBy(await repo.findAssessmentsOfHouseholds(db, householdIds), (r) => r.householdId);
+    },
+
+    /**
+     * The assessment in force for each (household, date): the same rule as the POOR_HOUSEHOLD group, the
+     * latest assessment on or before the date under a standard still in force.
+     */
+    async assessmentsInForce(asked: readonly { householdId: string; asOf: string }[]): Promise<(PovertyAssessmentRow | null)[]> {
+      const [rows, all] = await Promise.all([repo.findAssessmentsOfHouseholds(db, asked.map((a) => a.householdId)), povertyStandards()]);
+      const byHousehold = groupBy(rows, (r) => r.householdId);
+      const validTo = new Map(all.map((s) => [s.code, s.validTo]));
+      return asked.map(({ householdId, asOf }) => {
+        const inForce = (byHousehold.get(householdId) ?? []).filter((a) => a.assessedOn <= asOf && (validTo.get(a.standardCode) ?? '') >= asOf);
+        return inForce[inForce.length - 1] ?? null;
+      });
+    },
+
+    povertyStandards,
     personForCaller,
     recordPersonCircumstance,
   };

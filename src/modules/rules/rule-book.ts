@@ -1,18 +1,17 @@
 /**
- * The rule book: programs, every rule version and every base level, read in three small statements and
- * resolved by date in memory. "Which version is in force on d": the versions whose effective_from ≤ d and
+ * The rule book: programs, every rule version and every base level (read by the rules repository in three
+ * small statements, loadRuleBook) resolved by date in memory. "Which version is in force on d": the
+ * versions whose effective_from ≤ d and
  * effective_to (if any) ≥ d; of those the latest effective_from wins, then the highest version number (a
  * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
  * with the latest effective_from ≤ d.
  */
-import { asc } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
-import { baseLevels, programRules, programs } from '../../db/schema/index.js';
+import type { baseLevels, programRules, programs } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
-import { factsAsOf, isAlive, type AreaClass, type PersonFactsSource } from './facts.js';
-import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from './evaluate.js';
-import { firstDay, lastDay, periodOf } from './period.js';
-import { DISABILITY_LEVELS, RuleDefinitionSchema, type RuleDefinition } from './rule-format.js';
+import { factsAsOf, isAlive, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
+import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
+import { firstDay, lastDay, periodOf } from '../../core/period.js';
+import { DISABILITY_LEVELS, RuleDefinitionSchema, type RuleDefinition } from '../../core/rule-format.js';
 
 export type ProgramRow = typeof programs.$inferSelect;
 export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition };
@@ -27,12 +26,14 @@ export interface RuleBook {
   baseLevels: BaseLevelRow[];
 }
 
-export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
-  const [progs, rules, bases] = await Promise.all([
-    db.select().from(programs).orderBy(asc(programs.sortOrder)),
-    db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
-    db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
-  ]);
+/** The rows a rule book is built from: programs by sort order, versions by program and number, base levels by kind and date. */
+export interface RuleBookRows {
+  programs: ProgramRow[];
+  rules: (typeof programRules.$inferSelect)[];
+  baseLevels: BaseLevelRow[];
+}
+
+export function buildRuleBook({ programs: progs, rules, baseLevels: bases }: RuleBookRows): RuleBook {
   const byCode = new Map<string, RuleVersionRow[]>();
   for (const r of rules) {
     const parsed = RuleDefinitionSchema.safeParse(r.definition);

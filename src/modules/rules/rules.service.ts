@@ -1,21 +1,43 @@
 /**
- * Rules use cases: publishing rule versions and base levels (admin only, each a new row: nothing is ever
- * edited), recording circumstance flags, and explaining a person's eligibility for every program.
+ * Rules use cases: the rule book (its one owner), publishing rule versions and base levels (admin only,
+ * each a new row: nothing is ever edited), circumstance flags, the records behind a person's facts, and
+ * explaining a person's eligibility for every program.
  */
-import { and, eq, max } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/client.js';
-import { baseLevels, BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, personCircumstanceFlags, programRules } from '../../db/schema/index.js';
+import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS } from '../../core/code-lists.js';
+import { evaluateRule } from '../../core/evaluate.js';
+import { isValidDate } from '../../core/period.js';
+import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinition, type RuleExample } from '../../core/rule-format.js';
+import type { Database, DbOrTx } from '../../db/client.js';
 import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
-import { isValidDate } from '../../graphql/scalars.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { assertMayReadBenefits } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import { evaluateRule } from './evaluate.js';
-import { loadAreaClasses, loadFactsSources } from './facts.js';
-import { decide, earliestStart, loadRuleBook, type ProgramDecision, type RuleBook } from './rule-book.js';
-import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinition, type RuleExample } from './rule-format.js';
+import { decide, earliestStart, type ProgramDecision, type RuleBook } from './rule-book.js';
+import * as repo from './rules.repository.js';
+
+export type { CircumstanceFlagRow } from './rules.repository.js';
+export type { ProgramDecision, ProgramRow, RuleBook, RuleVersionRow, BaseLevelRow } from './rule-book.js';
+// The pure decisions other modules (benefits) build on, offered through this interface.
+export { decide, decideMonth, earliestStart } from './rule-book.js';
+
+export interface CircumstanceFlagInput {
+  personId: string;
+  flag: string;
+  validFrom: string;
+  validTo?: string | null;
+  evidence: string;
+}
+
+export interface PublishBaseLevelInput {
+  kind: string;
+  amount: number;
+  effectiveFrom: string;
+  legalBasis: string;
+  confirmed?: boolean | null;
+}
 
 export interface PublishRuleVersionInput {
   programCode: string;
@@ -60,11 +82,46 @@ const zodProblems = (p: Problems, field: string, issues: { path: PropertyKey[]; 
 };
 
 export function createRulesService(deps: { database: Database; clock: Clock; registry: RegistryService }) {
-  const { database, registry } = deps;
+  const { database, registry, clock } = deps;
   const db = database.db;
 
+  /**
+   * The rule book is read once per scope: a GraphQL request passes its context, so every resolver and
+   * service call of one request shares one read (three small statements). Without a scope, a fresh read.
+   */
+  const books = new WeakMap<object, Promise<RuleBook>>();
+  function ruleBook(scope?: object): Promise<RuleBook> {
+    if (!scope) return repo.loadRuleBook(db);
+    let book = books.get(scope);
+    if (!book) {
+      book = repo.loadRuleBook(db);
+      books.set(scope, book);
+    }
+    return book;
+  }
+
+  /** The date a question is asked for: the one given, else today; VALIDATION_FAILED when not a date. */
+  function asOfOrToday(asOf: string | null | undefined): string {
+    const d = asOf ?? clock.today();
+    if (!isValidDate(d)) new Problems().add('asOf', 'is not a valid date', 'không phải ngày hợp lệ').throwIfAny();
+    return d;
+  }
+
   return {
-    loadRuleBook: () => loadRuleBook(db),
+    ruleBook,
+
+    asOfOrToday,
+
+    /** The records behind the facts of many people (in the caller's transaction when given one). */
+    factsSources: (personIds: readonly string[], tx: DbOrTx = db) => repo.loadFactsSources(tx, personIds),
+    /** The extremely disadvantaged areas, every period. */
+    areaClasses: (tx: DbOrTx = db) => repo.loadAreaClasses(tx),
+
+    /** Circumstance flags of many people (health and HIV among them: sensitive, so benefits:read for integrations). */
+    async circumstanceFlagsOf(principal: Principal, personIds: readonly string[]) {
+      assertMayReadBenefits(principal);
+      return repo.findCircumstanceFlagsOf(db, [...new Set(personIds)]);
+    },
 
     async publishRuleVersion(actor: AuditActor, input: PublishRuleVersionInput) {
       assertRole(actor.principal, 'admin');
@@ -83,7 +140,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         if (r.success) examples.push(r.data);
         else zodProblems(p, `input.examples[${i}]`, r.error.issues);
       });
-      const book = await loadRuleBook(db);
+      const book = await repo.loadRuleBook(db);
       if (!book.program(input.programCode)) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
       // Every example must pass before anything is written; the failing ones are listed.
@@ -104,12 +161,10 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           { field: 'input.programCode' },
         );
       return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const [{ v }] = await tx.select({ v: max(programRules.version) }).from(programRules).where(eq(programRules.programCode, input.programCode));
-        const [row] = await tx
-          .insert(programRules)
-          .values({
+        const v = await repo.lastRuleVersion(tx, input.programCode);
+        const row = await repo.insertRuleVersion(tx, {
             programCode: input.programCode,
-            version: (v ?? 0) + 1,
+            version: v + 1,
             effectiveFrom: input.effectiveFrom,
             effectiveTo: input.effectiveTo ?? null,
             legalBasis: input.legalBasis.trim(),
@@ -118,16 +173,12 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
             confirmed: input.confirmed ?? true,
             note: input.note ?? null,
             publishedBy: actor.principal.subject,
-          })
-          .returning();
+          });
         return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
       }), { program_rules_version_uq: concurrentVersion });
     },
 
-    async publishBaseLevel(
-      actor: AuditActor,
-      args: { kind: string; amount: number; effectiveFrom: string; legalBasis: string; confirmed?: boolean | null },
-    ) {
+    async publishBaseLevel(actor: AuditActor, args: PublishBaseLevelInput) {
       assertRole(actor.principal, 'admin');
       const p = new Problems();
       if (!(BASE_LEVEL_KINDS as readonly string[]).includes(args.kind)) p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
@@ -142,53 +193,50 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           { field: 'effectiveFrom' },
         );
       return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const [existing] = await tx
-          .select()
-          .from(baseLevels)
-          .where(and(eq(baseLevels.kind, args.kind as never), eq(baseLevels.effectiveFrom, args.effectiveFrom)));
+        const kind = args.kind as (typeof BASE_LEVEL_KINDS)[number];
+        const existing = await repo.findBaseLevel(tx, kind, args.effectiveFrom);
         if (existing) throw alreadyPublished(existing.amount);
-        const [row] = await tx
-          .insert(baseLevels)
-          .values({
-            kind: args.kind as never,
+        const row = await repo.insertBaseLevel(tx, {
+            kind,
             amount: args.amount,
             effectiveFrom: args.effectiveFrom,
             legalBasis: args.legalBasis.trim(),
             confirmed: args.confirmed ?? true,
             publishedBy: actor.principal.subject,
-          })
-          .returning();
+          });
         return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
       }), { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') });
     },
 
-    async recordCircumstanceFlag(
-      actor: AuditActor,
-      input: { personId: string; flag: string; validFrom: string; validTo?: string | null; evidence: string },
-    ) {
+    async recordCircumstanceFlag(actor: AuditActor, input: CircumstanceFlagInput) {
       return registry.recordPersonCircumstance(actor, input.personId, 'recordCircumstanceFlag', (p, person) => {
         if (!(CIRCUMSTANCE_FLAGS as readonly string[]).includes(input.flag)) p.add('input.flag', `must be one of ${CIRCUMSTANCE_FLAGS.join(', ')}`, `phải là một trong ${CIRCUMSTANCE_FLAGS.join(', ')}`);
         if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
         else if (input.validFrom < person.dateOfBirth) p.add('input.validFrom', 'is before the date of birth', 'trước ngày sinh');
         if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom)) p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
         if (!input.evidence.trim()) p.add('input.evidence', 'is required (decision, certificate or record number)', 'là bắt buộc (số quyết định, giấy xác nhận, biên bản)');
-      }, async (tx) =>
-        (await tx
-          .insert(personCircumstanceFlags)
-          .values({ personId: input.personId, flag: input.flag as never, validFrom: input.validFrom, validTo: input.validTo ?? null, evidence: input.evidence.trim() })
-          .returning())[0],
+      }, (tx) =>
+        repo.insertCircumstanceFlag(tx, {
+          personId: input.personId,
+          flag: input.flag as (typeof CIRCUMSTANCE_FLAGS)[number],
+          validFrom: input.validFrom,
+          validTo: input.validTo ?? null,
+          evidence: input.evidence.trim(),
+        }),
       );
     },
 
     /** Every program: eligible or not on `asOf`, with the rule version, legal basis and each condition. */
-    async eligibility(principal: Principal, personId: string, asOf: string): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+    async eligibility(principal: Principal, personId: string, asOf: string | null | undefined, scope?: object): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+      assertMayReadBenefits(principal);
+      const date = asOfOrToday(asOf);
       await registry.personForCaller(principal, personId);
-      const [book, sources, areas] = await Promise.all([loadRuleBook(db), loadFactsSources(db, [personId]), loadAreaClasses(db)]);
+      const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
       const src = sources.get(personId);
       if (!src) throw notFound('person', personId);
       return book.programs.map((program) => {
-        const decision = decide(book, program, src, areas, asOf);
-        return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, asOf) : null };
+        const decision = decide(book, program, src, areas, date);
+        return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, date) : null };
       });
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The facts a rule reads, for one person as of a date, computed in TypeScript from the person's records
- * (loaded once, then evaluated for as many dates as needed: month-by-month entitlements ask for two dates
- * a month). Each fact's definition here has an SQL twin in rule-sql.ts; keep them in step (the property
+ * (loaded once by the rules repository, loadFactsSources, then evaluated for as many dates as needed: month-by-month entitlements ask for two dates
+ * a month). Each fact's definition here has an SQL twin in src/db/rule-sql.ts; keep them in step (the property
  * test compares them on random people).
  *
  * Definitions (as of date d):
@@ -20,21 +20,6 @@
  *   the head and the head's spouse ('Chủ hộ', 'Vợ', 'Chồng'); grandchildren and children living elsewhere
  *   are not seen (docs/rules.md).
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
-import {
-  adminUnits,
-  areaClassifications,
-  disabilityCertificates,
-  households,
-  meritRecords,
-  pensionStatuses,
-  personCircumstanceFlags,
-  persons,
-  povertyAssessments,
-  povertyStandards,
-  pregnancies,
-} from '../../db/schema/index.js';
 import { DISABILITY_LEVELS, type Facts } from './rule-format.js';
 import { monthsBetween } from './period.js';
 
@@ -113,94 +98,5 @@ export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): 
     childrenUnder36Months: kids.filter((c) => monthsBetween(c.dateOfBirth, d) < 36).length,
     childrenUnder16: kids.filter((c) => monthsBetween(c.dateOfBirth, d) < 16 * 12).length,
   };
-}
-
-function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const l = m.get(k);
-    if (l) l.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
-
-/** Loads the records behind the facts of many people: a fixed number of statements whatever their count. */
-export async function loadFactsSources(db: DbOrTx, personIds: readonly string[]): Promise<Map<string, PersonFactsSource>> {
-  const out = new Map<string, PersonFactsSource>();
-  if (personIds.length === 0) return out;
-  const ids = [...new Set(personIds)];
-  const people = await db
-    .select({
-      id: persons.id,
-      dateOfBirth: persons.dateOfBirth,
-      dateOfDeath: persons.dateOfDeath,
-      sex: persons.sex,
-      ethnicity: persons.ethnicity,
-      communeCode: persons.communeCode,
-      householdId: persons.householdId,
-      relationToHead: persons.relationToHead,
-      villageCode: households.villageCode,
-      communeSuccessor: adminUnits.successorCode,
-    })
-    .from(persons)
-    .leftJoin(households, eq(households.id, persons.householdId))
-    .leftJoin(adminUnits, eq(adminUnits.code, persons.communeCode))
-    .where(inArray(persons.id, ids));
-  const householdIds = [...new Set(people.map((p) => p.householdId).filter((h): h is string => !!h))];
-  const [assessments, certs, merits, pensions, pregs, flags, children] = await Promise.all([
-    householdIds.length
-      ? db
-          .select({
-            householdId: povertyAssessments.householdId,
-            assessedOn: povertyAssessments.assessedOn,
-            classification: povertyAssessments.classification,
-            standardValidTo: povertyStandards.validTo,
-          })
-          .from(povertyAssessments)
-          .innerJoin(povertyStandards, eq(povertyStandards.code, povertyAssessments.standardCode))
-          .where(inArray(povertyAssessments.householdId, householdIds))
-          .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
-      : Promise.resolve([]),
-    db.select().from(disabilityCertificates).where(inArray(disabilityCertificates.personId, ids)),
-    db.select().from(meritRecords).where(inArray(meritRecords.personId, ids)),
-    db.select().from(pensionStatuses).where(inArray(pensionStatuses.personId, ids)),
-    db.select().from(pregnancies).where(inArray(pregnancies.personId, ids)),
-    db.select().from(personCircumstanceFlags).where(inArray(personCircumstanceFlags.personId, ids)),
-    householdIds.length
-      ? db
-          .select({ householdId: persons.householdId, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath })
-          .from(persons)
-          .where(and(inArray(persons.householdId, householdIds), eq(persons.relationToHead, CHILD_RELATION)))
-      : Promise.resolve([]),
-  ]);
-  const byHousehold = group(assessments, (a) => a.householdId);
-  const kidsByHousehold = group(children, (c) => c.householdId ?? '');
-  const certsBy = group(certs, (r) => r.personId);
-  const meritsBy = group(merits, (r) => r.personId);
-  const pensionsBy = group(pensions, (r) => r.personId);
-  const pregsBy = group(pregs, (r) => r.personId);
-  const flagsBy = group(flags, (r) => r.personId);
-  for (const p of people) {
-    out.set(p.id, {
-      ...p,
-      assessments: p.householdId ? (byHousehold.get(p.householdId) ?? []) : [],
-      certificates: certsBy.get(p.id) ?? [],
-      merits: meritsBy.get(p.id) ?? [],
-      pensions: pensionsBy.get(p.id) ?? [],
-      pregnancies: pregsBy.get(p.id) ?? [],
-      flags: flagsBy.get(p.id) ?? [],
-      children: p.householdId ? (kidsByHousehold.get(p.householdId) ?? []) : [],
-    });
-  }
-  return out;
-}
-
-export async function loadAreaClasses(db: DbOrTx): Promise<AreaClass[]> {
-  return db
-    .select({ unitCode: areaClassifications.unitCode, validFrom: areaClassifications.validFrom, validTo: areaClassifications.validTo })
-    .from(areaClassifications)
-    .where(eq(areaClassifications.classification, 'EXTREMELY_DISADVANTAGED'));
 }
 

@@ -12,9 +12,9 @@
  * - MERIT 3,012,000 from 2026-07-01 (Decree 321/2026, unconfirmed): same reason. A base level has no
  *   "do not pay yet" state; seeding an unconfirmed amount would silently change what is owed.
  */
-import type { Db } from '../src/db/client.js';
-import { baseLevels, programRules, programs } from '../src/db/schema/index.js';
-import type { RuleDefinition, RuleExample } from '../src/modules/rules/rule-format.js';
+import type { Db } from '../db/client.js';
+import { baseLevels, programRules, programs } from '../db/schema/index.js';
+import type { RuleDefinition, RuleExample } from '../core/rule-format.js';
 
 export const SEED_PUBLISHER = 'seed:LAW.md';
 

@@ -1,7 +1,7 @@
 /**
  * Evaluates a rule definition against a person's facts in TypeScript: every condition with the value
  * seen and whether it held (in Vietnamese and English), the coefficient and the amount. Used for one
- * person (eligibility, entitlements, enrolment checks, example cases); the set-wise twin is rule-sql.ts.
+ * person (eligibility, entitlements, enrolment checks, example cases); the set-wise twin is src/db/rule-sql.ts.
  */
 import {
   DISABILITY_LEVELS,

@@ -1,23 +1,11 @@
 /**
  * The beneficiary groups of the registry, as SQL conditions over a person row aliased `p`, evaluated
  * as of a date. One definition serves the commune lists (set-wise, indexed) and the per-person `groups`
- * field, so the two can never disagree.
+ * field, so the two can never disagree. Shared SQL vocabulary over the schema: the registry's and the
+ * benefits' repositories and the rule compiler (rule-sql.ts) build on it, so it lives beside the schema.
  */
 import { sql, type SQL } from 'drizzle-orm';
-
-export const BENEFICIARY_GROUPS = [
-  'MERIT',
-  'POOR_HOUSEHOLD',
-  'NEAR_POOR_HOUSEHOLD',
-  'ELDERLY',
-  'DISABILITY',
-  'CHILD_UNDER_36_MONTHS',
-  'PREGNANT_WOMAN',
-] as const;
-export type BeneficiaryGroup = (typeof BENEFICIARY_GROUPS)[number];
-
-/** Age at which a person counts as elderly (Law on the Elderly 2009, art. 2). */
-export const ELDERLY_AGE = 60;
+import { BENEFICIARY_GROUPS, ELDERLY_AGE, type BeneficiaryGroup } from '../core/code-lists.js';
 
 /**
  * The household's poverty classification in force on `asOf`: its latest assessment made on or before that
@@ -29,7 +17,7 @@ export const householdClassificationAsOf = (asOf: string): SQL => sql`(
   WHERE pa.household_id = p.household_id AND pa.assessed_on <= ${asOf}::date AND ps.valid_to >= ${asOf}::date
   ORDER BY pa.assessed_on DESC, pa.created_at DESC LIMIT 1)`;
 
-/** Alive on `asOf`: born by then and not died before it (the day of death counts, as in rules/facts.ts isAlive). */
+/** Alive on `asOf`: born by then and not died before it (the day of death counts, as in core/facts.ts isAlive). */
 export const livingOn = (asOf: string): SQL =>
   sql`p.date_of_birth <= ${asOf}::date AND (p.date_of_death IS NULL OR p.date_of_death >= ${asOf}::date)`;
 
@@ -69,3 +57,9 @@ export function anyGroupCondition(asOf: string): SQL {
     sql` OR `,
   );
 }
+
+/** Enrolled in a program and active (approved, its months covering asOf): the `beneficiaries(programCode)` filter. */
+export const enrolledOn = (programCode: string, asOf: string): SQL => sql`EXISTS (SELECT 1 FROM enrolments e
+  WHERE e.person_id = p.id AND e.program_code = ${programCode} AND e.status IN ('ACTIVE', 'ENDED') AND e.approved_at IS NOT NULL
+    AND e.start_month <= date_trunc('month', ${asOf}::date)::date
+    AND (e.end_month IS NULL OR e.end_month >= date_trunc('month', ${asOf}::date)::date))`;

@@ -7,8 +7,8 @@
  * Idempotent and additive: one transaction, existing rows untouched, missing ones inserted (see
  * seedReferenceData); the seed_runs row 'reference' records the version applied.
  */
-import type { Db } from '../src/db/client.js';
-import { adminUnits, areaClassifications, povertyStandards, seedRuns } from '../src/db/schema/index.js';
+import type { Db } from '../db/client.js';
+import { adminUnits, areaClassifications, povertyStandards, seedRuns } from '../db/schema/index.js';
 import { seedProgramsAndRules } from './programs.js';
 
 export const PROVINCE_CODE = '68';

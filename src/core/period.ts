@@ -1,4 +1,12 @@
-/** Calendar months ('yyyy-mm') and the dates the rules evaluate them on. */
+/** Calendar dates ('yyyy-mm-dd'), calendar months ('yyyy-mm') and the dates the rules evaluate them on. */
+
+/** A real calendar date written yyyy-mm-dd (the contract's Date scalar, and every date a service is given). */
+export function isValidDate(v: string): boolean {
+  // Year 0000 does not exist in PostgreSQL's calendar (1 BC is followed by AD 1): it would fail in the database.
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || v.startsWith('0000')) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
 
 export const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
 

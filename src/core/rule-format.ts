@@ -2,17 +2,16 @@
  * The rule format: what a rule version's `definition` (jsonb) may say, validated with zod. A definition is
  * a list of conditions over a person's facts as of a date (all must hold) and an amount formula. The same
  * definition is evaluated in TypeScript (evaluate.ts: per person, with the values seen) and compiled to SQL
- * (rule-sql.ts: set-wise, for coverage gaps); test/rules-property.test.ts proves the two agree.
+ * (src/db/rule-sql.ts: set-wise, for coverage gaps); test/rules-property.test.ts proves the two agree.
  * Documented for district officers in docs/rules.md.
  */
 import { z } from 'zod';
-import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS } from '../../db/schema/rules.js';
-import { MERIT_CATEGORIES } from '../registry/registry.service.js';
+import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, MERIT_CATEGORIES } from './code-lists.js';
 
 export const DISABILITY_LEVELS = ['NONE', 'MILD', 'SEVERE', 'PARTICULARLY_SEVERE'] as const;
 export type DisabilityLevelFact = (typeof DISABILITY_LEVELS)[number];
 
-/** The facts a condition reads, computed for a person as of a date (facts.ts, and rule-sql.ts in SQL). */
+/** The facts a condition reads, computed for a person as of a date (facts.ts, and src/db/rule-sql.ts in SQL). */
 export interface Facts {
   ageYears: number;
   ageMonths: number;

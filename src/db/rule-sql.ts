@@ -1,7 +1,7 @@
 /**
  * Compiles a rule version's conditions to an SQL WHERE over persons (aliased `p`) as of a date, so
  * coverage gaps are found set-wise in the database (one statement over a commune or the whole district)
- * instead of person by person. Each fact's SQL is the twin of its TypeScript definition in facts.ts; the
+ * instead of person by person. Each fact's SQL is the twin of its TypeScript definition in core/facts.ts; the
  * property test (test/rules-property.test.ts) checks that both pick the same people.
  *
  * Age thresholds compare the date of birth with `d - N years/months` (an index-friendly form equivalent to
@@ -9,9 +9,19 @@
  * can turn into semi-joins; the cheap conditions come first so PostgreSQL skips the rest for most people.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { groupCondition, householdClassificationAsOf } from '../registry/beneficiary-groups.js';
-import { CHILD_RELATION, PARENT_RELATIONS } from './facts.js';
-import { DISABILITY_LEVELS, type Condition, type LeafCondition } from './rule-format.js';
+import { CHILD_RELATION, PARENT_RELATIONS } from '../core/facts.js';
+import { DISABILITY_LEVELS, type Condition, type LeafCondition, type RuleDefinition } from '../core/rule-format.js';
+import { groupCondition, householdClassificationAsOf, livingOn } from './beneficiary-groups.js';
+
+/**
+ * What the SQL needs of the rule book (src/modules/rules/rule-book.ts): the version in force and the
+ * programs' families. Stated here as a shape so that this file depends on the core only.
+ */
+export interface RuleBookForSql {
+  programs: readonly { code: string; family: string }[];
+  program(code: string): { family: string } | undefined;
+  ruleAt(code: string, date: string): { parsed: RuleDefinition } | undefined;
+}
 
 const d = (asOf: string) => sql`${asOf}::date`;
 const list = (values: readonly unknown[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
@@ -152,3 +162,22 @@ export function conditionsSql(conditions: Condition[], asOf: string): SQL {
   return sql.join(sorted.map((c) => conditionSql(c, asOf)), sql` AND `);
 }
 
+/** Families whose amounts compete: someone receiving one of them is not "left behind" by another. */
+const COMPETING = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION'];
+
+/** "Has a record": an open (proposed or active) enrolment, or one whose months cover asOf. */
+export function coveredSql(book: RuleBookForSql, programCode: string, asOf: string): SQL {
+  const family = book.program(programCode)!.family;
+  const codes = COMPETING.includes(family) ? book.programs.filter((p) => COMPETING.includes(p.family)).map((p) => p.code) : [programCode];
+  return sql`EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id
+    AND e.program_code IN (${sql.join(codes.map((c) => sql`${c}`), sql`, `)})
+    AND (e.status <> 'ENDED' OR (e.start_month <= date_trunc('month', ${asOf}::date)::date
+      AND e.end_month >= date_trunc('month', ${asOf}::date)::date)))`;
+}
+
+/** People (alias p) eligible for a program on asOf, as one WHERE fragment; undefined when no rule is in force. */
+export function eligibleSql(book: RuleBookForSql, programCode: string, asOf: string): SQL | undefined {
+  const version = book.ruleAt(programCode, asOf);
+  if (!version) return undefined;
+  return sql`${livingOn(asOf)} AND ${conditionsSql(version.parsed.conditions, asOf)}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * Code lists the domain speaks in: stable codes stored in the database and accepted over GraphQL. They live
+ * in core so that the rule format, the services and the database schema all take them from one place.
+ */
+
+/** Merit categories of Ordinance 02/2020/UBTVQH14, as stable codes. */
+export const MERIT_CATEGORIES = [
+  'REVOLUTIONARY_PRE_1945',
+  'REVOLUTIONARY_1945',
+  'MARTYR_RELATIVE',
+  'HEROIC_MOTHER',
+  'HERO',
+  'WAR_INVALID',
+  'WAR_INVALID_TYPE_B',
+  'SICK_SOLDIER',
+  'AGENT_ORANGE',
+  'IMPRISONED',
+  'RESISTANCE_PARTICIPANT',
+  'REVOLUTION_HELPER',
+] as const;
+
+/** Families of programs whose amounts compete (Decree 20/2021 art. 6.2, the social pension's "higher of the two"). */
+export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_PENSION', 'MERIT', 'BIRTH_SUPPORT'] as const;
+/** Kinds of base level (mức chuẩn) an amount is a multiple of. */
+export const BASE_LEVEL_KINDS = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION', 'MERIT'] as const;
+/** The first month an enrolment may start (Decree 20/2021 art. 7). */
+export const START_RULES = ['DECISION_MONTH', 'TURNS_75', 'TURNS_80', 'CERTIFICATE_MONTH'] as const;
+/** Dated social circumstances the rules read that the registry's own records do not hold. */
+export const CIRCUMSTANCE_FLAGS = [
+  'NO_SUPPORTER',
+  'SINGLE_PARENT',
+  'HIV',
+  'NO_STABLE_INCOME',
+  'ORPHAN_NO_SUPPORT',
+  'IN_SCHOOL',
+  'COMMUNITY_CARER',
+  'COMPULSORY_SOCIAL_INSURANCE',
+] as const;
+
+/** The registry's beneficiary groups (the SQL that decides membership is src/db/beneficiary-groups.ts). */
+export const BENEFICIARY_GROUPS = [
+  'MERIT',
+  'POOR_HOUSEHOLD',
+  'NEAR_POOR_HOUSEHOLD',
+  'ELDERLY',
+  'DISABILITY',
+  'CHILD_UNDER_36_MONTHS',
+  'PREGNANT_WOMAN',
+] as const;
+export type BeneficiaryGroup = (typeof BENEFICIARY_GROUPS)[number];
+
+/** Age at which a person counts as elderly (Law on the Elderly 2009, art. 2). */
+export const ELDERLY_AGE = 60;

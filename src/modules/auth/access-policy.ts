@@ -1,0 +1,70 @@
+/**
+ * The access policy: which communes' people a caller may see, and which personal fields they see in full.
+ * Every path that returns people goes through it: single look-ups (assertCanSee), lists and nested fields
+ * (filterVisible), prefetched lists, and SQL filters (communeCondition). Keep it the only place that
+ * decides; a second copy of a visibility rule is how personal data leaks.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { maskNationalId } from '../../core/national-id.js';
+import { forbidden } from '../../errors.js';
+import type { Principal, Role } from './auth.types.js';
+
+/** District-level roles reach every commune; a commune officer only the communes in the token. */
+const DISTRICT_ROLES: ReadonlySet<Role> = new Set(['district_officer', 'auditor', 'integration', 'admin']);
+
+/** The communes whose people this caller may see; null means every commune. */
+export function communesVisibleTo(p: Principal): readonly string[] | null {
+  return DISTRICT_ROLES.has(p.role) ? null : p.communes;
+}
+
+export function canSee(p: Principal, communeCode: string): boolean {
+  const communes = communesVisibleTo(p);
+  return communes === null || communes.includes(communeCode);
+}
+
+export function assertCanSee(p: Principal, communeCode: string): void {
+  if (!canSee(p, communeCode)) {
+    throw forbidden(
+      `Your token does not cover commune ${communeCode}`,
+      `Tài khoản của bạn không có quyền với xã ${communeCode}`,
+    );
+  }
+}
+
+/** Drops the rows of communes the caller may not see (nested lists never leak another commune). */
+export function filterVisible<T extends { communeCode: string }>(p: Principal, rows: T[]): T[] {
+  const communes = communesVisibleTo(p);
+  return communes === null ? rows : rows.filter((r) => communes.includes(r.communeCode));
+}
+
+/**
+ * The same rule as an SQL condition on a commune-code column, for queries that filter in the database;
+ * undefined when the caller sees every commune (no condition to add).
+ */
+export function communeCondition(communes: readonly string[] | null, column: SQL): SQL | undefined {
+  if (communes === null) return undefined;
+  if (communes.length === 0) return sql`false`;
+  return sql`${column} IN (${sql.join(communes.map((c) => sql`${c}`), sql`, `)})`;
+}
+
+/** Everyone but integration clients sees identification numbers in full; those need the `person:national_id` scope. */
+export function seesFullNationalId(p: Principal): boolean {
+  return p.role !== 'integration' || p.scopes.has('person:national_id');
+}
+
+/** The identification number as this caller may see it. */
+export function maskNationalIdFor(p: Principal, nationalId: string | null): string | null {
+  if (nationalId == null) return null;
+  return seesFullNationalId(p) ? nationalId : maskNationalId(nationalId);
+}
+
+/**
+ * Eligibility, entitlements, enrolments, circumstance flags and coverage gaps reveal health, disability
+ * and HIV circumstances (sensitive personal data, Decree 13/2023/ND-CP): integration clients need the
+ * explicit `benefits:read` scope.
+ */
+export function assertMayReadBenefits(p: Principal): void {
+  if (p.role === 'integration' && !p.scopes.has('benefits:read')) {
+    throw forbidden('This needs the benefits:read scope', 'Chức năng này cần quyền benefits:read');
+  }
+}

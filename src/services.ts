@@ -1,0 +1,21 @@
+/**
+ * The services every request can reach (ctx.services), built and wired once in app.ts. Its own file so
+ * that the GraphQL context can name the type without importing the composition root.
+ */
+import type { Clock } from './clock.js';
+import type { AuditService } from './modules/audit/audit.service.js';
+import type { AuthService } from './modules/auth/auth.service.js';
+import type { BenefitsService } from './modules/benefits/benefits.service.js';
+import type { PlacesService } from './modules/places/places.service.js';
+import type { RegistryService } from './modules/registry/registry.service.js';
+import type { RulesService } from './modules/rules/rules.service.js';
+
+export interface Services {
+  clock: Clock;
+  audit: AuditService;
+  auth: AuthService;
+  places: PlacesService;
+  registry: RegistryService;
+  rules: RulesService;
+  benefits: BenefitsService;
+}
