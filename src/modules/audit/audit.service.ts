@@ -4,11 +4,10 @@
  * breaks the chain from that row on, which `verifyChain` finds.
  */
 import { createHash } from 'node:crypto';
-import { asc, desc, and, eq, gt, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.js';
-import { auditEvents } from '../../db/schema/index.js';
+import type { Db, DbOrTx, Tx } from '../../db/client.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
+import * as repo from './audit.repository.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -57,9 +56,8 @@ const AUDIT_CHAIN_LOCK = 7_305_2024;
 export async function recordAudit(tx: DbOrTx, actor: AuditActor, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   // Appends are serialised so that each event links to exactly one predecessor; the lock is released at commit.
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  let prevHash = last?.hash ?? GENESIS_HASH;
+  await repo.lockChain(tx, AUDIT_CHAIN_LOCK);
+  let prevHash = (await repo.lastHash(tx)) ?? GENESIS_HASH;
   // Millisecond precision: what JavaScript dates can round-trip exactly through timestamptz.
   const occurredAt = new Date();
   const rows = entries.map((entry) => {
@@ -79,15 +77,11 @@ export async function recordAudit(tx: DbOrTx, actor: AuditActor, entries: AuditE
     prevHash = hash;
     return row;
   });
-  await tx.insert(auditEvents).values(rows);
+  await repo.insertEvents(tx, rows);
 }
 
 export async function auditTrail(db: DbOrTx, entityType: string, entityId: string) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.entityType, entityType), eq(auditEvents.entityId, entityId)))
-    .orderBy(asc(auditEvents.seq));
+  return repo.findEventsOf(db, entityType, entityId);
 }
 
 /** Recomputes every hash in order, in batches; reports the first event that does not match. */
@@ -96,12 +90,7 @@ export async function verifyChain(db: DbOrTx, batchSize = 5000) {
   let afterSeq = 0;
   let checked = 0;
   for (;;) {
-    const batch = await db
-      .select()
-      .from(auditEvents)
-      .where(gt(auditEvents.seq, afterSeq))
-      .orderBy(asc(auditEvents.seq))
-      .limit(batchSize);
+    const batch = await repo.findEventsAfter(db, afterSeq, batchSize);
     for (const e of batch) {
       const expected = eventHash(prevHash, {
         occurredAt: e.occurredAt,
@@ -130,9 +119,9 @@ export async function verifyChain(db: DbOrTx, batchSize = 5000) {
  * `fn` returns its result and the audit entries describing what it changed.
  */
 export async function auditedTransaction<T>(
-  db: import('../../db/client.js').Db,
+  db: Db,
   actor: AuditActor,
-  fn: (tx: import('../../db/client.js').Tx) => Promise<{ result: T; audit: AuditEntry[] }>,
+  fn: (tx: Tx) => Promise<{ result: T; audit: AuditEntry[] }>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
     const { result, audit } = await fn(tx);

@@ -4,7 +4,6 @@
 import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { enrolments } from '../../db/schema/index.js';
-import type { AuditEntry } from '../audit/audit.service.js';
 import { communeCondition } from '../auth/access-policy.js';
 import { firstDay, periodOf } from '../../core/period.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
@@ -44,9 +43,9 @@ export async function updateEnrolment(db: DbOrTx, id: string, values: Partial<ty
 
 /**
  * recordDeath's hook: every open enrolment of the person ends with the month of death (entitlement stops
- * from the month after, Decree 20 art. 8), in recordDeath's own transaction.
+ * from the month after, Decree 20 art. 8), in recordDeath's own transaction. Returns each change.
  */
-export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> {
+export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDeath: string): Promise<{ before: EnrolmentRow; after: EnrolmentRow }[]> {
   const deathMonth = firstDay(periodOf(dateOfDeath));
   const open = await tx
     .select()
@@ -58,7 +57,7 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
       ),
     )
     .for('update');
-  const audit: AuditEntry[] = [];
+  const changes: { before: EnrolmentRow; after: EnrolmentRow }[] = [];
   for (const before of open) {
     // An enrolment that would only have started after the death ends the month before its start (no months).
     const endMonth = before.startMonth > deathMonth ? sql`(${before.startMonth}::date - interval '1 month')::date` : deathMonth;
@@ -67,9 +66,9 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
       .set({ status: 'ENDED', endMonth: endMonth as never, endReason: 'DEATH', updatedAt: new Date() })
       .where(eq(enrolments.id, before.id))
       .returning();
-    audit.push({ action: 'endEnrolment', entityType: 'Enrolment', entityId: before.id, before, after });
+    changes.push({ before, after });
   }
-  return audit;
+  return changes;
 }
 
 /** Ids of people eligible for a program on asOf, optionally among given people (the property test's probe). */

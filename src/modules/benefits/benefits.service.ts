@@ -344,8 +344,10 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
      * recordDeath's hook (wired in app.ts): every open enrolment of the person ends with the month of death
      * (entitlement stops from the month after, Decree 20/2021 art. 8), in recordDeath's own transaction.
      */
-    endEnrolmentsAfterDeath: (tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> =>
-      repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath),
+    async endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> {
+      const changes = await repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath);
+      return changes.map(({ before, after }) => ({ action: 'endEnrolment', entityType: 'Enrolment', entityId: before.id, before, after }));
+    },
   };
 }
 export type BenefitsService = ReturnType<typeof createBenefitsService>;

@@ -1,5 +1,5 @@
 import type { IResolvers } from 'mercurius';
-import type { AdminUnitRow, PlacesService } from './places.service.js';
+import type { AdminUnitRow, AreaClassificationInput } from './places.service.js';
 
 export const placesResolvers: IResolvers = {
   Query: {
@@ -8,7 +8,7 @@ export const placesResolvers: IResolvers = {
     adminUnit: (_: unknown, args: { code: string }, ctx) => ctx.services.places.get(args.code) ?? null,
   },
   Mutation: {
-    recordAreaClassification: (_: unknown, { input }: { input: Parameters<PlacesService['recordAreaClassification']>[1] }, ctx) =>
+    recordAreaClassification: (_: unknown, { input }: { input: AreaClassificationInput }, ctx) =>
       ctx.services.places.recordAreaClassification({ principal: ctx.principal, requestId: ctx.requestId }, input),
     confirmAreaClassification: (_: unknown, args: { id: string; legalBasis: string; validTo?: string | null }, ctx) =>
       ctx.services.places.confirmAreaClassification({ principal: ctx.principal, requestId: ctx.requestId }, args.id, args.legalBasis, args.validTo),

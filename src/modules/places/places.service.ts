@@ -2,26 +2,31 @@
  * Administrative units and their dated classifications. Reference data is small and read on every
  * request (commune checks), so it is held in memory and reloaded after an admin changes it.
  */
-import { asc, eq } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
-import { adminUnits, areaClassifications } from '../../db/schema/index.js';
-import { checkId, notFound, Problems } from '../../errors.js';
 import { isValidDate } from '../../core/period.js';
+import type { Database } from '../../db/client.js';
+import { checkId, notFound, Problems } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertRole } from '../auth/auth.service.js';
+import * as repo from './places.repository.js';
+import type { AdminUnitRow, AreaClassificationRow } from './places.repository.js';
 
-export type AdminUnitRow = typeof adminUnits.$inferSelect;
-export type AreaClassificationRow = typeof areaClassifications.$inferSelect;
+export type { AdminUnitRow, AreaClassificationRow } from './places.repository.js';
+
+export interface AreaClassificationInput {
+  unitCode: string;
+  classification: string;
+  validFrom: string;
+  validTo?: string | null;
+  legalBasis: string;
+  note?: string | null;
+}
 
 export function createPlacesService(database: Database) {
   let units = new Map<string, AdminUnitRow>();
   let classifications = new Map<string, AreaClassificationRow[]>();
 
   async function reload(): Promise<void> {
-    const [unitRows, classRows] = await Promise.all([
-      database.db.select().from(adminUnits).orderBy(asc(adminUnits.code)),
-      database.db.select().from(areaClassifications).orderBy(asc(areaClassifications.validFrom)),
-    ]);
+    const [unitRows, classRows] = await Promise.all([repo.findAdminUnits(database.db), repo.findAreaClassifications(database.db)]);
     units = new Map(unitRows.map((u) => [u.code, u]));
     const byUnit = new Map<string, AreaClassificationRow[]>();
     for (const c of classRows) byUnit.set(c.unitCode, [...(byUnit.get(c.unitCode) ?? []), c]);
@@ -56,10 +61,7 @@ export function createPlacesService(database: Database) {
   }
 
   /** Admin: records a classification from the decision that makes it (confirmed). */
-  async function recordAreaClassification(
-    actor: AuditActor,
-    input: { unitCode: string; classification: string; validFrom: string; validTo?: string | null; legalBasis: string; note?: string | null },
-  ) {
+  async function recordAreaClassification(actor: AuditActor, input: AreaClassificationInput) {
     assertRole(actor.principal, 'admin');
     const p = new Problems();
     const unit = units.get(input.unitCode);
@@ -73,9 +75,7 @@ export function createPlacesService(database: Database) {
     checkPeriod(p, input.validFrom, input.validTo);
     p.throwIfAny();
     const row = await auditedTransaction(database.db, actor, async (tx) => {
-      const [created] = await tx
-        .insert(areaClassifications)
-        .values({
+      const created = await repo.insertAreaClassification(tx, {
           unitCode: input.unitCode,
           classification: input.classification as (typeof CLASSIFICATIONS)[number],
           validFrom: input.validFrom,
@@ -83,8 +83,7 @@ export function createPlacesService(database: Database) {
           legalBasis: input.legalBasis.trim(),
           confirmed: true,
           note: input.note ?? null,
-        })
-        .returning();
+        });
       return { result: created, audit: [{ action: 'recordAreaClassification', entityType: 'AreaClassification', entityId: created.id, after: created }] };
     });
     await reload();
@@ -99,16 +98,16 @@ export function createPlacesService(database: Database) {
     if (legalBasis.trim().length < 5) p.add('legalBasis', 'must cite the decision', 'phải nêu quyết định làm căn cứ');
     p.throwIfAny();
     const row = await auditedTransaction(database.db, actor, async (tx) => {
-      const [before] = await tx.select().from(areaClassifications).where(eq(areaClassifications.id, id)).for('update');
+      const before = await repo.lockAreaClassification(tx, id);
       if (!before) throw notFound('area classification', id);
       if (validTo != null && validTo < before.validFrom) {
         p.add('validTo', 'is before validFrom', 'trước ngày bắt đầu').throwIfAny();
       }
-      const [after] = await tx
-        .update(areaClassifications)
-        .set({ confirmed: true, legalBasis: legalBasis.trim(), validTo: validTo === undefined ? before.validTo : validTo })
-        .where(eq(areaClassifications.id, id))
-        .returning();
+      const after = await repo.updateAreaClassification(tx, id, {
+        confirmed: true,
+        legalBasis: legalBasis.trim(),
+        validTo: validTo === undefined ? before.validTo : validTo,
+      });
       return { result: after, audit: [{ action: 'confirmAreaClassification', entityType: 'AreaClassification', entityId: id, before, after }] };
     });
     await reload();
