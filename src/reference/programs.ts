@@ -1,5 +1,5 @@
 /**
- * Programs, their first rule versions and the base levels, as data (sources: /work/shared/LAW.md).
+ * Programs, their first rule versions and the base levels, as data (sources: docs/law.md, and the decree each row cites).
  * Applied idempotently by seedProgramsAndRules (called from seedReferenceData): rows are inserted with
  * ON CONFLICT DO NOTHING on their natural keys, so a re-run writes nothing and a row an admin published
  * later is never touched. Rule versions and base levels are immutable once written (a trigger refuses
@@ -16,7 +16,7 @@ import type { Db } from '../db/client.js';
 import { baseLevels, programRules, programs } from '../db/schema/index.js';
 import type { RuleDefinition, RuleExample } from '../core/rule-format.js';
 
-export const SEED_PUBLISHER = 'seed:LAW.md';
+export const SEED_PUBLISHER = 'seed:reference';
 
 type ProgramRow = typeof programs.$inferInsert;
 
@@ -51,7 +51,7 @@ export const BASE_LEVELS: Omit<BaseLevelRow, 'publishedBy'>[] = [
 ];
 
 // -------------------------------------------------------------------------------------------------
-// War invalids: one row per percent 21–100 (Decree 75/2021 annex II and its successors). LAW.md gives
+// War invalids: one row per percent 21–100 (Decree 75/2021 annex II and its successors). docs/law.md gives
 // five anchor amounts per base level; an anchor's coefficient is amount / base (6 decimals, chosen so that
 // round(coefficient × base, -3) gives the anchor back exactly). Rows between anchors are interpolated
 // linearly and flagged confirmed: false. The 2,055,000 and 2,789,000 anchors are not exactly proportional
@@ -330,7 +330,7 @@ export const RULES: SeedRule[] = [
   },
   {
     programCode: 'MERIT_WAR_INVALID', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 75/2021/NĐ-CP phụ lục II; hệ số suy ra từ mức của Nghị định 55/2023/NĐ-CP (mức chuẩn 2.055.000)', confirmed: false,
-    note: 'Coefficients derived from the five LAW.md anchor amounts at base 2,055,000 (21/41/61/81/100%); rows between anchors interpolated (confirmed: false). Amounts at base 1,624,000 (2021-07..2023-06) are derived, not checked. 5–20% (one-off 4/6/8 × base) is not modelled.',
+    note: 'Coefficients derived from the five anchor amounts of docs/law.md at base 2,055,000 (21/41/61/81/100%); rows between anchors interpolated (confirmed: false). Amounts at base 1,624,000 (2021-07..2023-06) are derived, not checked. 5–20% (one-off 4/6/8 × base) is not modelled.',
     definition: {
       summaryVi: 'Thương binh: trợ cấp hằng tháng theo tỷ lệ tổn thương cơ thể từ 21% (bảng theo từng %), bằng hệ số × mức chuẩn, làm tròn đến nghìn đồng.',
       summaryEn: 'War invalid: monthly amount by injury rate from 21% (one row per percent), coefficient × merit base, rounded to the thousand.',
@@ -345,7 +345,7 @@ export const RULES: SeedRule[] = [
   },
   {
     programCode: 'MERIT_WAR_INVALID', version: 2, effectiveFrom: '2024-07-01', legalBasis: 'Nghị định 77/2024/NĐ-CP (mức chuẩn 2.789.000), phụ lục theo tỷ lệ tổn thương', confirmed: false,
-    note: 'Coefficients derived from the five LAW.md anchor amounts at base 2,789,000; rows between anchors interpolated (confirmed: false).',
+    note: 'Coefficients derived from the five anchor amounts of docs/law.md at base 2,789,000; rows between anchors interpolated (confirmed: false).',
     definition: {
       summaryVi: 'Thương binh: trợ cấp hằng tháng theo tỷ lệ tổn thương cơ thể từ 21% (bảng theo từng %), bằng hệ số × mức chuẩn, làm tròn đến nghìn đồng.',
       summaryEn: 'War invalid: monthly amount by injury rate from 21% (one row per percent), coefficient × merit base, rounded to the thousand.',

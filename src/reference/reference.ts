@@ -1,8 +1,8 @@
 /**
  * Reference data every installation needs: Lạc Dương's administrative units of both generations (before
  * and after the 2025 reorganisation), the dated "extremely disadvantaged" classifications the rules read,
- * and the poverty standards. Sources and caveats: /work/shared/LAW.md ("Places and identifiers", "Which
- * communes and villages are extremely disadvantaged", "Poverty standard").
+ * and the poverty standards. Sources and caveats: docs/law.md (places and identifiers, which communes and
+ * villages are extremely disadvantaged, the poverty standard), which cites each decree.
  *
  * Idempotent and additive: one transaction, existing rows untouched, missing ones inserted (see
  * seedReferenceData); the seed_runs row 'reference' records the version applied.
@@ -151,7 +151,7 @@ export const EXTREMELY_DISADVANTAGED_VILLAGES_2021 = ['24865.03', '24865.06', '2
 const UNCONFIRMED_NOTE =
   'Chưa xác nhận: danh sách của Lạc Dương trong quyết định này chưa được đối chiếu với văn bản gốc; ' +
   'dữ liệu mẫu do huyện duy trì, cán bộ có thẩm quyền xác nhận hoặc sửa kèm số quyết định. ' +
-  '(Unconfirmed: seeded from secondary sources, see LAW.md; an admin confirms or corrects it citing the decision.)';
+  '(Unconfirmed: seeded from secondary sources, see docs/law.md; an admin confirms or corrects it citing the decision.)';
 
 export const POVERTY_STANDARDS = [
   {
@@ -291,6 +291,6 @@ export async function seedReferenceData(db: Db): Promise<void> {
     const missing = referenceAreaClassifications().filter((r) => !have.has(`${r.unitCode}|${r.classification}|${r.validFrom}`));
     if (missing.length > 0) await tx.insert(areaClassifications).values(missing);
   });
-  // Programs, rule versions and base levels (seeds/programs.ts); idempotent (ON CONFLICT DO NOTHING).
+  // Programs, rule versions and base levels (programs.ts); idempotent (ON CONFLICT DO NOTHING).
   await seedProgramsAndRules(db);
 }

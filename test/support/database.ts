@@ -1,5 +1,5 @@
 /**
- * The database a test file runs on, chosen as DESIGN.md says: TEST_DATABASE_URL (a real server: each
+ * The database a test file runs on, chosen in this order: TEST_DATABASE_URL (a real server: each
  * test file gets a fresh database on it), else a testcontainers PostgreSQL when a Docker engine answers,
  * else an in-memory PGlite. Each is migrated; the caller seeds what it needs.
  */
