@@ -287,6 +287,19 @@ describe('coverage gaps', () => {
     expect((await t.gql(q, undefined, await t.token('integration', [], 'benefits:read'))).body.errors).toBeUndefined();
   });
 
+  it('one request reads the rule book once: the gaps\' program fields cost no statement of their own', async () => {
+    await person(t, { dateOfBirth: '1940-03-03', commune: LAT });
+    const statements = async (nodeFields: string) => {
+      const before = t.db.database.statementCount();
+      const gaps = ok(await t.gql(`{ coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", first: 5) { nodes { ${nodeFields} } } }`), 'coverageGaps');
+      expect(gaps.nodes.length).toBeGreaterThan(0);
+      return t.db.database.statementCount() - before;
+    };
+    const without = await statements('programCode');
+    const withProgram = await statements('programCode program { code name ruleVersions { version } }');
+    expect(withProgram).toBe(without);
+  });
+
   it('a cursor not returned by the API is refused as VALIDATION_FAILED, not an internal error', async () => {
     const after = Buffer.from(`g:${'a'.repeat(36)}:D20_5_5C`).toString('base64url');
     const r = await t.gql(`query($after: String) { coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", after: $after) { totalCount } }`, { after });
