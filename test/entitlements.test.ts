@@ -300,6 +300,13 @@ describe('coverage gaps', () => {
     expect(withProgram).toBe(without);
   });
 
+  it('a commune officer whose token names no commune sees no gaps (not an internal error)', async () => {
+    await person(t, { dateOfBirth: '1939-04-04', commune: LAT });
+    const r = await t.gql(`{ coverageGaps(asOf: "2024-08-01") { totalCount nodes { programCode } } }`, undefined, await t.token('commune_officer', []));
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data.coverageGaps).toEqual({ totalCount: 0, nodes: [] });
+  });
+
   it('a cursor not returned by the API is refused as VALIDATION_FAILED, not an internal error', async () => {
     const after = Buffer.from(`g:${'a'.repeat(36)}:D20_5_5C`).toString('base64url');
     const r = await t.gql(`query($after: String) { coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", after: $after) { totalCount } }`, { after });
