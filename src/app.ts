@@ -74,7 +74,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     database,
     places,
     clock,
-    onDeath: (tx, personId, dateOfDeath) => (benefits ? benefits.endEnrolmentsAfterDeath(tx, personId, dateOfDeath) : Promise.resolve([])),
+    onDeath: (tx, personId, dateOfDeath) => {
+      if (!benefits) throw new Error('the benefits service is not wired yet');
+      return benefits.endEnrolmentsAfterDeath(tx, personId, dateOfDeath);
+    },
   });
   const rules = createRulesService({ database, clock, registry });
   benefits = createBenefitsService({ database, clock, places, registry, rules });
