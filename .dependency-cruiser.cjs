@@ -74,8 +74,7 @@ module.exports = {
     {
       name: 'graphql-not-to-repositories',
       severity: 'error',
-      comment:
-        'The GraphQL layer reaches data through services. generated.ts is exempt: its mappers name the row types resolvers receive (types only).',
+      comment: 'The GraphQL layer reaches data through services. generated.ts is exempt: its mappers name the row types resolvers receive (types only).',
       from: { path: '^src/graphql/', pathNot: '^src/graphql/generated\\.ts$' },
       to: { path: REPOSITORY_LAYER },
     },
