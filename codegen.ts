@@ -1,0 +1,63 @@
+/**
+ * graphql-codegen: resolver and loader types from the SDL (schema/*.graphql) into src/graphql/generated.ts.
+ * `npm run codegen` writes it; `npm run codegen:check` (part of `npm run lint`) fails when it is stale.
+ *
+ * Mappers name the object each resolver really receives as its parent (a database row, a service result),
+ * not the GraphQL shape. Paths are relative to src/graphql/generated.ts; update them when files move.
+ */
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const REGISTRY_REPOSITORY = '../modules/registry/registry.repository.js';
+const PLACES_SERVICE = '../modules/places/places.service.js';
+const RULE_BOOK = '../modules/rules/rule-book.js';
+const BENEFITS_REPOSITORY = '../modules/benefits/benefits.repository.js';
+const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
+
+const config: CodegenConfig = {
+  schema: 'schema/*.graphql',
+  overwrite: true,
+  // No banner with a date: the file must be byte-identical when nothing changed (codegen:check).
+  silent: true,
+  generates: {
+    'src/graphql/generated.ts': {
+      plugins: ['typescript', 'typescript-resolvers', './codegen/mercurius-loaders.cjs'],
+      config: {
+        useTypeImports: true,
+        // The context Mercurius passes to every resolver (RequestContext merged in by src/graphql/context.ts).
+        contextType: 'mercurius#MercuriusContext',
+        enumsAsTypes: true,
+        strictScalars: true,
+        scalars: {
+          // src/graphql/scalars.ts: Date and Period travel as strings; serialize also accepts a Date object.
+          Date: { input: 'string', output: 'string | Date' },
+          Period: { input: 'string', output: 'string | Date' },
+          Vnd: { input: 'number', output: 'number' },
+          // parseValue builds a Date; serialize accepts a Date or an ISO string.
+          DateTime: { input: 'Date', output: 'Date | string' },
+          JSON: { input: 'unknown', output: 'unknown' },
+        },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+        mappers: {
+          Person: `${REGISTRY_REPOSITORY}#PersonRecord`,
+          Household: `${REGISTRY_REPOSITORY}#HouseholdRow`,
+          PovertyAssessment: `${REGISTRY_REPOSITORY}#PovertyAssessmentRow`,
+          // registry.resolvers: the page carries its filter so that totalCount can count it when asked.
+          BeneficiaryConnection: `Omit<BeneficiaryConnection, 'totalCount'> & { filter: import('${REGISTRY_REPOSITORY}').BeneficiaryFilter }`,
+          AdminUnit: `${PLACES_SERVICE}#AdminUnitRow`,
+          AreaClassification: `${PLACES_SERVICE}#AreaClassificationRow`,
+          Program: `${RULE_BOOK}#ProgramRow`,
+          RuleVersion: `${RULE_BOOK}#RuleVersionRow`,
+          BaseLevel: `${RULE_BOOK}#BaseLevelRow`,
+          Enrolment: `${BENEFITS_REPOSITORY}#EnrolmentRow`,
+          EntitlementLine: `${BENEFITS_SERVICE}#EntitlementLine as EntitlementLineParent`,
+          EntitlementMonth: `${BENEFITS_SERVICE}#EntitlementMonth as EntitlementMonthParent`,
+          // CoverageGap and CoverageGapConnection: their parents (GapNode, GapConnection) are local types of
+          // benefits.resolvers.ts; map them here once they are exported.
+        },
+      },
+    },
+  },
+};
+
+export default config;
