@@ -45,9 +45,7 @@ module.exports = {
     },
     {
       name: 'module-only-to-other-module-service',
-      // A warning for now: most of today's hits (period, rule-format, evaluate, facts, beneficiary-groups) go away
-      // when the pure code moves to src/core; make it an error once they have.
-      severity: 'warn',
+      severity: 'error',
       comment: "Across modules, only the other module's service (its interface and types) and auth's access policy; shared pure code belongs in src/core.",
       from: { path: '^src/modules/([^/]+)/' },
       to: { path: '^src/modules/', pathNot: ['^src/modules/$1/', '\\.service\\.ts$', '^src/modules/auth/'] },
