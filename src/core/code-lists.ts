@@ -23,7 +23,7 @@ export const MERIT_CATEGORIES = [
 export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_PENSION', 'MERIT', 'BIRTH_SUPPORT'] as const;
 /** Kinds of base level (mức chuẩn) an amount is a multiple of. */
 export const BASE_LEVEL_KINDS = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION', 'MERIT'] as const;
-/** The first month an enrolment may start (Decree 20/2021 art. 7). */
+/** The first month an enrolment may start (Decree 20/2021 art. 8.1). */
 export const START_RULES = ['DECISION_MONTH', 'TURNS_75', 'TURNS_80', 'CERTIFICATE_MONTH'] as const;
 /** Dated social circumstances the rules read that the registry's own records do not hold. */
 export const CIRCUMSTANCE_FLAGS = [

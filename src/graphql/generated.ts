@@ -820,7 +820,7 @@ export type Sex =
   | 'FEMALE'
   | 'MALE';
 
-/** The first month an enrolment may start (Decree 20/2021 art. 7). */
+/** The first month an enrolment may start (Decree 20/2021 art. 8.1). */
 export type StartRule =
   | 'CERTIFICATE_MONTH'
   | 'DECISION_MONTH'

@@ -38,7 +38,7 @@ export const programs = pgTable('programs', {
   /** Which amounts compete under Decree 20 art. 6.2 / the social pension's "higher of the two". */
   family: text('family', { enum: PROGRAM_FAMILIES }).notNull(),
   kind: text('kind', { enum: ['MONTHLY', 'ONE_OFF'] }).notNull(),
-  /** The first month an enrolment may start (Decree 20 art. 7: 5.5b/5.5c on turning 75/80, disability from the certificate). */
+  /** The first month an enrolment may start (Decree 20/2021 art. 8.1: 5.5b/5.5c on turning 75/80, disability from the certificate). */
   startRule: text('start_rule', { enum: START_RULES }).notNull(),
   legalBasis: text('legal_basis').notNull(),
   sortOrder: smallint('sort_order').notNull(),

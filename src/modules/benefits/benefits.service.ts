@@ -125,14 +125,14 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
         l.status = 'SUPPRESSED';
         l.payableAmount = 0;
         l.suppressedBy = pension.enrolment.id;
-        l.note = `suppressed by the social pension (${fmt(pension.amount)} > ${fmt(saTotal)}): the higher of the two is paid (Social Insurance Law 41/2024 art. 21)`;
+        l.note = `suppressed by the social pension (${fmt(pension.amount)} > ${fmt(saTotal)}): the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
         l.noteVi = `không chi do hưởng trợ cấp hưu trí xã hội cao hơn (${fmt(pension.amount)} > ${fmt(saTotal)}): Luật BHXH 41/2024 điều 21`;
       }
     } else {
       pension.status = 'SUPPRESSED';
       pension.payableAmount = 0;
       pension.suppressedBy = bundle[bundle.length - 1].enrolment.id;
-      pension.note = `suppressed: the social-assistance allowance (${fmt(saTotal)}) is at least the social pension (${fmt(pension.amount)}); the higher of the two is paid (Social Insurance Law 41/2024 art. 21)`;
+      pension.note = `suppressed: the social-assistance allowance (${fmt(saTotal)}) is at least the social pension (${fmt(pension.amount)}); the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
       pension.noteVi = `không chi: trợ cấp xã hội (${fmt(saTotal)}) không thấp hơn trợ cấp hưu trí xã hội (${fmt(pension.amount)}); hưởng mức cao hơn (Luật BHXH 41/2024 điều 21)`;
     }
   }

@@ -107,7 +107,7 @@ export function eligibleOn(book: RuleBook, code: string, src: PersonFactsSource,
 
 /**
  * A month is covered when the person is eligible on its first or its last day. This one reading gives the
- * law's start and stop months (Decree 20 art. 7–8): turning 75/80 or a certificate issued during the month
+ * law's start and stop months (Decree 20/2021 art. 8.1–8.2, docs/law.md#start-change-and-stop-months): turning 75/80 or a certificate issued during the month
  * counts from that month; death or loss of eligibility during a month stops from the next month.
  */
 export function decideMonth(book: RuleBook, program: ProgramRow, src: PersonFactsSource, areas: AreaClass[], period: string): ProgramDecision {
@@ -117,7 +117,7 @@ export function decideMonth(book: RuleBook, program: ProgramRow, src: PersonFact
   return last.eligible ? last : first;
 }
 
-/** The earliest month an enrolment may start (Decree 20 art. 7), given its decision date. */
+/** The earliest month an enrolment may start (Decree 20/2021 art. 8.1), given its decision date. */
 export function earliestStart(program: ProgramRow, src: PersonFactsSource, decisionDate: string): { period: string; en: string; vi: string } {
   const [y, m] = src.dateOfBirth.split('-');
   switch (program.startRule) {
