@@ -12,6 +12,7 @@ import { DomainError } from './errors.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/errors.js';
+import { checkOperationInputs } from './graphql/input-check.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
@@ -164,6 +165,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queryDepth: 10,
     errorFormatter: createErrorFormatter(app) as never,
   });
+  // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
+  app.graphql.addHook('preExecution', async (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
 

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { DomainError } from '../errors.js';
+import { fieldOfInputError } from './error-field.js';
 
 interface ExecutionLike {
   data?: unknown;
@@ -48,13 +49,19 @@ export function createErrorFormatter(app: FastifyInstance) {
       const wrapped = e.originalError as (Error & { errors?: unknown[]; statusCode?: number }) | undefined;
       if (wrapped && Array.isArray(wrapped.errors)) {
         if (typeof wrapped.statusCode === 'number' && !execution.data) statusCode = wrapped.statusCode;
-        return wrapped.errors.map(
-          (inner) =>
-            new GraphQLError((inner as Error).message, {
-              nodes: (inner as GraphQLError).nodes,
-              extensions: { ...((inner as GraphQLError).extensions ?? {}), code: 'VALIDATION_FAILED' },
-            }),
-        );
+        return wrapped.errors.map((inner) => {
+          const error = inner instanceof GraphQLError ? inner : new GraphQLError(String((inner as Error).message));
+          const field = fieldOfInputError(error);
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            extensions: {
+              messageVi: 'Truy vấn hoặc dữ liệu gửi lên không hợp lệ',
+              ...error.extensions,
+              ...(field === undefined ? {} : { field }),
+              code: 'VALIDATION_FAILED',
+            },
+          });
+        });
       }
       return [formatGraphqlError(e, log)];
     });
