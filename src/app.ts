@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { DomainError } from './errors.js';
+import { safeError } from './safe-error.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/errors.js';
@@ -111,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // REST errors: domain errors keep their code; anything else is logged and answered without detail.
   const HTTP_STATUS: Record<string, number> = {
-    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, INTERNAL: 500,
+    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, TIMEOUT: 503, INTERNAL: 500,
   };
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof DomainError) {
@@ -119,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
-    request.log.error({ err }, 'unhandled error');
+    request.log.error({ err: safeError(err) }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
 

@@ -24,7 +24,12 @@ try {
 }
 
 const log = pino(loggerOptions(config.logLevel));
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+const database = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  poolSize: config.databasePoolSize,
+  statementTimeoutMs: config.databaseStatementTimeoutMs,
+});
 await runMigrations(database);
 const seeded = await seedOnStart(database, { demo: config.seedDemo, people: config.demoPeople });
 const app = await buildApp({ config, database, logger: log });
