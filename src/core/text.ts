@@ -67,6 +67,16 @@ export interface TextProblem {
   vi: string;
 }
 
+/** Characters as a person counts them (code points): a surrogate pair is one. */
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xdc00 && unit <= 0xdfff) n--;
+  }
+  return n;
+}
+
 /** What is wrong with a (NFC-normalised) text under its rule, or undefined when nothing is. */
 export function textProblem(text: string, rule: TextRule): TextProblem | undefined {
   if (LONE_SURROGATE.test(text)) return { en: 'is not well-formed Unicode text', vi: 'không phải văn bản Unicode hợp lệ' };
@@ -74,8 +84,7 @@ export function textProblem(text: string, rule: TextRule): TextProblem | undefin
     return { en: 'contains a control character', vi: 'chứa ký tự điều khiển không được phép' };
   }
   if (rule.nonEmpty && text.trim() === '') return { en: 'must not be empty', vi: 'không được để trống' };
-  let length = 0;
-  for (const _ of text) if (++length > rule.max) return { en: `is longer than ${rule.max} characters`, vi: `dài quá ${rule.max} ký tự` };
+  if (codePoints(text) > rule.max) return { en: `is longer than ${rule.max} characters`, vi: `dài quá ${rule.max} ký tự` };
   return undefined;
 }
 
