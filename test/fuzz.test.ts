@@ -184,6 +184,20 @@ function selection(type: GraphQLNamedType, depth: number): string {
   return `{ ${parts.join(' ')} }`;
 }
 
+/** A value written as a GraphQL literal of its type (enum values bare, strings with JSON's escapes). */
+function literal(value: unknown, type: GraphQLInputType): string {
+  const inner = getNullableType(type) as GraphQLInputType;
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => literal(v, isListType(inner) ? inner.ofType : inner)).join(', ')}]`;
+  if (typeof value === 'object') {
+    const fields = isInputObjectType(inner) ? inner.getFields() : undefined;
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${literal(v, fields?.[k]?.type ?? inner)}`);
+    return `{ ${entries.join(', ')} }`;
+  }
+  if (typeof value === 'string') return isEnumType(inner) && /^[_A-Za-z]\w*$/.test(value) ? value : JSON.stringify(value);
+  return String(value);
+}
+
 // ---- what must never happen ----------------------------------------------------------------------------------
 const TABLES = [
   'persons', 'households', 'poverty_assessments', 'disability_certificates', 'merit_records', 'pension_statuses', 'pregnancies',
@@ -216,19 +230,22 @@ describe('fuzz: every query and mutation of the schema, as every role', () => {
     const sel = selection(getNamedType(field.type), 1);
 
     for (const role of ROLES) await fc.assert(
-      fc.asyncProperty(fc.record(argsModel, { requiredKeys: required }), async (args) => {
+      fc.asyncProperty(fc.record(argsModel, { requiredKeys: required }), fc.boolean(), async (args, inline) => {
         totalRuns++;
         const defs = declared(args);
-        const query = `${root}${defs.length ? `(${defs.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')})` : ''} { ${field.name}${
-          defs.length ? `(${defs.map((a) => `${a.name}: $${a.name}`).join(', ')})` : ''
-        } ${sel} }`;
+        // Half the runs write the arguments into the query (graphql's literal validation), half send variables.
+        const query = inline
+          ? `${root} { ${field.name}${defs.length ? `(${defs.map((a) => `${a.name}: ${literal(args[a.name], a.type)}`).join(', ')})` : ''} ${sel} }`
+          : `${root}${defs.length ? `(${defs.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')})` : ''} { ${field.name}${
+              defs.length ? `(${defs.map((a) => `${a.name}: $${a.name}`).join(', ')})` : ''
+            } ${sel} }`;
         const before = root === 'mutation' ? await rowCounts() : undefined;
         const logFrom = lines.length;
         const res = await t.app.inject({
           method: 'POST',
           url: '/graphql',
           headers: { authorization: `Bearer ${tokens.get(role) ?? ''}`, 'content-type': 'application/json' },
-          payload: { query, variables: args },
+          payload: inline ? { query } : { query, variables: args },
         });
         const context = `${role} ${query} ${JSON.stringify(args).slice(0, 400)}`;
         expect(res.statusCode, context).toBeLessThan(500);
