@@ -9,9 +9,11 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { DomainError } from './errors.js';
+import { safeError } from './safe-error.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/errors.js';
+import { checkOperationInputs } from './graphql/input-check.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
@@ -111,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // REST errors: domain errors keep their code; anything else is logged and answered without detail.
   const HTTP_STATUS: Record<string, number> = {
-    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, INTERNAL: 500,
+    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, TIMEOUT: 503, INTERNAL: 500,
   };
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof DomainError) {
@@ -119,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
-    request.log.error({ err }, 'unhandled error');
+    request.log.error({ err: safeError(err) }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
 
@@ -165,6 +167,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queryDepth: 10,
     errorFormatter: createErrorFormatter(app) as never,
   });
+  // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
+  app.graphql.addHook('preExecution', async (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
 

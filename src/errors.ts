@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  /** A query ran past the statement timeout (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled. */
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 export interface Bilingual {

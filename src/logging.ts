@@ -3,6 +3,7 @@
  * not logged at all beyond method/url, and any 12-digit number in a message or URL is masked.
  */
 import type { LoggerOptions } from 'pino';
+import { safeError } from './safe-error.js';
 
 const TWELVE_DIGITS = /\b\d{12}\b/g;
 export const scrubIdentifiers = (s: string) => s.replace(TWELVE_DIGITS, (m) => `${m.slice(0, 3)}******${m.slice(9)}`);
@@ -12,6 +13,8 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.authorization', '*.nationalId', '*.national_id'], censor: '[redacted]' },
     serializers: {
+      // Errors, database errors above all, are logged without query parameters or values (safe-error.ts).
+      err: safeError,
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubIdentifiers(req.url) }),
     },
     hooks: {

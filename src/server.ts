@@ -25,7 +25,12 @@ try {
 }
 
 const log = pino(loggerOptions(config.logLevel));
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+const database = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  poolSize: config.databasePoolSize,
+  statementTimeoutMs: config.databaseStatementTimeoutMs,
+});
 await runMigrations(database);
 // Reference data (places, programs and rules, base levels, poverty standards) is part of the product:
 // applied on every start (idempotent, a few ms). The demo population only when the configuration asks

@@ -45,12 +45,21 @@ export interface DatabaseOptions {
   /** Folder for the embedded database; 'memory://' for a throw-away one. */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * Cancel any statement running longer than this (SQLSTATE 57014, answered as TIMEOUT); 0 or absent: no
+   * limit. PGlite takes the setting but, single-threaded in WASM, has no timer to enforce it.
+   */
+  statementTimeoutMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const counter = new CountingLogger();
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    });
     // Fail at start-up, not at the first request, when the server is unreachable.
     const client = await pool.connect();
     client.release();
@@ -75,6 +84,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const client = await PGlite.create(dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir), {
     extensions: { unaccent, pg_trgm },
   });
+  if (options.statementTimeoutMs) await client.exec(`SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`);
   const db = drizzlePglite({ client, schema, logger: counter }) as unknown as Db;
   return {
     kind: 'pglite',

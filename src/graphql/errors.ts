@@ -7,13 +7,18 @@ import type { FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { DomainError } from '../errors.js';
+import { databaseCause, safeError } from '../safe-error.js';
+import { fieldOfInputError } from './error-field.js';
 
 interface ExecutionLike {
   data?: unknown;
   errors?: readonly GraphQLError[];
 }
 
-export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void }) {
+/** SQLSTATE query_canceled: the statement timeout fired. */
+const QUERY_CANCELED = '57014';
+
+export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void }) {
   const original = error.originalError as (Error & { errors?: GraphQLError[] }) | undefined;
   if (original instanceof DomainError) {
     return new GraphQLError(original.text.en, {
@@ -31,7 +36,17 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
       extensions: { code: 'VALIDATION_FAILED', ...(error.extensions ?? {}) },
     });
   }
-  log?.error({ err: original, path: error.path }, 'unexpected error in resolver');
+  if (databaseCause(original)?.code === QUERY_CANCELED) {
+    // The statement timeout (DATABASE_STATEMENT_TIMEOUT_MS) cut the query short: say so, not INTERNAL.
+    log?.warn({ err: safeError(original), path: error.path }, 'statement timeout');
+    return new GraphQLError('The request took too long and was stopped; narrow it (a commune, a program, a shorter range)', {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'TIMEOUT', messageVi: 'Yêu cầu chạy quá lâu nên đã bị dừng; hãy thu hẹp phạm vi (một xã, một chương trình, khoảng thời gian ngắn hơn)' },
+    });
+  }
+  // Only the error's code, constraint and masked message: never the query's parameters (safe-error.ts).
+  log?.error({ err: safeError(original), path: error.path }, 'unexpected error in resolver');
   return new GraphQLError('Internal error', {
     nodes: error.nodes,
     path: error.path,
@@ -48,13 +63,19 @@ export function createErrorFormatter(app: FastifyInstance) {
       const wrapped = e.originalError as (Error & { errors?: unknown[]; statusCode?: number }) | undefined;
       if (wrapped && Array.isArray(wrapped.errors)) {
         if (typeof wrapped.statusCode === 'number' && !execution.data) statusCode = wrapped.statusCode;
-        return wrapped.errors.map(
-          (inner) =>
-            new GraphQLError((inner as Error).message, {
-              nodes: (inner as GraphQLError).nodes,
-              extensions: { ...((inner as GraphQLError).extensions ?? {}), code: 'VALIDATION_FAILED' },
-            }),
-        );
+        return wrapped.errors.map((inner) => {
+          const error = inner instanceof GraphQLError ? inner : new GraphQLError(String((inner as Error).message));
+          const field = fieldOfInputError(error);
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            extensions: {
+              messageVi: 'Truy vấn hoặc dữ liệu gửi lên không hợp lệ',
+              ...error.extensions,
+              ...(field === undefined ? {} : { field }),
+              code: 'VALIDATION_FAILED',
+            },
+          });
+        });
       }
       return [formatGraphqlError(e, log)];
     });

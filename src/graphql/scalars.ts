@@ -1,12 +1,15 @@
 /** The contract's scalars: Date (yyyy-mm-dd), Period (yyyy-mm), Vnd (whole đồng), DateTime, JSON. */
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { isValidDate } from '../core/period.js';
+import { DATE_RANGE_TEXT, parseDate, parsePeriod, PERIOD_RANGE_TEXT } from '../core/bounds.js';
 
-function stringScalar(name: string, description: string, check: (v: string) => boolean, example: string) {
-  const parse = (v: unknown) => {
+function stringScalar(name: string, description: string, check: (v: string) => boolean, example: string, messageVi: string) {
+  const parse = (v: unknown, node?: ValueNode) => {
     if (typeof v !== 'string' || !check(v)) {
-      throw new GraphQLError(`${name} must be ${description} (e.g. ${example}), got ${JSON.stringify(v)}`, {
-        extensions: { code: 'VALIDATION_FAILED' },
+      // The node lets the error formatter name the argument (graphql/error-field.ts).
+      throw new GraphQLError(`${name} must be ${description} (e.g. ${example})`, {
+        nodes: node,
+        extensions: { code: 'VALIDATION_FAILED', messageVi },
       });
     }
     return v;
@@ -15,23 +18,19 @@ function stringScalar(name: string, description: string, check: (v: string) => b
     name,
     description,
     serialize: (v) => (v instanceof Date ? v.toISOString().slice(0, name === 'Period' ? 7 : 10) : String(v)),
-    parseValue: parse,
-    parseLiteral: (ast: ValueNode) => parse(ast.kind === Kind.STRING ? ast.value : undefined),
+    parseValue: (v) => parse(v),
+    parseLiteral: (ast: ValueNode) => parse(ast.kind === Kind.STRING ? ast.value : undefined, ast),
   });
 }
 
-export const DateScalar = stringScalar('Date', 'a calendar date yyyy-mm-dd', isValidDate, '2024-07-01');
-export const PeriodScalar = stringScalar(
-  'Period',
-  'a calendar month yyyy-mm',
-  (v) => /^\d{4}-(0[1-9]|1[0-2])$/.test(v),
-  '2024-07',
-);
+// Years 1900–2100 only: a far date would otherwise reach month loops and the database (issue 14, cases 1 and 4).
+export const DateScalar = stringScalar('Date', DATE_RANGE_TEXT.en, (v) => parseDate(v) !== undefined, '2024-07-01', DATE_RANGE_TEXT.vi);
+export const PeriodScalar = stringScalar('Period', PERIOD_RANGE_TEXT.en, (v) => parsePeriod(v) !== undefined, '2024-07', PERIOD_RANGE_TEXT.vi);
 
 const parseVnd = (v: unknown) => {
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
     throw new GraphQLError(`Vnd must be a whole number of đồng, got ${JSON.stringify(v)}`, {
-      extensions: { code: 'VALIDATION_FAILED' },
+      extensions: { code: 'VALIDATION_FAILED', messageVi: 'phải là số đồng nguyên' },
     });
   }
   return v;

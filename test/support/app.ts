@@ -8,7 +8,7 @@ import type { Clock } from '../../src/clock.js';
 import { createAuthService } from '../../src/modules/auth/auth.service.js';
 import type { Role } from '../../src/modules/auth/auth.types.js';
 import { seedReferenceData } from '../../src/reference/reference.js';
-import { openTestDatabase, type TestDatabase } from './database.js';
+import { openTestDatabase, type TestDatabase, type TestDatabaseOptions } from './database.js';
 
 export const TEST_JWT = { secret: 'test-secret-test-secret-test-secret-0123', jwksUrl: undefined, issuer: 'an-sinh-test', audience: 'an-sinh' };
 
@@ -22,9 +22,9 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger } = {},
+  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger; database?: TestDatabaseOptions } = {},
 ): Promise<TestApp> {
-  const db = await openTestDatabase();
+  const db = await openTestDatabase(opts.database);
   await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);
   const app = await buildApp({

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { openDatabase, type Database, type DatabaseOptions } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 
 export interface TestDatabase {
@@ -15,7 +15,10 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-async function onServer(url: string): Promise<TestDatabase> {
+/** Options of the database under test (e.g. a short statement timeout). */
+export type TestDatabaseOptions = Pick<DatabaseOptions, 'statementTimeoutMs'>;
+
+async function onServer(url: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `an_sinh_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -23,7 +26,7 @@ async function onServer(url: string): Promise<TestDatabase> {
   await admin.end();
   const testUrl = new URL(url);
   testUrl.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: testUrl.toString(), poolSize: 5 });
+  const database = await openDatabase({ databaseUrl: testUrl.toString(), poolSize: 5, ...options });
   return {
     database,
     source: 'server',
@@ -37,7 +40,7 @@ async function onServer(url: string): Promise<TestDatabase> {
   };
 }
 
-async function inContainer(): Promise<TestDatabase | undefined> {
+async function inContainer(options: TestDatabaseOptions): Promise<TestDatabase | undefined> {
   if (process.env.TEST_NO_CONTAINERS === '1') return undefined;
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
@@ -47,7 +50,7 @@ async function inContainer(): Promise<TestDatabase | undefined> {
   }
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const container = await new PostgreSqlContainer('postgres:15-alpine').start();
-  const inner = await onServer(container.getConnectionUri());
+  const inner = await onServer(container.getConnectionUri(), options);
   return {
     ...inner,
     source: 'testcontainers',
@@ -58,10 +61,10 @@ async function inContainer(): Promise<TestDatabase | undefined> {
   };
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+export async function openTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  const t = url ? await onServer(url) : ((await inContainer()) ?? {
-    database: await openDatabase({ dataDir: 'memory://' }),
+  const t = url ? await onServer(url, options) : ((await inContainer(options)) ?? {
+    database: await openDatabase({ dataDir: 'memory://', ...options }),
     source: 'pglite' as const,
     async dispose() {
       await this.database.close();

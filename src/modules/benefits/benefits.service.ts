@@ -23,6 +23,7 @@ import {
   type RuleVersionRow,
   type RulesService,
 } from '../rules/rules.service.js';
+import { monthIndex, parsePeriod, PERIOD_RANGE_TEXT } from '../../core/bounds.js';
 import * as repo from './benefits.repository.js';
 import type { EnrolmentRow, GapFilter } from './benefits.repository.js';
 
@@ -56,6 +57,8 @@ function decodeGapCursor(cursor: string): { personId: string; programCode: strin
 
 export const MAX_ENTITLEMENT_MONTHS = 120;
 export const MAX_GAP_PAGE = 500;
+/** How far ahead an enrolment may start: a decision is for the coming months, not for decades ahead. */
+export const MAX_START_AHEAD_MONTHS = 12;
 
 /** Decree 20 art. 6.2: a single parent (5.4) also under 5.5, 5.6 or 5.8 receives both. */
 const COMBINABLE_WITH_5_4 = new Set(['D20_5_5A', 'D20_5_5B', 'D20_5_5C', 'D20_5_5D', 'D20_5_6', 'D20_5_8']);
@@ -163,6 +166,10 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (!isValidDate(input.decisionDate)) p.add('input.decisionDate', 'is not a valid date', 'không phải ngày hợp lệ');
       else if (input.decisionDate > clock.today()) p.add('input.decisionDate', 'is in the future', 'ở tương lai');
       if (!PERIOD_RE.test(input.startPeriod)) p.add('input.startPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      else if (monthIndex(input.startPeriod) > monthIndex(periodOf(clock.today())) + MAX_START_AHEAD_MONTHS) {
+        // A start decades ahead would be approved and silently take the person off the coverage-gap list.
+        p.add('input.startPeriod', `cannot be more than ${MAX_START_AHEAD_MONTHS} months after this month`, `không được muộn hơn ${MAX_START_AHEAD_MONTHS} tháng sau tháng hiện tại`);
+      }
       const book = await rules.ruleBook();
       const program = book.program(input.programCode);
       if (!program) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
@@ -246,10 +253,13 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
     async entitlements(principal: Principal, personId: string, from: string, to: string): Promise<EntitlementMonth[]> {
       assertMayReadBenefits(principal);
       const p = new Problems();
-      if (!PERIOD_RE.test(from)) p.add('from', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
-      if (!PERIOD_RE.test(to)) p.add('to', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
-      else if (to < from) p.add('to', 'is before from', 'trước from');
-      else if (monthsFrom(from, to).length > MAX_ENTITLEMENT_MONTHS) p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
+      // Months are counted as numbers, before any work: never compared as text, never walked to be counted.
+      const fromMonth = parsePeriod(from);
+      const toMonth = parsePeriod(to);
+      if (fromMonth === undefined) p.add('from', `must be ${PERIOD_RANGE_TEXT.en}`, PERIOD_RANGE_TEXT.vi);
+      if (toMonth === undefined) p.add('to', `must be ${PERIOD_RANGE_TEXT.en}`, PERIOD_RANGE_TEXT.vi);
+      else if (fromMonth !== undefined && toMonth < fromMonth) p.add('to', 'is before from', 'trước tháng bắt đầu');
+      else if (fromMonth !== undefined && toMonth - fromMonth + 1 > MAX_ENTITLEMENT_MONTHS) p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
       p.throwIfAny();
       await registry.personForCaller(principal, personId);
       const [book, sources, areas, rows] = await Promise.all([
