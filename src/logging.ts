@@ -3,10 +3,9 @@
  * not logged at all beyond method/url, and any 12-digit number in a message or URL is masked.
  */
 import type { LoggerOptions } from 'pino';
-import { safeError } from './safe-error.js';
+import { safeError, scrubIdentifiers } from './safe-error.js';
 
-const TWELVE_DIGITS = /\b\d{12}\b/g;
-export const scrubIdentifiers = (s: string) => s.replace(TWELVE_DIGITS, (m) => `${m.slice(0, 3)}******${m.slice(9)}`);
+export { scrubIdentifiers };
 
 export function loggerOptions(level: string): LoggerOptions {
   return {

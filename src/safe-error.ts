@@ -5,7 +5,9 @@
  * the constraint, table and column, and a message with quoted values masked; the stack keeps its frames
  * but not its first line (the message again).
  */
-import { scrubIdentifiers } from './logging.js';
+const TWELVE_DIGITS = /\b\d{12}\b/g;
+/** Masks every 12-digit number (an identification number) to its first three and last three digits. */
+export const scrubIdentifiers = (s: string) => s.replace(TWELVE_DIGITS, (m) => `${m.slice(0, 3)}******${m.slice(9)}`);
 
 export interface DatabaseFacts {
   code: string;
