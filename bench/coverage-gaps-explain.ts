@@ -22,20 +22,29 @@ const database = await openDatabase({ databaseUrl: url, poolSize: 1 });
 const db = database.db;
 const book = await loadRuleBook(db);
 
-/** A stand-in database handle that runs what it receives under EXPLAIN and prints the plan. */
+/**
+ * A stand-in database handle that runs what it receives under EXPLAIN and prints the plan; inside the
+ * repository's transaction, so that its SET LOCAL (passed through as is) applies.
+ */
 const lines: string[] = [];
-const probe = {
-  execute: async (q: SQL) => {
-    if (values.sql) {
-      // The statement with its parameters inlined, to paste into psql.
-      lines.push(new PgDialect().sqlToQuery(q.inlineParams()).sql + ';');
+const dialect = new PgDialect();
+const probeOf = (real: DbOrTx): DbOrTx =>
+  ({
+    transaction: <T>(fn: (tx: DbOrTx) => Promise<T>) => real.transaction((tx) => fn(probeOf(tx))),
+    execute: async (q: SQL) => {
+      const text = dialect.sqlToQuery(q.inlineParams()).sql;
+      if (text.startsWith('SET ')) return real.execute(q);
+      if (values.sql) {
+        // The statement with its parameters inlined, to paste into psql.
+        lines.push(text + ';');
+        return { rows: [] };
+      }
+      const plan = await real.execute(sql`EXPLAIN (ANALYZE, BUFFERS) ${q}`);
+      lines.push(...plan.rows.map((r) => String(Object.values(r as object)[0])));
       return { rows: [] };
-    }
-    const plan = await db.execute(sql`EXPLAIN (ANALYZE, BUFFERS) ${q}`);
-    lines.push(...plan.rows.map((r) => String(Object.values(r as object)[0])));
-    return { rows: [] };
-  },
-} as unknown as DbOrTx;
+    },
+  }) as unknown as DbOrTx;
+const probe = probeOf(db);
 
 const groups = values.all ? [book.programs.map((p) => p.code)] : (values.program ?? book.programs.map((p) => p.code)).map((c) => [c]);
 for (const programCodes of groups) {

@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { countGaps, findGapPage, type GapFilter } from '../src/modules/benefits/benefits.repository.js';
@@ -85,15 +86,18 @@ if (values.explain) {
   // The very statement countGaps sends (whole population, every program), under EXPLAIN ANALYZE: a stand-in
   // database handle receives it and runs it prefixed.
   const filter: GapFilter = { communeCodes: undefined, programCodes: all, asOf };
+  // It runs in countGaps's own transaction, so that its SET LOCAL (passed through as is) applies.
   const captured: string[] = [];
-  const probe = {
+  const probeOf = (real: typeof db) => ({
+    transaction: <T>(fn: (tx: unknown) => Promise<T>) => real.transaction((tx) => fn(probeOf(tx as typeof db))),
     execute: async (q: ReturnType<typeof sql>) => {
-      const plan = await db.execute(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q}`);
+      if (/^\s*SET /.test(new PgDialect().sqlToQuery(q).sql)) return real.execute(q);
+      const plan = await real.execute(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q}`);
       captured.push(...plan.rows.map((r) => String(Object.values(r as object)[0])));
       return { rows: [] };
     },
-  };
-  await countGaps(probe as never, book, filter);
+  });
+  await countGaps(probeOf(db) as never, book, filter);
   console.log(captured.join('\n'));
 }
 await database.close();
