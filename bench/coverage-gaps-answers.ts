@@ -31,9 +31,14 @@ for (const communeCodes of [undefined, [commune]]) {
   for (const programCodes of [all, ...all.map((c) => [c])]) {
     const filter: GapFilter = { communeCodes, programCodes, asOf };
     const counts = await countGaps(db, book, filter);
-    const first = await findGapPage(db, book, filter, undefined, 100);
-    const last = first.at(-1);
-    const second = last ? await findGapPage(db, book, filter, last, 100) : [];
+    const firstPage = await findGapPage(db, book, filter, undefined, 100);
+    const last = firstPage.rows.at(-1);
+    const secondPage = last ? await findGapPage(db, book, filter, last, 100) : { rows: [], counts };
+    // The counts that come with every page must be the count's.
+    for (const { counts: c } of [firstPage, secondPage]) {
+      if (JSON.stringify(c) !== JSON.stringify(counts)) throw new Error(`counts with a page differ: ${JSON.stringify(c)}`);
+    }
+    const [first, second] = [firstPage.rows, secondPage.rows];
     const page = [...first, ...second];
     const sources = await loadFactsSources(db, page.map((r) => r.personId));
     const rows = page.map((r) => {

@@ -271,14 +271,15 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (args.first < 1 || args.first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
       p.throwIfAny();
       const filter: repo.GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf: args.asOf };
-      const rows = await repo.findGapPage(db, book, filter, args.after, args.first + 1);
+      const { rows, counts } = await repo.findGapPage(db, book, filter, args.after, args.first + 1);
       const page = rows.slice(0, args.first);
       const [sources, areas] = await Promise.all([loadFactsSources(db, page.map((r) => r.personId)), loadAreaClasses(db)]);
       const nodes = page.map((r) => {
         const decision = decide(book, book.program(r.programCode)!, sources.get(r.personId)!, areas, args.asOf);
         return { ...r, decision, reasons: decision.conditions };
       });
-      return { filter, book, nodes, hasNextPage: rows.length > args.first };
+      // The counts came with the page (one evaluation of every gap); totalCount and byProgram read them.
+      return { filter, book, nodes, hasNextPage: rows.length > args.first, counts: Promise.resolve(counts) };
     },
 
     countGaps: repo.countGaps,
