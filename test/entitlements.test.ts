@@ -275,6 +275,8 @@ describe('coverage gaps', () => {
     for (;;) {
       const page: any = ok(await t.gql(Q.replace('first: 500', 'first: 1'), { after: cursor }), 'coverageGaps');
       seen.push(...page.nodes.map((n: any) => n.person.id));
+      // The count comes with each page (one evaluation of the gaps): every gap, whatever the cursor.
+      expect([page.totalCount, page.byProgram]).toEqual([after.totalCount, after.byProgram]);
       if (!page.pageInfo.hasNextPage) break;
       cursor = page.pageInfo.endCursor;
     }

@@ -92,15 +92,20 @@ function leafSql(c: LeafCondition, asOf: string): SQL {
       return boolCompare(sql`COALESCE(p.ethnicity <> 'Kinh', false)`, v as boolean);
     case 'householdPoverty':
       return scalarCompare(sql`COALESCE(${householdClassificationAsOf(asOf)}, 'NONE')`, c.op, v);
-    case 'disadvantagedArea':
+    case 'disadvantagedArea': {
+      // Three uncorrelated sets (communes classified, communes whose successor is, households in a village that
+      // is), so PostgreSQL hashes each once per statement instead of probing admin_units and households for
+      // every person. A person without a household is not in the third set: COALESCE keeps the answer false,
+      // never NULL, so that `= false` selects them.
+      const classified = sql`SELECT ac.unit_code FROM area_classifications ac
+        WHERE ac.classification = 'EXTREMELY_DISADVANTAGED' AND ${inForceOn(sql`ac.valid_from`, sql`ac.valid_to`, asOf)}`;
       return boolCompare(
-        sql`EXISTS (SELECT 1 FROM area_classifications ac
-          WHERE ac.classification = 'EXTREMELY_DISADVANTAGED' AND ${inForceOn(sql`ac.valid_from`, sql`ac.valid_to`, asOf)}
-            AND (ac.unit_code = p.commune_code
-              OR ac.unit_code = (SELECT au.successor_code FROM admin_units au WHERE au.code = p.commune_code)
-              OR ac.unit_code = (SELECT h.village_code FROM households h WHERE h.id = p.household_id)))`,
+        sql`p.commune_code IN (${classified})
+          OR p.commune_code IN (SELECT au.code FROM admin_units au WHERE au.successor_code IN (${classified}))
+          OR COALESCE(p.household_id IN (SELECT h.id FROM households h WHERE h.village_code IN (${classified})), false)`,
         v as boolean,
       );
+    }
     case 'disabilityLevel': {
       const atLeast = (level: string): SQL => {
         if (level === 'NONE') return sql`true`;
@@ -152,9 +157,24 @@ export function conditionSql(c: Condition, asOf: string): SQL {
   return sql`(${sql.join(parts, 'anyOf' in c ? sql` OR ` : sql` AND `)})`;
 }
 
-/** Cheap facts (columns of the person row) first, sub-queries after. */
+/** Columns of the person row: no look-up at all. */
+const ROW_FACTS = ['ageYears', 'ageMonths', 'sex', 'ethnicMinority'];
+/**
+ * Per-person look-ups (the poverty classification in force, children counted, the highest injury rate):
+ * PostgreSQL runs them once per person reaching them. The other facts are membership in a set it can hash
+ * once per statement (flags, certificates, pensions, merit records, pregnancies, disadvantaged areas).
+ */
+const LOOKUP_FACTS = ['householdPoverty', 'childrenUnder36Months', 'childrenUnder16', 'warInjuryRate'];
+
+/** Cheap facts (columns of the person row) first, hashed sets next, per-person look-ups last. */
 const cost = (c: Condition): number =>
-  'fact' in c ? (['ageYears', 'ageMonths', 'sex', 'ethnicMinority'].includes(c.fact) ? 0 : 1) : Math.max(...('anyOf' in c ? c.anyOf : c.allOf).map(cost));
+  'fact' in c
+    ? ROW_FACTS.includes(c.fact)
+      ? 0
+      : LOOKUP_FACTS.includes(c.fact)
+        ? 2
+        : 1
+    : Math.max(...('anyOf' in c ? c.anyOf : c.allOf).map(cost));
 
 /** All conditions of a definition, as one WHERE fragment over `persons p` (living on asOf is the caller's). */
 export function conditionsSql(conditions: Condition[], asOf: string): SQL {

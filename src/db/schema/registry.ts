@@ -84,7 +84,12 @@ export const households = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('households_code_uq').on(t.code), index('households_commune_idx').on(t.communeCode, t.id)],
+  (t) => [
+    uniqueIndex('households_code_uq').on(t.code),
+    index('households_commune_idx').on(t.communeCode, t.id),
+    // The households of a village classified as extremely disadvantaged (rule-sql disadvantagedArea).
+    index('households_village_idx').on(t.villageCode),
+  ],
 );
 
 export const persons = pgTable(
@@ -148,7 +153,9 @@ export const povertyAssessments = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index('poverty_assessments_household_idx').on(t.householdId, t.assessedOn),
+    // The classification in force (rules' householdPoverty, the registry's poverty groups): read backwards, a
+    // household's latest assessment comes first, from the index alone, without sorting or visiting the table.
+    index('poverty_assessments_household_latest_idx').on(t.householdId, t.assessedOn, t.createdAt, t.standardCode, t.classification),
     check('poverty_assessments_income_nonneg', sql`${t.incomePerPerson} >= 0`),
   ],
 );

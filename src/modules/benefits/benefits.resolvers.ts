@@ -35,8 +35,8 @@ export const benefitsResolvers: IResolvers = {
     coverageGaps: (_: unknown, args: CoverageGapsInput, ctx) => ctx.services.benefits.coverageGaps(ctx.principal, args, ctx),
   },
   CoverageGapConnection: {
-    // Counted only when asked: the count evaluates every gap, a page only `first` of them. One count
-    // statement serves both fields.
+    // The service counts with the page (finding a page evaluates every gap anyway); a connection without
+    // counts would run one count statement for both fields.
     totalCount: async (conn: GapConnection, _: unknown, ctx) => (await countsOf(conn, ctx)).reduce((s, c) => s + c.count, 0),
     byProgram: (conn: GapConnection, _: unknown, ctx) => countsOf(conn, ctx),
   },

@@ -331,7 +331,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (first < 1 || first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
       p.throwIfAny();
       const filter: GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf };
-      const rows = await repo.findGapPage(db, book, filter, after, first + 1);
+      const { rows, counts } = await repo.findGapPage(db, book, filter, after, first + 1);
       const page = rows.slice(0, first);
       const [sources, areas] = await Promise.all([rules.factsSources(page.map((r) => r.personId)), rules.areaClasses()]);
       const nodes = page.map((r) => {
@@ -344,6 +344,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         book,
         nodes,
         pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodeGapCursor(last.personId, last.programCode) : null },
+        // The counts came with the page (one evaluation of every gap); totalCount and byProgram read them.
+        counts: Promise.resolve(counts),
       };
     },
 
