@@ -22,7 +22,7 @@ import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { findPovertyStandards, type PovertyStandardRow } from './modules/registry/registry.repository.js';
 import { createRegistryService, type RegistryService } from './modules/registry/registry.service.js';
-import { endEnrolmentsAfterDeath } from './modules/benefits/benefits.repository.js';
+import { endEnrolmentsAfterDeath, reopenAfterDeathCorrection } from './modules/benefits/benefits.repository.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService, type BenefitsService } from './modules/benefits/benefits.service.js';
 import { rulesLoaders, rulesResolvers } from './modules/rules/rules.resolvers.js';
@@ -78,7 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await places.reload();
   let standards: Promise<PovertyStandardRow[]> | undefined;
   // A death ends the person's enrolments from the next month, in recordDeath's own transaction.
-  const registry = createRegistryService({ database, places, clock, onDeath: endEnrolmentsAfterDeath });
+  // A corrected death re-opens what it closed, in correctDeath's own transaction.
+  const registry = createRegistryService({ database, places, clock, onDeath: endEnrolmentsAfterDeath, onDeathCorrected: reopenAfterDeathCorrection });
   const services: Services = {
     database,
     clock,

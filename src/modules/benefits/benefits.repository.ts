@@ -73,6 +73,38 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
   return audit;
 }
 
+/**
+ * correctDeath's hook: every enrolment the recorded death ended (end reason DEATH) goes back to what it was
+ * before (its state in the audit event of that ending; open if the death bounded it from the start), then,
+ * when the person did die on another date, the death's usual consequence is applied for that date.
+ */
+export async function reopenAfterDeathCorrection(tx: Tx, personId: string, dateOfDeath: string | null, reason: string): Promise<AuditEntry[]> {
+  const ended = await tx
+    .select()
+    .from(enrolments)
+    .where(and(eq(enrolments.personId, personId), eq(enrolments.endReason, 'DEATH')))
+    .orderBy(asc(enrolments.createdAt))
+    .for('update');
+  const audit: AuditEntry[] = [];
+  for (const before of ended) {
+    const r = await tx.execute<{ before: Partial<EnrolmentRow> | null }>(sql`SELECT before FROM audit_events
+      WHERE entity_type = 'Enrolment' AND entity_id = ${before.id} AND action = 'endEnrolment' AND after->>'endReason' = 'DEATH'
+      ORDER BY seq DESC LIMIT 1`);
+    const previous = r.rows[0]?.before;
+    const restored = previous
+      ? { status: previous.status ?? 'ACTIVE', endMonth: previous.endMonth ?? null, endReason: previous.endReason ?? null }
+      : { status: before.approvedAt ? ('ACTIVE' as const) : ('PROPOSED' as const), endMonth: null, endReason: null };
+    const [after] = await tx
+      .update(enrolments)
+      .set({ ...restored, updatedAt: new Date() })
+      .where(eq(enrolments.id, before.id))
+      .returning();
+    audit.push({ action: 'reopenEnrolment', entityType: 'Enrolment', entityId: before.id, before, after: { ...after, correctionReason: reason } });
+  }
+  if (dateOfDeath !== null) audit.push(...(await endEnrolmentsAfterDeath(tx, personId, dateOfDeath)));
+  return audit;
+}
+
 /** Enrolled in a program and active (approved, its months covering asOf): the `beneficiaries(programCode)` filter. */
 export const enrolledOn = (programCode: string, asOf: string): SQL => sql`EXISTS (SELECT 1 FROM enrolments e
   WHERE e.person_id = p.id AND e.program_code = ${programCode} AND e.status IN ('ACTIVE', 'ENDED') AND e.approved_at IS NOT NULL

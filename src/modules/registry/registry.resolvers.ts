@@ -13,6 +13,7 @@ import { maskNationalId } from './national-id.js';
 import { personIncludeOf } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
 import type { HouseholdRow, PersonRecord, PovertyAssessmentRow } from './registry.repository.js';
+import type { CircumstanceKind } from './registry.service.js';
 
 export const MAX_PAGE_SIZE = 200;
 
@@ -150,6 +151,12 @@ export const registryResolvers: IResolvers = {
       checkId('input.personId', input.personId);
       return ctx.services.registry.recordPregnancy(actorOf(ctx), input);
     },
+    correctDeath: (_: unknown, { personId, dateOfDeath, reason }: { personId: string; dateOfDeath?: string | null; reason: string }, ctx) => {
+      checkId('personId', personId);
+      return ctx.services.registry.correctDeath(actorOf(ctx), personId, dateOfDeath ?? null, reason);
+    },
+    withdrawCircumstance: (_: unknown, { kind, id, reason }: { kind: CircumstanceKind; id: string; reason: string }, ctx) =>
+      ctx.services.registry.withdrawCircumstance(actorOf(ctx), kind, id, reason),
   },
 };
 

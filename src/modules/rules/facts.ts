@@ -20,7 +20,7 @@
  *   the head and the head's spouse ('Chủ hộ', 'Vợ', 'Chồng'); grandchildren and children living elsewhere
  *   are not seen (docs/rules.md).
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
   adminUnits,
@@ -163,11 +163,12 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
           .where(inArray(povertyAssessments.householdId, householdIds))
           .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
       : Promise.resolve([]),
-    db.select().from(disabilityCertificates).where(inArray(disabilityCertificates.personId, ids)),
-    db.select().from(meritRecords).where(inArray(meritRecords.personId, ids)),
-    db.select().from(pensionStatuses).where(inArray(pensionStatuses.personId, ids)),
-    db.select().from(pregnancies).where(inArray(pregnancies.personId, ids)),
-    db.select().from(personCircumstanceFlags).where(inArray(personCircumstanceFlags.personId, ids)),
+    // Withdrawn records (recorded wrongly) count nowhere: the same filter as rule-sql.ts and beneficiary-groups.ts.
+    db.select().from(disabilityCertificates).where(and(inArray(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
+    db.select().from(meritRecords).where(and(inArray(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
+    db.select().from(pensionStatuses).where(and(inArray(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
+    db.select().from(pregnancies).where(and(inArray(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
+    db.select().from(personCircumstanceFlags).where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
     householdIds.length
       ? db
           .select({ householdId: persons.householdId, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath })

@@ -1,7 +1,7 @@
 /**
  * GraphQL for programs, rule versions, base levels, circumstance flags and eligibility.
  */
-import { asc, inArray } from 'drizzle-orm';
+import { and, asc, inArray, isNull } from 'drizzle-orm';
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
 import { personCircumstanceFlags } from '../../db/schema/index.js';
 import { forbidden, Problems } from '../../errors.js';
@@ -111,7 +111,7 @@ export const rulesLoaders: MercuriusLoaders = {
       const rows = await ctx.services.database.db
         .select()
         .from(personCircumstanceFlags)
-        .where(inArray(personCircumstanceFlags.personId, ids))
+        .where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt)))
         .orderBy(asc(personCircumstanceFlags.validFrom));
       return queries.map((q) => rows.filter((r) => r.personId === q.obj.id));
     },
