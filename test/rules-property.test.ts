@@ -93,8 +93,12 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     const death = s.death === undefined ? null : [at(s.death), dob].sort()[1];
     await db.insert(persons).values({ id, fullName: 'Thử Nghiệm', dateOfBirth: dob, sex: s.sex, ethnicity: s.ethnicity, communeCode: s.commune, householdId, relationToHead: householdId ? s.relation : null, dateOfDeath: death });
     if (householdId) {
+      // One assessment per household and date (poverty_assessments_household_date_uq): a second on a date is skipped.
+      const assessedOn = new Set<string>();
       for (const a of s.assessments) {
         const on = [at(a.at), '2022-01-01'].sort()[1];
+        if (assessedOn.has(on)) continue;
+        assessedOn.add(on);
         await db.insert(povertyAssessments).values({ householdId, assessedOn: on, standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021', area: 'RURAL', incomePerPerson: 1, deprivations: [], classification: a.cls });
       }
       for (const c of s.children) {

@@ -84,6 +84,11 @@ export const rulesResolvers: IResolvers = {
   },
   Mutation: {
     publishRuleVersion: (_: unknown, { input }: { input: PublishRuleVersionInput }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
+    withdrawRuleVersion: (
+      _: unknown,
+      args: { programCode: string; version: number; effectiveTo?: string | null; reason: string },
+      ctx,
+    ) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
     publishBaseLevel: (
       _: unknown,
       args: { kind: string; amount: number; effectiveFrom: string; legalBasis: string; confirmed?: boolean | null },
