@@ -36,7 +36,7 @@ export interface Services {
   registry: RegistryService;
   rules: RulesService;
   benefits: BenefitsService;
-  /** The poverty standards (reference data, read once). */
+  /** The poverty standards (reference data, read once, again after the database notifies a change). */
   povertyStandards: () => Promise<PovertyStandardRow[]>;
 }
 
@@ -54,6 +54,9 @@ function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
   for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
   return out;
 }
+
+/** The channel on which the database announces changes to cached reference data (migration 0003). */
+export const REFERENCE_CHANNEL = 'an_sinh_reference_changed';
 
 /** Paths open without a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
@@ -77,6 +80,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const places = createPlacesService(database);
   await places.reload();
   let standards: Promise<PovertyStandardRow[]> | undefined;
+  // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
+  // (migration 0003), and each instance reloads places and forgets the standards it read.
+  const stopListening = await database.listen(REFERENCE_CHANNEL, () => {
+    standards = undefined;
+    places.reloadAfterChange((err) => app.log.warn({ code: (err as { code?: unknown }).code }, 'reloading reference data failed'));
+  });
+  app.addHook('onClose', stopListening);
   // A death ends the person's enrolments from the next month, in recordDeath's own transaction.
   // A corrected death re-opens what it closed, in correctDeath's own transaction.
   const registry = createRegistryService({ database, places, clock, onDeath: endEnrolmentsAfterDeath, onDeathCorrected: reopenAfterDeathCorrection });
@@ -88,7 +98,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry,
     rules: createRulesService({ database, clock, registry }),
     benefits: createBenefitsService({ database, clock, registry }),
-    povertyStandards: () => (standards ??= findPovertyStandards(database.db)),
+    povertyStandards: () =>
+      (standards ??= findPovertyStandards(database.db).catch((err: unknown) => {
+        // A failed read is not kept: the next call reads again.
+        standards = undefined;
+        throw err;
+      })),
   };
 
   app.addHook('onSend', async (request, reply) => {

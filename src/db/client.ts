@@ -9,6 +9,7 @@ import type { Logger as DrizzleLogger } from 'drizzle-orm';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { listenOnServer, type Unlisten } from './listen.js';
 import * as schema from './schema/index.js';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -23,6 +24,12 @@ export interface Database {
   statementCount(): number;
   /** Runs a multi-statement SQL script (PGlite prepares one statement per query, so scripts need exec). */
   execScript(sqlText: string): Promise<void>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (with its payload), from any connection to this database,
+   * once the sending transaction commits; on a server also after a lost listening connection is back
+   * (payload undefined: what was sent meanwhile is unknown). Returns the function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string | undefined) => void): Promise<Unlisten>;
   /** The pg pool, for bulk paths (COPY) on a real server; undefined on PGlite. */
   readonly pool: pg.Pool | undefined;
   close(): Promise<void>;
@@ -55,10 +62,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const client = await pool.connect();
     client.release();
     const db = drizzlePg({ client: pool, schema, logger: counter });
+    const { databaseUrl } = options;
     return {
       kind: 'postgres',
       db,
       pool,
+      listen: (channel, onNotify) => listenOnServer(databaseUrl, channel, onNotify),
       statementCount: () => counter.count,
       execScript: async (sqlText) => {
         await pool.query(sqlText);
@@ -80,6 +89,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     db,
     pool: undefined,
+    // One process, one session: PGlite delivers the notifications its own transactions send.
+    listen: async (channel, onNotify) => {
+      const unsubscribe = await client.listen(channel, (payload) => onNotify(payload));
+      return () => unsubscribe();
+    },
     statementCount: () => counter.count,
     execScript: async (sqlText) => {
       await client.exec(sqlText);
