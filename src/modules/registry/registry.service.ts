@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
 import { yearsBetween } from '../../clock.js';
 import { disabilityCertificates, meritRecords, pensionStatuses, personCircumstanceFlags, pregnancies } from '../../db/schema/index.js';
-import { conflict, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
+import { conflict, DomainError, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanMutate, assertCommuneAccess, canAccessCommune } from '../auth/auth.service.js';
@@ -80,6 +80,16 @@ export const WITHDRAWABLE_CIRCUMSTANCES = {
   CIRCUMSTANCE_FLAG: personCircumstanceFlags,
 } as const;
 export type CircumstanceKind = keyof typeof WITHDRAWABLE_CIRCUMSTANCES;
+
+const CIRCUMSTANCE_NAMES: Record<CircumstanceKind, [en: string, vi: string]> = {
+  DISABILITY_CERTIFICATE: ['disability certificate', 'giấy xác nhận khuyết tật'],
+  MERIT_RECORD: ['merit record', 'hồ sơ người có công'],
+  PENSION_STATUS: ['pension status', 'thông tin lương hưu, trợ cấp'],
+  PREGNANCY: ['pregnancy', 'thông tin mang thai'],
+  CIRCUMSTANCE_FLAG: ['circumstance', 'thông tin hoàn cảnh'],
+};
+const circumstanceNotFound = (kind: CircumstanceKind, id: string) =>
+  new DomainError('NOT_FOUND', { en: `No ${CIRCUMSTANCE_NAMES[kind][0]} ${id}`, vi: `Không tìm thấy ${CIRCUMSTANCE_NAMES[kind][1]} ${id}` }, { id, field: 'id' });
 
 /** Youngest and oldest plausible age (whole years) of a woman when a pregnancy is reported. */
 export const PREGNANCY_AGE = { min: 10, max: 60 } as const;
@@ -281,10 +291,18 @@ export function createRegistryService(deps: {
       const why = reason.trim();
       if (why.length === 0 || why.length > 1000) p.add('reason', 'must be 1–1000 characters', 'phải có 1–1000 ký tự');
       p.throwIfAny();
-      return auditedTransaction(db, actor, async (tx) => {
+      // Re-opening could meet another open enrolment of the same program (proposed after the death): the
+      // database's one-open-enrolment index refuses it, reported as a conflict.
+      const reopenClash = () =>
+        conflict(
+          'An enrolment the death ended cannot re-open: the person has another open enrolment in that program; end it first',
+          'Không thể mở lại hồ sơ đã kết thúc do mất: người này đang có hồ sơ khác còn mở trong cùng chương trình; hãy kết thúc hồ sơ đó trước',
+          { field: 'personId' },
+        );
+      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
         const before = await personForCaller(actor.principal, personId, tx, true);
         if (!before.dateOfDeath) {
-          throw conflict('No death is recorded for this person: record it with recordDeath', 'Chưa ghi nhận người này đã mất: hãy dùng recordDeath', { field: 'personId' });
+          throw conflict('No death is recorded for this person: record it with recordDeath', 'Chưa ghi nhận người này đã mất: hãy ghi nhận ngày mất trước', { field: 'personId' });
         }
         if (dateOfDeath !== null && dateOfDeath < before.dateOfBirth) {
           p.add('dateOfDeath', `is before the date of birth ${before.dateOfBirth}`, `trước ngày sinh ${before.dateOfBirth}`);
@@ -297,7 +315,7 @@ export function createRegistryService(deps: {
           result: after,
           audit: [{ action: 'correctDeath', entityType: 'Person', entityId: personId, before, after: { ...after, correctionReason: why } }, ...consequences],
         };
-      });
+      }), { enrolments_open_uq: reopenClash });
     },
 
     /**
@@ -315,11 +333,11 @@ export function createRegistryService(deps: {
       p.throwIfAny();
       return auditedTransaction(db, actor, async (tx) => {
         const found = await repo.findWithdrawable(tx, table!, id);
-        if (!found) throw notFound(kind, id);
+        if (!found) throw circumstanceNotFound(kind, id);
         // Access and the person's lock first (as when it was recorded), then the row itself.
         await personForCaller(actor.principal, found.personId, tx, true);
         const before = await repo.findWithdrawable(tx, table!, id, true);
-        if (!before) throw notFound(kind, id);
+        if (!before) throw circumstanceNotFound(kind, id);
         if (before.withdrawnAt) {
           throw conflict(`Already withdrawn (${before.withdrawalReason ?? ''})`, `Đã rút bỏ trước đó (${before.withdrawalReason ?? ''})`, { field: 'id' });
         }

@@ -61,7 +61,7 @@ export function checkJsonShape(p: Problems, field: string, value: unknown, limit
     for (const [k, child] of entries) stack.push({ value: child, path: [...top.path, k], depth: top.depth + 1 });
   }
   if (JSON.stringify(value).length > RULE_LIMITS.maxJsonChars) {
-    p.add(field, `is longer than ${RULE_LIMITS.maxJsonChars} characters as JSON`, `dài quá ${RULE_LIMITS.maxJsonChars} ký tự (JSON)`);
+    p.add(field, `is longer than ${RULE_LIMITS.maxJsonChars} characters as JSON`, `dài quá ${RULE_LIMITS.maxJsonChars} ký tự`);
     return false;
   }
   return true;

@@ -6,7 +6,7 @@ import { and, eq, max } from 'drizzle-orm';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { baseLevels, BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, personCircumstanceFlags, programRules, programRuleWithdrawals } from '../../db/schema/index.js';
-import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
+import { conflict, DomainError, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { isValidDate } from '../../graphql/scalars.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertRole } from '../auth/auth.service.js';
@@ -152,7 +152,9 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       p.throwIfAny();
       const book = await loadRuleBook(db);
       const version = book.versions(args.programCode).find((v) => v.version === args.version);
-      if (!version) throw notFound('rule version', `${args.programCode} v${args.version}`);
+      if (!version) {
+        throw new DomainError('NOT_FOUND', { en: `No rule version ${args.programCode} v${args.version}`, vi: `Không tìm thấy phiên bản ${args.version} của quy tắc ${args.programCode}` }, { field: 'version' });
+      }
       if (version.withdrawal) throw alreadyWithdrawn(version.withdrawal.reason);
       // Never in force: the day before it took effect.
       const effectiveTo = args.effectiveTo ?? dayBefore(version.effectiveFrom);
