@@ -246,3 +246,10 @@ describe('recordPregnancy checks sex and a plausible age (case 10)', () => {
     ok(await t.gql(Q, input(woman)));
   });
 });
+
+describe('the audit chain', () => {
+  it('stays whole after the corrections, withdrawals and races above', async () => {
+    const r = ok(await t.gql(`{ verifyAuditChain { ok firstBrokenSeq } }`, {}, await t.token('auditor')), 'verifyAuditChain');
+    expect(r).toEqual({ ok: true, firstBrokenSeq: null });
+  });
+});

@@ -128,3 +128,10 @@ describe('withdrawing a rule version', () => {
     expect((await eligibility(t, id, '2027-07-01')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 1 } });
   });
 });
+
+describe('the audit chain', () => {
+  it('stays whole after the withdrawals above', async () => {
+    const r = ok(await t.gql(`{ verifyAuditChain { ok firstBrokenSeq } }`, {}, await t.token('auditor')), 'verifyAuditChain');
+    expect(r).toEqual({ ok: true, firstBrokenSeq: null });
+  });
+});
