@@ -325,23 +325,25 @@ export function createRegistryService(deps: {
     async withdrawCircumstance(actor: AuditActor, kind: CircumstanceKind, id: string, reason: string) {
       assertCanMutate(actor.principal);
       const p = new Problems();
-      const table = WITHDRAWABLE_CIRCUMSTANCES[kind] as (typeof WITHDRAWABLE_CIRCUMSTANCES)[CircumstanceKind] | undefined;
+      const table = Object.hasOwn(WITHDRAWABLE_CIRCUMSTANCES, kind) ? WITHDRAWABLE_CIRCUMSTANCES[kind] : undefined;
       if (!table) p.add('kind', `must be one of ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`, `phải là một trong ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`);
       if (!isUuid(id)) p.add('id', 'is not a valid id', 'không phải mã hợp lệ');
       const why = reason.trim();
       if (why.length === 0 || why.length > 1000) p.add('reason', 'must be 1–1000 characters', 'phải có 1–1000 ký tự');
       p.throwIfAny();
+      // (Unreachable: an unknown kind was reported above; this narrows the type.)
+      if (!table) throw circumstanceNotFound(kind, id);
       return auditedTransaction(db, actor, async (tx) => {
-        const found = await repo.findWithdrawable(tx, table!, id);
+        const found = await repo.findWithdrawable(tx, table, id);
         if (!found) throw circumstanceNotFound(kind, id);
         // Access and the person's lock first (as when it was recorded), then the row itself.
         await personForCaller(actor.principal, found.personId, tx, true);
-        const before = await repo.findWithdrawable(tx, table!, id, true);
+        const before = await repo.findWithdrawable(tx, table, id, true);
         if (!before) throw circumstanceNotFound(kind, id);
         if (before.withdrawnAt) {
           throw conflict(`Already withdrawn (${before.withdrawalReason ?? ''})`, `Đã rút bỏ trước đó (${before.withdrawalReason ?? ''})`, { field: 'id' });
         }
-        const after = await repo.markWithdrawn(tx, table!, id, why);
+        const after = await repo.markWithdrawn(tx, table, id, why);
         return {
           result: { kind, id, personId: before.personId, withdrawnAt: after.withdrawnAt, reason: why },
           audit: [{ action: 'withdrawCircumstance', entityType: 'Person', entityId: before.personId, before: { circumstanceKind: kind, ...before }, after: { circumstanceKind: kind, ...after } }],
