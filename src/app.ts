@@ -47,6 +47,9 @@ function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
   return out;
 }
 
+/** The channel on which the database announces changes to cached reference data (migration 0004). */
+export const REFERENCE_CHANNEL = 'an_sinh_reference_changed';
+
 /** Paths open without a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -80,9 +83,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (!benefits) throw new Error('the benefits service is not wired yet');
       return benefits.endEnrolmentsAfterDeath(tx, personId, dateOfDeath);
     },
+    // A corrected death re-opens what it closed, in correctDeath's own transaction.
+    onDeathCorrected: (tx, personId, dateOfDeath, reason) => {
+      if (!benefits) throw new Error('the benefits service is not wired yet');
+      return benefits.reopenAfterDeathCorrection(tx, personId, dateOfDeath, reason);
+    },
   });
   const rules = createRulesService({ database, clock, registry });
   benefits = createBenefitsService({ database, clock, places, registry, rules });
+  // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
+  // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
+  const stopListening = await database.listen(REFERENCE_CHANNEL, () => {
+    registry.forgetPovertyStandards();
+    places.reloadAfterChange((err) => app.log.warn({ code: (err as { code?: unknown }).code }, 'reloading reference data failed'));
+  });
+  app.addHook('onClose', stopListening);
   const services: Services = {
     clock,
     audit: createAuditService(database),

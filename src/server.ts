@@ -30,6 +30,7 @@ const database = await openDatabase({
   dataDir: config.dataDir,
   poolSize: config.databasePoolSize,
   statementTimeoutMs: config.databaseStatementTimeoutMs,
+  onIdleConnectionError: (err) => log.warn({ code: err.code }, 'the database closed an idle connection; the pool replaces it'),
 });
 await runMigrations(database);
 // Reference data (places, programs and rules, base levels, poverty standards) is part of the product:

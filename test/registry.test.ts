@@ -145,12 +145,12 @@ describe('recording circumstances', () => {
     const q = `mutation($input: RecordPovertyAssessmentInput!) { recordPovertyAssessment(input: $input) { classification standardCode deprivations } }`;
     const poor = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_200_000, deprivations: ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'] } });
     expect(poor.body.data.recordPovertyAssessment).toEqual({ classification: 'POOR', standardCode: 'DECREE_07_2021', deprivations: ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'] });
-    const near = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_500_000, deprivations: ['NUTRITION'] } });
+    const near = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-16', area: 'RURAL', incomePerPerson: 1_500_000, deprivations: ['NUTRITION'] } });
     expect(near.body.data.recordPovertyAssessment.classification).toBe('NEAR_POOR');
-    const none = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_500_001, deprivations: ['NUTRITION', 'EMPLOYMENT', 'FLOOR_AREA'] } });
+    const none = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-17', area: 'RURAL', incomePerPerson: 1_500_001, deprivations: ['NUTRITION', 'EMPLOYMENT', 'FLOOR_AREA'] } });
     expect(none.body.data.recordPovertyAssessment.classification).toBe('NONE');
-    // Urban line is 2,000,000 under Decree 07/2021.
-    const urban = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'URBAN', incomePerPerson: 1_800_000, deprivations: [] } });
+    // (One assessment per household and date: each case on its own day.) Urban line is 2,000,000 under Decree 07/2021.
+    const urban = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-18', area: 'URBAN', incomePerPerson: 1_800_000, deprivations: [] } });
     expect(urban.body.data.recordPovertyAssessment.classification).toBe('NEAR_POOR');
   });
 

@@ -72,6 +72,8 @@ const personSpec = fc.record({
   pregnancies: fc.array(fc.record({ reported: offset, due: fc.integer({ min: 1, max: 300 }), ended: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }) }), { maxLength: 1 }),
   flags: fc.array(fc.record({ flag: fc.constantFrom(...CIRCUMSTANCE_FLAGS), span }), { maxLength: 3 }),
   children: fc.array(fc.record({ ageMonths: fc.integer({ min: 0, max: 200 }), days: fc.integer({ min: -2, max: 2 }), dead: fc.boolean() }), { maxLength: 3 }),
+  /** Bit per kind (certificates, merits, pensions, pregnancies, flags): its first record is withdrawn and must count nowhere. */
+  withdrawn: fc.integer({ min: 0, max: 31 }),
 });
 
 async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
@@ -94,8 +96,12 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     const death = s.death === undefined ? null : [at(s.death), dob].sort()[1];
     await db.insert(persons).values({ id, fullName: 'Thử Nghiệm', dateOfBirth: dob, sex: s.sex, ethnicity: s.ethnicity, communeCode: s.commune, householdId, relationToHead: householdId ? s.relation : null, dateOfDeath: death });
     if (householdId) {
+      // One assessment per household and date (poverty_assessments_household_date_uq): a second on a date is skipped.
+      const assessedOn = new Set<string>();
       for (const a of s.assessments) {
         const on = [at(a.at), '2022-01-01'].sort()[1];
+        if (assessedOn.has(on)) continue;
+        assessedOn.add(on);
         await db.insert(povertyAssessments).values({ householdId, assessedOn: on, standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021', area: 'RURAL', incomePerPerson: 1, deprivations: [], classification: a.cls });
       }
       for (const c of s.children) {
@@ -103,25 +109,26 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
         await db.insert(persons).values({ fullName: 'Con Thử', dateOfBirth: born, sex: 'MALE', communeCode: s.commune, householdId, relationToHead: 'Con', dateOfDeath: c.dead ? [asOf, born].sort()[1] : null });
       }
     }
-    for (const c of s.certificates) {
+    const w = (bit: number, i: number) => (i === 0 && (s.withdrawn & (1 << bit)) !== 0 ? { withdrawnAt: new Date(), withdrawalReason: 'x' } : {});
+    for (const [i, c] of s.certificates.entries()) {
       const { from, to } = spanOf(c.span);
-      await db.insert(disabilityCertificates).values({ personId: id, level: c.level, certificateNo: 'x', issuedOn: from, validTo: to });
+      await db.insert(disabilityCertificates).values({ personId: id, level: c.level, certificateNo: 'x', issuedOn: from, validTo: to, ...w(0, i) });
     }
-    for (const m of s.merits) {
+    for (const [i, m] of s.merits.entries()) {
       const { from, to } = spanOf(m.span);
-      await db.insert(meritRecords).values({ personId: id, category: m.category, injuryRate: m.rate, decisionNo: 'x', recognizedOn: from, validTo: to });
+      await db.insert(meritRecords).values({ personId: id, category: m.category, injuryRate: m.rate, decisionNo: 'x', recognizedOn: from, validTo: to, ...w(1, i) });
     }
-    for (const p of s.pensions) {
+    for (const [i, p] of s.pensions.entries()) {
       const { from, to } = spanOf(p);
-      await db.insert(pensionStatuses).values({ personId: id, kind: 'RETIREMENT_PENSION', startsOn: from, endsOn: to });
+      await db.insert(pensionStatuses).values({ personId: id, kind: 'RETIREMENT_PENSION', startsOn: from, endsOn: to, ...w(2, i) });
     }
-    for (const p of s.pregnancies) {
+    for (const [i, p] of s.pregnancies.entries()) {
       const reported = at(p.reported);
-      await db.insert(pregnancies).values({ personId: id, reportedOn: reported, expectedDeliveryOn: addDays(reported, p.due), endedOn: p.ended === undefined ? null : addDays(reported, p.ended), outcome: p.ended === undefined ? null : 'BIRTH' });
+      await db.insert(pregnancies).values({ personId: id, reportedOn: reported, expectedDeliveryOn: addDays(reported, p.due), endedOn: p.ended === undefined ? null : addDays(reported, p.ended), outcome: p.ended === undefined ? null : 'BIRTH', ...w(3, i) });
     }
-    for (const f of s.flags) {
+    for (const [i, f] of s.flags.entries()) {
       const { from, to } = spanOf(f.span);
-      await db.insert(personCircumstanceFlags).values({ personId: id, flag: f.flag, validFrom: from, validTo: to, evidence: 'x' });
+      await db.insert(personCircumstanceFlags).values({ personId: id, flag: f.flag, validFrom: from, validTo: to, evidence: 'x', ...w(4, i) });
     }
   }
   return ids;

@@ -28,10 +28,10 @@ export function groupCondition(group: BeneficiaryGroup, asOf: string): SQL {
     case 'CHILD_UNDER_36_MONTHS':
       return sql`p.date_of_birth > (${asOf}::date - interval '36 months')::date`;
     case 'DISABILITY':
-      return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id
+      return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id AND dc.withdrawn_at IS NULL
         AND dc.issued_on <= ${asOf}::date AND (dc.valid_to IS NULL OR dc.valid_to >= ${asOf}::date))`;
     case 'MERIT':
-      return sql`EXISTS (SELECT 1 FROM merit_records mr WHERE mr.person_id = p.id
+      return sql`EXISTS (SELECT 1 FROM merit_records mr WHERE mr.person_id = p.id AND mr.withdrawn_at IS NULL
         AND mr.recognized_on <= ${asOf}::date AND (mr.valid_to IS NULL OR mr.valid_to >= ${asOf}::date))`;
     case 'POOR_HOUSEHOLD':
       return sql`${householdClassificationAsOf(asOf)} = 'POOR'`;
@@ -40,7 +40,7 @@ export function groupCondition(group: BeneficiaryGroup, asOf: string): SQL {
     case 'PREGNANT_WOMAN':
       // Pregnant from the report until the pregnancy ends; if no end is recorded, until 30 days after the
       // expected delivery date, so an unrecorded birth does not keep someone in the group forever.
-      return sql`p.sex = 'FEMALE' AND EXISTS (SELECT 1 FROM pregnancies pr WHERE pr.person_id = p.id
+      return sql`p.sex = 'FEMALE' AND EXISTS (SELECT 1 FROM pregnancies pr WHERE pr.person_id = p.id AND pr.withdrawn_at IS NULL
         AND pr.reported_on <= ${asOf}::date
         AND ${asOf}::date < COALESCE(pr.ended_on, pr.expected_delivery_on + 30))`;
   }

@@ -9,6 +9,7 @@ import type { Logger as DrizzleLogger } from 'drizzle-orm';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { listenOnServer, type Unlisten } from './listen.js';
 import * as schema from './schema/index.js';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -23,6 +24,12 @@ export interface Database {
   statementCount(): number;
   /** Runs a multi-statement SQL script (PGlite prepares one statement per query, so scripts need exec). */
   execScript(sqlText: string): Promise<void>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (with its payload), from any connection to this database,
+   * once the sending transaction commits; on a server also after a lost listening connection is back
+   * (payload undefined: what was sent meanwhile is unknown). Returns the function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string | undefined) => void): Promise<Unlisten>;
   /** The pg pool, for bulk paths (COPY) on a real server; undefined on PGlite. */
   readonly pool: pg.Pool | undefined;
   close(): Promise<void>;
@@ -50,6 +57,8 @@ export interface DatabaseOptions {
    * limit. PGlite takes the setting but, single-threaded in WASM, has no timer to enforce it.
    */
   statementTimeoutMs?: number;
+  /** Told when the server closes an idle pooled connection (the pool replaces it by itself). */
+  onIdleConnectionError?: (err: Error & { code?: string }) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -60,14 +69,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       max: options.poolSize ?? 10,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
+    // An idle connection that the server closes (a restart, a failover, pg_terminate_backend, an idle
+    // timeout) is reported on the pool; pg has already removed it and opens another when needed. Without a
+    // listener the 'error' event would end the process.
+    pool.on('error', (err: Error & { code?: string }) => options.onIdleConnectionError?.(err));
     // Fail at start-up, not at the first request, when the server is unreachable.
     const client = await pool.connect();
     client.release();
     const db = drizzlePg({ client: pool, schema, logger: counter });
+    const { databaseUrl } = options;
     return {
       kind: 'postgres',
       db,
       pool,
+      listen: (channel, onNotify) => listenOnServer(databaseUrl, channel, onNotify),
       statementCount: () => counter.count,
       execScript: async (sqlText) => {
         await pool.query(sqlText);
@@ -90,6 +105,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     db,
     pool: undefined,
+    // One process, one session: PGlite delivers the notifications its own transactions send.
+    listen: async (channel, onNotify) => {
+      const unsubscribe = await client.listen(channel, (payload) => onNotify(payload));
+      return () => unsubscribe();
+    },
     statementCount: () => counter.count,
     execScript: async (sqlText) => {
       await client.exec(sqlText);

@@ -110,7 +110,7 @@ function leafSql(c: LeafCondition, asOf: string): SQL {
       const atLeast = (level: string): SQL => {
         if (level === 'NONE') return sql`true`;
         const levels = DISABILITY_LEVELS.slice(DISABILITY_LEVELS.indexOf(level as never));
-        return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id
+        return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id AND dc.withdrawn_at IS NULL
           AND dc.level IN ${list(levels)} AND ${inForceOn(sql`dc.issued_on`, sql`dc.valid_to`, asOf)})`;
       };
       const next = DISABILITY_LEVELS[DISABILITY_LEVELS.indexOf(v as never) + 1];
@@ -120,18 +120,18 @@ function leafSql(c: LeafCondition, asOf: string): SQL {
     }
     case 'receivesPension':
       return boolCompare(
-        sql`EXISTS (SELECT 1 FROM pension_statuses ps WHERE ps.person_id = p.id AND ${inForceOn(sql`ps.starts_on`, sql`ps.ends_on`, asOf)})`,
+        sql`EXISTS (SELECT 1 FROM pension_statuses ps WHERE ps.person_id = p.id AND ps.withdrawn_at IS NULL AND ${inForceOn(sql`ps.starts_on`, sql`ps.ends_on`, asOf)})`,
         v as boolean,
       );
     case 'meritCategories':
       return boolCompare(
-        sql`EXISTS (SELECT 1 FROM merit_records mr WHERE mr.person_id = p.id AND mr.category = ${v}
+        sql`EXISTS (SELECT 1 FROM merit_records mr WHERE mr.person_id = p.id AND mr.withdrawn_at IS NULL AND mr.category = ${v}
           AND ${inForceOn(sql`mr.recognized_on`, sql`mr.valid_to`, asOf)})`,
         c.op === 'includes',
       );
     case 'warInjuryRate':
       return scalarCompare(
-        sql`COALESCE((SELECT max(mr.injury_rate) FROM merit_records mr WHERE mr.person_id = p.id AND mr.category = 'WAR_INVALID'
+        sql`COALESCE((SELECT max(mr.injury_rate) FROM merit_records mr WHERE mr.person_id = p.id AND mr.withdrawn_at IS NULL AND mr.category = 'WAR_INVALID'
           AND ${inForceOn(sql`mr.recognized_on`, sql`mr.valid_to`, asOf)}), 0)`,
         c.op,
         v,
@@ -140,7 +140,7 @@ function leafSql(c: LeafCondition, asOf: string): SQL {
       return boolCompare(groupCondition('PREGNANT_WOMAN', asOf), v as boolean);
     case 'flags':
       return boolCompare(
-        sql`EXISTS (SELECT 1 FROM person_circumstance_flags pf WHERE pf.person_id = p.id AND pf.flag = ${v}
+        sql`EXISTS (SELECT 1 FROM person_circumstance_flags pf WHERE pf.person_id = p.id AND pf.withdrawn_at IS NULL AND pf.flag = ${v}
           AND ${inForceOn(sql`pf.valid_from`, sql`pf.valid_to`, asOf)})`,
         c.op === 'includes',
       );

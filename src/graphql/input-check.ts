@@ -34,11 +34,20 @@ const CHECKED_AS_TEXT = new Set([GraphQLString.name, GraphQLID.name, 'JSON']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * How deep normalisation goes into a JSON-like value. Deeper parts are left as they are (their strings are
+ * still checked, without recursion, by InputChecker.json): no argument legitimately nests this deep — a rule
+ * definition is refused past a few levels by the rules module, with the path where it goes too deep — and
+ * recursing further would let a request overflow the stack.
+ */
+const MAX_NORMALISED_DEPTH = 64;
+
 /** Every string in a JSON-like value in NFC; the same object when nothing changes. */
-function normaliseValue(value: unknown): unknown {
+function normaliseValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return normaliseText(value);
+  if (depth >= MAX_NORMALISED_DEPTH) return value;
   if (Array.isArray(value)) {
-    const out = value.map(normaliseValue);
+    const out = value.map((v: unknown) => normaliseValue(v, depth + 1));
     return out.some((v, i) => v !== value[i]) ? out : value;
   }
   if (isRecord(value)) {
@@ -46,7 +55,7 @@ function normaliseValue(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const key = normaliseText(k);
-      out[key] = normaliseValue(v);
+      out[key] = normaliseValue(v, depth + 1);
       changed ||= key !== k || out[key] !== v;
     }
     return changed ? out : value;

@@ -156,9 +156,20 @@ export const povertyAssessments = pgTable(
     // The classification in force (rules' householdPoverty, the registry's poverty groups): read backwards, a
     // household's latest assessment comes first, from the index alone, without sorting or visiting the table.
     index('poverty_assessments_household_latest_idx').on(t.householdId, t.assessedOn, t.createdAt, t.standardCode, t.classification),
+    // One assessment per household and date: two on one day would leave "which applies" to timing.
+    uniqueIndex('poverty_assessments_household_date_uq').on(t.householdId, t.assessedOn),
     check('poverty_assessments_income_nonneg', sql`${t.incomePerPerson} >= 0`),
   ],
 );
+
+/**
+ * A circumstance recorded wrongly is withdrawn, never deleted: it keeps its row (and its audit trail) but no
+ * longer counts anywhere (groups, rules, eligibility, coverage gaps, the person's lists).
+ */
+export const withdrawal = {
+  withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+  withdrawalReason: text('withdrawal_reason'),
+};
 
 export const disabilityCertificates = pgTable(
   'disability_certificates',
@@ -169,6 +180,7 @@ export const disabilityCertificates = pgTable(
     certificateNo: text('certificate_no').notNull(),
     issuedOn: date('issued_on').notNull(),
     validTo: date('valid_to'),
+    ...withdrawal,
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('disability_certificates_person_idx').on(t.personId, t.issuedOn)],
@@ -184,6 +196,7 @@ export const meritRecords = pgTable(
     decisionNo: text('decision_no').notNull(),
     recognizedOn: date('recognized_on').notNull(),
     validTo: date('valid_to'),
+    ...withdrawal,
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -203,6 +216,7 @@ export const pensionStatuses = pgTable(
     startsOn: date('starts_on').notNull(),
     endsOn: date('ends_on'),
     decisionNo: text('decision_no'),
+    ...withdrawal,
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('pension_statuses_person_idx').on(t.personId, t.startsOn)],
@@ -218,6 +232,7 @@ export const pregnancies = pgTable(
     /** Set when the pregnancy ends (birth or loss). */
     endedOn: date('ended_on'),
     outcome: text('outcome', { enum: ['BIRTH', 'LOSS'] }),
+    ...withdrawal,
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('pregnancies_person_idx').on(t.personId, t.reportedOn)],

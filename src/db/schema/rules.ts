@@ -24,7 +24,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
-import { persons } from './registry.js';
+import { persons, withdrawal } from './registry.js';
 
 // The code lists are the domain's (src/core/code-lists.ts); re-exported for the schema's readers.
 export { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
@@ -69,6 +69,25 @@ export const programRules = pgTable(
   ],
 );
 
+/**
+ * A rule version withdrawn (published by mistake, or ended early): the version applies up to `effective_to`
+ * (inclusive) at most; an `effective_to` before the version's effective_from means it never applied. The
+ * version's own row is never changed (a trigger forbids it): this row, appended with its reason, is what the
+ * rule book reads. One withdrawal per version; append-only like the versions themselves.
+ */
+export const programRuleWithdrawals = pgTable(
+  'program_rule_withdrawals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ruleId: uuid('rule_id').notNull().references(() => programRules.id),
+    effectiveTo: date('effective_to').notNull(),
+    reason: text('reason').notNull(),
+    withdrawnBy: text('withdrawn_by').notNull(),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('program_rule_withdrawals_rule_uq').on(t.ruleId)],
+);
+
 /** Effective-dated base amounts (mức chuẩn): amount = base × coefficient, resolved month by month. */
 export const baseLevels = pgTable(
   'base_levels',
@@ -98,6 +117,7 @@ export const personCircumstanceFlags = pgTable(
     validFrom: date('valid_from').notNull(),
     validTo: date('valid_to'),
     evidence: text('evidence').notNull(),
+    ...withdrawal,
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -71,6 +71,36 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
   return changes;
 }
 
+/**
+ * For correctDeath: every enrolment the recorded death ended (end reason DEATH) goes back to what it was before
+ * (its state in the audit event of that ending; open if the death bounded it from the start). Returns what changed.
+ */
+export async function reopenEnrolmentsEndedByDeath(tx: Tx, personId: string): Promise<{ before: EnrolmentRow; after: EnrolmentRow }[]> {
+  const ended = await tx
+    .select()
+    .from(enrolments)
+    .where(and(eq(enrolments.personId, personId), eq(enrolments.endReason, 'DEATH')))
+    .orderBy(asc(enrolments.createdAt))
+    .for('update');
+  const changes: { before: EnrolmentRow; after: EnrolmentRow }[] = [];
+  for (const before of ended) {
+    const r = await tx.execute<{ before: Partial<EnrolmentRow> | null }>(sql`SELECT before FROM audit_events
+      WHERE entity_type = 'Enrolment' AND entity_id = ${before.id} AND action = 'endEnrolment' AND after->>'endReason' = 'DEATH'
+      ORDER BY seq DESC LIMIT 1`);
+    const previous = r.rows[0]?.before;
+    const restored = previous
+      ? { status: previous.status ?? 'ACTIVE', endMonth: previous.endMonth ?? null, endReason: previous.endReason ?? null }
+      : { status: before.approvedAt ? ('ACTIVE' as const) : ('PROPOSED' as const), endMonth: null, endReason: null };
+    const [after] = await tx
+      .update(enrolments)
+      .set({ ...restored, updatedAt: new Date() })
+      .where(eq(enrolments.id, before.id))
+      .returning();
+    if (after) changes.push({ before, after });
+  }
+  return changes;
+}
+
 /** Ids of people eligible for a program on asOf, optionally among given people (the property test's probe). */
 export async function findEligiblePersonIds(db: DbOrTx, book: RuleBookForSql, programCode: string, asOf: string, among?: string[]): Promise<string[]> {
   const where = eligibleSql(book, programCode, asOf);

@@ -143,6 +143,24 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
 
 const periodOfMonth = (d: string | Date) => periodOf(toDateString(d));
 
+/**
+ * For a person with a recorded death: refuses an enrolment starting after the month of death (nothing is owed
+ * from the month after, Decree 20 art. 8), else returns the month of death (first day), where the enrolment
+ * must end. Undefined for the living.
+ */
+function afterDeath(dateOfDeath: string | null, startPeriod: string, field = 'input.startPeriod'): string | undefined {
+  if (!dateOfDeath) return undefined;
+  const deathPeriod = periodOf(dateOfDeath);
+  if (startPeriod > deathPeriod) {
+    throw conflict(
+      `The person died on ${dateOfDeath}: an enrolment cannot start after the month of death (${deathPeriod})`,
+      `Người này đã mất ngày ${dateOfDeath}: không thể hưởng từ sau tháng mất (${deathPeriod})`,
+      { field },
+    );
+  }
+  return firstDay(deathPeriod);
+}
+
 export function createBenefitsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; rules: RulesService }) {
   const { database, clock, places, registry, rules } = deps;
   const db = database.db;
@@ -175,8 +193,10 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (!program) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
       return auditedTransaction(db, actor, async (tx) => {
-        // Checks access (commune officers only within their communes) and locks the person.
-        await registry.personForCaller(actor.principal, input.personId, tx, true);
+        // Checks access (commune officers only within their communes) and locks the person: recordDeath takes
+        // the same lock, so an enrolment and a death on one person never interleave.
+        const person = await registry.personForCaller(actor.principal, input.personId, tx, true);
+        const deathMonth = afterDeath(person.dateOfDeath, input.startPeriod);
         const [src, areas] = await Promise.all([rules.factsSources([input.personId], tx).then((m) => m.get(input.personId)!), rules.areaClasses(tx)]);
         const decision = decideMonth(book, program!, src, areas, input.startPeriod);
         if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
@@ -195,6 +215,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
           decisionNo: input.decisionNo.trim(),
           decisionDate: input.decisionDate,
           startMonth: firstDay(input.startPeriod),
+          // After a recorded death the enrolment can only cover months up to the death (arrears), never stay open.
+          ...(deathMonth ? { endMonth: deathMonth, endReason: 'DEATH' } : {}),
           proposedBy: actor.principal.subject,
         });
         return { result: row, audit: [{ action: 'enrol', entityType: 'Enrolment', entityId: row.id, after: row }] };
@@ -204,14 +226,23 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
     async approveEnrolment(actor: AuditActor, id: string) {
       assertRole(actor.principal, 'district_officer', 'admin');
       return auditedTransaction(db, actor, async (tx) => {
+        const found = await repo.findEnrolment(tx, id);
+        if (!found) throw notFound('enrolment', id);
+        // The person first, then the enrolment: the order recordDeath locks them in, so the two serialise
+        // without deadlocking, and a death recorded meanwhile is seen here.
+        const person = await registry.personForCaller(actor.principal, found.personId, tx, true);
         const before = await repo.findEnrolment(tx, id, true);
         if (!before) throw notFound('enrolment', id);
-        await registry.personForCaller(actor.principal, before.personId, tx);
         if (before.proposedBy === actor.principal.subject) {
           throw forbidden('Whoever proposed an enrolment cannot approve it', 'Người đề xuất không được tự phê duyệt hồ sơ');
         }
         if (before.status !== 'PROPOSED') throw conflict(`The enrolment is ${before.status}, not PROPOSED`, `Hồ sơ đang ở trạng thái ${before.status}, không phải PROPOSED`);
-        const after = await repo.updateEnrolment(tx, id, { status: 'ACTIVE', approvedBy: actor.principal.subject, approvedAt: new Date() });
+        const deathMonth = afterDeath(person.dateOfDeath, periodOfMonth(before.startMonth), 'id');
+        // Approved after a death: it pays the months up to the death and is ended by it, never ACTIVE and open.
+        const ending = deathMonth
+          ? { status: 'ENDED' as const, endMonth: before.endMonth && before.endMonth < deathMonth ? before.endMonth : deathMonth, endReason: 'DEATH' }
+          : { status: 'ACTIVE' as const };
+        const after = await repo.updateEnrolment(tx, id, { ...ending, approvedBy: actor.principal.subject, approvedAt: new Date() });
         return { result: after, audit: [{ action: 'approveEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
       });
     },
@@ -359,6 +390,26 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
     async endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> {
       const changes = await repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath);
       return changes.map(({ before, after }) => ({ action: 'endEnrolment', entityType: 'Enrolment', entityId: before.id, before, after }));
+    },
+
+    /**
+     * correctDeath's hook (wired in app.ts): what the recorded death ended goes back to what it was, then, when
+     * the person did die on another date, the death's usual consequence applies for that date.
+     */
+    async reopenAfterDeathCorrection(tx: Tx, personId: string, dateOfDeath: string | null, reason: string): Promise<AuditEntry[]> {
+      const reopened = await repo.reopenEnrolmentsEndedByDeath(tx, personId);
+      const audit: AuditEntry[] = reopened.map(({ before, after }) => ({
+        action: 'reopenEnrolment',
+        entityType: 'Enrolment',
+        entityId: before.id,
+        before,
+        after: { ...after, correctionReason: reason },
+      }));
+      if (dateOfDeath !== null) {
+        const ended = await repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath);
+        audit.push(...ended.map(({ before, after }) => ({ action: 'endEnrolment', entityType: 'Enrolment', entityId: before.id, before, after })));
+      }
+      return audit;
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Administrative units and their dated classifications. Reference data is small and read on every
- * request (commune checks), so it is held in memory and reloaded after an admin changes it.
+ * request (commune checks), so it is held in memory and reloaded after an admin changes it: at once on the
+ * instance that wrote, and on every instance when the database notifies the change (src/app.ts).
  */
 import { isValidDate } from '../../core/period.js';
 import type { Database } from '../../db/client.js';
@@ -31,6 +32,32 @@ export function createPlacesService(database: Database) {
     const byUnit = new Map<string, AreaClassificationRow[]>();
     for (const c of classRows) byUnit.set(c.unitCode, [...(byUnit.get(c.unitCode) ?? []), c]);
     classifications = byUnit;
+  }
+
+  /**
+   * Reloads after a change notified by the database (any instance's write). Calls arriving during a reload
+   * run one more after it, since that reload may have read before the change committed.
+   */
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  function reloadAfterChange(onError: (err: unknown) => void): void {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = (async () => {
+      do {
+        again = false;
+        try {
+          await reload();
+        } catch (err) {
+          // The data held stays in use; the next notification (or reconnect) tries again.
+          onError(err);
+        }
+      } while (again);
+    })().finally(() => {
+      reloading = undefined;
+    });
   }
 
   const get = (code: string) => units.get(code);
@@ -116,6 +143,7 @@ export function createPlacesService(database: Database) {
 
   return {
     reload,
+    reloadAfterChange,
     recordAreaClassification,
     confirmAreaClassification,
     get,

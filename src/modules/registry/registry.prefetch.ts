@@ -126,7 +126,8 @@ function buildIncludeColumns(include: PersonInclude): SQL {
   const cols: SQL[] = [];
   for (const kind of include.circumstances) {
     const { table, order } = CIRCUMSTANCE_TABLES[kind];
-    cols.push(sql`${jsonList(table, 'x', sql.raw('x.person_id = p.id'), sql.raw(`x."${order}"`))} AS ${sql.identifier(`pf_${kind}`)}`);
+    // Withdrawn records (recorded wrongly) are left out, as in findCircumstances.
+    cols.push(sql`${jsonList(table, 'x', sql.raw('x.person_id = p.id AND x.withdrawn_at IS NULL'), sql.raw(`x."${order}"`))} AS ${sql.identifier(`pf_${kind}`)}`);
   }
   if (include.household) {
     const extra: SQL[] = [];

@@ -2,7 +2,7 @@
  * SQL for the registry: people, households and their circumstances. Every function takes the database or
  * a transaction, and the list look-ups take many ids at once (they back the GraphQL loaders).
  */
-import { asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { executePrepared } from '../../db/prepared.js';
 import {
@@ -10,6 +10,7 @@ import {
   households,
   meritRecords,
   pensionStatuses,
+  personCircumstanceFlags,
   persons,
   povertyAssessments,
   povertyStandards,
@@ -90,8 +91,37 @@ export async function findCircumstances(db: DbOrTx, kind: PersonCircumstance, pe
   return db
     .select()
     .from(table)
-    .where(inArray(table.personId, [...personIds]))
+    // A withdrawn record (recorded wrongly) no longer belongs to the person's circumstances.
+    .where(and(inArray(table.personId, [...personIds]), isNull(table.withdrawnAt)))
     .orderBy(asc(order));
+}
+
+type WithdrawableTable =
+  | typeof disabilityCertificates
+  | typeof meritRecords
+  | typeof pensionStatuses
+  | typeof pregnancies
+  | typeof personCircumstanceFlags;
+
+/** A circumstance row by id, with the fields a withdrawal reads (locked when asked). */
+export async function findWithdrawable(db: DbOrTx, table: WithdrawableTable, id: string, forUpdate = false) {
+  const q = db.select().from(table).where(eq(table.id, id));
+  const [row] = forUpdate ? await q.for('update') : await q;
+  return row as (Record<string, unknown> & { personId: string; withdrawnAt: Date | null; withdrawalReason: string | null }) | undefined;
+}
+
+export async function markWithdrawn(db: DbOrTx, table: WithdrawableTable, id: string, reason: string) {
+  const [row] = await db.update(table).set({ withdrawnAt: new Date(), withdrawalReason: reason }).where(eq(table.id, id)).returning();
+  return row as Record<string, unknown> & { personId: string; withdrawnAt: Date };
+}
+
+/** The household's assessment made on a date, if any (there is at most one: poverty_assessments_household_date_uq). */
+export async function findAssessmentOn(db: DbOrTx, householdId: string, assessedOn: string) {
+  const [row] = await db
+    .select({ id: povertyAssessments.id })
+    .from(povertyAssessments)
+    .where(and(eq(povertyAssessments.householdId, householdId), eq(povertyAssessments.assessedOn, assessedOn)));
+  return row;
 }
 
 export async function findAssessmentsOfHouseholds(db: DbOrTx, householdIds: readonly string[]) {

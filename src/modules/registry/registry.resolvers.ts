@@ -11,6 +11,7 @@ import { maskNationalIdFor } from '../auth/access-policy.js';
 import { personIncludeOf, type PersonCircumstance } from './registry.prefetch.js';
 import type {
   BeneficiariesInput,
+  CircumstanceKind,
   BeneficiaryFilter,
   HouseholdRow,
   PersonRecord,
@@ -87,6 +88,12 @@ export const registryResolvers: IResolvers = {
       checkId('input.personId', input.personId);
       return ctx.services.registry.recordPregnancy(actorOf(ctx), input);
     },
+    correctDeath: (_: unknown, { personId, dateOfDeath, reason }: { personId: string; dateOfDeath?: string | null; reason: string }, ctx) => {
+      checkId('personId', personId);
+      return ctx.services.registry.correctDeath(actorOf(ctx), personId, dateOfDeath ?? null, reason);
+    },
+    withdrawCircumstance: (_: unknown, { kind, id, reason }: { kind: CircumstanceKind; id: string; reason: string }, ctx) =>
+      ctx.services.registry.withdrawCircumstance(actorOf(ctx), kind, id, reason),
   },
 };
 

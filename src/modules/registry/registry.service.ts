@@ -9,7 +9,9 @@ import { checkNationalId, type Sex } from '../../core/national-id.js';
 import { isValidDate } from '../../core/period.js';
 import { classifyPoverty, isDeprivationIndicator } from '../../core/poverty.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
-import { checkId, conflict, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
+import { yearsBetween } from '../../clock.js';
+import { disabilityCertificates, meritRecords, pensionStatuses, personCircumstanceFlags, pregnancies } from '../../db/schema/index.js';
+import { checkId, conflict, DomainError, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, canSee, filterVisible } from '../auth/access-policy.js';
 import { assertCanMutate } from '../auth/auth.service.js';
@@ -135,7 +137,42 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
  */
 export type OnDeathHook = (tx: Tx, personId: string, dateOfDeath: string) => Promise<AuditEntry[]>;
 
-export function createRegistryService(deps: { database: Database; places: PlacesService; clock: Clock; onDeath?: OnDeathHook }) {
+/**
+ * Called inside correctDeath's transaction: undoes what the recorded death closed (the benefits module
+ * re-opens enrolments ended by it, or moves their end to the corrected date); returns its audit entries.
+ */
+export type OnDeathCorrectedHook = (tx: Tx, personId: string, dateOfDeath: string | null, reason: string) => Promise<AuditEntry[]>;
+
+/** The circumstances a correction can withdraw, and their tables. */
+export const WITHDRAWABLE_CIRCUMSTANCES = {
+  DISABILITY_CERTIFICATE: disabilityCertificates,
+  MERIT_RECORD: meritRecords,
+  PENSION_STATUS: pensionStatuses,
+  PREGNANCY: pregnancies,
+  CIRCUMSTANCE_FLAG: personCircumstanceFlags,
+} as const;
+export type CircumstanceKind = keyof typeof WITHDRAWABLE_CIRCUMSTANCES;
+
+const CIRCUMSTANCE_NAMES: Record<CircumstanceKind, [en: string, vi: string]> = {
+  DISABILITY_CERTIFICATE: ['disability certificate', 'giấy xác nhận khuyết tật'],
+  MERIT_RECORD: ['merit record', 'hồ sơ người có công'],
+  PENSION_STATUS: ['pension status', 'thông tin lương hưu, trợ cấp'],
+  PREGNANCY: ['pregnancy', 'thông tin mang thai'],
+  CIRCUMSTANCE_FLAG: ['circumstance', 'thông tin hoàn cảnh'],
+};
+const circumstanceNotFound = (kind: CircumstanceKind, id: string) =>
+  new DomainError('NOT_FOUND', { en: `No ${CIRCUMSTANCE_NAMES[kind][0]} ${id}`, vi: `Không tìm thấy ${CIRCUMSTANCE_NAMES[kind][1]} ${id}` }, { id, field: 'id' });
+
+/** Youngest and oldest plausible age (whole years) of a woman when a pregnancy is reported. */
+export const PREGNANCY_AGE = { min: 10, max: 60 } as const;
+
+export function createRegistryService(deps: {
+  database: Database;
+  places: PlacesService;
+  clock: Clock;
+  onDeath?: OnDeathHook;
+  onDeathCorrected?: OnDeathCorrectedHook;
+}) {
   const { database, places, clock } = deps;
   const db = database.db;
 
@@ -154,8 +191,13 @@ export function createRegistryService(deps: { database: Database; places: Places
   }
 
   let standardsOnce: Promise<PovertyStandardRow[]> | undefined;
-  /** The poverty standards (reference data, read once). */
-  const povertyStandards = () => (standardsOnce ??= repo.findPovertyStandards(db));
+  /** The poverty standards (reference data, read once, again after forgetPovertyStandards). */
+  const povertyStandards = () =>
+    (standardsOnce ??= repo.findPovertyStandards(db).catch((err: unknown) => {
+      // A failed read is not kept: the next call reads again.
+      standardsOnce = undefined;
+      throw err;
+    }));
 
   function checkPersonFields(p: Problems, input: UpdatePersonInput, merged: { dateOfBirth: string; sex: Sex }) {
     if (input.fullName !== undefined) {
@@ -319,6 +361,77 @@ export function createRegistryService(deps: { database: Database; places: Places
       });
     },
 
+    /**
+     * Corrects a death recorded wrongly: a different date, or none (the person is alive). Audited as a
+     * correction with the reason; what the death closed is re-opened in the same transaction.
+     */
+    async correctDeath(actor: AuditActor, personId: string, dateOfDeath: string | null, reason: string) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      checkDate(p, 'dateOfDeath', dateOfDeath, { notFuture: true });
+      const why = reason.trim();
+      if (why.length === 0 || why.length > 1000) p.add('reason', 'must be 1–1000 characters', 'phải có 1–1000 ký tự');
+      p.throwIfAny();
+      // Re-opening could meet another open enrolment of the same program (proposed after the death): the
+      // database's one-open-enrolment index refuses it, reported as a conflict.
+      const reopenClash = () =>
+        conflict(
+          'An enrolment the death ended cannot re-open: the person has another open enrolment in that program; end it first',
+          'Không thể mở lại hồ sơ đã kết thúc do mất: người này đang có hồ sơ khác còn mở trong cùng chương trình; hãy kết thúc hồ sơ đó trước',
+          { field: 'personId' },
+        );
+      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
+        const before = await personForCaller(actor.principal, personId, tx, true);
+        if (!before.dateOfDeath) {
+          throw conflict('No death is recorded for this person: record it with recordDeath', 'Chưa ghi nhận người này đã mất: hãy ghi nhận ngày mất trước', { field: 'personId' });
+        }
+        if (dateOfDeath !== null && dateOfDeath < before.dateOfBirth) {
+          p.add('dateOfDeath', `is before the date of birth ${before.dateOfBirth}`, `trước ngày sinh ${before.dateOfBirth}`);
+        }
+        if (dateOfDeath === before.dateOfDeath) p.add('dateOfDeath', 'is the date already recorded', 'trùng với ngày mất đã ghi nhận');
+        p.throwIfAny();
+        const after = await repo.updatePersonRow(tx, personId, { dateOfDeath });
+        const consequences = deps.onDeathCorrected ? await deps.onDeathCorrected(tx, personId, dateOfDeath, why) : [];
+        return {
+          result: after,
+          audit: [{ action: 'correctDeath', entityType: 'Person', entityId: personId, before, after: { ...after, correctionReason: why } }, ...consequences],
+        };
+      }), { enrolments_open_uq: reopenClash });
+    },
+
+    /**
+     * Withdraws a circumstance recorded wrongly (a certificate, merit record, pension, pregnancy or flag): the
+     * row stays, marked withdrawn with the reason, and no longer counts in groups, rules or eligibility.
+     */
+    async withdrawCircumstance(actor: AuditActor, kind: CircumstanceKind, id: string, reason: string) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      const table = Object.hasOwn(WITHDRAWABLE_CIRCUMSTANCES, kind) ? WITHDRAWABLE_CIRCUMSTANCES[kind] : undefined;
+      if (!table) p.add('kind', `must be one of ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`, `phải là một trong ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`);
+      if (!isUuid(id)) p.add('id', 'is not a valid id', 'không phải mã hợp lệ');
+      const why = reason.trim();
+      if (why.length === 0 || why.length > 1000) p.add('reason', 'must be 1–1000 characters', 'phải có 1–1000 ký tự');
+      p.throwIfAny();
+      // (Unreachable: an unknown kind was reported above; this narrows the type.)
+      if (!table) throw circumstanceNotFound(kind, id);
+      return auditedTransaction(db, actor, async (tx) => {
+        const found = await repo.findWithdrawable(tx, table, id);
+        if (!found) throw circumstanceNotFound(kind, id);
+        // Access and the person's lock first (as when it was recorded), then the row itself.
+        await personForCaller(actor.principal, found.personId, tx, true);
+        const before = await repo.findWithdrawable(tx, table, id, true);
+        if (!before) throw circumstanceNotFound(kind, id);
+        if (before.withdrawnAt) {
+          throw conflict(`Already withdrawn (${before.withdrawalReason ?? ''})`, `Đã rút bỏ trước đó (${before.withdrawalReason ?? ''})`, { field: 'id' });
+        }
+        const after = await repo.markWithdrawn(tx, table, id, why);
+        return {
+          result: { kind, id, personId: before.personId, withdrawnAt: after.withdrawnAt, reason: why },
+          audit: [{ action: 'withdrawCircumstance', entityType: 'Person', entityId: before.personId, before: { circumstanceKind: kind, ...before }, after: { circumstanceKind: kind, ...after } }],
+        };
+      });
+    },
+
     async recordPovertyAssessment(actor: AuditActor, input: PovertyAssessmentInput) {
       assertCanMutate(actor.principal);
       const p = new Problems();
@@ -338,10 +451,17 @@ export function createRegistryService(deps: { database: Database; places: Places
         p.add('input.assessedOn', 'no poverty standard is in force on this date', 'không có chuẩn nghèo áp dụng cho ngày này');
       }
       p.throwIfAny();
-      return auditedTransaction(db, actor, async (tx) => {
+      const alreadyAssessed = () =>
+        conflict(
+          `The household already has an assessment on ${input.assessedOn}: one assessment per household and date`,
+          `Hộ đã có kết quả rà soát ngày ${input.assessedOn}: mỗi hộ chỉ có một kết quả rà soát cho một ngày`,
+          { field: 'input.assessedOn' },
+        );
+      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
         const household = (await repo.findHouseholdsByIds(tx, [input.householdId]))[0];
         if (!household) throw notFound('household', input.householdId);
         assertCanSee(actor.principal, household.communeCode);
+        if (await repo.findAssessmentOn(tx, household.id, input.assessedOn)) throw alreadyAssessed();
         const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard!);
         const row = await repo.insertCircumstance.povertyAssessment(tx, {
           householdId: household.id,
@@ -354,7 +474,7 @@ export function createRegistryService(deps: { database: Database; places: Places
           decisionNo: input.decisionNo ?? null,
         });
         return { result: row, audit: [{ action: 'recordPovertyAssessment', entityType: 'Household', entityId: household.id, after: row }] };
-      });
+      }), { poverty_assessments_household_date_uq: alreadyAssessed });
     },
 
     async recordDisability(actor: AuditActor, input: DisabilityInput) {
@@ -396,6 +516,14 @@ export function createRegistryService(deps: { database: Database; places: Places
     async recordPregnancy(actor: AuditActor, input: PregnancyInput) {
       return recordPersonCircumstance(actor, input.personId, 'recordPregnancy', (p, person) => {
         if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
+        if (isValidDate(input.reportedOn) && input.reportedOn >= person.dateOfBirth) {
+          const age = yearsBetween(person.dateOfBirth, input.reportedOn);
+          if (age < PREGNANCY_AGE.min || age > PREGNANCY_AGE.max) {
+            p.add('input.reportedOn', `the woman would be ${age}: a pregnancy is recorded between ages ${PREGNANCY_AGE.min} and ${PREGNANCY_AGE.max}`, `người này khi đó ${age} tuổi: chỉ ghi nhận mang thai trong độ tuổi từ ${PREGNANCY_AGE.min} đến ${PREGNANCY_AGE.max}`);
+          }
+        } else if (isValidDate(input.reportedOn)) {
+          p.add('input.reportedOn', 'is before the date of birth', 'trước ngày sinh');
+        }
         checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
         checkDate(p, 'input.expectedDeliveryOn', input.expectedDeliveryOn);
         checkDate(p, 'input.endedOn', input.endedOn, { notFuture: true });
@@ -504,6 +632,10 @@ export function createRegistryService(deps: { database: Database; places: Places
     },
 
     povertyStandards,
+    /** Called when the database notifies a change of reference data (another instance may have written it). */
+    forgetPovertyStandards() {
+      standardsOnce = undefined;
+    },
     personForCaller,
     recordPersonCircumstance,
   };

@@ -1,12 +1,12 @@
 /**
- * The rule book: programs, every rule version and every base level (read by the rules repository in three
- * small statements, loadRuleBook) resolved by date in memory. "Which version is in force on d": the
- * versions whose effective_from ≤ d and
+ * The rule book: programs, every rule version (with its withdrawal, if any) and every base level (read by the
+ * rules repository in four small statements, loadRuleBook) resolved by date in memory. "Which version is in
+ * force on d": the versions whose effective_from ≤ d and
  * effective_to (if any) ≥ d; of those the latest effective_from wins, then the highest version number (a
  * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
  * with the latest effective_from ≤ d.
  */
-import type { baseLevels, programRules, programs } from '../../db/schema/index.js';
+import type { baseLevels, programRules, programRuleWithdrawals, programs } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { factsAsOf, isAlive, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
@@ -14,7 +14,12 @@ import { firstDay, lastDay, periodOf } from '../../core/period.js';
 import { DISABILITY_LEVELS, RuleDefinitionSchema, type RuleDefinition } from '../../core/rule-format.js';
 
 export type ProgramRow = typeof programs.$inferSelect;
-export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition };
+export type RuleWithdrawalRow = typeof programRuleWithdrawals.$inferSelect;
+/**
+ * A version as the rule book reads it: when withdrawn, `effectiveTo` is the withdrawal's (the stored row is
+ * never changed) and `withdrawal` says when, by whom and why.
+ */
+export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition; withdrawal: RuleWithdrawalRow | null };
 export type BaseLevelRow = typeof baseLevels.$inferSelect;
 
 export interface RuleBook {
@@ -26,14 +31,16 @@ export interface RuleBook {
   baseLevels: BaseLevelRow[];
 }
 
-/** The rows a rule book is built from: programs by sort order, versions by program and number, base levels by kind and date. */
+/** The rows a rule book is built from: programs by sort order, versions by program and number, base levels by kind and date, withdrawals. */
 export interface RuleBookRows {
   programs: ProgramRow[];
   rules: (typeof programRules.$inferSelect)[];
   baseLevels: BaseLevelRow[];
+  withdrawals: RuleWithdrawalRow[];
 }
 
-export function buildRuleBook({ programs: progs, rules, baseLevels: bases }: RuleBookRows): RuleBook {
+export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals }: RuleBookRows): RuleBook {
+  const withdrawalOf = new Map(withdrawals.map((w) => [w.ruleId, w]));
   const byCode = new Map<string, RuleVersionRow[]>();
   for (const r of rules) {
     const parsed = RuleDefinitionSchema.safeParse(r.definition);
@@ -41,7 +48,11 @@ export function buildRuleBook({ programs: progs, rules, baseLevels: bases }: Rul
       // Only a hand-made row could get here: publishRuleVersion and the seeds validate every definition.
       throw new DomainError('INTERNAL', { en: `Rule ${r.programCode} v${r.version} is malformed`, vi: `Quy tắc ${r.programCode} v${r.version} sai định dạng` });
     }
-    byCode.set(r.programCode, [...(byCode.get(r.programCode) ?? []), { ...r, parsed: parsed.data }]);
+    // A withdrawal only ever shortens a version's time in force: every reader (TypeScript and SQL alike) goes
+    // through ruleAt, so applying it here is applying it everywhere.
+    const withdrawal = withdrawalOf.get(r.id) ?? null;
+    const effectiveTo = withdrawal && (r.effectiveTo === null || withdrawal.effectiveTo < r.effectiveTo) ? withdrawal.effectiveTo : r.effectiveTo;
+    byCode.set(r.programCode, [...(byCode.get(r.programCode) ?? []), { ...r, effectiveTo, parsed: parsed.data, withdrawal }]);
   }
   const programByCode = new Map(progs.map((p) => [p.code, p]));
   return {

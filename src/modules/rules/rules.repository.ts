@@ -2,7 +2,7 @@
  * SQL for the rules module: the rule book's rows, the records behind a person's facts, circumstance
  * flags, and the writes of publishing (rule versions and base levels are only ever inserted).
  */
-import { and, asc, eq, inArray, max } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, max } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
   adminUnits,
@@ -18,6 +18,7 @@ import {
   povertyStandards,
   pregnancies,
   programRules,
+  programRuleWithdrawals,
   programs,
 } from '../../db/schema/index.js';
 import { CHILD_RELATION, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
@@ -25,14 +26,15 @@ import { buildRuleBook, type RuleBook } from './rule-book.js';
 
 export type CircumstanceFlagRow = typeof personCircumstanceFlags.$inferSelect;
 
-/** The whole rule book: three small statements (programs, rule versions, base levels). */
+/** The whole rule book: four small statements (programs, rule versions, base levels, withdrawals). */
 export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
-  const [progs, rules, bases] = await Promise.all([
+  const [progs, rules, bases, withdrawals] = await Promise.all([
     db.select().from(programs).orderBy(asc(programs.sortOrder)),
     db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
     db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
+    db.select().from(programRuleWithdrawals),
   ]);
-  return buildRuleBook({ programs: progs, rules, baseLevels: bases });
+  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals });
 }
 
 function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
@@ -83,11 +85,12 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
           .where(inArray(povertyAssessments.householdId, householdIds))
           .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
       : Promise.resolve([]),
-    db.select().from(disabilityCertificates).where(inArray(disabilityCertificates.personId, ids)),
-    db.select().from(meritRecords).where(inArray(meritRecords.personId, ids)),
-    db.select().from(pensionStatuses).where(inArray(pensionStatuses.personId, ids)),
-    db.select().from(pregnancies).where(inArray(pregnancies.personId, ids)),
-    db.select().from(personCircumstanceFlags).where(inArray(personCircumstanceFlags.personId, ids)),
+    // Withdrawn records (recorded wrongly) count nowhere: the same filter as rule-sql.ts and beneficiary-groups.ts.
+    db.select().from(disabilityCertificates).where(and(inArray(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
+    db.select().from(meritRecords).where(and(inArray(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
+    db.select().from(pensionStatuses).where(and(inArray(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
+    db.select().from(pregnancies).where(and(inArray(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
+    db.select().from(personCircumstanceFlags).where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
     householdIds.length
       ? db
           .select({ householdId: persons.householdId, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath })
@@ -131,8 +134,17 @@ export async function findCircumstanceFlagsOf(db: DbOrTx, personIds: readonly st
   return db
     .select()
     .from(personCircumstanceFlags)
-    .where(inArray(personCircumstanceFlags.personId, [...personIds]))
+    .where(and(inArray(personCircumstanceFlags.personId, [...personIds]), isNull(personCircumstanceFlags.withdrawnAt)))
     .orderBy(asc(personCircumstanceFlags.validFrom));
+}
+
+export type RuleWithdrawalRow = typeof programRuleWithdrawals.$inferSelect;
+
+/** A rule version's withdrawal: its own row (the version's row is never changed). */
+export async function insertRuleWithdrawal(db: DbOrTx, values: typeof programRuleWithdrawals.$inferInsert): Promise<RuleWithdrawalRow> {
+  const [row] = await db.insert(programRuleWithdrawals).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
 }
 
 export async function insertCircumstanceFlag(db: DbOrTx, values: typeof personCircumstanceFlags.$inferInsert): Promise<CircumstanceFlagRow> {

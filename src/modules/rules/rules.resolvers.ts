@@ -6,7 +6,7 @@
 import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
 import { checkId } from '../../errors.js';
 import type { AuditActor } from '../audit/audit.service.js';
-import type { CircumstanceFlagInput, ProgramDecision, ProgramRow, PublishBaseLevelInput, PublishRuleVersionInput } from './rules.service.js';
+import type { CircumstanceFlagInput, ProgramDecision, ProgramRow, PublishBaseLevelInput, PublishRuleVersionInput, WithdrawRuleVersionInput } from './rules.service.js';
 
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
@@ -51,6 +51,7 @@ export const rulesResolvers: IResolvers = {
   },
   Mutation: {
     publishRuleVersion: (_: unknown, { input }: { input: PublishRuleVersionInput }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
+    withdrawRuleVersion: (_: unknown, args: WithdrawRuleVersionInput, ctx) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
     publishBaseLevel: (_: unknown, args: PublishBaseLevelInput, ctx) => ctx.services.rules.publishBaseLevel(actorOf(ctx), args),
     recordCircumstanceFlag: (_: unknown, { input }: { input: CircumstanceFlagInput }, ctx) => {
       checkId('input.personId', input.personId);

@@ -9,13 +9,14 @@ import { evaluateRule } from '../../core/evaluate.js';
 import { isValidDate } from '../../core/period.js';
 import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinition, type RuleExample } from '../../core/rule-format.js';
 import type { Database, DbOrTx } from '../../db/client.js';
-import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
+import { conflict, DomainError, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertMayReadBenefits } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { decide, earliestStart, type ProgramDecision, type RuleBook } from './rule-book.js';
+import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
 import * as repo from './rules.repository.js';
 
 export type { CircumstanceFlagRow } from './rules.repository.js';
@@ -29,6 +30,13 @@ export interface CircumstanceFlagInput {
   validFrom: string;
   validTo?: string | null;
   evidence: string;
+}
+
+export interface WithdrawRuleVersionInput {
+  programCode: string;
+  version: number;
+  effectiveTo?: string | null;
+  reason: string;
 }
 
 export interface PublishBaseLevelInput {
@@ -73,6 +81,12 @@ export function runExamples(book: RuleBook, def: RuleDefinition, examples: RuleE
     };
   });
 }
+
+const alreadyWithdrawn = (reason: string) =>
+  conflict(`This rule version is already withdrawn (${reason})`, `Phiên bản quy tắc này đã được rút bỏ (${reason})`, { field: 'version' });
+
+/** The calendar day before a yyyy-mm-dd date. */
+const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 const zodProblems = (p: Problems, field: string, issues: { path: PropertyKey[]; message: string }[]) => {
   for (const i of issues.slice(0, 20)) {
@@ -131,14 +145,21 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         p.add('input.effectiveTo', 'must be a date on or after effectiveFrom', 'phải là ngày từ effectiveFrom trở đi');
       }
       if (!input.legalBasis.trim()) p.add('input.legalBasis', 'is required: cite the decree and article', 'là bắt buộc: ghi rõ nghị định, điều khoản');
-      const def = RuleDefinitionSchema.safeParse(input.definition);
-      if (!def.success) zodProblems(p, 'input.definition', def.error.issues);
+      // Bounds first, without recursion (rule-bounds.ts): the schema and the evaluators recurse.
+      const shapeOk = checkConditionDepth(p, 'input.definition', input.definition) && checkJsonShape(p, 'input.definition', input.definition);
+      const def = shapeOk ? RuleDefinitionSchema.safeParse(input.definition) : { success: false as const, data: undefined, error: undefined };
+      if (def.error) zodProblems(p, 'input.definition', def.error.issues);
+      else if (def.success) checkDefinitionValues(p, 'input.definition', def.data);
       const examples: RuleExample[] = [];
       if (input.examples.length === 0) p.add('input.examples', 'needs at least one example case', 'cần ít nhất một ví dụ');
-      input.examples.forEach((e, i) => {
+      if (input.examples.length > RULE_LIMITS.maxExamples) p.add('input.examples', `at most ${RULE_LIMITS.maxExamples} example cases`, `tối đa ${RULE_LIMITS.maxExamples} ví dụ`);
+      else input.examples.forEach((e, i) => {
+        if (!checkJsonShape(p, `input.examples[${i}]`, e, { maxDepth: 8 })) return;
         const r = RuleExampleSchema.safeParse(e);
-        if (r.success) examples.push(r.data);
-        else zodProblems(p, `input.examples[${i}]`, r.error.issues);
+        if (r.success) {
+          examples.push(r.data);
+          checkExampleValues(p, `input.examples[${i}]`, r.data);
+        } else zodProblems(p, `input.examples[${i}]`, r.error.issues);
       });
       const book = await repo.loadRuleBook(db);
       if (!book.program(input.programCode)) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
@@ -176,6 +197,42 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           });
         return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
       }), { program_rules_version_uq: concurrentVersion });
+    },
+
+    /**
+     * Withdraws a rule version (published by mistake, or ended by a later decision): from the day after
+     * `effectiveTo` it no longer applies; without `effectiveTo` it never applied. Appended as its own row with
+     * the reason, audited; the version's row is never changed.
+     */
+    async withdrawRuleVersion(actor: AuditActor, args: WithdrawRuleVersionInput) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      if (args.effectiveTo != null && !isValidDate(args.effectiveTo)) p.add('effectiveTo', 'is not a valid date', 'không phải ngày hợp lệ');
+      const reason = args.reason.trim();
+      if (reason.length === 0 || reason.length > 1000) p.add('reason', 'must be 1–1000 characters: cite the decision or the mistake', 'phải có 1–1000 ký tự: nêu quyết định hoặc sai sót');
+      p.throwIfAny();
+      const book = await ruleBook();
+      const version = book.versions(args.programCode).find((v) => v.version === args.version);
+      if (!version) {
+        throw new DomainError('NOT_FOUND', { en: `No rule version ${args.programCode} v${args.version}`, vi: `Không tìm thấy phiên bản ${args.version} của quy tắc ${args.programCode}` }, { field: 'version' });
+      }
+      if (version.withdrawal) throw alreadyWithdrawn(version.withdrawal.reason);
+      // Never in force: the day before it took effect.
+      const effectiveTo = args.effectiveTo ?? dayBefore(version.effectiveFrom);
+      if (args.effectiveTo != null && args.effectiveTo < version.effectiveFrom) {
+        p.add('effectiveTo', `is before the version took effect (${version.effectiveFrom}); leave it empty to withdraw the whole version`, `trước ngày phiên bản có hiệu lực (${version.effectiveFrom}); để trống để rút bỏ toàn bộ phiên bản`);
+      }
+      if (version.effectiveTo !== null && effectiveTo >= version.effectiveTo) {
+        p.add('effectiveTo', `must be before the version's own end (${version.effectiveTo})`, `phải trước ngày hết hiệu lực của phiên bản (${version.effectiveTo})`);
+      }
+      p.throwIfAny();
+      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
+        const withdrawal = await repo.insertRuleWithdrawal(tx, { ruleId: version.id, effectiveTo, reason, withdrawnBy: actor.principal.subject });
+        // The audit holds the stored columns (the parsed copy of the definition is left out).
+        const before = { ...version, parsed: undefined };
+        const after = { ...before, effectiveTo, withdrawal };
+        return { result: { ...version, effectiveTo, withdrawal }, audit: [{ action: 'withdrawRuleVersion', entityType: 'ProgramRule', entityId: version.id, before, after }] };
+      }), { program_rule_withdrawals_rule_uq: () => alreadyWithdrawn('withdrawn concurrently') });
     },
 
     async publishBaseLevel(actor: AuditActor, args: PublishBaseLevelInput) {
