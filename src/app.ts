@@ -11,6 +11,7 @@ import type { Database } from './db/client.js';
 import { DomainError } from './errors.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
+import { compiledReads } from './graphql/compiled/hook.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
@@ -18,6 +19,7 @@ import { auditResolvers } from './modules/audit/audit.resolvers.js';
 import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
 import { createPlacesService, type PlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
+import { registryCompiledRoots } from './modules/registry/registry.compiled-sql.js';
 import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { findPovertyStandards, type PovertyStandardRow } from './modules/registry/registry.repository.js';
@@ -41,7 +43,7 @@ export interface Services {
 }
 
 export interface AppDeps {
-  config: Pick<Config, 'jwt' | 'graphiql' | 'env'>;
+  config: Pick<Config, 'jwt' | 'graphiql' | 'env'> & Partial<Pick<Config, 'graphqlCompiledReads'>>;
   database: Database;
   clock?: Clock;
   /** A pino logger (see src/logging.ts); silent when absent. */
@@ -54,6 +56,9 @@ function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
   for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
   return out;
 }
+
+/** Mercurius' limit on the nesting of a query (the compiled reads leave deeper ones to it). */
+const QUERY_DEPTH = 10;
 
 /** Paths open without a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
@@ -146,6 +151,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Whole registry reads answered by one compiled statement, in front of the executor (graphql/compiled/hook.ts).
+  if (config.graphqlCompiledReads ?? true) {
+    app.addHook(
+      'preHandler',
+      compiledReads({
+        schema: () => app.graphql.schema,
+        roots: registryCompiledRoots({ db: database.db, places, clock }),
+        maxDepth: QUERY_DEPTH,
+        path: '/graphql',
+        markResponses: config.env === 'test',
+      }),
+    );
+  }
+
   await app.register(mercurius, {
     schema: loadSchemaText(),
     resolvers: mergeResolvers(
@@ -161,7 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
     graphiql: config.graphiql,
     jit: 1,
-    queryDepth: 10,
+    queryDepth: QUERY_DEPTH,
     errorFormatter: createErrorFormatter(app) as never,
   });
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).

@@ -22,13 +22,14 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger } = {},
+  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger; database?: TestDatabase; compiledReads?: boolean } = {},
 ): Promise<TestApp> {
-  const db = await openTestDatabase();
-  await seedReferenceData(db.database.db);
+  // A second app on the same database (opts.database) shares its data and leaves seeding and disposal to the first.
+  const db = opts.database ?? (await openTestDatabase());
+  if (!opts.database) await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);
   const app = await buildApp({
-    config: { jwt: TEST_JWT, graphiql: false, env: 'test' },
+    config: { jwt: TEST_JWT, graphiql: false, env: 'test', graphqlCompiledReads: opts.compiledReads },
     database: db.database,
     clock: opts.clock,
     logger: opts.logger,
@@ -52,7 +53,7 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
-      await db.dispose();
+      if (!opts.database) await db.dispose();
     },
   };
 }
