@@ -304,13 +304,13 @@ interface LoadResult {
 }
 
 let bodyFileSerial = 0;
-async function runWrk(url: string, bodies: string[], token: string, connections: number, seconds: number): Promise<LoadResult> {
+async function runWrk(wrk: string, url: string, bodies: string[], token: string, connections: number, seconds: number): Promise<LoadResult> {
   const file = path.join(os.tmpdir(), `an-sinh-bench-${process.pid}-${bodyFileSerial++}.txt`);
   writeFileSync(file, bodies.join('\n') + '\n');
   try {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(
-        WRK!,
+        wrk,
         ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-H', 'content-type: application/json', '-H', `authorization: Bearer ${token}`,
           '-s', path.join(ROOT, 'bench/wrk.lua'), url, '--', file],
         { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -361,7 +361,7 @@ async function load(
 ): Promise<Run> {
   const bodies = args.map((a) => e.body(q, a, asOf));
   const cpu0 = cpuOf(pid);
-  const r = await (WRK ? runWrk : runAutocannon)(e.url(q), bodies, token, connections, seconds);
+  const r = WRK ? await runWrk(WRK, e.url(q), bodies, token, connections, seconds) : await runAutocannon(e.url(q), bodies, token, connections, seconds);
   return { ...r, cpuMs: r.requests ? (cpuOf(pid) - cpu0) / r.requests : 0 };
 }
 

@@ -25,7 +25,7 @@ import type { CompiledRoot, RootCompiler } from '../../graphql/compiled/hook.js'
 import type { FieldPlan } from '../../graphql/compiled/plan.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from './beneficiary-groups.js';
-import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter } from './registry.repository.js';
+import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.resolvers.js';
 
 class Unsupported extends Error {}
@@ -140,18 +140,18 @@ const nationalIdJson: FieldSql = (_plan, alias) => {
     ELSE to_json(left(${id}, 3) || '******' || substr(${id}, 10))::text END`;
 };
 
-const circumstanceSpecs = Object.fromEntries(
-  (Object.entries(personCircumstanceTables) as [string, (typeof personCircumstanceTables)[keyof typeof personCircumstanceTables]][]).map(
-    ([field, { table, order }]) => [field, { spec: { typeName: '', table, computed: {} } as ObjectSpec, order: order as PgColumn }],
-  ),
-);
-const CIRCUMSTANCE_TYPES: Record<string, string> = {
+/** The per-person lists, with the repository's tables and orders (personCircumstanceTables). */
+const CIRCUMSTANCE_TYPES: Record<PersonCircumstance, string> = {
   disabilityCertificates: 'DisabilityCertificate',
   meritRecords: 'MeritRecord',
   pensionStatuses: 'PensionStatus',
   pregnancies: 'Pregnancy',
 };
-for (const [field, c] of Object.entries(circumstanceSpecs)) c.spec.typeName = CIRCUMSTANCE_TYPES[field] ?? '';
+const circumstanceSpecs = (Object.keys(CIRCUMSTANCE_TYPES) as PersonCircumstance[]).map((field) => {
+  const { table, order } = personCircumstanceTables[field];
+  const spec: ObjectSpec = { typeName: CIRCUMSTANCE_TYPES[field], table, computed: {} };
+  return { field, spec, order: order as PgColumn };
+});
 
 const povertyAssessmentSpec: ObjectSpec = {
   typeName: 'PovertyAssessment',
@@ -169,7 +169,7 @@ const personSpec: ObjectSpec = {
     household: (plan, alias, aliases) => rowJson(householdSpec, plan, aliases, (h) => sql`${column(h, households.id)} = ${column(alias, persons.householdId)}`),
   },
 };
-for (const [field, { spec, order }] of Object.entries(circumstanceSpecs)) {
+for (const { field, spec, order } of circumstanceSpecs) {
   personSpec.computed[field] = (plan, alias, aliases) =>
     listJson(spec, plan, aliases, (x) => sql.raw(`${x}.person_id = ${alias}.id`), (x) => column(x, order));
 }
@@ -274,6 +274,9 @@ const compileHousehold = (deps: CompiledRegistryDeps) => (root: FieldPlan): Comp
 const cursorJson = (alias: string): SQL =>
   sql.raw(`'"' || rtrim(translate(encode(convert_to('p:' || ${alias}.id::text, 'UTF8'), 'base64'), '+/', '-_'), '=') || '"'`);
 
+/** Coerced argument values: a string, or undefined for null and absent (as the resolvers' `??`). */
+const optionalString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 /** The resolvers' decodeCursor: the id, or undefined for a cursor the executor refuses. */
 function cursorId(cursor: string): string | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
@@ -368,19 +371,19 @@ const compileBeneficiaries = (deps: CompiledRegistryDeps) => (root: FieldPlan): 
       // The resolver's checks, in its order; any failure is its error to give.
       const communeCode = args.communeCode;
       if (typeof communeCode !== 'string' || deps.places.get(communeCode)?.level !== 'COMMUNE') return Promise.resolve(undefined);
-      const first = (args.first as number | null | undefined) ?? 50;
+      const first = typeof args.first === 'number' ? args.first : 50;
       if (first < 1 || first > MAX_PAGE_SIZE) return Promise.resolve(undefined);
-      const search = (args.search as string | null | undefined)?.trim() || undefined;
+      const search = optionalString(args.search)?.trim() || undefined;
       if (search && search.length > 100) return Promise.resolve(undefined);
       if (!access.mayReadCommune(communeCode)) return Promise.resolve(undefined);
-      const after = args.after as string | null | undefined;
+      const after = optionalString(args.after);
       const afterId = after ? cursorId(after) : undefined;
       if (after && !afterId) return Promise.resolve(undefined);
-      const group = (args.group as string | null | undefined) ?? undefined;
-      if (group !== undefined && !(BENEFICIARY_GROUPS as readonly string[]).includes(group)) return Promise.resolve(undefined);
-      const programCode = (args.programCode as string | null | undefined) ?? undefined;
-      const asOf = (args.asOf as string | null | undefined) ?? deps.clock.today();
-      const shape: PageShape = { group: group as BeneficiaryGroup | undefined, program: !!programCode, search: !!search, after: !!afterId };
+      const group = BENEFICIARY_GROUPS.find((g) => g === args.group);
+      if (args.group != null && !group) return Promise.resolve(undefined);
+      const programCode = optionalString(args.programCode);
+      const asOf = optionalString(args.asOf) ?? deps.clock.today();
+      const shape: PageShape = { group, program: !!programCode, search: !!search, after: !!afterId };
       return bodyOf(runnerFor(shape), {
         communeCode,
         asOf,
