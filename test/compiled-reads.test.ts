@@ -264,8 +264,9 @@ describe('compiled reads answer as the executor', () => {
           ...Object.entries(circumstance)
             .filter(([k]) => k !== 'povertyAssessments')
             .map(([k, s]) => ({ weight: 3, arbitrary: field(fc.constant(k), selection(field(s))) })),
+          { weight: 2, arbitrary: field(fc.constantFrom('groups', `groups(asOf: "${AS_OF}")`, 'groups(asOf: "2026-12-01")', 'groups(asOf: $groupsAsOf)')) },
           // Fields the compiled path leaves to the executor (rare: one in a selection sends it all there).
-          { weight: 1, arbitrary: fc.constantFrom('commune { name }', 'groups', `groups(asOf: "${AS_OF}")`, '... on Person { id }', 'id @include(if: true)') },
+          { weight: 1, arbitrary: fc.constantFrom('commune { name }', '... on Person { id }', 'id @include(if: true)') },
         ),
       ),
       household: selection(
@@ -310,15 +311,20 @@ describe('compiled reads answer as the executor', () => {
       id: 'ID', nationalId: 'String', code: 'String', communeCode: 'String', group: 'BeneficiaryGroup', first: 'Int',
       after: 'String', asOf: 'Date', search: 'String', programCode: 'String',
     };
+    const groupsAsOf = fc.constantFrom(AS_OF, '2025-01-01', '2026-02-30', undefined);
     const before = compiledCount;
     const runs = Number(process.env.COMPILED_READS_RUNS ?? 200);
     await fc.assert(
-      fc.asyncProperty(root, alias, fc.boolean(), fc.nat(callers.length - 1), async (r, rootAlias, asVariables, who) => {
+      fc.asyncProperty(root, alias, fc.boolean(), fc.nat(callers.length - 1), groupsAsOf, async (r, rootAlias, asVariables, who, groupsDate) => {
         const given = Object.entries(r.args).filter(([, v]) => v !== undefined);
         const args = given.map(([k, v]) => `${k}: ${asVariables ? `$${k}` : k === 'group' ? String(v) : JSON.stringify(v)}`).join(', ');
-        const defs = asVariables && given.length ? `(${given.map(([k]) => `$${k}: ${TYPES[k] ?? 'String'}`).join(', ')})` : '';
+        const defList = asVariables ? given.map(([k]) => `$${k}: ${TYPES[k] ?? 'String'}`) : [];
+        // Nested groups(asOf: $groupsAsOf): a variable of its own, sometimes absent or not a date.
+        const nested = r.sel.includes('$groupsAsOf');
+        if (nested) defList.push('$groupsAsOf: Date');
+        const defs = defList.length ? `(${defList.join(', ')})` : '';
         const query = `query Q${defs} { ${rootAlias ? `${rootAlias}: ` : ''}${r.name}${args ? `(${args})` : ''} { ${r.sel} } }`;
-        const variables = asVariables ? Object.fromEntries(given) : undefined;
+        const variables = { ...(asVariables ? Object.fromEntries(given) : {}), ...(nested && groupsDate !== undefined ? { groupsAsOf: groupsDate } : {}) };
         const caller = callers[who]!;
         await same({ method: 'POST', query, variables, operationName: 'Q' }, caller.token, `random as ${caller.name}`);
       }),

@@ -110,7 +110,7 @@ export const CORPUS: CorpusOperation[] = [
     source: 'registry groups',
     query: `{ person(id: "$person") { groups(asOf: "2025-01-01") disabilityCertificates { level } meritRecords { injuryRate } pensionStatuses { kind } } }`,
     uses: 'person',
-    compiled: false,
+    compiled: true,
   },
   { source: 'registry totalCount', query: `{ beneficiaries(communeCode: "$commune") { totalCount } }`, uses: 'commune', compiled: true },
   // test/logging.test.ts (sent there as GET)

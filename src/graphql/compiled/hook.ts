@@ -29,8 +29,11 @@ export interface CompiledRoot {
    * The response text for these (coerced) arguments, or undefined when the executor must answer (invalid
    * arguments, root not found or forbidden). Binds values only: the statements are built at compile time.
    */
-  run(args: Record<string, unknown>, access: ReadAccess): Promise<string | undefined>;
+  run(args: Record<string, unknown>, access: ReadAccess, argumentsOf: ArgumentsOf): Promise<string | undefined>;
 }
+
+/** The coerced arguments of a nested field for this request, or undefined when they are the executor's error. */
+export type ArgumentsOf = (field: FieldPlan) => Record<string, unknown> | undefined;
 
 /** Compiles one root field (by name); returns undefined when some selection under it is not supported. */
 export type RootCompiler = (root: FieldPlan) => CompiledRoot | undefined;
@@ -114,7 +117,15 @@ export function compiledReads(options: CompiledReadsOptions) {
     } catch {
       return undefined; // e.g. null for a non-null argument: the executor's error
     }
-    return root.run(args, readAccessOf(principal));
+    const argumentsOf: ArgumentsOf = (field) => {
+      if (!field.field) return undefined;
+      try {
+        return getArgumentValues(field.field, field.node, coerced.coerced);
+      } catch {
+        return undefined;
+      }
+    };
+    return root.run(args, readAccessOf(principal), argumentsOf);
   }
 
   return async function compiledReadsPreHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {

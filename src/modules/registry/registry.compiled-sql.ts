@@ -21,10 +21,11 @@ import { households, persons, povertyAssessments } from '../../db/schema/index.j
 import { isUuid } from '../../errors.js';
 import type { ReadAccess } from '../../graphql/compiled/access.js';
 import { graphql } from '../../graphql/compiled/graphql-runtime.js';
-import type { CompiledRoot, RootCompiler } from '../../graphql/compiled/hook.js';
+import type { ArgumentsOf, CompiledRoot, RootCompiler } from '../../graphql/compiled/hook.js';
 import type { FieldPlan } from '../../graphql/compiled/plan.js';
+import { isValidDate } from '../../graphql/scalars.js';
 import type { PlacesService } from '../places/places.service.js';
-import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from './beneficiary-groups.js';
+import { BENEFICIARY_GROUPS, groupCondition, livingOn, type BeneficiaryGroup } from './beneficiary-groups.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.resolvers.js';
 
@@ -38,12 +39,39 @@ class Unsupported extends Error {}
 const bound = (name: string): string => sql.placeholder(name) as unknown as string;
 const param = (name: string): SQL => sql`${sql.placeholder(name)}`;
 
-/** Fresh table aliases within one statement. */
+/** A field with an `asOf` argument, bound per request under `name`. */
+interface DatedField {
+  name: string;
+  plan: FieldPlan;
+}
+
+/** Fresh table aliases within one statement, and the dated fields met while building it. */
 class Aliases {
   private n = 0;
+  readonly dated: DatedField[] = [];
   next(prefix: string): string {
     return `${prefix}${++this.n}`;
   }
+  /** The bound name of this field's `asOf` (its argument, or today, checked per request). */
+  asOf(plan: FieldPlan): string {
+    const name = `asOf_${this.dated.length + 1}`;
+    this.dated.push({ name, plan });
+    return bound(name);
+  }
+}
+
+/** The values of the dated fields for this request, or undefined when the executor must answer. */
+function datedValues(dated: readonly DatedField[], argumentsOf: ArgumentsOf, today: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const { name, plan } of dated) {
+    const args = argumentsOf(plan);
+    if (!args) return undefined;
+    const asOf = typeof args.asOf === 'string' ? args.asOf : today;
+    // The loader's own check (Person.groups): a Date argument is valid already, today is too.
+    if (!isValidDate(asOf)) return undefined;
+    out[name] = asOf;
+  }
+  return out;
 }
 
 /** A SQL string literal of text we produce (keys are GraphQL names: letters, digits, underscores). */
@@ -147,6 +175,16 @@ const CIRCUMSTANCE_TYPES: Record<PersonCircumstance, string> = {
   pensionStatuses: 'PensionStatus',
   pregnancies: 'Pregnancy',
 };
+/**
+ * Person.groups: the groups the person is in on asOf, in BENEFICIARY_GROUPS order, from the same conditions
+ * as the loader (findGroupsOfPersons). The conditions read a person row named `p`.
+ */
+function groupsJson(alias: string, asOf: string): SQL {
+  const cases = BENEFICIARY_GROUPS.map((g) => sql`CASE WHEN ${livingOn(asOf)} AND ${groupCondition(g, asOf)} THEN ${literal(`"${g}"`)} END`);
+  return sql`(SELECT concat('[', concat_ws(',', ${sql.join(cases, sql`, `)}), ']')
+    FROM (SELECT ${sql.raw(`${alias}.id, ${alias}.household_id, ${alias}.sex, ${alias}.date_of_birth, ${alias}.date_of_death`)}) p)`;
+}
+
 const circumstanceSpecs = (Object.keys(CIRCUMSTANCE_TYPES) as PersonCircumstance[]).map((field) => {
   const { table, order } = personCircumstanceTables[field];
   const spec: ObjectSpec = { typeName: CIRCUMSTANCE_TYPES[field], table, computed: {} };
@@ -166,6 +204,7 @@ const personSpec: ObjectSpec = {
   hidden: ['fullNameSearch', 'householdId', 'createdAt', 'updatedAt'],
   computed: {
     nationalId: nationalIdJson,
+    groups: (plan, alias, aliases) => groupsJson(alias, aliases.asOf(plan)),
     household: (plan, alias, aliases) => rowJson(householdSpec, plan, aliases, (h) => sql`${column(h, households.id)} = ${column(alias, persons.householdId)}`),
   },
 };
@@ -224,21 +263,26 @@ async function bodyOf(run: Runner, values: Record<string, unknown>): Promise<str
 const accessValues = (access: ReadAccess) => ({ communes: access.communes, fullNationalId: access.fullNationalId });
 
 /** A root that reads one row of `spec.table` by a key, or null (then, or when forbidden, the executor answers). */
-function singleRow(deps: CompiledRegistryDeps, root: FieldPlan, spec: ObjectSpec, where: (alias: string) => SQL, visible: (alias: string) => SQL): Runner {
+function singleRow(deps: CompiledRegistryDeps, root: FieldPlan, spec: ObjectSpec, where: (alias: string) => SQL, visible: (alias: string) => SQL) {
   const aliases = new Aliases();
   const a = aliases.next('root');
   const value = objectJson(spec, root.children, a, aliases);
   // A row outside the caller's communes gives a NULL body: the executor then answers FORBIDDEN.
-  return prepareNamed(deps.db, sql`SELECT CASE WHEN ${visible(a)} THEN ${response(root, value)} END AS body FROM ${spec.table} ${sql.raw(a)} WHERE ${where(a)}`);
+  const run = prepareNamed(deps.db, sql`SELECT CASE WHEN ${visible(a)} THEN ${response(root, value)} END AS body FROM ${spec.table} ${sql.raw(a)} WHERE ${where(a)}`);
+  /** Runs with the request's values, adding the dated fields' dates (or gives the request to the executor). */
+  return (values: Record<string, unknown>, argumentsOf: ArgumentsOf): Promise<string | undefined> => {
+    const dates = datedValues(aliases.dated, argumentsOf, deps.clock.today());
+    return dates ? bodyOf(run, { ...values, ...dates }) : Promise.resolve(undefined);
+  };
 }
 
 const compilePerson = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
   const run = singleRow(deps, root, personSpec, (p) => sql`${column(p, persons.id)} = ${param('id')}::uuid`, visiblePerson);
   return {
-    run: (args, access) => {
+    run: (args, access, argumentsOf) => {
       const id = args.id;
       if (typeof id !== 'string' || !isUuid(id)) return Promise.resolve(undefined);
-      return bodyOf(run, { id, ...accessValues(access) });
+      return run({ id, ...accessValues(access) }, argumentsOf);
     },
   };
 };
@@ -246,10 +290,10 @@ const compilePerson = (deps: CompiledRegistryDeps) => (root: FieldPlan): Compile
 const compilePersonByNationalId = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
   const run = singleRow(deps, root, personSpec, (p) => sql`${column(p, persons.nationalId)} = ${param('nationalId')}`, visiblePerson);
   return {
-    run: (args, access) => {
+    run: (args, access, argumentsOf) => {
       const nationalId = args.nationalId;
       if (typeof nationalId !== 'string' || !/^\d{12}$/.test(nationalId)) return Promise.resolve(undefined);
-      return bodyOf(run, { nationalId, ...accessValues(access) });
+      return run({ nationalId, ...accessValues(access) }, argumentsOf);
     },
   };
 };
@@ -260,12 +304,12 @@ const compileHousehold = (deps: CompiledRegistryDeps) => (root: FieldPlan): Comp
   const byId = singleRow(deps, root, householdSpec, (h) => sql`${column(h, households.id)} = ${param('id')}::uuid`, visible);
   const byCode = singleRow(deps, root, householdSpec, (h) => sql`${column(h, households.code)} = ${param('code')}`, visible);
   return {
-    run: (args, access) => {
+    run: (args, access, argumentsOf) => {
       const { id, code } = args;
       // As the resolver: exactly one of id or code (by truthiness), and the id a UUID.
       if (!id === !code) return Promise.resolve(undefined);
-      if (id) return typeof id === 'string' && isUuid(id) ? bodyOf(byId, { id, ...accessValues(access) }) : Promise.resolve(undefined);
-      return typeof code === 'string' ? bodyOf(byCode, { code, ...accessValues(access) }) : Promise.resolve(undefined);
+      if (id) return typeof id === 'string' && isUuid(id) ? byId({ id, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
+      return typeof code === 'string' ? byCode({ code, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
     },
   };
 };
@@ -292,8 +336,7 @@ interface PageShape {
 }
 
 /** The connection object over the CTEs `page` (first + 1 rows) and `shown` (first rows). */
-function connectionJson(root: FieldPlan, where: SQL): SQL {
-  const aliases = new Aliases();
+function connectionJson(root: FieldPlan, where: SQL, aliases: Aliases): SQL {
   const personList = (plan: FieldPlan, asEdge: boolean): SQL => {
     const s = aliases.next('s');
     let item: SQL;
@@ -337,7 +380,7 @@ function connectionJson(root: FieldPlan, where: SQL): SQL {
   return concatText(parts);
 }
 
-function pageStatement(root: FieldPlan, shape: PageShape): SQL {
+function pageStatement(root: FieldPlan, shape: PageShape, aliases: Aliases): SQL {
   const filter: BeneficiaryFilter = {
     communeCode: bound('communeCode'),
     group: shape.group,
@@ -350,7 +393,7 @@ function pageStatement(root: FieldPlan, shape: PageShape): SQL {
   return sql`WITH page AS (
       SELECT p.* FROM persons p WHERE ${where()}${after} ORDER BY p.id LIMIT ${param('limit')}::int
     ), shown AS (SELECT * FROM page ORDER BY id LIMIT ${param('first')}::int)
-    SELECT ${response(root, connectionJson(root, where()))} AS body`;
+    SELECT ${response(root, connectionJson(root, where(), aliases))} AS body`;
 }
 
 const compileBeneficiaries = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
@@ -359,15 +402,20 @@ const compileBeneficiaries = (deps: CompiledRegistryDeps) => (root: FieldPlan): 
   // selection is known before the first request.
   const runners = new Map<string, Runner>();
   const shapeKey = (s: PageShape) => `${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
-  pageStatement(root, { group: undefined, program: false, search: false, after: false });
+  // The dated fields are the same for every shape (the filters are not part of the selection).
+  const { dated } = (() => {
+    const aliases = new Aliases();
+    pageStatement(root, { group: undefined, program: false, search: false, after: false }, aliases);
+    return aliases;
+  })();
   const runnerFor = (shape: PageShape): Runner => {
     const key = shapeKey(shape);
     let run = runners.get(key);
-    if (!run) runners.set(key, (run = prepareNamed(deps.db, pageStatement(root, shape))));
+    if (!run) runners.set(key, (run = prepareNamed(deps.db, pageStatement(root, shape, new Aliases()))));
     return run;
   };
   return {
-    run: (args, access) => {
+    run: (args, access, argumentsOf) => {
       // The resolver's checks, in its order; any failure is its error to give.
       const communeCode = args.communeCode;
       if (typeof communeCode !== 'string' || deps.places.get(communeCode)?.level !== 'COMMUNE') return Promise.resolve(undefined);
@@ -384,7 +432,10 @@ const compileBeneficiaries = (deps: CompiledRegistryDeps) => (root: FieldPlan): 
       const programCode = optionalString(args.programCode);
       const asOf = optionalString(args.asOf) ?? deps.clock.today();
       const shape: PageShape = { group, program: !!programCode, search: !!search, after: !!afterId };
+      const dates = datedValues(dated, argumentsOf, deps.clock.today());
+      if (!dates) return Promise.resolve(undefined);
       return bodyOf(runnerFor(shape), {
+        ...dates,
         communeCode,
         asOf,
         programCode,
