@@ -9,14 +9,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { execFileSync } from 'node:child_process';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
@@ -277,6 +277,78 @@ function cpuOf(pid: number | undefined): number {
   }
 }
 
+/**
+ * The load generator, always in a process or thread of its own so that it does not share the bench's event
+ * loop: wrk (C, epoll; `apt-get install wrk`) when installed, else autocannon in a worker thread.
+ * BENCH_LOADGEN=autocannon forces the latter.
+ */
+const WRK = env.BENCH_LOADGEN === 'autocannon' ? undefined : ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p));
+const LOADGEN = WRK ? `wrk ${wrkVersion()} (1 thread, own process)` : 'autocannon in a worker thread';
+
+function wrkVersion(): string {
+  try {
+    return /wrk (\S+)/.exec(execFileSync(WRK ?? 'wrk', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1] ?? '?';
+  } catch (err) {
+    // wrk --version exits with 1 after printing its version.
+    const out = String((err as { stdout?: unknown }).stdout ?? '');
+    return /wrk (\S+)/.exec(out)?.[1] ?? '?';
+  }
+}
+
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+let bodyFileSerial = 0;
+async function runWrk(wrk: string, url: string, bodies: string[], token: string, connections: number, seconds: number): Promise<LoadResult> {
+  const file = path.join(os.tmpdir(), `an-sinh-bench-${process.pid}-${bodyFileSerial++}.txt`);
+  writeFileSync(file, bodies.join('\n') + '\n');
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        wrk,
+        ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '-H', 'content-type: application/json', '-H', `authorization: Bearer ${token}`,
+          '-s', path.join(ROOT, 'bench/wrk.lua'), url, '--', file],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      children.push(child);
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.stderr.on('data', (d) => (text += d));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+    });
+    const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
+    if (!line) throw new Error(`wrk printed no result:\n${out}`);
+    const r = JSON.parse(line.slice('WRK_RESULT '.length)) as { requests: number; duration_us: number; p50_us: number; p99_us: number; bad: number; socket_errors: number };
+    return {
+      requests: r.requests,
+      rps: r.requests / (r.duration_us / 1e6),
+      p50: Math.round(r.p50_us / 100) / 10,
+      p99: Math.round(r.p99_us / 100) / 10,
+      errors: r.bad + r.socket_errors,
+    };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+async function runAutocannon(url: string, bodies: string[], token: string, connections: number, seconds: number): Promise<LoadResult> {
+  const worker = new Worker(new URL('./autocannon-worker.mjs', import.meta.url), { workerData: { url, bodies, token, connections, seconds } });
+  try {
+    return await new Promise<LoadResult>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
 async function load(
   e: Endpoint,
   q: QueryName,
@@ -287,34 +359,10 @@ async function load(
   seconds: number,
   pid?: number,
 ): Promise<Run> {
-  const cpu0 = cpuOf(pid);
   const bodies = args.map((a) => e.body(q, a, asOf));
-  let i = 0;
-  const result = await autocannon({
-    url: e.url(q),
-    method: 'POST',
-    connections,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    requests: [
-      {
-        setupRequest: (req: any) => {
-          req.body = bodies[i++ % bodies.length];
-          return req;
-        },
-      },
-    ],
-    // A GraphQL error comes with HTTP 200: count it as an error too.
-    verifyBody: (body: string) => !body.includes('"errors"'),
-  } as autocannon.Options);
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx + (result as unknown as { mismatches: number }).mismatches,
-    requests: result.requests.total,
-    cpuMs: result.requests.total ? (cpuOf(pid) - cpu0) / result.requests.total : 0,
-  };
+  const cpu0 = cpuOf(pid);
+  const r = WRK ? await runWrk(WRK, e.url(q), bodies, token, connections, seconds) : await runAutocannon(e.url(q), bodies, token, connections, seconds);
+  return { ...r, cpuMs: r.requests ? (cpuOf(pid) - cpu0) / r.requests : 0 };
 }
 
 interface Cell {
@@ -490,7 +538,7 @@ async function machine(pool: pg.Pool) {
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     node: process.version,
     postgres: `${pgVersion} (${settings.join(', ')})`,
-    versions: `fastify ${version('fastify')}, mercurius ${version('mercurius')}, graphql-jit ${version('graphql-jit')}, postgraphile ${version('postgraphile')}, pg ${version('pg')}, autocannon ${version('autocannon')}`,
+    versions: `fastify ${version('fastify')}, mercurius ${version('mercurius')}, graphql-jit ${version('graphql-jit')}, postgraphile ${version('postgraphile')}, pg ${version('pg')}, ${WRK ? `wrk ${wrkVersion()}` : `autocannon ${version('autocannon')}`}`,
     commit,
   };
 }
@@ -638,7 +686,7 @@ async function main() {
       `Machine: ${info.cpus}, ${info.memory}; Node ${info.node}; PostgreSQL ${info.postgres}.`,
       `Packages: ${info.versions}. Commit: ${info.commit}.`,
       `Data: ${seed.people.toLocaleString('en-US')} people (demo generator, as of ${seed.asOf}), ${seed.reused ? 'reused' : 'seeded in this run'}.`,
-      `Load: autocannon in the bench process, each server in its own process, all on 127.0.0.1; ${WARMUP} s warm-up per endpoint, then ${ROUNDS} rounds of ${DURATION} s per endpoint in alternating order; figures are the means of the rounds. Each server has a pool of ${POOL_SIZE} connections. Whole run: ${totalMin.toFixed(1)} min. Load average (1 min) before / after the load phase: ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} on ${os.cpus().length} cores${loadBefore > 1.5 ? ' (other work was running: figures are pessimistic)' : ''}.`,
+      `Load: ${LOADGEN}, each server in its own process, all on 127.0.0.1; ${WARMUP} s warm-up per endpoint, then ${ROUNDS} rounds of ${DURATION} s per endpoint in alternating order; figures are the means of the rounds. Each server has a pool of ${POOL_SIZE} connections. Whole run: ${totalMin.toFixed(1)} min. Load average (1 min) before / after the load phase: ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} on ${os.cpus().length} cores${loadBefore > 1.5 ? ' (other work was running: figures are pessimistic)' : ''}.`,
       '',
       table,
       '',

@@ -12,6 +12,7 @@ import { DomainError } from './errors.js';
 import { safeError } from './safe-error.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
+import { compiledReads } from './graphql/compiled/hook.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import { checkOperationInputs } from './graphql/input-check.js';
 import { scalarResolvers } from './graphql/scalars.js';
@@ -21,6 +22,7 @@ import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createPlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
+import { registryCompiledRoots } from './modules/registry/registry.compiled.js';
 import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { createRegistryService } from './modules/registry/registry.service.js';
@@ -33,7 +35,7 @@ import type { Services } from './services.js';
 export type { Services } from './services.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'jwt' | 'graphiql' | 'env'>;
+  config: Pick<Config, 'jwt' | 'graphiql' | 'env'> & Partial<Pick<Config, 'graphqlCompiledReads'>>;
   database: Database;
   clock?: Clock;
   /** A pino logger (see src/logging.ts); silent when absent. */
@@ -49,6 +51,9 @@ function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
 
 /** The channel on which the database announces changes to cached reference data (migration 0004). */
 export const REFERENCE_CHANNEL = 'an_sinh_reference_changed';
+
+/** Mercurius' limit on the nesting of a query (the compiled reads leave deeper ones to it). */
+const QUERY_DEPTH = 10;
 
 /** Paths open without a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
@@ -164,6 +169,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Whole registry reads answered by one compiled statement, in front of the executor (graphql/compiled/hook.ts).
+  if (config.graphqlCompiledReads ?? true) {
+    app.addHook(
+      'preHandler',
+      compiledReads({
+        schema: () => app.graphql.schema,
+        roots: registryCompiledRoots({ db: database.db, places, clock }),
+        maxDepth: QUERY_DEPTH,
+        path: '/graphql',
+        markResponses: config.env === 'test',
+      }),
+    );
+  }
+
   await app.register(mercurius, {
     schema: loadSchemaText(),
     resolvers: mergeResolvers(
@@ -179,7 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
     graphiql: config.graphiql,
     jit: 1,
-    queryDepth: 10,
+    queryDepth: QUERY_DEPTH,
     errorFormatter: createErrorFormatter(app) as never,
   });
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).

@@ -36,6 +36,10 @@ const ConfigSchema = z
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true')),
     DEMO_PEOPLE: z.coerce.number().int().min(0).max(50_000_000).default(36_000),
+    GRAPHQL_COMPILED_READS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
@@ -58,6 +62,8 @@ export type Config = {
   /** Seed the generated demo population when the database is new (default: on for the embedded database). */
   seedDemo: boolean;
   demoPeople: number;
+  /** Answer whole registry reads with one compiled SQL statement when possible (src/graphql/compiled/). */
+  graphqlCompiledReads: boolean;
 };
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -91,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== 'production',
     seedDemo: c.SEED_DEMO ?? embedded,
     demoPeople: c.DEMO_PEOPLE,
+    graphqlCompiledReads: c.GRAPHQL_COMPILED_READS,
   };
 }

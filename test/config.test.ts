@@ -13,7 +13,13 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', SEED_DEMO: 'true' }).seedDemo).toBe(true);
   });
 
+  it('answers whole reads with compiled SQL unless GRAPHQL_COMPILED_READS=false', () => {
+    expect(loadConfig({}).graphqlCompiledReads).toBe(true);
+    expect(loadConfig({ GRAPHQL_COMPILED_READS: 'false' }).graphqlCompiledReads).toBe(false);
+  });
+
   it.each([
+    [{ GRAPHQL_COMPILED_READS: 'no' }, 'GRAPHQL_COMPILED_READS'],
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL'],

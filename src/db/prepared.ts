@@ -41,3 +41,19 @@ export async function executePrepared<T extends Record<string, unknown>>(db: DbO
   const result = await internals.session.prepareQuery(built, undefined, nameOf(built.sql), false).execute();
   return result.rows as T[];
 }
+
+/**
+ * Prepares `query` once and returns a runner that binds its Drizzle placeholders (`sql.placeholder(name)`)
+ * per call: for statements built once per query shape and run many times (the compiled GraphQL reads),
+ * so a request does no SQL building at all. Goes through the session like any Drizzle query (the
+ * statement counter and logger see it).
+ */
+export function prepareNamed(db: DbOrTx, query: SQL): (values: Record<string, unknown>) => Promise<Record<string, unknown>[]> {
+  const internals = db as unknown as {
+    dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
+    session: { prepareQuery(...args: Parameters<PreparingSession['prepareQuery']>): { execute(values: Record<string, unknown>): Promise<{ rows: Record<string, unknown>[] }> } };
+  };
+  const built = internals.dialect.sqlToQuery(query);
+  const prepared = internals.session.prepareQuery(built, undefined, nameOf(built.sql), false);
+  return async (values) => (await prepared.execute(values)).rows;
+}

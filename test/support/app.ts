@@ -22,13 +22,21 @@ export interface TestApp {
 }
 
 export async function startTestApp(
-  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger; database?: TestDatabaseOptions } = {},
+  opts: {
+    seed?: (t: TestDatabase) => Promise<void>;
+    clock?: Clock;
+    logger?: FastifyBaseLogger;
+    database?: TestDatabaseOptions;
+    /** A second app on the same database: it shares its data and leaves seeding and disposal to the first. */
+    sharedDatabase?: TestDatabase;
+    compiledReads?: boolean;
+  } = {},
 ): Promise<TestApp> {
-  const db = await openTestDatabase(opts.database);
-  await seedReferenceData(db.database.db);
+  const db = opts.sharedDatabase ?? (await openTestDatabase(opts.database));
+  if (!opts.sharedDatabase) await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);
   const app = await buildApp({
-    config: { jwt: TEST_JWT, graphiql: false, env: 'test' },
+    config: { jwt: TEST_JWT, graphiql: false, env: 'test', graphqlCompiledReads: opts.compiledReads },
     database: db.database,
     clock: opts.clock,
     logger: opts.logger,
@@ -52,7 +60,7 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
-      await db.dispose();
+      if (!opts.sharedDatabase) await db.dispose();
     },
   };
 }

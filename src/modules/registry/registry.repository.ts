@@ -138,7 +138,7 @@ export async function findPovertyStandards(db: DbOrTx): Promise<PovertyStandardR
 }
 
 /** Escapes LIKE wildcards in what a person typed. */
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export interface BeneficiaryFilter {
   communeCode: string;
@@ -149,7 +149,11 @@ export interface BeneficiaryFilter {
   asOf: string;
 }
 
-function beneficiaryWhere(f: BeneficiaryFilter): SQL {
+/**
+ * The conditions of a beneficiary list over a person row `p`. `searchPattern` is what the name is matched
+ * against: the escaped search text, or a placeholder the compiled reads bind already escaped.
+ */
+export function beneficiaryWhere(f: BeneficiaryFilter, searchPattern: unknown = f.search && likeEscape(f.search)): SQL {
   const parts: SQL[] = [sql`p.commune_code = ${f.communeCode}`, livingOn(f.asOf)];
   // With a program, its active enrolment is what makes a beneficiary; a group narrows further when given.
   if (f.programCode) parts.push(enrolledOn(f.programCode, f.asOf));
@@ -157,7 +161,7 @@ function beneficiaryWhere(f: BeneficiaryFilter): SQL {
   if (f.search) {
     // The trigram GIN index on full_name_search serves this LIKE; both sides go through the same
     // accent-stripping function, so "nguyen van duc" finds "Nguyễn Văn Đức".
-    parts.push(sql`p.full_name_search LIKE '%' || an_sinh_search_text(${likeEscape(f.search)}) || '%'`);
+    parts.push(sql`p.full_name_search LIKE '%' || an_sinh_search_text(${searchPattern}) || '%'`);
   }
   return sql.join(parts, sql` AND `);
 }

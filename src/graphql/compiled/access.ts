@@ -1,0 +1,27 @@
+/**
+ * What the compiled reads need to know of the caller's access policy, in one place so it can follow the
+ * policy (src/modules/auth/access-policy.ts). The compiled statements apply it in SQL as the
+ * resolvers apply it in TypeScript:
+ * - `communes`: the communes whose people the caller sees (null: all), as `communesVisibleTo` — root rows of
+ *   other communes are FORBIDDEN (the compiled path then leaves the request to the executor), nested
+ *   members and heads of other communes are left out;
+ * - `fullNationalId`: whether identification numbers come in full; otherwise they are masked as
+ *   `maskNationalId` masks them (registry.resolvers.ts: integration clients need `person:national_id`).
+ */
+import { canSee, communesVisibleTo, seesFullNationalId } from '../../modules/auth/access-policy.js';
+import type { Principal } from '../../modules/auth/auth.types.js';
+
+export interface ReadAccess {
+  communes: string[] | null;
+  fullNationalId: boolean;
+  mayReadCommune(communeCode: string): boolean;
+}
+
+export function readAccessOf(principal: Principal): ReadAccess {
+  const visible = communesVisibleTo(principal);
+  return {
+    communes: visible === null ? null : [...visible],
+    fullNationalId: seesFullNationalId(principal),
+    mayReadCommune: (communeCode) => canSee(principal, communeCode),
+  };
+}
