@@ -7,10 +7,10 @@
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-const REGISTRY_REPOSITORY = '../modules/registry/registry.repository.js';
+const REGISTRY_SERVICE = '../modules/registry/registry.service.js';
 const PLACES_SERVICE = '../modules/places/places.service.js';
 const RULE_BOOK = '../modules/rules/rule-book.js';
-const BENEFITS_REPOSITORY = '../modules/benefits/benefits.repository.js';
+
 const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
 
 const config: CodegenConfig = {
@@ -39,17 +39,17 @@ const config: CodegenConfig = {
         maybeValue: 'T | null',
         inputMaybeValue: 'T | null | undefined',
         mappers: {
-          Person: `${REGISTRY_REPOSITORY}#PersonRecord`,
-          Household: `${REGISTRY_REPOSITORY}#HouseholdRow`,
-          PovertyAssessment: `${REGISTRY_REPOSITORY}#PovertyAssessmentRow`,
+          Person: `${REGISTRY_SERVICE}#PersonRecord`,
+          Household: `${REGISTRY_SERVICE}#HouseholdRow`,
+          PovertyAssessment: `${REGISTRY_SERVICE}#PovertyAssessmentRow`,
           // registry.resolvers: the page carries its filter so that totalCount can count it when asked.
-          BeneficiaryConnection: `Omit<BeneficiaryConnection, 'totalCount'> & { filter: import('${REGISTRY_REPOSITORY}').BeneficiaryFilter }`,
+          BeneficiaryConnection: `Omit<BeneficiaryConnection, 'totalCount'> & { filter: import('${REGISTRY_SERVICE}').BeneficiaryFilter }`,
           AdminUnit: `${PLACES_SERVICE}#AdminUnitRow`,
           AreaClassification: `${PLACES_SERVICE}#AreaClassificationRow`,
           Program: `${RULE_BOOK}#ProgramRow`,
           RuleVersion: `${RULE_BOOK}#RuleVersionRow`,
           BaseLevel: `${RULE_BOOK}#BaseLevelRow`,
-          Enrolment: `${BENEFITS_REPOSITORY}#EnrolmentRow`,
+          Enrolment: `${BENEFITS_SERVICE}#EnrolmentRow`,
           EntitlementLine: `${BENEFITS_SERVICE}#EntitlementLine as EntitlementLineParent`,
           EntitlementMonth: `${BENEFITS_SERVICE}#EntitlementMonth as EntitlementMonthParent`,
           // CoverageGap and CoverageGapConnection: their parents (GapNode, GapConnection) are local types of

@@ -40,7 +40,10 @@ for (const communeCodes of [undefined, [commune]]) {
     }
     const [first, second] = [firstPage.rows, secondPage.rows];
     const page = [...first, ...second];
-    const sources = await loadFactsSources(db, page.map((r) => r.personId));
+    const sources = await loadFactsSources(
+      db,
+      page.map((r) => r.personId),
+    );
     const rows = page.map((r) => {
       const program = book.program(r.programCode);
       const source = sources.get(r.personId);

@@ -14,7 +14,15 @@ import { countGaps, findGapPage, type GapFilter } from '../src/modules/benefits/
 import { loadRuleBook } from '../src/modules/rules/rules.repository.js';
 import { DEFAULT_AS_OF } from '../seeds/demo.js';
 
-const { values } = parseArgs({ options: { 'as-of': { type: 'string' }, program: { type: 'string', multiple: true }, page: { type: 'boolean' }, all: { type: 'boolean' }, sql: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    'as-of': { type: 'string' },
+    program: { type: 'string', multiple: true },
+    page: { type: 'boolean' },
+    all: { type: 'boolean' },
+    sql: { type: 'boolean' },
+  },
+});
 const asOf = values['as-of'] ?? DEFAULT_AS_OF;
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');

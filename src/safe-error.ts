@@ -30,8 +30,10 @@ const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$.]{0,62}$/;
 /** The message with every quoted value replaced (identifiers such as table and constraint names stay). */
 export function maskDatabaseMessage(message: string): string {
   const firstLine = message.split('\n')[0] ?? '';
-  return scrubIdentifiers(firstLine.replace(/"([^"]*)"/g, (whole, inner: string) => (SQL_IDENTIFIER.test(inner) ? whole : '"…"')))
-    .replace(/\(([^()]*)\)=\(([^()]*)\)/g, '($1)=(…)');
+  return scrubIdentifiers(firstLine.replace(/"([^"]*)"/g, (whole, inner: string) => (SQL_IDENTIFIER.test(inner) ? whole : '"…"'))).replace(
+    /\(([^()]*)\)=\(([^()]*)\)/g,
+    '($1)=(…)',
+  );
 }
 
 const framesOf = (stack: string | undefined) =>

@@ -8,15 +8,7 @@
 import fc from 'fast-check';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  disabilityCertificates,
-  households,
-  meritRecords,
-  pensionStatuses,
-  persons,
-  povertyAssessments,
-  pregnancies,
-} from '../src/db/schema/index.js';
+import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
 import type { Role } from '../src/modules/auth/auth.types.js';
 import { makeNationalId } from '../src/core/national-id.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -58,15 +50,48 @@ async function seed(db: TestApp['db']) {
     )
     .returning();
   let serial = 1;
-  const names = ['Nguyễn Văn Đức', 'Kră Jăn K\' Sơn', 'Liêng "Hót" Ha Đức', 'Trần Thị\nLan \\ Ka', 'Ka Thị Hoa'];
+  const names = ['Nguyễn Văn Đức', "Kră Jăn K' Sơn", 'Liêng "Hót" Ha Đức', 'Trần Thị\nLan \\ Ka', 'Ka Thị Hoa'];
   const rows = hh.flatMap((h, i) => {
     const commune = h.communeCode;
     return [
-      { householdId: h.id, communeCode: commune, fullName: names[i % 5] ?? 'x', dateOfBirth: `19${40 + i}-03-0${1 + (i % 9)}`, sex: 'MALE' as const, relationToHead: 'Chủ hộ', ethnicity: i % 2 ? "K'Ho" : null, nationalId: makeNationalId('068', 1940 + i, 'MALE', serial++) },
-      { householdId: h.id, communeCode: commune, fullName: `Vợ ${i}`, dateOfBirth: `19${42 + i}-07-1${i % 9}`, sex: 'FEMALE' as const, relationToHead: 'Vợ', nationalId: i % 3 ? makeNationalId('068', 1942 + i, 'FEMALE', serial++) : null },
+      {
+        householdId: h.id,
+        communeCode: commune,
+        fullName: names[i % 5] ?? 'x',
+        dateOfBirth: `19${40 + i}-03-0${1 + (i % 9)}`,
+        sex: 'MALE' as const,
+        relationToHead: 'Chủ hộ',
+        ethnicity: i % 2 ? "K'Ho" : null,
+        nationalId: makeNationalId('068', 1940 + i, 'MALE', serial++),
+      },
+      {
+        householdId: h.id,
+        communeCode: commune,
+        fullName: `Vợ ${i}`,
+        dateOfBirth: `19${42 + i}-07-1${i % 9}`,
+        sex: 'FEMALE' as const,
+        relationToHead: 'Vợ',
+        nationalId: i % 3 ? makeNationalId('068', 1942 + i, 'FEMALE', serial++) : null,
+      },
       // Registered in the other commune: a commune officer of the household's commune must not see them.
-      { householdId: h.id, communeCode: commune === DA_SAR ? DA_NHIM : DA_SAR, fullName: `Con ${i}`, dateOfBirth: '1990-01-01', sex: 'FEMALE' as const, relationToHead: 'Con', nationalId: makeNationalId('068', 1990, 'FEMALE', serial++) },
-      { householdId: h.id, communeCode: commune, fullName: `Cháu ${i}`, dateOfBirth: `2025-0${1 + (i % 9)}-15`, sex: 'MALE' as const, relationToHead: null, nationalId: null },
+      {
+        householdId: h.id,
+        communeCode: commune === DA_SAR ? DA_NHIM : DA_SAR,
+        fullName: `Con ${i}`,
+        dateOfBirth: '1990-01-01',
+        sex: 'FEMALE' as const,
+        relationToHead: 'Con',
+        nationalId: makeNationalId('068', 1990, 'FEMALE', serial++),
+      },
+      {
+        householdId: h.id,
+        communeCode: commune,
+        fullName: `Cháu ${i}`,
+        dateOfBirth: `2025-0${1 + (i % 9)}-15`,
+        sex: 'MALE' as const,
+        relationToHead: null,
+        nationalId: null,
+      },
     ];
   });
   const people = await d.insert(persons).values(rows).returning();
@@ -79,29 +104,85 @@ async function seed(db: TestApp['db']) {
     if (head) await d.update(households).set({ headPersonId: head.id }).where(eq(households.id, h.id));
   }
   await d.insert(persons).values([
-    { communeCode: DA_SAR, fullName: 'Đã Mất', dateOfBirth: '1930-01-01', dateOfDeath: '2026-01-01', sex: 'FEMALE', nationalId: makeNationalId('068', 1930, 'FEMALE', 900001) },
+    {
+      communeCode: DA_SAR,
+      fullName: 'Đã Mất',
+      dateOfBirth: '1930-01-01',
+      dateOfDeath: '2026-01-01',
+      sex: 'FEMALE',
+      nationalId: makeNationalId('068', 1930, 'FEMALE', 900001),
+    },
     { communeCode: LAT, fullName: 'Người Lát', dateOfBirth: '1941-01-01', sex: 'MALE', nationalId: makeNationalId('068', 1941, 'MALE', 900002) },
   ]);
   await d.insert(disabilityCertificates).values([
-    ...heads.slice(0, 4).map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01', validTo: i % 2 ? '2030-12-31' : null })),
+    ...heads
+      .slice(0, 4)
+      .map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01', validTo: i % 2 ? '2030-12-31' : null })),
     { personId: heads[0]!.id, level: 'MILD' as const, certificateNo: 'GXN-old', issuedOn: '2010-01-01', validTo: '2019-12-31' },
     { personId: children[0]!.id, level: 'PARTICULARLY_SEVERE' as const, certificateNo: 'GXN-c', issuedOn: '2015-01-01' },
     // Withdrawn (recorded wrongly): no path may list it or count it.
-    { personId: heads[1]!.id, level: 'PARTICULARLY_SEVERE' as const, certificateNo: 'GXN-wrong', issuedOn: '2021-01-01', withdrawnAt: new Date('2026-02-01T00:00:00Z'), withdrawalReason: 'nhầm người' },
+    {
+      personId: heads[1]!.id,
+      level: 'PARTICULARLY_SEVERE' as const,
+      certificateNo: 'GXN-wrong',
+      issuedOn: '2021-01-01',
+      withdrawnAt: new Date('2026-02-01T00:00:00Z'),
+      withdrawalReason: 'nhầm người',
+    },
   ]);
-  await d.insert(meritRecords).values(heads.slice(2, 6).map((p, i) => ({ personId: p.id, category: 'WAR_INVALID', injuryRate: i % 2 ? 41 : null, decisionNo: `QĐ-${i}`, recognizedOn: '1985-01-01', validTo: i === 3 ? '2000-01-01' : null })));
-  await d.insert(pensionStatuses).values([
-    ...heads.slice(0, 3).map((p, i) => ({ personId: p.id, kind: 'RETIREMENT_PENSION' as const, monthlyAmount: i === 2 ? 12_345_678_901 : 3_000_000, startsOn: '2005-01-01', decisionNo: i ? `LH-${i}` : null })),
-    { personId: heads[0]!.id, kind: 'SOCIAL_ALLOWANCE' as const, monthlyAmount: null, startsOn: '2001-01-01', endsOn: '2004-12-31' },
-  ]);
+  await d
+    .insert(meritRecords)
+    .values(
+      heads
+        .slice(2, 6)
+        .map((p, i) => ({
+          personId: p.id,
+          category: 'WAR_INVALID',
+          injuryRate: i % 2 ? 41 : null,
+          decisionNo: `QĐ-${i}`,
+          recognizedOn: '1985-01-01',
+          validTo: i === 3 ? '2000-01-01' : null,
+        })),
+    );
+  await d
+    .insert(pensionStatuses)
+    .values([
+      ...heads
+        .slice(0, 3)
+        .map((p, i) => ({
+          personId: p.id,
+          kind: 'RETIREMENT_PENSION' as const,
+          monthlyAmount: i === 2 ? 12_345_678_901 : 3_000_000,
+          startsOn: '2005-01-01',
+          decisionNo: i ? `LH-${i}` : null,
+        })),
+      { personId: heads[0]!.id, kind: 'SOCIAL_ALLOWANCE' as const, monthlyAmount: null, startsOn: '2001-01-01', endsOn: '2004-12-31' },
+    ]);
   await d.insert(pregnancies).values([
     { personId: wives[0]!.id, reportedOn: '2026-03-01', expectedDeliveryOn: '2026-10-01' },
     { personId: wives[0]!.id, reportedOn: '2020-03-01', expectedDeliveryOn: '2020-10-01', endedOn: '2020-10-03', outcome: 'BIRTH' as const },
   ]);
   await d.insert(povertyAssessments).values(
     hh.slice(0, 4).flatMap((h, i) => [
-      { householdId: h.id, assessedOn: '2022-01-10', standardCode: 'DECREE_07_2021', area: 'RURAL' as const, incomePerPerson: 900_000, deprivations: ['NUTRITION'], classification: 'NEAR_POOR' as const, decisionNo: i ? `QĐ-N-${i}` : null },
-      { householdId: h.id, assessedOn: '2025-12-15', standardCode: 'DECREE_07_2021', area: 'URBAN' as const, incomePerPerson: 1_000_000, deprivations: i ? ['NUTRITION', 'HEALTH_INSURANCE', 'HYGIENIC_LATRINE'] : [], classification: 'POOR' as const },
+      {
+        householdId: h.id,
+        assessedOn: '2022-01-10',
+        standardCode: 'DECREE_07_2021',
+        area: 'RURAL' as const,
+        incomePerPerson: 900_000,
+        deprivations: ['NUTRITION'],
+        classification: 'NEAR_POOR' as const,
+        decisionNo: i ? `QĐ-N-${i}` : null,
+      },
+      {
+        householdId: h.id,
+        assessedOn: '2025-12-15',
+        standardCode: 'DECREE_07_2021',
+        area: 'URBAN' as const,
+        incomePerPerson: 1_000_000,
+        deprivations: i ? ['NUTRITION', 'HEALTH_INSURANCE', 'HYGIENIC_LATRINE'] : [],
+        classification: 'POOR' as const,
+      },
     ]),
   );
   const all = await d.select({ id: persons.id, nationalId: persons.nationalId }).from(persons);
@@ -152,7 +233,11 @@ async function prime(query: string, operationName: string | undefined) {
 }
 
 /** Sends one request to both apps; they must agree. Returns whether the compiled path answered. */
-async function same(request: { method: 'GET' | 'POST'; query: string; variables?: Record<string, unknown>; operationName?: string }, token: string, label: string) {
+async function same(
+  request: { method: 'GET' | 'POST'; query: string; variables?: Record<string, unknown>; operationName?: string },
+  token: string,
+  label: string,
+) {
   const send = (t: TestApp) =>
     request.method === 'POST'
       ? t.app.inject({
@@ -220,7 +305,11 @@ describe('compiled reads answer as the executor', () => {
     const token = callers[0]!.token;
     const r = await same({ method: 'GET', query: `{ personByNationalId(nationalId: "${data.nationalIds[0]}") { id nationalId } }` }, token, 'GET');
     expect(r.compiled).toBe(true);
-    await same({ method: 'GET', query: `query($n: String!) { personByNationalId(nationalId: $n) { id } }`, variables: { n: data.nationalIds[1] } }, token, 'GET vars');
+    await same(
+      { method: 'GET', query: `query($n: String!) { personByNationalId(nationalId: $n) { id } }`, variables: { n: data.nationalIds[1] } },
+      token,
+      'GET vars',
+    );
     await same({ method: 'GET', query: `query($n: String!) { personByNationalId(nationalId: $n) { id } }`, variables: { n: 5 } }, token, 'GET bad vars');
     await same({ method: 'GET', query: `mutation { _noop }` }, token, 'GET mutation');
   });
@@ -244,10 +333,7 @@ describe('compiled reads answer as the executor', () => {
   it('for random selections, arguments and callers', async () => {
     const scalar = (...names: string[]) => fc.constantFrom(...names);
     // Aliases now and then, sometimes colliding (same field: merged; another field: a validation error).
-    const alias = fc.oneof(
-      { weight: 6, arbitrary: fc.constant(undefined) },
-      { weight: 1, arbitrary: fc.constantFrom('a', 'b', 'x1', 'id', 'nodes', 'code') },
-    );
+    const alias = fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('a', 'b', 'x1', 'id', 'nodes', 'code') });
     const field = (name: fc.Arbitrary<string>, sub?: fc.Arbitrary<string>): fc.Arbitrary<string> =>
       fc.tuple(alias, name, sub ? sub.map((s) => ` { ${s} }`) : fc.constant('')).map(([a, n, s]) => `${a ? `${a}: ` : ''}${n}${s}`);
     const selection = (parts: fc.Arbitrary<string>) => fc.array(parts, { minLength: 1, maxLength: 6 }).map((xs) => xs.join(' '));
@@ -261,7 +347,12 @@ describe('compiled reads answer as the executor', () => {
     const { person: personSel, household: householdSel } = fc.letrec<{ person: string; household: string }>((tie) => ({
       person: selection(
         fc.oneof(
-          { weight: 24, arbitrary: field(scalar('id', 'nationalId', 'fullName', 'dateOfBirth', 'sex', 'ethnicity', 'communeCode', 'relationToHead', 'dateOfDeath', '__typename')) },
+          {
+            weight: 24,
+            arbitrary: field(
+              scalar('id', 'nationalId', 'fullName', 'dateOfBirth', 'sex', 'ethnicity', 'communeCode', 'relationToHead', 'dateOfDeath', '__typename'),
+            ),
+          },
           { weight: 6, arbitrary: field(fc.constant('household'), tie('household')) },
           ...Object.entries(circumstance)
             .filter(([k]) => k !== 'povertyAssessments')
@@ -310,8 +401,16 @@ describe('compiled reads answer as the executor', () => {
       fc.record({ name: fc.constant('beneficiaries'), args: beneficiaryArgs, sel: connection }),
     );
     const TYPES: Record<string, string> = {
-      id: 'ID', nationalId: 'String', code: 'String', communeCode: 'String', group: 'BeneficiaryGroup', first: 'Int',
-      after: 'String', asOf: 'Date', search: 'String', programCode: 'String',
+      id: 'ID',
+      nationalId: 'String',
+      code: 'String',
+      communeCode: 'String',
+      group: 'BeneficiaryGroup',
+      first: 'Int',
+      after: 'String',
+      asOf: 'Date',
+      search: 'String',
+      programCode: 'String',
     };
     const groupsAsOf = fc.constantFrom(AS_OF, '2025-01-01', '2026-02-30', undefined);
     const before = compiledCount;

@@ -41,7 +41,10 @@ describe('enrolment after a recorded death (case 3)', () => {
     const approved = ok(await t.gql(`mutation { approveEnrolment(id: "${e.id}") { status endPeriod endReason } }`), 'approveEnrolment');
     expect(approved).toEqual({ status: 'ENDED', endPeriod: '2024-09', endReason: 'DEATH' });
     const months = await entitlements(t, id, '2024-09', '2024-10');
-    expect(months.map((m) => [m.period, m.total])).toEqual([['2024-09', 500_000], ['2024-10', 0]]);
+    expect(months.map((m) => [m.period, m.total])).toEqual([
+      ['2024-09', 500_000],
+      ['2024-10', 0],
+    ]);
   });
 
   it('enrol and recordDeath racing on one person: 10 of 10 runs leave no open enrolment after the death', async () => {
@@ -56,9 +59,11 @@ describe('enrolment after a recorded death (case 3)', () => {
       } else {
         expect(enrolled.body.errors[0].extensions.code).toBe('CONFLICT');
       }
-      const rows = (await t.db.database.db.execute<{ status: string; end_month: string | null }>(
-        sql`SELECT status, end_month::text AS end_month FROM enrolments WHERE person_id = ${id}`,
-      )).rows;
+      const rows = (
+        await t.db.database.db.execute<{ status: string; end_month: string | null }>(
+          sql`SELECT status, end_month::text AS end_month FROM enrolments WHERE person_id = ${id}`,
+        )
+      ).rows;
       for (const r of rows) {
         expect(r.end_month, `run ${run}: ${JSON.stringify(r)}`).not.toBeNull();
         expect(r.end_month! <= '2024-09-01', `run ${run}: ${JSON.stringify(r)}`).toBe(true);
@@ -71,7 +76,11 @@ describe('enrolment after a recorded death (case 3)', () => {
 describe('one poverty assessment per household and date (case 5)', () => {
   const Q = `mutation($input: RecordPovertyAssessmentInput!) { recordPovertyAssessment(input: $input) { id classification } }`;
   const input = (householdId: string, income: number) => ({
-    householdId, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: income, deprivations: income < 1_500_000 ? ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'] : [],
+    householdId,
+    assessedOn: '2025-12-15',
+    area: 'RURAL',
+    incomePerPerson: income,
+    deprivations: income < 1_500_000 ? ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'] : [],
   });
 
   it('refuses a second assessment on the same date with CONFLICT on input.assessedOn', async () => {
@@ -118,7 +127,10 @@ describe('correcting a death (case 10)', () => {
     ok(await t.gql(CORRECT, { p: id, d: '2024-10-01', r: 'Giấy chứng tử cấp lại' }));
     expect(await enrolmentOf(enrolment)).toMatchObject({ status: 'ENDED', endPeriod: '2024-10', endReason: 'DEATH' });
     const months = await entitlements(t, id, '2024-10', '2024-11');
-    expect(months.map((m) => [m.period, m.total])).toEqual([['2024-10', 500_000], ['2024-11', 0]]);
+    expect(months.map((m) => [m.period, m.total])).toEqual([
+      ['2024-10', 500_000],
+      ['2024-11', 0],
+    ]);
   });
 
   it('an enrolment ended for another reason before the death keeps its end when the death is withdrawn', async () => {
@@ -160,9 +172,12 @@ describe('withdrawing circumstances recorded wrongly (case 10)', () => {
 
   it('a withdrawn pension no longer blocks 5.5c: eligibility and coverage gaps see the person', async () => {
     const id = await person(t, { dateOfBirth: '1941-02-02', commune: LAT });
-    const pension = ok(await t.gql(`mutation($input: RecordPensionStatusInput!) { recordPensionStatus(input: $input) { id } }`, {
-      input: { personId: id, kind: 'RETIREMENT_PENSION', monthlyAmount: 3_000_000, startsOn: '2001-01-01' },
-    }), 'recordPensionStatus');
+    const pension = ok(
+      await t.gql(`mutation($input: RecordPensionStatusInput!) { recordPensionStatus(input: $input) { id } }`, {
+        input: { personId: id, kind: 'RETIREMENT_PENSION', monthlyAmount: 3_000_000, startsOn: '2001-01-01' },
+      }),
+      'recordPensionStatus',
+    );
     const ELIG = `query($p: ID!) { eligibility(personId: $p, asOf: "2024-08-01") { programCode eligible } }`;
     const GAPS = `{ coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", first: 500) { nodes { person { id } } } }`;
     const eligible55c = async () => ok<any[]>(await t.gql(ELIG, { p: id }), 'eligibility').find((e) => e.programCode === 'D20_5_5C').eligible;
@@ -186,31 +201,50 @@ describe('withdrawing circumstances recorded wrongly (case 10)', () => {
 
   it('withdrawn certificates, merit records and pregnancies leave the person’s groups and lists', async () => {
     const id = await person(t, { dateOfBirth: '1990-06-06', sex: 'FEMALE', commune: LAT });
-    const cert = ok(await t.gql(`mutation($input: RecordDisabilityInput!) { recordDisability(input: $input) { id } }`, {
-      input: { personId: id, level: 'SEVERE', certificateNo: 'GXN-W1', issuedOn: '2020-01-01' },
-    }), 'recordDisability');
-    const merit = ok(await t.gql(`mutation($input: RecordMeritStatusInput!) { recordMeritStatus(input: $input) { id } }`, {
-      input: { personId: id, category: 'MARTYR_RELATIVE', decisionNo: 'QĐ-W1', recognizedOn: '2010-01-01' },
-    }), 'recordMeritStatus');
-    const preg = ok(await t.gql(`mutation($input: RecordPregnancyInput!) { recordPregnancy(input: $input) { id } }`, {
-      input: { personId: id, reportedOn: '2024-03-01', expectedDeliveryOn: '2024-10-01' },
-    }), 'recordPregnancy');
+    const cert = ok(
+      await t.gql(`mutation($input: RecordDisabilityInput!) { recordDisability(input: $input) { id } }`, {
+        input: { personId: id, level: 'SEVERE', certificateNo: 'GXN-W1', issuedOn: '2020-01-01' },
+      }),
+      'recordDisability',
+    );
+    const merit = ok(
+      await t.gql(`mutation($input: RecordMeritStatusInput!) { recordMeritStatus(input: $input) { id } }`, {
+        input: { personId: id, category: 'MARTYR_RELATIVE', decisionNo: 'QĐ-W1', recognizedOn: '2010-01-01' },
+      }),
+      'recordMeritStatus',
+    );
+    const preg = ok(
+      await t.gql(`mutation($input: RecordPregnancyInput!) { recordPregnancy(input: $input) { id } }`, {
+        input: { personId: id, reportedOn: '2024-03-01', expectedDeliveryOn: '2024-10-01' },
+      }),
+      'recordPregnancy',
+    );
     const Q = `{ person(id: "${id}") { groups(asOf: "2024-06-01") disabilityCertificates { id } meritRecords { id } pregnancies { id } } }`;
     expect(ok(await t.gql(Q), 'person').groups).toEqual(expect.arrayContaining(['DISABILITY', 'MERIT', 'PREGNANT_WOMAN']));
-    for (const [k, row] of [['DISABILITY_CERTIFICATE', cert], ['MERIT_RECORD', merit], ['PREGNANCY', preg]] as const) {
+    for (const [k, row] of [
+      ['DISABILITY_CERTIFICATE', cert],
+      ['MERIT_RECORD', merit],
+      ['PREGNANCY', preg],
+    ] as const) {
       ok(await t.gql(WITHDRAW, { k, id: row.id, r: 'Ghi nhầm hồ sơ' }));
     }
     const after = ok(await t.gql(Q), 'person');
     expect(after).toEqual({ groups: [], disabilityCertificates: [], meritRecords: [], pregnancies: [] });
-    const group = ok(await t.gql(`{ beneficiaries(communeCode: "${LAT}", group: DISABILITY, asOf: "2024-06-01", first: 200) { nodes { id } } }`), 'beneficiaries');
+    const group = ok(
+      await t.gql(`{ beneficiaries(communeCode: "${LAT}", group: DISABILITY, asOf: "2024-06-01", first: 200) { nodes { id } } }`),
+      'beneficiaries',
+    );
     expect(group.nodes.map((n: any) => n.id)).not.toContain(id);
   });
 
   it('refuses an unknown id, another commune and a missing reason; nothing written', async () => {
     const id = await person(t, { dateOfBirth: '1960-01-01', commune: LAT });
-    const cert = ok(await t.gql(`mutation($input: RecordDisabilityInput!) { recordDisability(input: $input) { id } }`, {
-      input: { personId: id, level: 'MILD', certificateNo: 'GXN-W2', issuedOn: '2020-01-01' },
-    }), 'recordDisability');
+    const cert = ok(
+      await t.gql(`mutation($input: RecordDisabilityInput!) { recordDisability(input: $input) { id } }`, {
+        input: { personId: id, level: 'MILD', certificateNo: 'GXN-W2', issuedOn: '2020-01-01' },
+      }),
+      'recordDisability',
+    );
     const events = await count('SELECT count(*)::int AS n FROM audit_events');
     const missing = await t.gql(WITHDRAW, { k: 'MERIT_RECORD', id: cert.id, r: 'Ghi nhầm' });
     expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');

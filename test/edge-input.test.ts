@@ -99,7 +99,13 @@ describe('cases 2 and 9: text inputs', () => {
     await refused(() => t.gql(`{ beneficiaries(communeCode: "${DA_SAR}", search: "\\u0000") { totalCount } }`), 'search');
     await refused(() => t.gql(`{ programs { ruleVersion(asOf: "2024-01-01") { id } } adminUnit(code: "\\u0001") { code } }`), 'code');
     const rule = `mutation($input: PublishRuleVersionInput!) { publishRuleVersion(input: $input) { id } }`;
-    const input = { programCode: 'D20_5_5A', effectiveFrom: '2030-01-01', legalBasis: 'NĐ 20', definition: { summaryVi: 'a\u0000', conditions: [] }, examples: [] };
+    const input = {
+      programCode: 'D20_5_5A',
+      effectiveFrom: '2030-01-01',
+      legalBasis: 'NĐ 20',
+      definition: { summaryVi: 'a\u0000', conditions: [] },
+      examples: [],
+    };
     await refused(() => t.gql(rule, { input }, undefined).then(async () => t.gql(rule, { input }, await t.token('admin'))), 'input.definition');
   });
 

@@ -70,11 +70,23 @@ beforeAll(async () => {
   t = await startTestApp({ logger: pino(loggerOptions('info'), sink) });
   fixture.householdId = await household(t);
   const p = await t.gql(`mutation($input: RegisterPersonInput!) { registerPerson(input: $input) { id } }`, {
-    input: { nationalId: fixture.nationalId, fullName: FIXTURE_NAME, dateOfBirth: FIXTURE_BIRTH, sex: 'FEMALE', communeCode: DA_SAR, householdId: fixture.householdId, isHead: true },
+    input: {
+      nationalId: fixture.nationalId,
+      fullName: FIXTURE_NAME,
+      dateOfBirth: FIXTURE_BIRTH,
+      sex: 'FEMALE',
+      communeCode: DA_SAR,
+      householdId: fixture.householdId,
+      isHead: true,
+    },
   });
   fixture.personId = ok<{ id: string }>(p, 'registerPerson').id;
   const officer = await t.token('commune_officer', [DA_SAR]);
-  const e = await t.gql(ENROL, { input: { personId: fixture.personId, programCode: 'SOCIAL_PENSION', decisionNo: 'QĐ-FUZZ', decisionDate: '2025-01-10', startPeriod: '2025-02' } }, officer);
+  const e = await t.gql(
+    ENROL,
+    { input: { personId: fixture.personId, programCode: 'SOCIAL_PENSION', decisionNo: 'QĐ-FUZZ', decisionDate: '2025-01-10', startPeriod: '2025-02' } },
+    officer,
+  );
   fixture.enrolmentId = (e.body.data?.enrol?.id as string | undefined) ?? '00000000-0000-4000-8000-000000000000';
   for (const role of ROLES) tokens.set(role, await t.token(role, role === 'commune_officer' ? [DA_SAR] : [], role === 'integration' ? 'benefits:read' : ''));
   lines.length = 0;
@@ -84,21 +96,62 @@ afterAll(async () => t?.close());
 // ---- values ------------------------------------------------------------------------------------------------
 const edgeString = fc.oneof(
   fc.constantFrom(
-    '', ' ', '\u0000', 'a\u0000b', '\u0007', '\u001B[31m', '\u007F', '\u0085', '\n', 'x\ty', '\r\n',
-    'Nguy\uD800n', '\uDC00', '\uD83D', 'Nguye\u0302\u0303n', '😀', 'Đạ Sar', '%', "'; DROP TABLE persons; --", '\\',
-    '-1', '0', '1e309', 'null', '{}', FIXTURE_NAME,
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\u0007',
+    '\u001B[31m',
+    '\u007F',
+    '\u0085',
+    '\n',
+    'x\ty',
+    '\r\n',
+    'Nguy\uD800n',
+    '\uDC00',
+    '\uD83D',
+    'Nguye\u0302\u0303n',
+    '😀',
+    'Đạ Sar',
+    '%',
+    "'; DROP TABLE persons; --",
+    '\\',
+    '-1',
+    '0',
+    '1e309',
+    'null',
+    '{}',
+    FIXTURE_NAME,
   ),
   fc.string({ unit: 'binary', maxLength: 12 }),
   fc.constantFrom(41, 101, 201, 501, 2001, 20_000).map((n) => 'x'.repeat(n)),
   fc.constantFrom(201, 2001).map((n) => 'Ễ'.repeat(n)),
 );
-const DATES = ['2024-07-01', '2025-01-31', '1900-01-01', '2100-12-31', '1899-12-31', '2101-01-01', '9999-12-31', '0000-01-01', '10000-01-01', '2024-02-30', '2024-13-01', '2024-7-1', '-2024-01-01', ''];
+const DATES = [
+  '2024-07-01',
+  '2025-01-31',
+  '1900-01-01',
+  '2100-12-31',
+  '1899-12-31',
+  '2101-01-01',
+  '9999-12-31',
+  '0000-01-01',
+  '10000-01-01',
+  '2024-02-30',
+  '2024-13-01',
+  '2024-7-1',
+  '-2024-01-01',
+  '',
+];
 const PERIODS = ['2024-07', '2025-01', '1900-01', '2100-12', '1899-12', '2101-01', '9999-12', '0000-01', '10000-01', '2024-00', '2024-13', '2024-7', ''];
 const dateValue = fc.oneof(
   fc.constantFrom(...DATES),
   fc.date({ min: new Date('1800-01-01'), max: new Date('2300-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
 );
-const periodValue = fc.oneof(fc.constantFrom(...PERIODS), dateValue.map((d) => d.slice(0, 7)));
+const periodValue = fc.oneof(
+  fc.constantFrom(...PERIODS),
+  dateValue.map((d) => d.slice(0, 7)),
+);
 const bigNumbers = fc.constantFrom(-1, 0, -2_147_483_648, 2_147_483_647, 2_147_483_648, -1e15, 1e20, Number.MAX_SAFE_INTEGER, 9_007_199_254_740_993, 1.5, -0.5);
 const intValue = fc.oneof(fc.integer({ min: -10, max: 600 }), bigNumbers);
 const vndValue = fc.oneof(fc.integer({ min: -1_000_000, max: 10_000_000 }), bigNumbers);
@@ -125,15 +178,24 @@ const uuid = fc.uuid();
 function validValue(type: GraphQLNamedType): fc.Arbitrary<unknown> {
   if (isEnumType(type)) return fc.constantFrom(...type.getValues().map((v) => v.name));
   switch (type.name) {
-    case 'Date': return fc.constantFrom('2024-07-01', '2025-01-10', '1950-02-03', '2020-06-01', '2026-01-01');
-    case 'Period': return fc.constantFrom('2024-07', '2025-02', '2025-12', '2021-06');
-    case 'Int': return fc.integer({ min: 0, max: 100 });
-    case 'Float': return fc.double({ min: 0, max: 10, noNaN: true });
-    case 'Vnd': return fc.integer({ min: 0, max: 5_000_000 });
-    case 'Boolean': return fc.boolean();
-    case 'ID': return fc.constantFrom(fixture.personId, fixture.householdId, fixture.enrolmentId);
-    case 'JSON': return fc.constantFrom({}, [], { summaryVi: 'Quy tắc thử', summaryEn: 'Test rule', conditions: [], amount: { coefficient: 1 } });
-    default: return fc.constantFrom('Thôn 1', 'QĐ-12/UBND', 'Nghị định 20/2021/NĐ-CP', 'Kinh');
+    case 'Date':
+      return fc.constantFrom('2024-07-01', '2025-01-10', '1950-02-03', '2020-06-01', '2026-01-01');
+    case 'Period':
+      return fc.constantFrom('2024-07', '2025-02', '2025-12', '2021-06');
+    case 'Int':
+      return fc.integer({ min: 0, max: 100 });
+    case 'Float':
+      return fc.double({ min: 0, max: 10, noNaN: true });
+    case 'Vnd':
+      return fc.integer({ min: 0, max: 5_000_000 });
+    case 'Boolean':
+      return fc.boolean();
+    case 'ID':
+      return fc.constantFrom(fixture.personId, fixture.householdId, fixture.enrolmentId);
+    case 'JSON':
+      return fc.constantFrom({}, [], { summaryVi: 'Quy tắc thử', summaryEn: 'Test rule', conditions: [], amount: { coefficient: 1 } });
+    default:
+      return fc.constantFrom('Thôn 1', 'QĐ-12/UBND', 'Nghị định 20/2021/NĐ-CP', 'Kinh');
   }
 }
 
@@ -141,15 +203,24 @@ function validValue(type: GraphQLNamedType): fc.Arbitrary<unknown> {
 function edgeValue(type: GraphQLNamedType): fc.Arbitrary<unknown> {
   if (isEnumType(type)) return fc.constantFrom('NOPE', '', 'poor');
   switch (type.name) {
-    case 'Date': return dateValue;
-    case 'Period': return periodValue;
-    case 'Int': return intValue;
-    case 'Float': return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), bigNumbers);
-    case 'Vnd': return vndValue;
-    case 'Boolean': return fc.constantFrom('true', 0, '');
-    case 'ID': return fc.oneof(uuid, edgeString);
-    case 'JSON': return fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(edgeString, edgeString, { maxKeys: 3 }), edgeString);
-    default: return edgeString;
+    case 'Date':
+      return dateValue;
+    case 'Period':
+      return periodValue;
+    case 'Int':
+      return intValue;
+    case 'Float':
+      return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), bigNumbers);
+    case 'Vnd':
+      return vndValue;
+    case 'Boolean':
+      return fc.constantFrom('true', 0, '');
+    case 'ID':
+      return fc.oneof(uuid, edgeString);
+    case 'JSON':
+      return fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.dictionary(edgeString, edgeString, { maxKeys: 3 }), edgeString);
+    default:
+      return edgeString;
   }
 }
 
@@ -200,8 +271,20 @@ function literal(value: unknown, type: GraphQLInputType): string {
 
 // ---- what must never happen ----------------------------------------------------------------------------------
 const TABLES = [
-  'persons', 'households', 'poverty_assessments', 'disability_certificates', 'merit_records', 'pension_statuses', 'pregnancies',
-  'enrolments', 'program_rules', 'base_levels', 'person_circumstance_flags', 'area_classifications', 'admin_units', 'audit_events',
+  'persons',
+  'households',
+  'poverty_assessments',
+  'disability_certificates',
+  'merit_records',
+  'pension_statuses',
+  'pregnancies',
+  'enrolments',
+  'program_rules',
+  'base_levels',
+  'person_circumstance_flags',
+  'area_classifications',
+  'admin_units',
+  'audit_events',
 ];
 async function rowCounts(): Promise<Record<string, number>> {
   const r = await t.db.database.db.execute(`SELECT ${TABLES.map((x) => `(SELECT count(*) FROM ${x})::int AS ${x}`).join(', ')}` as never);
@@ -222,51 +305,56 @@ const found: string[] = [];
 const outcomes = new Map<string, number>();
 
 describe('fuzz: every query and mutation of the schema, as every role', () => {
-  it.each(operations.map((o) => [`${o.root} ${o.field.name}`, o] as const))('%s', async (_label, { root, field }) => {
-    const argsModel: Record<string, fc.Arbitrary<unknown>> = {};
-    for (const a of field.args) argsModel[a.name] = inputValue(a.type, a.name);
-    const required = field.args.filter((a) => isNonNullType(a.type)).map((a) => a.name);
-    const declared = (args: Record<string, unknown>) => field.args.filter((a) => a.name in args);
-    const sel = selection(getNamedType(field.type), 1);
+  it.each(operations.map((o) => [`${o.root} ${o.field.name}`, o] as const))(
+    '%s',
+    async (_label, { root, field }) => {
+      const argsModel: Record<string, fc.Arbitrary<unknown>> = {};
+      for (const a of field.args) argsModel[a.name] = inputValue(a.type, a.name);
+      const required = field.args.filter((a) => isNonNullType(a.type)).map((a) => a.name);
+      const declared = (args: Record<string, unknown>) => field.args.filter((a) => a.name in args);
+      const sel = selection(getNamedType(field.type), 1);
 
-    for (const role of ROLES) await fc.assert(
-      fc.asyncProperty(fc.record(argsModel, { requiredKeys: required }), fc.boolean(), async (args, inline) => {
-        totalRuns++;
-        const defs = declared(args);
-        // Half the runs write the arguments into the query (graphql's literal validation), half send variables.
-        const query = inline
-          ? `${root} { ${field.name}${defs.length ? `(${defs.map((a) => `${a.name}: ${literal(args[a.name], a.type)}`).join(', ')})` : ''} ${sel} }`
-          : `${root}${defs.length ? `(${defs.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')})` : ''} { ${field.name}${
-              defs.length ? `(${defs.map((a) => `${a.name}: $${a.name}`).join(', ')})` : ''
-            } ${sel} }`;
-        const before = root === 'mutation' ? await rowCounts() : undefined;
-        const logFrom = lines.length;
-        const res = await t.app.inject({
-          method: 'POST',
-          url: '/graphql',
-          headers: { authorization: `Bearer ${tokens.get(role) ?? ''}`, 'content-type': 'application/json' },
-          payload: inline ? { query } : { query, variables: args },
-        });
-        const context = `${role} ${query} ${JSON.stringify(args).slice(0, 400)}`;
-        expect(res.statusCode, context).toBeLessThan(500);
-        const body = res.json<{ data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }>();
-        const outcome = body.errors?.[0]?.extensions?.code ?? 'ok';
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        const internal = (body.errors ?? []).filter((e) => e.extensions?.code === 'INTERNAL' || e.extensions?.code === undefined);
-        if (internal.length > 0) {
-          const reason = excluded(field.name, args);
-          if (reason) found.push(`${field.name}: ${reason}`);
-          else expect(internal, context).toEqual([]);
-        }
-        if (before && body.errors?.length) expect(await rowCounts(), `nothing written on rejection: ${context}`).toEqual(before);
-        const logged = lines.slice(logFrom).join('\n');
-        expect(logged, context).not.toMatch(TWELVE_DIGITS);
-        expect(logged, context).not.toContain('Fuzz Nhung');
-        expect(logged, context).not.toContain(FIXTURE_BIRTH);
-      }),
-      { numRuns: runsPerRole() },
-    );
-  }, 600_000);
+      for (const role of ROLES)
+        await fc.assert(
+          fc.asyncProperty(fc.record(argsModel, { requiredKeys: required }), fc.boolean(), async (args, inline) => {
+            totalRuns++;
+            const defs = declared(args);
+            // Half the runs write the arguments into the query (graphql's literal validation), half send variables.
+            const query = inline
+              ? `${root} { ${field.name}${defs.length ? `(${defs.map((a) => `${a.name}: ${literal(args[a.name], a.type)}`).join(', ')})` : ''} ${sel} }`
+              : `${root}${defs.length ? `(${defs.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')})` : ''} { ${field.name}${
+                  defs.length ? `(${defs.map((a) => `${a.name}: $${a.name}`).join(', ')})` : ''
+                } ${sel} }`;
+            const before = root === 'mutation' ? await rowCounts() : undefined;
+            const logFrom = lines.length;
+            const res = await t.app.inject({
+              method: 'POST',
+              url: '/graphql',
+              headers: { authorization: `Bearer ${tokens.get(role) ?? ''}`, 'content-type': 'application/json' },
+              payload: inline ? { query } : { query, variables: args },
+            });
+            const context = `${role} ${query} ${JSON.stringify(args).slice(0, 400)}`;
+            expect(res.statusCode, context).toBeLessThan(500);
+            const body = res.json<{ data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }>();
+            const outcome = body.errors?.[0]?.extensions?.code ?? 'ok';
+            outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+            const internal = (body.errors ?? []).filter((e) => e.extensions?.code === 'INTERNAL' || e.extensions?.code === undefined);
+            if (internal.length > 0) {
+              const reason = excluded(field.name, args);
+              if (reason) found.push(`${field.name}: ${reason}`);
+              else expect(internal, context).toEqual([]);
+            }
+            if (before && body.errors?.length) expect(await rowCounts(), `nothing written on rejection: ${context}`).toEqual(before);
+            const logged = lines.slice(logFrom).join('\n');
+            expect(logged, context).not.toMatch(TWELVE_DIGITS);
+            expect(logged, context).not.toContain('Fuzz Nhung');
+            expect(logged, context).not.toContain(FIXTURE_BIRTH);
+          }),
+          { numRuns: runsPerRole() },
+        );
+    },
+    600_000,
+  );
 
   it('covered every operation of the schema', () => {
     console.info(`fuzz: ${operations.length} operations × ${ROLES.length} roles × ${runsPerRole()} runs = ${totalRuns} requests on ${t.db.database.kind}`);

@@ -24,7 +24,12 @@ const CLASSES = `query($code: String!) { adminUnit(code: $code) { classification
 const RECORD = `mutation($input: AreaClassificationInput!) { recordAreaClassification(input: $input) { id } }`;
 
 async function gqlOn(app: FastifyInstance, query: string, variables: Record<string, unknown>) {
-  const res = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: { query, variables } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    payload: { query, variables },
+  });
   return res.json() as { data?: any; errors?: any[] };
 }
 
@@ -76,8 +81,17 @@ describe('two instances on one PostgreSQL database', () => {
     ok(await t.gql(RECORD, { input: { unitCode: '24862', classification: 'EXTREMELY_DISADVANTAGED', validFrom: '2026-03-01', legalBasis: basis } }, admin));
     await eventually(hasLegalBasis(other, '24862', basis), 'recordAreaClassification on the other instance');
 
-    ok(await t.gql(`mutation($id: ID!) { confirmAreaClassification(id: $id, legalBasis: "Quyết định 861/QĐ-TTg", validTo: "2025-06-30") { id } }`, { id: seeded.id }, admin));
-    await eventually(async () => (await classificationsOn(other, '24865')).some((c) => c.id === seeded.id && c.confirmed && c.validTo === '2025-06-30'), 'confirmAreaClassification on the other instance');
+    ok(
+      await t.gql(
+        `mutation($id: ID!) { confirmAreaClassification(id: $id, legalBasis: "Quyết định 861/QĐ-TTg", validTo: "2025-06-30") { id } }`,
+        { id: seeded.id },
+        admin,
+      ),
+    );
+    await eventually(
+      async () => (await classificationsOn(other, '24865')).some((c) => c.id === seeded.id && c.confirmed && c.validTo === '2025-06-30'),
+      'confirmAreaClassification on the other instance',
+    );
 
     // Cut every listening connection: each instance reconnects (and reloads), then hears the next change.
     await t.db.database.db.execute(sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -96,7 +110,9 @@ describe('two instances on one PostgreSQL database', () => {
     const Q = `query($id: ID!) { household(id: $id) { povertyAssessment(asOf: "2025-12-20") { classification } } }`;
     const inForce = async () => ok({ body: await gqlOn(other, Q, { id: h }) }, 'household').povertyAssessment;
     expect(await inForce()).toEqual({ classification: 'POOR' });
-    const [standard] = (await t.db.database.db.execute<{ valid_to: string }>(sql`SELECT valid_to::text AS valid_to FROM poverty_standards WHERE code = 'DECREE_07_2021'`)).rows;
+    const [standard] = (
+      await t.db.database.db.execute<{ valid_to: string }>(sql`SELECT valid_to::text AS valid_to FROM poverty_standards WHERE code = 'DECREE_07_2021'`)
+    ).rows;
     // The standard ends earlier: the assessment is no longer in force on 2025-12-20.
     await t.db.database.db.execute(sql`UPDATE poverty_standards SET valid_to = '2025-12-16' WHERE code = 'DECREE_07_2021'`);
     try {

@@ -20,10 +20,17 @@ afterAll(async () => t?.close());
 const PUBLISH = `mutation($input: PublishRuleVersionInput!) { publishRuleVersion(input: $input) { programCode version } }`;
 const leaf = { fact: 'ageYears', op: 'gte', value: 85 };
 const definition = (conditions: unknown[]) => ({
-  summaryVi: 'Thử nghiệm', summaryEn: 'Trial', conditions, amount: { kind: 'BASE_TIMES_COEFFICIENT', base: 'SOCIAL_ASSISTANCE', coefficient: 1 },
+  summaryVi: 'Thử nghiệm',
+  summaryEn: 'Trial',
+  conditions,
+  amount: { kind: 'BASE_TIMES_COEFFICIENT', base: 'SOCIAL_ASSISTANCE', coefficient: 1 },
 });
 const input = (conditions: unknown[], examples: unknown[] = [{ name: '86', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true }]) => ({
-  programCode: 'D20_5_5C', effectiveFrom: '2027-01-01', legalBasis: 'Nghị định thử nghiệm', definition: definition(conditions), examples,
+  programCode: 'D20_5_5C',
+  effectiveFrom: '2027-01-01',
+  legalBasis: 'Nghị định thử nghiệm',
+  definition: definition(conditions),
+  examples,
 });
 const nested = (depth: number, key: 'anyOf' | 'allOf' = 'anyOf') => {
   let c: unknown = leaf;
@@ -39,7 +46,9 @@ describe('rule publication bounds', () => {
     const deep = `${'{"anyOf":['.repeat(4999)}${JSON.stringify(leaf)}${']}'.repeat(4999)}`;
     const variables = JSON.stringify({ input: input(['DEEP']) }).replace('"DEEP"', deep);
     const res = await t.app.inject({
-      method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/graphql',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
       payload: `{"query":${JSON.stringify(PUBLISH)},"variables":${variables}}`,
     });
     expect(res.statusCode).toBe(200);
@@ -54,7 +63,9 @@ describe('rule publication bounds', () => {
   it('accepts 12 levels of nesting and refuses 13', async () => {
     const deep = await t.gql(PUBLISH, { input: input([nested(13, 'allOf')]) }, admin);
     expect(deep.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: `input.definition.conditions[0]${'.allOf[0]'.repeat(12)}` });
-    expect(ok(await t.gql(PUBLISH, { input: { ...input([nested(12, 'allOf')]), effectiveFrom: '2030-01-01' } }, admin), 'publishRuleVersion').version).toBeGreaterThan(1);
+    expect(
+      ok(await t.gql(PUBLISH, { input: { ...input([nested(12, 'allOf')]), effectiveFrom: '2030-01-01' } }, admin), 'publishRuleVersion').version,
+    ).toBeGreaterThan(1);
   });
 
   it('refuses too many nodes and a definition too long as JSON', async () => {
@@ -68,7 +79,11 @@ describe('rule publication bounds', () => {
     const years = await t.gql(PUBLISH, { input: input([{ anyOf: [leaf, { fact: 'ageYears', op: 'gte', value: 9000 }] }]) }, admin);
     expect(years.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.definition.conditions[0].anyOf[1].value' });
     expect(years.body.errors[0].extensions.messageVi).toContain('tuổi phải trong khoảng 0–130');
-    const months = await t.gql(PUBLISH, { input: input([{ fact: 'ageMonths', op: 'gte', value: 3e9 }], [{ name: 'x', facts: { ageMonths: 3e9 }, expectedEligible: true }]) }, admin);
+    const months = await t.gql(
+      PUBLISH,
+      { input: input([{ fact: 'ageMonths', op: 'gte', value: 3e9 }], [{ name: 'x', facts: { ageMonths: 3e9 }, expectedEligible: true }]) },
+      admin,
+    );
     const fields = months.body.errors[0].extensions.problems.map((p: any) => p.field);
     expect(fields).toEqual(['input.definition.conditions[0].value', 'input.examples[0].facts.ageMonths']);
     const fixed = await t.gql(PUBLISH, { input: { ...input([leaf]), definition: { ...definition([leaf]), amount: { kind: 'FIXED', amount: 5e12 } } } }, admin);
@@ -86,17 +101,31 @@ describe('withdrawing a rule version', () => {
     const enrolled = await person(t, { dateOfBirth: '1940-09-09', commune: LAT });
     await enrolAndApprove(t, enrolled, 'D20_5_5C', '2024-07', LAT);
     // As published on main before the bounds: "age ≥ 9000" from 2024-01-01.
-    const [bad] = await t.db.database.db.insert(programRules).values({
-      programCode: 'D20_5_5C', version: 50, effectiveFrom: '2024-01-01', legalBasis: 'Nhập nhầm', definition: definition([{ fact: 'ageYears', op: 'gte', value: 9000 }]),
-      examples: [], confirmed: true, publishedBy: 'test-admin',
-    }).returning();
+    const [bad] = await t.db.database.db
+      .insert(programRules)
+      .values({
+        programCode: 'D20_5_5C',
+        version: 50,
+        effectiveFrom: '2024-01-01',
+        legalBasis: 'Nhập nhầm',
+        definition: definition([{ fact: 'ageYears', op: 'gte', value: 9000 }]),
+        examples: [],
+        confirmed: true,
+        publishedBy: 'test-admin',
+      })
+      .returning();
     const broken = await t.gql(GAPS);
     expect(broken.body.errors?.[0]?.extensions?.code).toBe('INTERNAL');
 
     const officer = await t.gql(WITHDRAW, { code: 'D20_5_5C', v: 50, to: null, r: 'Nhập nhầm' }, await t.token('district_officer'));
     expect(officer.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const w = ok(await t.gql(WITHDRAW, { code: 'D20_5_5C', v: 50, to: null, r: 'Nhập nhầm điều kiện tuổi' }, admin), 'withdrawRuleVersion');
-    expect(w).toEqual({ version: 50, effectiveFrom: '2024-01-01', effectiveTo: '2023-12-31', withdrawal: { effectiveTo: '2023-12-31', reason: 'Nhập nhầm điều kiện tuổi', withdrawnBy: 'test-admin' } });
+    expect(w).toEqual({
+      version: 50,
+      effectiveFrom: '2024-01-01',
+      effectiveTo: '2023-12-31',
+      withdrawal: { effectiveTo: '2023-12-31', reason: 'Nhập nhầm điều kiện tuổi', withdrawnBy: 'test-admin' },
+    });
 
     // SQL (coverage gaps), TypeScript (eligibility, entitlements) and the version in force all use version 1 again.
     const gaps = ok(await t.gql(GAPS), 'coverageGaps');
@@ -107,7 +136,10 @@ describe('withdrawing a rule version', () => {
     expect(program.ruleVersion.version).toBe(1);
 
     // The stored row is unchanged; the withdrawal is audited; a second one is CONFLICT.
-    const [row] = await t.db.database.db.select().from(programRules).where(and(eq(programRules.id, bad.id)));
+    const [row] = await t.db.database.db
+      .select()
+      .from(programRules)
+      .where(and(eq(programRules.id, bad.id)));
     expect(row.effectiveTo).toBeNull();
     const trail = ok(await t.gql(`{ auditTrail(entityType: "ProgramRule", entityId: "${bad.id}") { action before after } }`), 'auditTrail');
     expect(trail.map((e: any) => e.action)).toEqual(['withdrawRuleVersion']);

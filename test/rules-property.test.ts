@@ -65,11 +65,18 @@ const personSpec = fc.record({
   assessments: fc.array(fc.record({ at: offset, cls: fc.constantFrom('POOR' as const, 'NEAR_POOR' as const, 'NONE' as const) }), { maxLength: 2 }),
   certificates: fc.array(fc.record({ level: fc.constantFrom('MILD' as const, 'SEVERE' as const, 'PARTICULARLY_SEVERE' as const), span }), { maxLength: 2 }),
   merits: fc.array(
-    fc.record({ category: fc.constantFrom('WAR_INVALID', 'MARTYR_RELATIVE', 'HEROIC_MOTHER', 'HERO'), rate: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }), span }),
+    fc.record({
+      category: fc.constantFrom('WAR_INVALID', 'MARTYR_RELATIVE', 'HEROIC_MOTHER', 'HERO'),
+      rate: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }),
+      span,
+    }),
     { maxLength: 2 },
   ),
   pensions: fc.array(span, { maxLength: 1 }),
-  pregnancies: fc.array(fc.record({ reported: offset, due: fc.integer({ min: 1, max: 300 }), ended: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }) }), { maxLength: 1 }),
+  pregnancies: fc.array(
+    fc.record({ reported: offset, due: fc.integer({ min: 1, max: 300 }), ended: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }) }),
+    { maxLength: 1 },
+  ),
   flags: fc.array(fc.record({ flag: fc.constantFrom(...CIRCUMSTANCE_FLAGS), span }), { maxLength: 3 }),
   children: fc.array(fc.record({ ageMonths: fc.integer({ min: 0, max: 200 }), days: fc.integer({ min: -2, max: 2 }), dead: fc.boolean() }), { maxLength: 3 }),
   /** Bit per kind (certificates, merits, pensions, pregnancies, flags): its first record is withdrawn and must count nowhere. */
@@ -88,13 +95,27 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
   for (const s of specs) {
     const householdId = s.household ? randomUUID() : null;
     if (householdId) {
-      await db.insert(households).values({ id: householdId, code: `P-${householdId}`, communeCode: s.commune, villageCode: s.village ? `${s.commune}.0${s.village}` : null });
+      await db
+        .insert(households)
+        .values({ id: householdId, code: `P-${householdId}`, communeCode: s.commune, villageCode: s.village ? `${s.commune}.0${s.village}` : null });
     }
     const id = randomUUID();
     ids.push(id);
     const dob = shift(asOf, s.age.years * 12 + s.age.months, s.age.days);
     const death = s.death === undefined ? null : [at(s.death), dob].sort()[1];
-    await db.insert(persons).values({ id, fullName: 'Thử Nghiệm', dateOfBirth: dob, sex: s.sex, ethnicity: s.ethnicity, communeCode: s.commune, householdId, relationToHead: householdId ? s.relation : null, dateOfDeath: death });
+    await db
+      .insert(persons)
+      .values({
+        id,
+        fullName: 'Thử Nghiệm',
+        dateOfBirth: dob,
+        sex: s.sex,
+        ethnicity: s.ethnicity,
+        communeCode: s.commune,
+        householdId,
+        relationToHead: householdId ? s.relation : null,
+        dateOfDeath: death,
+      });
     if (householdId) {
       // One assessment per household and date (poverty_assessments_household_date_uq): a second on a date is skipped.
       const assessedOn = new Set<string>();
@@ -102,11 +123,31 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
         const on = [at(a.at), '2022-01-01'].sort()[1];
         if (assessedOn.has(on)) continue;
         assessedOn.add(on);
-        await db.insert(povertyAssessments).values({ householdId, assessedOn: on, standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021', area: 'RURAL', incomePerPerson: 1, deprivations: [], classification: a.cls });
+        await db
+          .insert(povertyAssessments)
+          .values({
+            householdId,
+            assessedOn: on,
+            standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021',
+            area: 'RURAL',
+            incomePerPerson: 1,
+            deprivations: [],
+            classification: a.cls,
+          });
       }
       for (const c of s.children) {
         const born = shift(asOf, c.ageMonths, c.days);
-        await db.insert(persons).values({ fullName: 'Con Thử', dateOfBirth: born, sex: 'MALE', communeCode: s.commune, householdId, relationToHead: 'Con', dateOfDeath: c.dead ? [asOf, born].sort()[1] : null });
+        await db
+          .insert(persons)
+          .values({
+            fullName: 'Con Thử',
+            dateOfBirth: born,
+            sex: 'MALE',
+            communeCode: s.commune,
+            householdId,
+            relationToHead: 'Con',
+            dateOfDeath: c.dead ? [asOf, born].sort()[1] : null,
+          });
       }
     }
     const w = (bit: number, i: number) => (i === 0 && (s.withdrawn & (1 << bit)) !== 0 ? { withdrawnAt: new Date(), withdrawalReason: 'x' } : {});
@@ -116,7 +157,9 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     }
     for (const [i, m] of s.merits.entries()) {
       const { from, to } = spanOf(m.span);
-      await db.insert(meritRecords).values({ personId: id, category: m.category, injuryRate: m.rate, decisionNo: 'x', recognizedOn: from, validTo: to, ...w(1, i) });
+      await db
+        .insert(meritRecords)
+        .values({ personId: id, category: m.category, injuryRate: m.rate, decisionNo: 'x', recognizedOn: from, validTo: to, ...w(1, i) });
     }
     for (const [i, p] of s.pensions.entries()) {
       const { from, to } = spanOf(p);
@@ -124,7 +167,16 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     }
     for (const [i, p] of s.pregnancies.entries()) {
       const reported = at(p.reported);
-      await db.insert(pregnancies).values({ personId: id, reportedOn: reported, expectedDeliveryOn: addDays(reported, p.due), endedOn: p.ended === undefined ? null : addDays(reported, p.ended), outcome: p.ended === undefined ? null : 'BIRTH', ...w(3, i) });
+      await db
+        .insert(pregnancies)
+        .values({
+          personId: id,
+          reportedOn: reported,
+          expectedDeliveryOn: addDays(reported, p.due),
+          endedOn: p.ended === undefined ? null : addDays(reported, p.ended),
+          outcome: p.ended === undefined ? null : 'BIRTH',
+          ...w(3, i),
+        });
     }
     for (const [i, f] of s.flags.entries()) {
       const { from, to } = spanOf(f.span);
@@ -184,9 +236,15 @@ describe('TypeScript and SQL evaluation agree', () => {
             const inTs = ids.filter((id) => isAlive(sources.get(id)!, asOf) && holds(leaf, factsAsOf(sources.get(id)!, areas, asOf))).sort();
             const r = await db.execute<{ id: string }>(
               sql`SELECT p.id FROM persons p WHERE ${livingOn(asOf)} AND ${conditionsSql([leaf], asOf)}
-                AND p.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}) ORDER BY p.id`,
+                AND p.id IN (${sql.join(
+                  ids.map((id) => sql`${id}::uuid`),
+                  sql`, `,
+                )}) ORDER BY p.id`,
             );
-            expect(r.rows.map((x) => String(x.id)), `${JSON.stringify(leaf)} on ${asOf}`).toEqual(inTs);
+            expect(
+              r.rows.map((x) => String(x.id)),
+              `${JSON.stringify(leaf)} on ${asOf}`,
+            ).toEqual(inTs);
             compared++;
           }
         },

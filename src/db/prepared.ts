@@ -51,7 +51,11 @@ export async function executePrepared<T extends Record<string, unknown>>(db: DbO
 export function prepareNamed(db: DbOrTx, query: SQL): (values: Record<string, unknown>) => Promise<Record<string, unknown>[]> {
   const internals = db as unknown as {
     dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
-    session: { prepareQuery(...args: Parameters<PreparingSession['prepareQuery']>): { execute(values: Record<string, unknown>): Promise<{ rows: Record<string, unknown>[] }> } };
+    session: {
+      prepareQuery(...args: Parameters<PreparingSession['prepareQuery']>): {
+        execute(values: Record<string, unknown>): Promise<{ rows: Record<string, unknown>[] }>;
+      };
+    };
   };
   const built = internals.dialect.sqlToQuery(query);
   const prepared = internals.session.prepareQuery(built, undefined, nameOf(built.sql), false);

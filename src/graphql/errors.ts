@@ -42,7 +42,10 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
     return new GraphQLError('The request took too long and was stopped; narrow it (a commune, a program, a shorter range)', {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: 'TIMEOUT', messageVi: 'Yêu cầu chạy quá lâu nên đã bị dừng; hãy thu hẹp phạm vi (một xã, một chương trình, khoảng thời gian ngắn hơn)' },
+      extensions: {
+        code: 'TIMEOUT',
+        messageVi: 'Yêu cầu chạy quá lâu nên đã bị dừng; hãy thu hẹp phạm vi (một xã, một chương trình, khoảng thời gian ngắn hơn)',
+      },
     });
   }
   // Only the error's code, constraint and masked message: never the query's parameters (safe-error.ts).

@@ -196,4 +196,3 @@ export function checkOperationInputs(schema: GraphQLSchema, document: DocumentNo
   if (checker.problems.length > 0) throw new ValidationError(checker.problems);
   return result;
 }
-

@@ -63,13 +63,15 @@ async function inContainer(options: TestDatabaseOptions): Promise<TestDatabase |
 
 export async function openTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  const t = url ? await onServer(url, options) : ((await inContainer(options)) ?? {
-    database: await openDatabase({ dataDir: 'memory://', ...options }),
-    source: 'pglite' as const,
-    async dispose() {
-      await this.database.close();
-    },
-  });
+  const t = url
+    ? await onServer(url, options)
+    : ((await inContainer(options)) ?? {
+        database: await openDatabase({ dataDir: 'memory://', ...options }),
+        source: 'pglite' as const,
+        async dispose() {
+          await this.database.close();
+        },
+      });
   await runMigrations(t.database);
   return t;
 }

@@ -63,11 +63,7 @@ function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, Fragm
   return max;
 }
 
-function collect(
-  type: GraphQLObjectType,
-  sets: readonly SelectionSetNode[],
-  fragments: Map<string, FragmentDefinitionNode>,
-): FieldPlan[] {
+function collect(type: GraphQLObjectType, sets: readonly SelectionSetNode[], fragments: Map<string, FragmentDefinitionNode>): FieldPlan[] {
   const byName = new Map<string, { plan: FieldPlan; sets: SelectionSetNode[] }>();
   const walk = (set: SelectionSetNode) => {
     for (const s of set.selections) {
@@ -119,12 +115,7 @@ function collect(
  * and validation are the executor's own (graphql-js with the schema's rules), so a document that would be
  * an error is never compiled.
  */
-export function planOperation(
-  schema: GraphQLSchema,
-  query: string,
-  operationName: string | undefined,
-  maxDepth: number,
-): OperationPlan | undefined {
+export function planOperation(schema: GraphQLSchema, query: string, operationName: string | undefined, maxDepth: number): OperationPlan | undefined {
   try {
     const document = parse(query);
     if (validate(schema, document).length > 0) return undefined;

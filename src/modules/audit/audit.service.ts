@@ -41,10 +41,20 @@ export function canonicalJson(value: unknown): string {
 /** Round-trips a value through JSON so the hash covers exactly what jsonb will store (dates as strings). */
 const asStored = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
-function eventHash(prevHash: string, e: {
-  occurredAt: Date; actor: string; actorRole: string; action: string; entityType: string; entityId: string;
-  before: unknown; after: unknown; requestId: string | null;
-}): string {
+function eventHash(
+  prevHash: string,
+  e: {
+    occurredAt: Date;
+    actor: string;
+    actorRole: string;
+    action: string;
+    entityType: string;
+    entityId: string;
+    before: unknown;
+    after: unknown;
+    requestId: string | null;
+  },
+): string {
   const body = canonicalJson({ ...e, occurredAt: e.occurredAt.toISOString() });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
@@ -118,11 +128,7 @@ export async function verifyChain(db: DbOrTx, batchSize = 5000) {
  * Runs one mutation: its changes and its audit events commit together or not at all.
  * `fn` returns its result and the audit entries describing what it changed.
  */
-export async function auditedTransaction<T>(
-  db: Db,
-  actor: AuditActor,
-  fn: (tx: Tx) => Promise<{ result: T; audit: AuditEntry[] }>,
-): Promise<T> {
+export async function auditedTransaction<T>(db: Db, actor: AuditActor, fn: (tx: Tx) => Promise<{ result: T; audit: AuditEntry[] }>): Promise<T> {
   return db.transaction(async (tx) => {
     const { result, audit } = await fn(tx);
     await recordAudit(tx, actor, audit);

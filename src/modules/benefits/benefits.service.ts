@@ -48,7 +48,9 @@ export interface CoverageGapsInput {
 /** Gap cursors are opaque to clients: base64url of the last (person, program). */
 export const encodeGapCursor = (personId: string, programCode: string) => Buffer.from(`g:${personId}:${programCode}`).toString('base64url');
 function decodeGapCursor(cursor: string): { personId: string; programCode: string } {
-  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
+  const m = Buffer.from(cursor, 'base64url')
+    .toString('utf8')
+    .match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
   if (!m?.[1] || !m[2]) {
     throw new ValidationError([{ field: 'after', en: 'is not a cursor this API returned', vi: 'không phải con trỏ trang do API trả về' }]);
   }
@@ -186,7 +188,11 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (!PERIOD_RE.test(input.startPeriod)) p.add('input.startPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
       else if (monthIndex(input.startPeriod) > monthIndex(periodOf(clock.today())) + MAX_START_AHEAD_MONTHS) {
         // A start decades ahead would be approved and silently take the person off the coverage-gap list.
-        p.add('input.startPeriod', `cannot be more than ${MAX_START_AHEAD_MONTHS} months after this month`, `không được muộn hơn ${MAX_START_AHEAD_MONTHS} tháng sau tháng hiện tại`);
+        p.add(
+          'input.startPeriod',
+          `cannot be more than ${MAX_START_AHEAD_MONTHS} months after this month`,
+          `không được muộn hơn ${MAX_START_AHEAD_MONTHS} tháng sau tháng hiện tại`,
+        );
       }
       const book = await rules.ruleBook();
       const program = book.program(input.programCode);
@@ -199,14 +205,23 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         const deathMonth = afterDeath(person.dateOfDeath, input.startPeriod);
         const [src, areas] = await Promise.all([rules.factsSources([input.personId], tx).then((m) => m.get(input.personId)!), rules.areaClasses(tx)]);
         const decision = decideMonth(book, program!, src, areas, input.startPeriod);
-        if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
+        if (!decision.eligible)
+          throw notEligible(
+            program!,
+            input.startPeriod,
+            decision.conditions.filter((c) => !c.held),
+          );
         const earliest = earliestStart(program!, src, input.decisionDate);
         if (input.startPeriod < earliest.period) {
           p.add('input.startPeriod', `cannot be before ${earliest.en}`, `không được trước ${earliest.vi}`).throwIfAny();
         }
         const open = await repo.findOpenEnrolment(tx, input.personId, input.programCode);
         if (open) {
-          throw conflict(`An open ${input.programCode} enrolment exists (${open.status}, ${open.decisionNo})`, `Đã có hồ sơ ${input.programCode} đang mở (${open.status}, ${open.decisionNo})`, { field: 'input.programCode', enrolmentId: open.id });
+          throw conflict(
+            `An open ${input.programCode} enrolment exists (${open.status}, ${open.decisionNo})`,
+            `Đã có hồ sơ ${input.programCode} đang mở (${open.status}, ${open.decisionNo})`,
+            { field: 'input.programCode', enrolmentId: open.id },
+          );
         }
         const row = await repo.insertEnrolment(tx, {
           personId: input.personId,
@@ -236,7 +251,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         if (before.proposedBy === actor.principal.subject) {
           throw forbidden('Whoever proposed an enrolment cannot approve it', 'Người đề xuất không được tự phê duyệt hồ sơ');
         }
-        if (before.status !== 'PROPOSED') throw conflict(`The enrolment is ${before.status}, not PROPOSED`, `Hồ sơ đang ở trạng thái ${before.status}, không phải PROPOSED`);
+        if (before.status !== 'PROPOSED')
+          throw conflict(`The enrolment is ${before.status}, not PROPOSED`, `Hồ sơ đang ở trạng thái ${before.status}, không phải PROPOSED`);
         const deathMonth = afterDeath(person.dateOfDeath, periodOfMonth(before.startMonth), 'id');
         // Approved after a death: it pays the months up to the death and is ended by it, never ACTIVE and open.
         const ending = deathMonth
@@ -290,7 +306,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (fromMonth === undefined) p.add('from', `must be ${PERIOD_RANGE_TEXT.en}`, PERIOD_RANGE_TEXT.vi);
       if (toMonth === undefined) p.add('to', `must be ${PERIOD_RANGE_TEXT.en}`, PERIOD_RANGE_TEXT.vi);
       else if (fromMonth !== undefined && toMonth < fromMonth) p.add('to', 'is before from', 'trước tháng bắt đầu');
-      else if (fromMonth !== undefined && toMonth - fromMonth + 1 > MAX_ENTITLEMENT_MONTHS) p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
+      else if (fromMonth !== undefined && toMonth - fromMonth + 1 > MAX_ENTITLEMENT_MONTHS)
+        p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
       p.throwIfAny();
       await registry.personForCaller(principal, personId);
       const [book, sources, areas, rows] = await Promise.all([
@@ -326,10 +343,20 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
             failedConditions: d.conditions.filter((c) => !c.held),
             note: ok
               ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
-              : `not eligible in ${period}: ${d.conditions.filter((c) => !c.held).map((c) => c.text).join('; ') || d.problem}`,
+              : `not eligible in ${period}: ${
+                  d.conditions
+                    .filter((c) => !c.held)
+                    .map((c) => c.text)
+                    .join('; ') || d.problem
+                }`,
             noteVi: ok
               ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
-              : `không đủ điều kiện tháng ${period}: ${d.conditions.filter((c) => !c.held).map((c) => c.textVi).join('; ') || d.problem}`,
+              : `không đủ điều kiện tháng ${period}: ${
+                  d.conditions
+                    .filter((c) => !c.held)
+                    .map((c) => c.textVi)
+                    .join('; ') || d.problem
+                }`,
           });
         }
         applyCombinationRules(lines);
@@ -358,7 +385,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         communeCodes = visible === null ? undefined : [...visible];
       }
       const book = await rules.ruleBook(scope);
-      if (args.programCode && !book.program(args.programCode)) p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
+      if (args.programCode && !book.program(args.programCode))
+        p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
       if (first < 1 || first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
       p.throwIfAny();
       const filter: GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf };

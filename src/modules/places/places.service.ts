@@ -63,9 +63,7 @@ export function createPlacesService(database: Database) {
   const get = (code: string) => units.get(code);
 
   function list(filter: { level?: AdminUnitRow['level']; parentCode?: string }): AdminUnitRow[] {
-    return [...units.values()].filter(
-      (u) => (!filter.level || u.level === filter.level) && (!filter.parentCode || u.parentCode === filter.parentCode),
-    );
+    return [...units.values()].filter((u) => (!filter.level || u.level === filter.level) && (!filter.parentCode || u.parentCode === filter.parentCode));
   }
 
   /** Adds a problem when `code` is not a commune we know (any generation: old records stay valid). */
@@ -103,14 +101,14 @@ export function createPlacesService(database: Database) {
     p.throwIfAny();
     const row = await auditedTransaction(database.db, actor, async (tx) => {
       const created = await repo.insertAreaClassification(tx, {
-          unitCode: input.unitCode,
-          classification: input.classification as (typeof CLASSIFICATIONS)[number],
-          validFrom: input.validFrom,
-          validTo: input.validTo ?? null,
-          legalBasis: input.legalBasis.trim(),
-          confirmed: true,
-          note: input.note ?? null,
-        });
+        unitCode: input.unitCode,
+        classification: input.classification as (typeof CLASSIFICATIONS)[number],
+        validFrom: input.validFrom,
+        validTo: input.validTo ?? null,
+        legalBasis: input.legalBasis.trim(),
+        confirmed: true,
+        note: input.note ?? null,
+      });
       return { result: created, audit: [{ action: 'recordAreaClassification', entityType: 'AreaClassification', entityId: created.id, after: created }] };
     });
     await reload();

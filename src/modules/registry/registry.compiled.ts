@@ -212,7 +212,13 @@ const personSpec: ObjectSpec = {
 // Withdrawn records (recorded wrongly) are no longer the person's: the same filter as the repository and prefetch.
 for (const { field, spec, order } of circumstanceSpecs) {
   personSpec.computed[field] = (plan, alias, aliases) =>
-    listJson(spec, plan, aliases, (x) => sql.raw(`${x}.person_id = ${alias}.id AND ${x}.withdrawn_at IS NULL`), (x) => column(x, order));
+    listJson(
+      spec,
+      plan,
+      aliases,
+      (x) => sql.raw(`${x}.person_id = ${alias}.id AND ${x}.withdrawn_at IS NULL`),
+      (x) => column(x, order),
+    );
 }
 
 const householdSpec: ObjectSpec = {
@@ -270,7 +276,10 @@ function singleRow(deps: CompiledRegistryDeps, root: FieldPlan, spec: ObjectSpec
   const a = aliases.next('root');
   const value = objectJson(spec, root.children, a, aliases);
   // A row outside the caller's communes gives a NULL body: the executor then answers FORBIDDEN.
-  const run = prepareNamed(deps.db, sql`SELECT CASE WHEN ${visible(a)} THEN ${response(root, value)} END AS body FROM ${spec.table} ${sql.raw(a)} WHERE ${where(a)}`);
+  const run = prepareNamed(
+    deps.db,
+    sql`SELECT CASE WHEN ${visible(a)} THEN ${response(root, value)} END AS body FROM ${spec.table} ${sql.raw(a)} WHERE ${where(a)}`,
+  );
   /** Runs with the request's values, adding the dated fields' dates (or gives the request to the executor). */
   return (values: Record<string, unknown>, argumentsOf: ArgumentsOf): Promise<string | undefined> => {
     const dates = datedValues(aliases.dated, argumentsOf, deps.clock.today());
@@ -278,43 +287,48 @@ function singleRow(deps: CompiledRegistryDeps, root: FieldPlan, spec: ObjectSpec
   };
 }
 
-const compilePerson = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
-  const run = singleRow(deps, root, personSpec, (p) => sql`${column(p, persons.id)} = ${param('id')}::uuid`, visiblePerson);
-  return {
-    run: (args, access, argumentsOf) => {
-      const id = args.id;
-      if (typeof id !== 'string' || !isUuid(id)) return Promise.resolve(undefined);
-      return run({ id, ...accessValues(access) }, argumentsOf);
-    },
+const compilePerson =
+  (deps: CompiledRegistryDeps) =>
+  (root: FieldPlan): CompiledRoot => {
+    const run = singleRow(deps, root, personSpec, (p) => sql`${column(p, persons.id)} = ${param('id')}::uuid`, visiblePerson);
+    return {
+      run: (args, access, argumentsOf) => {
+        const id = args.id;
+        if (typeof id !== 'string' || !isUuid(id)) return Promise.resolve(undefined);
+        return run({ id, ...accessValues(access) }, argumentsOf);
+      },
+    };
   };
-};
 
-const compilePersonByNationalId = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
-  const run = singleRow(deps, root, personSpec, (p) => sql`${column(p, persons.nationalId)} = ${param('nationalId')}`, visiblePerson);
-  return {
-    run: (args, access, argumentsOf) => {
-      const nationalId = args.nationalId;
-      if (typeof nationalId !== 'string' || !/^\d{12}$/.test(nationalId)) return Promise.resolve(undefined);
-      return run({ nationalId, ...accessValues(access) }, argumentsOf);
-    },
+const compilePersonByNationalId =
+  (deps: CompiledRegistryDeps) =>
+  (root: FieldPlan): CompiledRoot => {
+    const run = singleRow(deps, root, personSpec, (p) => sql`${column(p, persons.nationalId)} = ${param('nationalId')}`, visiblePerson);
+    return {
+      run: (args, access, argumentsOf) => {
+        const nationalId = args.nationalId;
+        if (typeof nationalId !== 'string' || !/^\d{12}$/.test(nationalId)) return Promise.resolve(undefined);
+        return run({ nationalId, ...accessValues(access) }, argumentsOf);
+      },
+    };
   };
-};
 
-const compileHousehold = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
-  const visible = (h: string) =>
-    sql`(${param('communes')}::text[] IS NULL OR ${column(h, households.communeCode)} = ANY(${param('communes')}::text[]))`;
-  const byId = singleRow(deps, root, householdSpec, (h) => sql`${column(h, households.id)} = ${param('id')}::uuid`, visible);
-  const byCode = singleRow(deps, root, householdSpec, (h) => sql`${column(h, households.code)} = ${param('code')}`, visible);
-  return {
-    run: (args, access, argumentsOf) => {
-      const { id, code } = args;
-      // As the resolver: exactly one of id or code (by truthiness), and the id a UUID.
-      if (!id === !code) return Promise.resolve(undefined);
-      if (id) return typeof id === 'string' && isUuid(id) ? byId({ id, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
-      return typeof code === 'string' ? byCode({ code, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
-    },
+const compileHousehold =
+  (deps: CompiledRegistryDeps) =>
+  (root: FieldPlan): CompiledRoot => {
+    const visible = (h: string) => sql`(${param('communes')}::text[] IS NULL OR ${column(h, households.communeCode)} = ANY(${param('communes')}::text[]))`;
+    const byId = singleRow(deps, root, householdSpec, (h) => sql`${column(h, households.id)} = ${param('id')}::uuid`, visible);
+    const byCode = singleRow(deps, root, householdSpec, (h) => sql`${column(h, households.code)} = ${param('code')}`, visible);
+    return {
+      run: (args, access, argumentsOf) => {
+        const { id, code } = args;
+        // As the resolver: exactly one of id or code (by truthiness), and the id a UUID.
+        if (!id === !code) return Promise.resolve(undefined);
+        if (id) return typeof id === 'string' && isUuid(id) ? byId({ id, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
+        return typeof code === 'string' ? byCode({ code, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
+      },
+    };
   };
-};
 
 /** The resolvers' cursor, base64url('p:' || id) without padding, computed in SQL. */
 const cursorJson = (alias: string): SQL =>
@@ -398,58 +412,60 @@ function pageStatement(root: FieldPlan, shape: PageShape, aliases: Aliases): SQL
     SELECT ${response(root, connectionJson(root, where(), aliases))} AS body`;
 }
 
-const compileBeneficiaries = (deps: CompiledRegistryDeps) => (root: FieldPlan): CompiledRoot => {
-  // Built now for the shape of the request that compiles the document, and once for each further shape of
-  // the optional filters (at most 8 × 2 × 2 × 2): all shapes are checked to compile here, so an unsupported
-  // selection is known before the first request.
-  const runners = new Map<string, Runner>();
-  const shapeKey = (s: PageShape) => `${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
-  // The dated fields are the same for every shape (the filters are not part of the selection).
-  const { dated } = (() => {
-    const aliases = new Aliases();
-    pageStatement(root, { group: undefined, program: false, search: false, after: false }, aliases);
-    return aliases;
-  })();
-  const runnerFor = (shape: PageShape): Runner => {
-    const key = shapeKey(shape);
-    let run = runners.get(key);
-    if (!run) runners.set(key, (run = prepareNamed(deps.db, pageStatement(root, shape, new Aliases()))));
-    return run;
+const compileBeneficiaries =
+  (deps: CompiledRegistryDeps) =>
+  (root: FieldPlan): CompiledRoot => {
+    // Built now for the shape of the request that compiles the document, and once for each further shape of
+    // the optional filters (at most 8 × 2 × 2 × 2): all shapes are checked to compile here, so an unsupported
+    // selection is known before the first request.
+    const runners = new Map<string, Runner>();
+    const shapeKey = (s: PageShape) => `${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
+    // The dated fields are the same for every shape (the filters are not part of the selection).
+    const { dated } = (() => {
+      const aliases = new Aliases();
+      pageStatement(root, { group: undefined, program: false, search: false, after: false }, aliases);
+      return aliases;
+    })();
+    const runnerFor = (shape: PageShape): Runner => {
+      const key = shapeKey(shape);
+      let run = runners.get(key);
+      if (!run) runners.set(key, (run = prepareNamed(deps.db, pageStatement(root, shape, new Aliases()))));
+      return run;
+    };
+    return {
+      run: (args, access, argumentsOf) => {
+        // The resolver's checks, in its order; any failure is its error to give.
+        const communeCode = args.communeCode;
+        if (typeof communeCode !== 'string' || deps.places.get(communeCode)?.level !== 'COMMUNE') return Promise.resolve(undefined);
+        const first = typeof args.first === 'number' ? args.first : 50;
+        if (first < 1 || first > MAX_PAGE_SIZE) return Promise.resolve(undefined);
+        const search = optionalString(args.search)?.trim() || undefined;
+        if (search && search.length > 100) return Promise.resolve(undefined);
+        if (!access.mayReadCommune(communeCode)) return Promise.resolve(undefined);
+        const after = optionalString(args.after);
+        const afterId = after ? cursorId(after) : undefined;
+        if (after && !afterId) return Promise.resolve(undefined);
+        const group = BENEFICIARY_GROUPS.find((g) => g === args.group);
+        if (args.group != null && !group) return Promise.resolve(undefined);
+        const programCode = optionalString(args.programCode);
+        const asOf = optionalString(args.asOf) ?? deps.clock.today();
+        const shape: PageShape = { group, program: !!programCode, search: !!search, after: !!afterId };
+        const dates = datedValues(dated, argumentsOf, deps.clock.today());
+        if (!dates) return Promise.resolve(undefined);
+        return bodyOf(runnerFor(shape), {
+          ...dates,
+          communeCode,
+          asOf,
+          programCode,
+          search: search && likeEscape(search),
+          after: afterId,
+          first,
+          limit: first + 1,
+          ...accessValues(access),
+        });
+      },
+    };
   };
-  return {
-    run: (args, access, argumentsOf) => {
-      // The resolver's checks, in its order; any failure is its error to give.
-      const communeCode = args.communeCode;
-      if (typeof communeCode !== 'string' || deps.places.get(communeCode)?.level !== 'COMMUNE') return Promise.resolve(undefined);
-      const first = typeof args.first === 'number' ? args.first : 50;
-      if (first < 1 || first > MAX_PAGE_SIZE) return Promise.resolve(undefined);
-      const search = optionalString(args.search)?.trim() || undefined;
-      if (search && search.length > 100) return Promise.resolve(undefined);
-      if (!access.mayReadCommune(communeCode)) return Promise.resolve(undefined);
-      const after = optionalString(args.after);
-      const afterId = after ? cursorId(after) : undefined;
-      if (after && !afterId) return Promise.resolve(undefined);
-      const group = BENEFICIARY_GROUPS.find((g) => g === args.group);
-      if (args.group != null && !group) return Promise.resolve(undefined);
-      const programCode = optionalString(args.programCode);
-      const asOf = optionalString(args.asOf) ?? deps.clock.today();
-      const shape: PageShape = { group, program: !!programCode, search: !!search, after: !!afterId };
-      const dates = datedValues(dated, argumentsOf, deps.clock.today());
-      if (!dates) return Promise.resolve(undefined);
-      return bodyOf(runnerFor(shape), {
-        ...dates,
-        communeCode,
-        asOf,
-        programCode,
-        search: search && likeEscape(search),
-        after: afterId,
-        first,
-        limit: first + 1,
-        ...accessValues(access),
-      });
-    },
-  };
-};
 
 /** The registry's compilers by root field; each throws nothing: an unsupported selection gives undefined. */
 export function registryCompiledRoots(deps: CompiledRegistryDeps): Record<string, RootCompiler> {

@@ -16,15 +16,7 @@ import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
-import {
-  disabilityCertificates,
-  households,
-  meritRecords,
-  pensionStatuses,
-  persons,
-  povertyAssessments,
-  pregnancies,
-} from '../../db/schema/index.js';
+import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../../db/schema/index.js';
 import { filterVisible } from '../auth/access-policy.js';
 
 /** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
@@ -94,7 +86,18 @@ export function personIncludeOf(info: GraphQLResolveInfo, ...paths: string[][]):
 // ---------------------------------------------------------------------------------------------
 
 /** The person fields a member carries (the repository's PersonRecord). */
-const PERSON_FIELDS = ['id', 'nationalId', 'fullName', 'dateOfBirth', 'sex', 'ethnicity', 'communeCode', 'householdId', 'relationToHead', 'dateOfDeath'] as const;
+const PERSON_FIELDS = [
+  'id',
+  'nationalId',
+  'fullName',
+  'dateOfBirth',
+  'sex',
+  'ethnicity',
+  'communeCode',
+  'householdId',
+  'relationToHead',
+  'dateOfDeath',
+] as const;
 
 /**
  * json_build_object of the given columns of `alias`, keyed by their TypeScript names (as Drizzle returns
@@ -127,7 +130,9 @@ function buildIncludeColumns(include: PersonInclude): SQL {
   for (const kind of include.circumstances) {
     const { table, order } = CIRCUMSTANCE_TABLES[kind];
     // Withdrawn records (recorded wrongly) are left out, as in findCircumstances.
-    cols.push(sql`${jsonList(table, 'x', sql.raw('x.person_id = p.id AND x.withdrawn_at IS NULL'), sql.raw(`x."${order}"`))} AS ${sql.identifier(`pf_${kind}`)}`);
+    cols.push(
+      sql`${jsonList(table, 'x', sql.raw('x.person_id = p.id AND x.withdrawn_at IS NULL'), sql.raw(`x."${order}"`))} AS ${sql.identifier(`pf_${kind}`)}`,
+    );
   }
   if (include.household) {
     const extra: SQL[] = [];
@@ -174,7 +179,8 @@ export function attachPrefetched<T extends object>(person: T, raw: Record<string
     const h = raw.pf_household as (Record<string, unknown> & { povertyAssessments?: Record<string, unknown>[]; members?: unknown[] }) | null;
     if (h) {
       const hpre: Prefetched = {};
-      if (include.household.povertyAssessments) hpre.povertyAssessments = h.povertyAssessments!.map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
+      if (include.household.povertyAssessments)
+        hpre.povertyAssessments = h.povertyAssessments!.map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
       if (include.household.members) hpre.members = h.members;
       delete h.povertyAssessments;
       delete h.members;

@@ -130,7 +130,6 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
   return m;
 }
 
-
 /**
  * Called inside recordDeath's transaction (the benefits module ends enrolments from the month after death);
  * returns the audit entries of what it changed.
@@ -161,7 +160,11 @@ const CIRCUMSTANCE_NAMES: Record<CircumstanceKind, [en: string, vi: string]> = {
   CIRCUMSTANCE_FLAG: ['circumstance', 'thông tin hoàn cảnh'],
 };
 const circumstanceNotFound = (kind: CircumstanceKind, id: string) =>
-  new DomainError('NOT_FOUND', { en: `No ${CIRCUMSTANCE_NAMES[kind][0]} ${id}`, vi: `Không tìm thấy ${CIRCUMSTANCE_NAMES[kind][1]} ${id}` }, { id, field: 'id' });
+  new DomainError(
+    'NOT_FOUND',
+    { en: `No ${CIRCUMSTANCE_NAMES[kind][0]} ${id}`, vi: `Không tìm thấy ${CIRCUMSTANCE_NAMES[kind][1]} ${id}` },
+    { id, field: 'id' },
+  );
 
 /** Youngest and oldest plausible age (whole years) of a woman when a pregnancy is reported. */
 export const PREGNANCY_AGE = { min: 10, max: 60 } as const;
@@ -232,8 +235,7 @@ export function createRegistryService(deps: {
       field: 'input.nationalId',
     });
 
-  const duplicateHouseholdCode = () =>
-    conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
+  const duplicateHouseholdCode = () => conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
 
   const guardUnique = <T>(run: () => Promise<T>) =>
     uniqueAsConflict(run, { persons_national_id_uq: duplicateNationalId, households_code_uq: duplicateHouseholdCode });
@@ -380,23 +382,34 @@ export function createRegistryService(deps: {
           'Không thể mở lại hồ sơ đã kết thúc do mất: người này đang có hồ sơ khác còn mở trong cùng chương trình; hãy kết thúc hồ sơ đó trước',
           { field: 'personId' },
         );
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const before = await personForCaller(actor.principal, personId, tx, true);
-        if (!before.dateOfDeath) {
-          throw conflict('No death is recorded for this person: record it with recordDeath', 'Chưa ghi nhận người này đã mất: hãy ghi nhận ngày mất trước', { field: 'personId' });
-        }
-        if (dateOfDeath !== null && dateOfDeath < before.dateOfBirth) {
-          p.add('dateOfDeath', `is before the date of birth ${before.dateOfBirth}`, `trước ngày sinh ${before.dateOfBirth}`);
-        }
-        if (dateOfDeath === before.dateOfDeath) p.add('dateOfDeath', 'is the date already recorded', 'trùng với ngày mất đã ghi nhận');
-        p.throwIfAny();
-        const after = await repo.updatePersonRow(tx, personId, { dateOfDeath });
-        const consequences = deps.onDeathCorrected ? await deps.onDeathCorrected(tx, personId, dateOfDeath, why) : [];
-        return {
-          result: after,
-          audit: [{ action: 'correctDeath', entityType: 'Person', entityId: personId, before, after: { ...after, correctionReason: why } }, ...consequences],
-        };
-      }), { enrolments_open_uq: reopenClash });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const before = await personForCaller(actor.principal, personId, tx, true);
+            if (!before.dateOfDeath) {
+              throw conflict(
+                'No death is recorded for this person: record it with recordDeath',
+                'Chưa ghi nhận người này đã mất: hãy ghi nhận ngày mất trước',
+                { field: 'personId' },
+              );
+            }
+            if (dateOfDeath !== null && dateOfDeath < before.dateOfBirth) {
+              p.add('dateOfDeath', `is before the date of birth ${before.dateOfBirth}`, `trước ngày sinh ${before.dateOfBirth}`);
+            }
+            if (dateOfDeath === before.dateOfDeath) p.add('dateOfDeath', 'is the date already recorded', 'trùng với ngày mất đã ghi nhận');
+            p.throwIfAny();
+            const after = await repo.updatePersonRow(tx, personId, { dateOfDeath });
+            const consequences = deps.onDeathCorrected ? await deps.onDeathCorrected(tx, personId, dateOfDeath, why) : [];
+            return {
+              result: after,
+              audit: [
+                { action: 'correctDeath', entityType: 'Person', entityId: personId, before, after: { ...after, correctionReason: why } },
+                ...consequences,
+              ],
+            };
+          }),
+        { enrolments_open_uq: reopenClash },
+      );
     },
 
     /**
@@ -407,7 +420,12 @@ export function createRegistryService(deps: {
       assertCanMutate(actor.principal);
       const p = new Problems();
       const table = Object.hasOwn(WITHDRAWABLE_CIRCUMSTANCES, kind) ? WITHDRAWABLE_CIRCUMSTANCES[kind] : undefined;
-      if (!table) p.add('kind', `must be one of ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`, `phải là một trong ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`);
+      if (!table)
+        p.add(
+          'kind',
+          `must be one of ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`,
+          `phải là một trong ${Object.keys(WITHDRAWABLE_CIRCUMSTANCES).join(', ')}`,
+        );
       if (!isUuid(id)) p.add('id', 'is not a valid id', 'không phải mã hợp lệ');
       const why = reason.trim();
       if (why.length === 0 || why.length > 1000) p.add('reason', 'must be 1–1000 characters', 'phải có 1–1000 ký tự');
@@ -427,7 +445,15 @@ export function createRegistryService(deps: {
         const after = await repo.markWithdrawn(tx, table, id, why);
         return {
           result: { kind, id, personId: before.personId, withdrawnAt: after.withdrawnAt, reason: why },
-          audit: [{ action: 'withdrawCircumstance', entityType: 'Person', entityId: before.personId, before: { circumstanceKind: kind, ...before }, after: { circumstanceKind: kind, ...after } }],
+          audit: [
+            {
+              action: 'withdrawCircumstance',
+              entityType: 'Person',
+              entityId: before.personId,
+              before: { circumstanceKind: kind, ...before },
+              after: { circumstanceKind: kind, ...after },
+            },
+          ],
         };
       });
     },
@@ -457,80 +483,119 @@ export function createRegistryService(deps: {
           `Hộ đã có kết quả rà soát ngày ${input.assessedOn}: mỗi hộ chỉ có một kết quả rà soát cho một ngày`,
           { field: 'input.assessedOn' },
         );
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const household = (await repo.findHouseholdsByIds(tx, [input.householdId]))[0];
-        if (!household) throw notFound('household', input.householdId);
-        assertCanSee(actor.principal, household.communeCode);
-        if (await repo.findAssessmentOn(tx, household.id, input.assessedOn)) throw alreadyAssessed();
-        const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard!);
-        const row = await repo.insertCircumstance.povertyAssessment(tx, {
-          householdId: household.id,
-          assessedOn: input.assessedOn,
-          standardCode: standard!.code,
-          area: input.area,
-          incomePerPerson: input.incomePerPerson,
-          deprivations,
-          classification,
-          decisionNo: input.decisionNo ?? null,
-        });
-        return { result: row, audit: [{ action: 'recordPovertyAssessment', entityType: 'Household', entityId: household.id, after: row }] };
-      }), { poverty_assessments_household_date_uq: alreadyAssessed });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const household = (await repo.findHouseholdsByIds(tx, [input.householdId]))[0];
+            if (!household) throw notFound('household', input.householdId);
+            assertCanSee(actor.principal, household.communeCode);
+            if (await repo.findAssessmentOn(tx, household.id, input.assessedOn)) throw alreadyAssessed();
+            const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard!);
+            const row = await repo.insertCircumstance.povertyAssessment(tx, {
+              householdId: household.id,
+              assessedOn: input.assessedOn,
+              standardCode: standard!.code,
+              area: input.area,
+              incomePerPerson: input.incomePerPerson,
+              deprivations,
+              classification,
+              decisionNo: input.decisionNo ?? null,
+            });
+            return { result: row, audit: [{ action: 'recordPovertyAssessment', entityType: 'Household', entityId: household.id, after: row }] };
+          }),
+        { poverty_assessments_household_date_uq: alreadyAssessed },
+      );
     },
 
     async recordDisability(actor: AuditActor, input: DisabilityInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordDisability', (p, person) => {
-        checkDate(p, 'input.issuedOn', input.issuedOn, { notFuture: true });
-        checkDate(p, 'input.validTo', input.validTo);
-        if (!input.certificateNo.trim()) p.add('input.certificateNo', 'is required', 'là bắt buộc');
-        if (input.issuedOn < person.dateOfBirth) p.add('input.issuedOn', 'is before the date of birth', 'trước ngày sinh');
-        if (input.validTo && input.validTo < input.issuedOn) p.add('input.validTo', 'is before issuedOn', 'trước ngày cấp');
-      }, (tx) => repo.insertCircumstance.disabilityCertificate(tx, { ...input, certificateNo: input.certificateNo.trim(), validTo: input.validTo ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordDisability',
+        (p, person) => {
+          checkDate(p, 'input.issuedOn', input.issuedOn, { notFuture: true });
+          checkDate(p, 'input.validTo', input.validTo);
+          if (!input.certificateNo.trim()) p.add('input.certificateNo', 'is required', 'là bắt buộc');
+          if (input.issuedOn < person.dateOfBirth) p.add('input.issuedOn', 'is before the date of birth', 'trước ngày sinh');
+          if (input.validTo && input.validTo < input.issuedOn) p.add('input.validTo', 'is before issuedOn', 'trước ngày cấp');
+        },
+        (tx) => repo.insertCircumstance.disabilityCertificate(tx, { ...input, certificateNo: input.certificateNo.trim(), validTo: input.validTo ?? null }),
+      );
     },
 
     async recordMeritStatus(actor: AuditActor, input: MeritStatusInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordMeritStatus', (p) => {
-        if (!(MERIT_CATEGORIES as readonly string[]).includes(input.category)) {
-          p.add('input.category', `must be one of ${MERIT_CATEGORIES.join(', ')}`, `phải là một trong ${MERIT_CATEGORIES.join(', ')}`);
-        }
-        if (input.injuryRate != null && (!Number.isInteger(input.injuryRate) || input.injuryRate < 1 || input.injuryRate > 100)) {
-          p.add('input.injuryRate', 'must be a whole percentage 1–100', 'phải là tỷ lệ phần trăm nguyên 1–100');
-        }
-        if ((input.category === 'WAR_INVALID' || input.category === 'WAR_INVALID_TYPE_B') && input.injuryRate == null) {
-          p.add('input.injuryRate', 'is required for war invalids', 'là bắt buộc với thương binh');
-        }
-        if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
-        checkDate(p, 'input.recognizedOn', input.recognizedOn, { notFuture: true });
-        checkDate(p, 'input.validTo', input.validTo);
-      }, (tx) => repo.insertCircumstance.meritRecord(tx, { ...input, injuryRate: input.injuryRate ?? null, validTo: input.validTo ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordMeritStatus',
+        (p) => {
+          if (!(MERIT_CATEGORIES as readonly string[]).includes(input.category)) {
+            p.add('input.category', `must be one of ${MERIT_CATEGORIES.join(', ')}`, `phải là một trong ${MERIT_CATEGORIES.join(', ')}`);
+          }
+          if (input.injuryRate != null && (!Number.isInteger(input.injuryRate) || input.injuryRate < 1 || input.injuryRate > 100)) {
+            p.add('input.injuryRate', 'must be a whole percentage 1–100', 'phải là tỷ lệ phần trăm nguyên 1–100');
+          }
+          if ((input.category === 'WAR_INVALID' || input.category === 'WAR_INVALID_TYPE_B') && input.injuryRate == null) {
+            p.add('input.injuryRate', 'is required for war invalids', 'là bắt buộc với thương binh');
+          }
+          if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
+          checkDate(p, 'input.recognizedOn', input.recognizedOn, { notFuture: true });
+          checkDate(p, 'input.validTo', input.validTo);
+        },
+        (tx) => repo.insertCircumstance.meritRecord(tx, { ...input, injuryRate: input.injuryRate ?? null, validTo: input.validTo ?? null }),
+      );
     },
 
     async recordPensionStatus(actor: AuditActor, input: PensionStatusInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordPensionStatus', (p) => {
-        if (input.monthlyAmount != null && input.monthlyAmount < 0) p.add('input.monthlyAmount', 'cannot be negative', 'không được âm');
-        checkDate(p, 'input.startsOn', input.startsOn);
-        checkDate(p, 'input.endsOn', input.endsOn);
-        if (input.endsOn && input.endsOn < input.startsOn) p.add('input.endsOn', 'is before startsOn', 'trước ngày bắt đầu');
-      }, (tx) => repo.insertCircumstance.pensionStatus(tx, { ...input, monthlyAmount: input.monthlyAmount ?? null, endsOn: input.endsOn ?? null, decisionNo: input.decisionNo ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordPensionStatus',
+        (p) => {
+          if (input.monthlyAmount != null && input.monthlyAmount < 0) p.add('input.monthlyAmount', 'cannot be negative', 'không được âm');
+          checkDate(p, 'input.startsOn', input.startsOn);
+          checkDate(p, 'input.endsOn', input.endsOn);
+          if (input.endsOn && input.endsOn < input.startsOn) p.add('input.endsOn', 'is before startsOn', 'trước ngày bắt đầu');
+        },
+        (tx) =>
+          repo.insertCircumstance.pensionStatus(tx, {
+            ...input,
+            monthlyAmount: input.monthlyAmount ?? null,
+            endsOn: input.endsOn ?? null,
+            decisionNo: input.decisionNo ?? null,
+          }),
+      );
     },
 
     async recordPregnancy(actor: AuditActor, input: PregnancyInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordPregnancy', (p, person) => {
-        if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
-        if (isValidDate(input.reportedOn) && input.reportedOn >= person.dateOfBirth) {
-          const age = yearsBetween(person.dateOfBirth, input.reportedOn);
-          if (age < PREGNANCY_AGE.min || age > PREGNANCY_AGE.max) {
-            p.add('input.reportedOn', `the woman would be ${age}: a pregnancy is recorded between ages ${PREGNANCY_AGE.min} and ${PREGNANCY_AGE.max}`, `người này khi đó ${age} tuổi: chỉ ghi nhận mang thai trong độ tuổi từ ${PREGNANCY_AGE.min} đến ${PREGNANCY_AGE.max}`);
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordPregnancy',
+        (p, person) => {
+          if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
+          if (isValidDate(input.reportedOn) && input.reportedOn >= person.dateOfBirth) {
+            const age = yearsBetween(person.dateOfBirth, input.reportedOn);
+            if (age < PREGNANCY_AGE.min || age > PREGNANCY_AGE.max) {
+              p.add(
+                'input.reportedOn',
+                `the woman would be ${age}: a pregnancy is recorded between ages ${PREGNANCY_AGE.min} and ${PREGNANCY_AGE.max}`,
+                `người này khi đó ${age} tuổi: chỉ ghi nhận mang thai trong độ tuổi từ ${PREGNANCY_AGE.min} đến ${PREGNANCY_AGE.max}`,
+              );
+            }
+          } else if (isValidDate(input.reportedOn)) {
+            p.add('input.reportedOn', 'is before the date of birth', 'trước ngày sinh');
           }
-        } else if (isValidDate(input.reportedOn)) {
-          p.add('input.reportedOn', 'is before the date of birth', 'trước ngày sinh');
-        }
-        checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
-        checkDate(p, 'input.expectedDeliveryOn', input.expectedDeliveryOn);
-        checkDate(p, 'input.endedOn', input.endedOn, { notFuture: true });
-        if (input.expectedDeliveryOn <= input.reportedOn) p.add('input.expectedDeliveryOn', 'must be after reportedOn', 'phải sau ngày khai báo');
-        if (input.endedOn && input.endedOn < input.reportedOn) p.add('input.endedOn', 'is before reportedOn', 'trước ngày khai báo');
-        if ((input.endedOn == null) !== (input.outcome == null)) p.add('input.outcome', 'endedOn and outcome go together', 'endedOn và outcome phải đi cùng nhau');
-      }, (tx) => repo.insertCircumstance.pregnancy(tx, { ...input, endedOn: input.endedOn ?? null, outcome: input.outcome ?? null }));
+          checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
+          checkDate(p, 'input.expectedDeliveryOn', input.expectedDeliveryOn);
+          checkDate(p, 'input.endedOn', input.endedOn, { notFuture: true });
+          if (input.expectedDeliveryOn <= input.reportedOn) p.add('input.expectedDeliveryOn', 'must be after reportedOn', 'phải sau ngày khai báo');
+          if (input.endedOn && input.endedOn < input.reportedOn) p.add('input.endedOn', 'is before reportedOn', 'trước ngày khai báo');
+          if ((input.endedOn == null) !== (input.outcome == null))
+            p.add('input.outcome', 'endedOn and outcome go together', 'endedOn và outcome phải đi cùng nhau');
+        },
+        (tx) => repo.insertCircumstance.pregnancy(tx, { ...input, endedOn: input.endedOn ?? null, outcome: input.outcome ?? null }),
+      );
     },
 
     // Reads ------------------------------------------------------------------------------------------
@@ -571,7 +636,13 @@ export function createRegistryService(deps: {
       p.throwIfAny();
       assertCanSee(principal, args.communeCode);
       const afterId = args.after ? decodePersonCursor(args.after) : undefined;
-      const filter: BeneficiaryFilter = { communeCode: args.communeCode, group: args.group ?? undefined, programCode: args.programCode ?? undefined, search, asOf: args.asOf ?? clock.today() };
+      const filter: BeneficiaryFilter = {
+        communeCode: args.communeCode,
+        group: args.group ?? undefined,
+        programCode: args.programCode ?? undefined,
+        search,
+        asOf: args.asOf ?? clock.today(),
+      };
       const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, include);
       const page = rows.slice(0, first);
       const last = page[page.length - 1];
@@ -622,7 +693,13 @@ export function createRegistryService(deps: {
      * latest assessment on or before the date under a standard still in force.
      */
     async assessmentsInForce(asked: readonly { householdId: string; asOf: string }[]): Promise<(PovertyAssessmentRow | null)[]> {
-      const [rows, all] = await Promise.all([repo.findAssessmentsOfHouseholds(db, asked.map((a) => a.householdId)), povertyStandards()]);
+      const [rows, all] = await Promise.all([
+        repo.findAssessmentsOfHouseholds(
+          db,
+          asked.map((a) => a.householdId),
+        ),
+        povertyStandards(),
+      ]);
       const byHousehold = groupBy(rows, (r) => r.householdId);
       const validTo = new Map(all.map((s) => [s.code, s.validTo]));
       return asked.map(({ householdId, asOf }) => {

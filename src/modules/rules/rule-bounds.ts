@@ -85,7 +85,11 @@ export function checkConditionDepth(p: Problems, field: string, definition: unkn
     const top = stack.pop();
     if (!top) break;
     if (top.depth > RULE_LIMITS.maxConditionDepth) {
-      p.add(`${field}${pathText(top.path)}`, `conditions are nested more than ${RULE_LIMITS.maxConditionDepth} levels deep`, `điều kiện lồng nhau quá ${RULE_LIMITS.maxConditionDepth} cấp`);
+      p.add(
+        `${field}${pathText(top.path)}`,
+        `conditions are nested more than ${RULE_LIMITS.maxConditionDepth} levels deep`,
+        `điều kiện lồng nhau quá ${RULE_LIMITS.maxConditionDepth} cấp`,
+      );
       return false;
     }
     const c = top.value as { anyOf?: unknown; allOf?: unknown } | null;
@@ -130,7 +134,11 @@ export function checkDefinitionValues(p: Problems, field: string, def: RuleDefin
     const domain = FACT_DOMAINS.warInjuryRate ?? { min: 0, max: 100 };
     amount.rows.forEach((r, i) => {
       if (r.from < domain.min || r.to > domain.max || r.from > r.to) {
-        p.add(`${field}.amount.rows[${i}]`, `must be a range within ${domain.min}–${domain.max} with from ≤ to`, `phải là khoảng trong ${domain.min}–${domain.max} với from ≤ to`);
+        p.add(
+          `${field}.amount.rows[${i}]`,
+          `must be a range within ${domain.min}–${domain.max} with from ≤ to`,
+          `phải là khoảng trong ${domain.min}–${domain.max} với from ≤ to`,
+        );
       }
     });
   }

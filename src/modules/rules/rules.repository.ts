@@ -86,11 +86,26 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
           .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
       : Promise.resolve([]),
     // Withdrawn records (recorded wrongly) count nowhere: the same filter as rule-sql.ts and beneficiary-groups.ts.
-    db.select().from(disabilityCertificates).where(and(inArray(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
-    db.select().from(meritRecords).where(and(inArray(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
-    db.select().from(pensionStatuses).where(and(inArray(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
-    db.select().from(pregnancies).where(and(inArray(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
-    db.select().from(personCircumstanceFlags).where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
+    db
+      .select()
+      .from(disabilityCertificates)
+      .where(and(inArray(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
+    db
+      .select()
+      .from(meritRecords)
+      .where(and(inArray(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
+    db
+      .select()
+      .from(pensionStatuses)
+      .where(and(inArray(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
+    db
+      .select()
+      .from(pregnancies)
+      .where(and(inArray(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
+    db
+      .select()
+      .from(personCircumstanceFlags)
+      .where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
     householdIds.length
       ? db
           .select({ householdId: persons.householdId, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath })
@@ -127,7 +142,6 @@ export async function loadAreaClasses(db: DbOrTx): Promise<AreaClass[]> {
     .where(eq(areaClassifications.classification, 'EXTREMELY_DISADVANTAGED'));
 }
 
-
 /** Circumstance flags of many people, oldest first. */
 export async function findCircumstanceFlagsOf(db: DbOrTx, personIds: readonly string[]): Promise<CircumstanceFlagRow[]> {
   if (personIds.length === 0) return [];
@@ -153,7 +167,10 @@ export async function insertCircumstanceFlag(db: DbOrTx, values: typeof personCi
 
 /** The highest version number of a program's rules (0 when it has none). */
 export async function lastRuleVersion(db: DbOrTx, programCode: string): Promise<number> {
-  const [{ v }] = await db.select({ v: max(programRules.version) }).from(programRules).where(eq(programRules.programCode, programCode));
+  const [{ v }] = await db
+    .select({ v: max(programRules.version) })
+    .from(programRules)
+    .where(eq(programRules.programCode, programCode));
   return v ?? 0;
 }
 
@@ -162,7 +179,10 @@ export async function insertRuleVersion(db: DbOrTx, values: typeof programRules.
 }
 
 export async function findBaseLevel(db: DbOrTx, kind: (typeof baseLevels.$inferSelect)['kind'], effectiveFrom: string) {
-  const [row] = await db.select().from(baseLevels).where(and(eq(baseLevels.kind, kind), eq(baseLevels.effectiveFrom, effectiveFrom)));
+  const [row] = await db
+    .select()
+    .from(baseLevels)
+    .where(and(eq(baseLevels.kind, kind), eq(baseLevels.effectiveFrom, effectiveFrom)));
   return row;
 }
 

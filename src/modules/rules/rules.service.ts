@@ -152,15 +152,17 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       else if (def.success) checkDefinitionValues(p, 'input.definition', def.data);
       const examples: RuleExample[] = [];
       if (input.examples.length === 0) p.add('input.examples', 'needs at least one example case', 'cần ít nhất một ví dụ');
-      if (input.examples.length > RULE_LIMITS.maxExamples) p.add('input.examples', `at most ${RULE_LIMITS.maxExamples} example cases`, `tối đa ${RULE_LIMITS.maxExamples} ví dụ`);
-      else input.examples.forEach((e, i) => {
-        if (!checkJsonShape(p, `input.examples[${i}]`, e, { maxDepth: 8 })) return;
-        const r = RuleExampleSchema.safeParse(e);
-        if (r.success) {
-          examples.push(r.data);
-          checkExampleValues(p, `input.examples[${i}]`, r.data);
-        } else zodProblems(p, `input.examples[${i}]`, r.error.issues);
-      });
+      if (input.examples.length > RULE_LIMITS.maxExamples)
+        p.add('input.examples', `at most ${RULE_LIMITS.maxExamples} example cases`, `tối đa ${RULE_LIMITS.maxExamples} ví dụ`);
+      else
+        input.examples.forEach((e, i) => {
+          if (!checkJsonShape(p, `input.examples[${i}]`, e, { maxDepth: 8 })) return;
+          const r = RuleExampleSchema.safeParse(e);
+          if (r.success) {
+            examples.push(r.data);
+            checkExampleValues(p, `input.examples[${i}]`, r.data);
+          } else zodProblems(p, `input.examples[${i}]`, r.error.issues);
+        });
       const book = await repo.loadRuleBook(db);
       if (!book.program(input.programCode)) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
@@ -172,7 +174,11 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         const wantVi = `${o.example.expectedEligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
         const gotVi = `${o.eligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.eligible ? `, ${o.amount}` : ''}`;
         const why = o.failing.length ? ` (${o.failing.join('; ')})` : '';
-        p.add(`input.examples[${i}]`, `example "${o.example.name}" expected ${want}, got ${got}${why}`, `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`);
+        p.add(
+          `input.examples[${i}]`,
+          `example "${o.example.name}" expected ${want}, got ${got}${why}`,
+          `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`,
+        );
       });
       p.throwIfAny();
       const concurrentVersion = () =>
@@ -181,22 +187,26 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           `Một phiên bản khác của ${input.programCode} vừa được ban hành cùng lúc; hãy xem lại và ban hành lại`,
           { field: 'input.programCode' },
         );
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const v = await repo.lastRuleVersion(tx, input.programCode);
-        const row = await repo.insertRuleVersion(tx, {
-            programCode: input.programCode,
-            version: v + 1,
-            effectiveFrom: input.effectiveFrom,
-            effectiveTo: input.effectiveTo ?? null,
-            legalBasis: input.legalBasis.trim(),
-            definition: def.data!,
-            examples,
-            confirmed: input.confirmed ?? true,
-            note: input.note ?? null,
-            publishedBy: actor.principal.subject,
-          });
-        return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
-      }), { program_rules_version_uq: concurrentVersion });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const v = await repo.lastRuleVersion(tx, input.programCode);
+            const row = await repo.insertRuleVersion(tx, {
+              programCode: input.programCode,
+              version: v + 1,
+              effectiveFrom: input.effectiveFrom,
+              effectiveTo: input.effectiveTo ?? null,
+              legalBasis: input.legalBasis.trim(),
+              definition: def.data!,
+              examples,
+              confirmed: input.confirmed ?? true,
+              note: input.note ?? null,
+              publishedBy: actor.principal.subject,
+            });
+            return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
+          }),
+        { program_rules_version_uq: concurrentVersion },
+      );
     },
 
     /**
@@ -209,36 +219,57 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       const p = new Problems();
       if (args.effectiveTo != null && !isValidDate(args.effectiveTo)) p.add('effectiveTo', 'is not a valid date', 'không phải ngày hợp lệ');
       const reason = args.reason.trim();
-      if (reason.length === 0 || reason.length > 1000) p.add('reason', 'must be 1–1000 characters: cite the decision or the mistake', 'phải có 1–1000 ký tự: nêu quyết định hoặc sai sót');
+      if (reason.length === 0 || reason.length > 1000)
+        p.add('reason', 'must be 1–1000 characters: cite the decision or the mistake', 'phải có 1–1000 ký tự: nêu quyết định hoặc sai sót');
       p.throwIfAny();
       const book = await ruleBook();
       const version = book.versions(args.programCode).find((v) => v.version === args.version);
       if (!version) {
-        throw new DomainError('NOT_FOUND', { en: `No rule version ${args.programCode} v${args.version}`, vi: `Không tìm thấy phiên bản ${args.version} của quy tắc ${args.programCode}` }, { field: 'version' });
+        throw new DomainError(
+          'NOT_FOUND',
+          { en: `No rule version ${args.programCode} v${args.version}`, vi: `Không tìm thấy phiên bản ${args.version} của quy tắc ${args.programCode}` },
+          { field: 'version' },
+        );
       }
       if (version.withdrawal) throw alreadyWithdrawn(version.withdrawal.reason);
       // Never in force: the day before it took effect.
       const effectiveTo = args.effectiveTo ?? dayBefore(version.effectiveFrom);
       if (args.effectiveTo != null && args.effectiveTo < version.effectiveFrom) {
-        p.add('effectiveTo', `is before the version took effect (${version.effectiveFrom}); leave it empty to withdraw the whole version`, `trước ngày phiên bản có hiệu lực (${version.effectiveFrom}); để trống để rút bỏ toàn bộ phiên bản`);
+        p.add(
+          'effectiveTo',
+          `is before the version took effect (${version.effectiveFrom}); leave it empty to withdraw the whole version`,
+          `trước ngày phiên bản có hiệu lực (${version.effectiveFrom}); để trống để rút bỏ toàn bộ phiên bản`,
+        );
       }
       if (version.effectiveTo !== null && effectiveTo >= version.effectiveTo) {
-        p.add('effectiveTo', `must be before the version's own end (${version.effectiveTo})`, `phải trước ngày hết hiệu lực của phiên bản (${version.effectiveTo})`);
+        p.add(
+          'effectiveTo',
+          `must be before the version's own end (${version.effectiveTo})`,
+          `phải trước ngày hết hiệu lực của phiên bản (${version.effectiveTo})`,
+        );
       }
       p.throwIfAny();
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const withdrawal = await repo.insertRuleWithdrawal(tx, { ruleId: version.id, effectiveTo, reason, withdrawnBy: actor.principal.subject });
-        // The audit holds the stored columns (the parsed copy of the definition is left out).
-        const before = { ...version, parsed: undefined };
-        const after = { ...before, effectiveTo, withdrawal };
-        return { result: { ...version, effectiveTo, withdrawal }, audit: [{ action: 'withdrawRuleVersion', entityType: 'ProgramRule', entityId: version.id, before, after }] };
-      }), { program_rule_withdrawals_rule_uq: () => alreadyWithdrawn('withdrawn concurrently') });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const withdrawal = await repo.insertRuleWithdrawal(tx, { ruleId: version.id, effectiveTo, reason, withdrawnBy: actor.principal.subject });
+            // The audit holds the stored columns (the parsed copy of the definition is left out).
+            const before = { ...version, parsed: undefined };
+            const after = { ...before, effectiveTo, withdrawal };
+            return {
+              result: { ...version, effectiveTo, withdrawal },
+              audit: [{ action: 'withdrawRuleVersion', entityType: 'ProgramRule', entityId: version.id, before, after }],
+            };
+          }),
+        { program_rule_withdrawals_rule_uq: () => alreadyWithdrawn('withdrawn concurrently') },
+      );
     },
 
     async publishBaseLevel(actor: AuditActor, args: PublishBaseLevelInput) {
       assertRole(actor.principal, 'admin');
       const p = new Problems();
-      if (!(BASE_LEVEL_KINDS as readonly string[]).includes(args.kind)) p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
+      if (!(BASE_LEVEL_KINDS as readonly string[]).includes(args.kind))
+        p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
       if (!Number.isSafeInteger(args.amount) || args.amount <= 0) p.add('amount', 'must be a positive whole number of đồng', 'phải là số đồng nguyên dương');
       if (!isValidDate(args.effectiveFrom)) p.add('effectiveFrom', 'is not a valid date', 'không phải ngày hợp lệ');
       if (!args.legalBasis.trim()) p.add('legalBasis', 'is required: cite the decree', 'là bắt buộc: ghi rõ nghị định');
@@ -249,42 +280,59 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${amount}); mức chuẩn không được sửa`,
           { field: 'effectiveFrom' },
         );
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const kind = args.kind as (typeof BASE_LEVEL_KINDS)[number];
-        const existing = await repo.findBaseLevel(tx, kind, args.effectiveFrom);
-        if (existing) throw alreadyPublished(existing.amount);
-        const row = await repo.insertBaseLevel(tx, {
-            kind,
-            amount: args.amount,
-            effectiveFrom: args.effectiveFrom,
-            legalBasis: args.legalBasis.trim(),
-            confirmed: args.confirmed ?? true,
-            publishedBy: actor.principal.subject,
-          });
-        return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
-      }), { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const kind = args.kind as (typeof BASE_LEVEL_KINDS)[number];
+            const existing = await repo.findBaseLevel(tx, kind, args.effectiveFrom);
+            if (existing) throw alreadyPublished(existing.amount);
+            const row = await repo.insertBaseLevel(tx, {
+              kind,
+              amount: args.amount,
+              effectiveFrom: args.effectiveFrom,
+              legalBasis: args.legalBasis.trim(),
+              confirmed: args.confirmed ?? true,
+              publishedBy: actor.principal.subject,
+            });
+            return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
+          }),
+        { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') },
+      );
     },
 
     async recordCircumstanceFlag(actor: AuditActor, input: CircumstanceFlagInput) {
-      return registry.recordPersonCircumstance(actor, input.personId, 'recordCircumstanceFlag', (p, person) => {
-        if (!(CIRCUMSTANCE_FLAGS as readonly string[]).includes(input.flag)) p.add('input.flag', `must be one of ${CIRCUMSTANCE_FLAGS.join(', ')}`, `phải là một trong ${CIRCUMSTANCE_FLAGS.join(', ')}`);
-        if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
-        else if (input.validFrom < person.dateOfBirth) p.add('input.validFrom', 'is before the date of birth', 'trước ngày sinh');
-        if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom)) p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
-        if (!input.evidence.trim()) p.add('input.evidence', 'is required (decision, certificate or record number)', 'là bắt buộc (số quyết định, giấy xác nhận, biên bản)');
-      }, (tx) =>
-        repo.insertCircumstanceFlag(tx, {
-          personId: input.personId,
-          flag: input.flag as (typeof CIRCUMSTANCE_FLAGS)[number],
-          validFrom: input.validFrom,
-          validTo: input.validTo ?? null,
-          evidence: input.evidence.trim(),
-        }),
+      return registry.recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordCircumstanceFlag',
+        (p, person) => {
+          if (!(CIRCUMSTANCE_FLAGS as readonly string[]).includes(input.flag))
+            p.add('input.flag', `must be one of ${CIRCUMSTANCE_FLAGS.join(', ')}`, `phải là một trong ${CIRCUMSTANCE_FLAGS.join(', ')}`);
+          if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+          else if (input.validFrom < person.dateOfBirth) p.add('input.validFrom', 'is before the date of birth', 'trước ngày sinh');
+          if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom))
+            p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
+          if (!input.evidence.trim())
+            p.add('input.evidence', 'is required (decision, certificate or record number)', 'là bắt buộc (số quyết định, giấy xác nhận, biên bản)');
+        },
+        (tx) =>
+          repo.insertCircumstanceFlag(tx, {
+            personId: input.personId,
+            flag: input.flag as (typeof CIRCUMSTANCE_FLAGS)[number],
+            validFrom: input.validFrom,
+            validTo: input.validTo ?? null,
+            evidence: input.evidence.trim(),
+          }),
       );
     },
 
     /** Every program: eligible or not on `asOf`, with the rule version, legal basis and each condition. */
-    async eligibility(principal: Principal, personId: string, asOf: string | null | undefined, scope?: object): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+    async eligibility(
+      principal: Principal,
+      personId: string,
+      asOf: string | null | undefined,
+      scope?: object,
+    ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       await registry.personForCaller(principal, personId);
@@ -299,4 +347,3 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
   };
 }
 export type RulesService = ReturnType<typeof createRulesService>;
-
