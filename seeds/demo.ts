@@ -20,7 +20,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, Tx } from '../src/db/client.js';
 import { makeNationalId, PROVINCE_PREFIXES, type Sex } from '../src/core/national-id.js';
-import { classifyPoverty, DEPRIVATION_CODES, type PovertyArea } from '../src/core/poverty.js';
+import { classifyPoverty, DEPRIVATION_CODES, type DeprivationIndicator, type PovertyArea } from '../src/core/poverty.js';
 import {
   CIL_CLANS,
   ETHNICITY,
@@ -37,7 +37,7 @@ import {
   TAY_NUNG_FAMILY,
 } from './names.js';
 import { seedDemoEnrolments } from './enrolments.js';
-import { LAC_DUONG_COMMUNES, POVERTY_STANDARDS, PROVINCE_CODE, villageCode } from '../src/reference/reference.js';
+import { LAC_DUONG_COMMUNES, POVERTY_STANDARDS, villageCode } from '../src/reference/reference.js';
 
 export const DEFAULT_AS_OF = '2026-11-29';
 export const DEFAULT_SEED = 20_260_629;
@@ -71,7 +71,16 @@ export interface DemoResult {
 // Deterministic randomness
 // ---------------------------------------------------------------------------------------------
 
+/** items[i] for an index the caller knows is in range; a bug (or an empty list) throws rather than yield undefined. */
+function itemAt<T>(items: readonly T[], i: number): T {
+  const item = items[i];
+  if (item === undefined) throw new RangeError(`no item ${i} in a list of ${items.length}`);
+  return item;
+}
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Two hex digits of a byte (0–255). */
+const hex = (byte: number): string => itemAt(HEX, byte);
 
 export class Rng {
   private state: number;
@@ -95,8 +104,9 @@ export class Rng {
   chance(p: number): boolean {
     return this.float() < p;
   }
+  /** One of `items`, uniformly (throws on an empty list). */
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.float() * items.length)];
+    return itemAt(items, Math.floor(this.float() * items.length));
   }
   weighted<T>(items: readonly (readonly [T, number])[]): T {
     let total = 0;
@@ -106,7 +116,8 @@ export class Rng {
       r -= w;
       if (r < 0) return item;
     }
-    return items[items.length - 1][0];
+    // Reached only when rounding leaves r at 0 after the last weight: that last item.
+    return itemAt(items, items.length - 1)[0];
   }
   /**
    * A uuid made of PRNG bits, so ids are reproducible. Shaped like a version-7 uuid: the first 48 bits
@@ -122,26 +133,26 @@ export class Rng {
     const c = ((this.u32() & 0x3fffffff) | 0x80000000) >>> 0;
     const d = this.u32();
     return (
-      HEX[hi >>> 24] +
-      HEX[(hi >>> 16) & 255] +
-      HEX[(hi >>> 8) & 255] +
-      HEX[hi & 255] +
+      hex(hi >>> 24) +
+      hex((hi >>> 16) & 255) +
+      hex((hi >>> 8) & 255) +
+      hex(hi & 255) +
       '-' +
-      HEX[lo >>> 8] +
-      HEX[lo & 255] +
+      hex(lo >>> 8) +
+      hex(lo & 255) +
       '-' +
-      HEX[b >>> 8] +
-      HEX[b & 255] +
+      hex(b >>> 8) +
+      hex(b & 255) +
       '-' +
-      HEX[c >>> 24] +
-      HEX[(c >>> 16) & 255] +
+      hex(c >>> 24) +
+      hex((c >>> 16) & 255) +
       '-' +
-      HEX[(c >>> 8) & 255] +
-      HEX[c & 255] +
-      HEX[d >>> 24] +
-      HEX[(d >>> 16) & 255] +
-      HEX[(d >>> 8) & 255] +
-      HEX[d & 255]
+      hex((c >>> 8) & 255) +
+      hex(c & 255) +
+      hex(d >>> 24) +
+      hex((d >>> 16) & 255) +
+      hex((d >>> 8) & 255) +
+      hex(d & 255)
     );
   }
   private sequence = 0;
@@ -243,6 +254,12 @@ const LAC_DUONG_PROFILE: Record<
   '24850': { weight: 3, minorityShare: 0.9, minorityMix: KHO_MOUNTAIN, poorShare: 0.14, nearPoorShare: 0.09, pensionShare: 0.03, sizeShift: 0.3 },
 };
 
+function profileOf(communeCode: string) {
+  const profile = LAC_DUONG_PROFILE[communeCode];
+  if (!profile) throw new Error(`no demo profile for commune ${communeCode}`);
+  return profile;
+}
+
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
@@ -251,7 +268,7 @@ function splitExactly(total: number, weights: number[]): number[] {
   const sum = weights.reduce((a, b) => a + b, 0);
   const parts = weights.map((w) => Math.floor((total * w) / sum));
   let left = total - parts.reduce((a, b) => a + b, 0);
-  for (let i = 0; left > 0; i = (i + 1) % parts.length, left--) parts[i]++;
+  for (let i = 0; left > 0; i = (i + 1) % parts.length, left--) parts[i] = itemAt(parts, i) + 1;
   return parts;
 }
 
@@ -267,18 +284,23 @@ function planCommunes(people: number): { plans: CommunePlan[]; synthetic: Synthe
   const districtPeople = people <= DISTRICT_SCALE_LIMIT ? people : REAL_DISTRICT_PEOPLE;
   const shares = splitExactly(
     districtPeople,
-    LAC_DUONG_COMMUNES.map((c) => LAC_DUONG_PROFILE[c.code].weight),
+    LAC_DUONG_COMMUNES.map((c) => profileOf(c.code).weight),
   );
   const plans: CommunePlan[] = LAC_DUONG_COMMUNES.map((c, i) => {
-    const { weight: _weight, ...profile } = LAC_DUONG_PROFILE[c.code];
+    const profile = profileOf(c.code);
     return {
-      ...profile,
+      minorityShare: profile.minorityShare,
+      minorityMix: profile.minorityMix,
+      poorShare: profile.poorShare,
+      nearPoorShare: profile.nearPoorShare,
+      pensionShare: profile.pensionShare,
+      sizeShift: profile.sizeShift,
       code: c.code,
       addressName: lowerFirst(c.name),
       addressTail: 'huyện Lạc Dương, tỉnh Lâm Đồng',
       area: c.area,
       villages: c.villages.map((v) => ({ code: villageCode(c.code, v.nn), name: v.name })),
-      people: shares[i],
+      people: itemAt(shares, i),
       idPrefix: '068',
     };
   });
@@ -319,7 +341,7 @@ function planCommunes(people: number): { plans: CommunePlan[]; synthetic: Synthe
         addressTail: `huyện Mẫu ${String(d).padStart(3, '0')}, tỉnh Mẫu`,
         area: 'RURAL',
         villages,
-        people: sizes[i],
+        people: itemAt(sizes, i),
         minorityShare: 0.15,
         minorityMix: [
           [ETHNICITY.TAY, 40],
@@ -331,7 +353,7 @@ function planCommunes(people: number): { plans: CommunePlan[]; synthetic: Synthe
         pensionShare: 0.2,
         sizeShift: 0,
         // One birth-registration province per synthetic district.
-        idPrefix: prefixes[(d * 7) % prefixes.length],
+        idPrefix: itemAt(prefixes, (d * 7) % prefixes.length),
       });
     }
   }
@@ -370,7 +392,7 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 function copyCell(c: Cell): string {
   if (c === null) return '\\N';
   if (typeof c === 'number') return String(c);
-  if (typeof c === 'string') return NEEDS_COPY_ESCAPE.test(c) ? c.replace(COPY_ESCAPE, (m) => COPY_ESCAPES[m]) : c;
+  if (typeof c === 'string') return NEEDS_COPY_ESCAPE.test(c) ? c.replace(COPY_ESCAPE, (m) => COPY_ESCAPES[m] ?? m) : c;
   // text[] of indicator codes: plain identifiers, no quoting needed.
   return `{${c.join(',')}}`;
 }
@@ -389,14 +411,7 @@ class CopySink implements Sink {
   }
   async write(table: TableName, rows: Row[]) {
     if (rows.length === 0) return;
-    const parts: string[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      let line = copyCell(r[0]);
-      for (let j = 1; j < r.length; j++) line += '\t' + copyCell(r[j]);
-      parts[i] = line;
-    }
-    const payload = parts.join('\n') + '\n';
+    const payload = rows.map((r) => r.map(copyCell).join('\t')).join('\n') + '\n';
     const stream = this.client.query(copyFrom(`COPY ${table} (${TABLES[table].join(', ')}) FROM STDIN`));
     await pipeline(Readable.from([payload]), stream);
   }
@@ -630,9 +645,9 @@ class Generator {
   }
 
   private deprivations(count: number): string[] {
-    const picked = new Set<string>();
+    const picked = new Set<DeprivationIndicator>();
     // Housing, sanitation, information devices and adult education are the usual gaps in the highlands.
-    const weights: [string, number][] = DEPRIVATION_CODES.map((c) => [
+    const weights: [DeprivationIndicator, number][] = DEPRIVATION_CODES.map((c) => [
       c,
       c === 'HEALTH_INSURANCE'
         ? 0.3
@@ -645,7 +660,7 @@ class Generator {
               : 1,
     ]);
     while (picked.size < count) picked.add(this.rng.weighted(weights));
-    return [...picked].sort((a, b) => DEPRIVATION_CODES.indexOf(a as never) - DEPRIVATION_CODES.indexOf(b as never));
+    return [...picked].sort((a, b) => DEPRIVATION_CODES.indexOf(a) - DEPRIVATION_CODES.indexOf(b));
   }
 
   /** Generates up to `maxHouseholds` more households of a commune into `out`. */
@@ -662,22 +677,22 @@ class Generator {
       const householdId = r.uuid();
       state.households++;
       const seq = state.households;
-      const village = plan.villages[seq % plan.villages.length];
-      const anchor = !this.nguyenVanDucDone && plan.code === LAC_DUONG_COMMUNES[0].code;
+      const village = itemAt(plan.villages, seq % plan.villages.length);
+      const anchor = !this.nguyenVanDucDone && plan.code === itemAt(LAC_DUONG_COMMUNES, 0).code;
       const ethnicity = anchor ? ETHNICITY.KINH : this.ethnicityOf(plan);
       const members = this.members(size, ethnicity, plan);
       if (anchor) {
         // Tests look this man up as "nguyen van duc": make sure he exists at every scale.
-        members[0].sex = 'MALE';
-        members[0].family = 'Nguyễn';
-        members[0].age = Math.max(members[0].age, 30);
+        const head = itemAt(members, 0);
+        head.sex = 'MALE';
+        head.family = 'Nguyễn';
+        head.age = Math.max(head.age, 30);
         if (members[1]?.relation === 'Chồng') members[1].relation = 'Vợ';
         if (members[1]) members[1].sex = 'FEMALE';
         for (const m of members) if (m.relation === 'Con' && m.ethnicity === ETHNICITY.KINH) m.family = 'Nguyễn';
       }
       let headId = '';
-      for (let i = 0; i < members.length; i++) {
-        const m = members[i];
+      for (const [i, m] of members.entries()) {
         const id = r.uuid();
         if (i === 0) headId = id;
         const dob = this.birthDay(m.age);

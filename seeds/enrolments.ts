@@ -60,9 +60,9 @@ export async function seedDemoEnrolments(database: Database, asOf: string): Prom
     if (claimed.rows.length === 0) return undefined;
     const earlier = firstDay(addMonths(periodOf(asOf), -12));
     let total = 0;
-    const codes = [...ORDER.filter((c) => book.program(c)), ...book.programs.map((p) => p.code).filter((c) => !ORDER.includes(c))];
-    for (const code of codes) {
-      const program = book.program(code)!;
+    const programs = [...ORDER.map((c) => book.program(c)).filter((p) => p !== undefined), ...book.programs.filter((p) => !ORDER.includes(p.code))];
+    for (const program of programs) {
+      const code = program.code;
       // One-off birth support is a single payment: no standing demo record.
       if (program.kind !== 'MONTHLY') continue;
       const now = eligibleSql(book, code, asOf);

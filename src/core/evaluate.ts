@@ -3,17 +3,7 @@
  * seen and whether it held (in Vietnamese and English), the coefficient and the amount. Used for one
  * person (eligibility, entitlements, enrolment checks, example cases); the set-wise twin is src/db/rule-sql.ts.
  */
-import {
-  DISABILITY_LEVELS,
-  FACTS,
-  type Amount,
-  type Condition,
-  type Facts,
-  type FactName,
-  type LeafCondition,
-  type Operator,
-  type RuleDefinition,
-} from './rule-format.js';
+import { disabilityRank, FACTS, type Amount, type Condition, type Facts, type LeafCondition, type Operator, type RuleDefinition } from './rule-format.js';
 
 export interface ConditionResult {
   fact: string;
@@ -39,8 +29,6 @@ const OP_SYMBOL: Record<Operator, string> = {
   excludes: '∌',
 };
 
-const rank = (level: string) => DISABILITY_LEVELS.indexOf(level as never);
-
 export function holds(c: LeafCondition, facts: Facts): boolean {
   const actual = facts[c.fact] as unknown;
   const info = FACTS[c.fact];
@@ -49,8 +37,8 @@ export function holds(c: LeafCondition, facts: Facts): boolean {
     return c.op === 'includes' ? has : !has;
   }
   if (info.type === 'ordinal') {
-    const a = rank(actual as string);
-    const e = rank(c.value as string);
+    const a = disabilityRank(actual as string);
+    const e = disabilityRank(c.value as string);
     return c.op === 'gte' ? a >= e : c.op === 'lt' ? a < e : a === e;
   }
   switch (c.op) {
@@ -94,7 +82,7 @@ function leafResult(c: LeafCondition, facts: Facts): ConditionResult {
     }
     if (info.type === 'set') {
       const word = lang === 'en' ? (c.op === 'includes' ? 'includes' : 'excludes') : c.op === 'includes' ? 'có' : 'không có';
-      return `${label} ${show(actual, lang)} ${word} ${c.value} ${mark}`;
+      return `${label} ${show(actual, lang)} ${word} ${String(c.value)} ${mark}`;
     }
     return `${label} ${show(actual, lang)} ${OP_SYMBOL[c.op]} ${show(c.value, lang)} ${mark}`;
   };
@@ -157,11 +145,11 @@ export function computeAmount(amount: Amount, facts: Facts, baseAt: (kind: strin
   const base = baseAt(amount.base);
   let coefficient: number | null;
   if (amount.kind === 'TABLE') {
-    const rate = facts[amount.fact as FactName] as number;
+    const rate = facts[amount.fact];
     coefficient = amount.rows.find((r) => r.from <= rate && rate <= r.to)?.coefficient ?? null;
   } else {
     coefficient = amount.tiers?.find((t) => t.when.every((w) => conditionHolds(w, facts)))?.coefficient ?? amount.coefficient;
-    if (amount.multiplyBy) coefficient = Math.round(coefficient * (facts[amount.multiplyBy] as number) * 1e6) / 1e6;
+    if (amount.multiplyBy) coefficient = Math.round(coefficient * facts[amount.multiplyBy] * 1e6) / 1e6;
   }
   if (coefficient === null) return { coefficient, baseLevel: base ?? null, amount: null, problem: 'no table row for this value' };
   if (!base) return { coefficient, baseLevel: null, amount: null, problem: `no ${amount.base} base level in force` };

@@ -20,7 +20,7 @@
  *   the head and the head's spouse ('Chủ hộ', 'Vợ', 'Chồng'); grandchildren and children living elsewhere
  *   are not seen (docs/rules.md).
  */
-import { DISABILITY_LEVELS, type Facts } from './rule-format.js';
+import { DISABILITY_LEVELS, disabilityRank, type DisabilityLevelFact, type Facts } from './rule-format.js';
 import { monthsBetween } from './period.js';
 
 export const PARENT_RELATIONS = ['Chủ hộ', 'Vợ', 'Chồng'] as const;
@@ -70,14 +70,18 @@ export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): 
   let householdPoverty: Facts['householdPoverty'] = 'NONE';
   for (let i = p.assessments.length - 1; i >= 0; i--) {
     const a = p.assessments[i];
-    if (a.assessedOn <= d && a.standardValidTo >= d) {
+    if (a && a.assessedOn <= d && a.standardValidTo >= d) {
       householdPoverty = a.classification;
       break;
     }
   }
   const units = new Set([p.communeCode, p.communeSuccessor, p.villageCode].filter((u): u is string => !!u));
-  let disability = 0;
-  for (const c of p.certificates) if (inForce(c.issuedOn, c.validTo, d)) disability = Math.max(disability, DISABILITY_LEVELS.indexOf(c.level as never));
+  // The highest level in force; a code that is not a level (rank -1) never wins over NONE.
+  let disabilityLevel: DisabilityLevelFact = 'NONE';
+  for (const c of p.certificates) {
+    const level = DISABILITY_LEVELS.find((l) => l === c.level);
+    if (level && inForce(c.issuedOn, c.validTo, d) && disabilityRank(level) > disabilityRank(disabilityLevel)) disabilityLevel = level;
+  }
   const merits = p.merits.filter((m) => inForce(m.recognizedOn, m.validTo, d));
   const parent = p.relationToHead !== null && (PARENT_RELATIONS as readonly string[]).includes(p.relationToHead);
   const kids = parent ? p.children.filter((c) => isAlive(c, d)) : [];
@@ -88,7 +92,7 @@ export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): 
     ethnicMinority: p.ethnicity !== null && p.ethnicity !== 'Kinh',
     householdPoverty,
     disadvantagedArea: areas.some((a) => units.has(a.unitCode) && inForce(a.validFrom, a.validTo, d)),
-    disabilityLevel: DISABILITY_LEVELS[disability],
+    disabilityLevel,
     receivesPension: p.pensions.some((x) => inForce(x.startsOn, x.endsOn, d)),
     meritCategories: [...new Set(merits.map((m) => m.category))].sort(),
     warInjuryRate: Math.max(0, ...merits.filter((m) => m.category === 'WAR_INVALID').map((m) => m.injuryRate ?? 0)),

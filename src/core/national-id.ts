@@ -94,8 +94,11 @@ export function checkNationalId(id: string, dateOfBirth: string, sex: Sex): Nati
   if (!/^\d{12}$/.test(id)) return 'FORMAT';
   if (!PROVINCE_PREFIXES.has(id.slice(0, 3))) return 'PROVINCE';
   const birthYear = Number(dateOfBirth.slice(0, 4));
-  const digit = Number(id[3]);
-  const year = CENTURY_BASE[digit] + Number(id.slice(4, 6));
+  const digit = Number(id.charAt(3));
+  const century = CENTURY_BASE[digit];
+  // Cannot happen: the format check admits only digits, and every digit 0–9 has a century.
+  if (century === undefined) return 'FORMAT';
+  const year = century + Number(id.slice(4, 6));
   const sexOfDigit: Sex = digit % 2 === 0 ? 'MALE' : 'FEMALE';
   if (year !== birthYear || sexOfDigit !== sex) return 'BIRTH_YEAR_OR_SEX';
   return undefined;

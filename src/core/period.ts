@@ -14,13 +14,14 @@ export const periodOf = (date: string): string => date.slice(0, 7);
 export const firstDay = (period: string): string => `${period}-01`;
 
 export function lastDay(period: string): string {
-  const [y, m] = period.split('-').map(Number);
+  // A missing part is NaN, which is what arithmetic on it would give anyway (periods are checked by PERIOD_RE).
+  const [y = NaN, m = NaN] = period.split('-').map(Number);
   const d = new Date(Date.UTC(y, m, 0)).getUTCDate();
   return `${period}-${String(d).padStart(2, '0')}`;
 }
 
 export function addMonths(period: string, n: number): string {
-  const [y, m] = period.split('-').map(Number);
+  const [y = NaN, m = NaN] = period.split('-').map(Number);
   const i = y * 12 + (m - 1) + n;
   return `${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}`;
 }
@@ -39,7 +40,7 @@ export function toDateString(v: unknown): string {
 
 /** Whole months between two dates (a person's age in months), PostgreSQL's age() arithmetic. */
 export function monthsBetween(from: string, to: string): number {
-  const [fy, fm, fd] = from.split('-').map(Number);
-  const [ty, tm, td] = to.split('-').map(Number);
+  const [fy = NaN, fm = NaN, fd = NaN] = from.split('-').map(Number);
+  const [ty = NaN, tm = NaN, td = NaN] = to.split('-').map(Number);
   return (ty - fy) * 12 + (tm - fm) - (td < fd ? 1 : 0);
 }

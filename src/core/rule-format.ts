@@ -10,6 +10,8 @@ import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, MERIT_CATEGORIES } from './code-l
 
 export const DISABILITY_LEVELS = ['NONE', 'MILD', 'SEVERE', 'PARTICULARLY_SEVERE'] as const;
 export type DisabilityLevelFact = (typeof DISABILITY_LEVELS)[number];
+/** Rank of a disability level, NONE = 0 up to PARTICULARLY_SEVERE = 3; -1 for a code that is not a level. */
+export const disabilityRank = (level: string): number => DISABILITY_LEVELS.findIndex((l) => l === level);
 
 /** The facts a condition reads, computed for a person as of a date (facts.ts, and src/db/rule-sql.ts in SQL). */
 export interface Facts {
@@ -89,8 +91,11 @@ const LeafCondition = z
       ctx.addIssue({ code: 'custom', path: ['op'], message: `${c.fact} accepts only ${OPS_BY_TYPE[info.type].join(', ')}` });
       return;
     }
-    const bad = (message: string) => ctx.addIssue({ code: 'custom', path: ['value'], message });
-    const known = (v: unknown) => typeof v === 'string' && (info.values ?? []).includes(v);
+    const bad = (message: string) => {
+      ctx.addIssue({ code: 'custom', path: ['value'], message });
+    };
+    const values = info.values ?? [];
+    const known = (v: unknown) => typeof v === 'string' && values.includes(v);
     switch (info.type) {
       case 'integer':
         if (typeof c.value !== 'number' || !Number.isInteger(c.value) || c.value < 0) bad('must be a whole number ≥ 0');
@@ -101,11 +106,11 @@ const LeafCondition = z
       case 'enum':
       case 'ordinal':
         if (c.op === 'in' || c.op === 'notIn') {
-          if (!Array.isArray(c.value) || !c.value.every(known)) bad(`must be a list of ${info.values!.join(', ')}`);
-        } else if (!known(c.value)) bad(`must be one of ${info.values!.join(', ')}`);
+          if (!Array.isArray(c.value) || !c.value.every(known)) bad(`must be a list of ${values.join(', ')}`);
+        } else if (!known(c.value)) bad(`must be one of ${values.join(', ')}`);
         break;
       case 'set':
-        if (!known(c.value)) bad(`must be one of ${info.values!.join(', ')}`);
+        if (!known(c.value)) bad(`must be one of ${values.join(', ')}`);
         break;
     }
   });

@@ -57,9 +57,10 @@ export function textRuleOf(fieldName: string): TextRule {
   return RULE_OF_FIELD[fieldName] ?? TEXT_RULES.other;
 }
 
-// C0 controls, DEL and C1 controls; newline and tab are let through separately for free text.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
-const CONTROL_BUT_NEWLINE_TAB = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
+// C0 controls, DEL and C1 controls (Unicode's Cc category: U+0000–U+001F, U+007F–U+009F); newline and tab are
+// let through separately for free text.
+const CONTROL = /\p{Cc}/u;
+const CONTROL_BUT_NEWLINE_TAB = /(?![\t\n])\p{Cc}/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface TextProblem {

@@ -107,7 +107,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool: undefined,
     // One process, one session: PGlite delivers the notifications its own transactions send.
     listen: async (channel, onNotify) => {
-      const unsubscribe = await client.listen(channel, (payload) => onNotify(payload));
+      const unsubscribe = await client.listen(channel, (payload) => {
+        onNotify(payload);
+      });
       return () => unsubscribe();
     },
     statementCount: () => counter.count,

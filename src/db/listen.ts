@@ -25,8 +25,12 @@ export async function listenOnServer(connectionString: string, channel: string, 
   async function connect(): Promise<void> {
     const c = new pg.Client({ connectionString });
     // An 'error' event without a listener would crash the process: a lost connection is expected here.
-    c.on('error', () => lost(c));
-    c.on('end', () => lost(c));
+    c.on('error', () => {
+      lost(c);
+    });
+    c.on('end', () => {
+      lost(c);
+    });
     c.on('notification', (n) => {
       if (n.channel === channel) onNotify(n.payload);
     });

@@ -10,7 +10,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { CHILD_RELATION, PARENT_RELATIONS } from '../core/facts.js';
-import { DISABILITY_LEVELS, type Condition, type LeafCondition, type RuleDefinition } from '../core/rule-format.js';
+import { DISABILITY_LEVELS, disabilityRank, type Condition, type LeafCondition, type RuleDefinition } from '../core/rule-format.js';
 import { groupCondition, householdClassificationAsOf, livingOn } from './beneficiary-groups.js';
 
 /**
@@ -113,11 +113,11 @@ function leafSql(c: LeafCondition, asOf: string): SQL {
     case 'disabilityLevel': {
       const atLeast = (level: string): SQL => {
         if (level === 'NONE') return sql`true`;
-        const levels = DISABILITY_LEVELS.slice(DISABILITY_LEVELS.indexOf(level as never));
+        const levels = DISABILITY_LEVELS.slice(disabilityRank(level));
         return sql`EXISTS (SELECT 1 FROM disability_certificates dc WHERE dc.person_id = p.id AND dc.withdrawn_at IS NULL
           AND dc.level IN ${list(levels)} AND ${inForceOn(sql`dc.issued_on`, sql`dc.valid_to`, asOf)})`;
       };
-      const next = DISABILITY_LEVELS[DISABILITY_LEVELS.indexOf(v as never) + 1];
+      const next = DISABILITY_LEVELS[disabilityRank(v as string) + 1];
       if (c.op === 'gte') return atLeast(v as string);
       if (c.op === 'lt') return sql`NOT (${atLeast(v as string)})`;
       return next ? sql`(${atLeast(v as string)} AND NOT (${atLeast(next)}))` : atLeast(v as string);
@@ -188,7 +188,10 @@ const COMPETING = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION'];
 
 /** "Has a record": an open (proposed or active) enrolment, or one whose months cover asOf. */
 export function coveredSql(book: RuleBookForSql, programCode: string, asOf: string): SQL {
-  const family = book.program(programCode)!.family;
+  // Callers pass codes taken from the rule book itself.
+  const program = book.program(programCode);
+  if (!program) throw new Error(`no program ${programCode} in the rule book`);
+  const family = program.family;
   const codes = COMPETING.includes(family) ? book.programs.filter((p) => COMPETING.includes(p.family)).map((p) => p.code) : [programCode];
   return sql`EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id
     AND e.program_code IN (${sql.join(

@@ -72,8 +72,10 @@ export function warInvalidTable(base: keyof typeof WAR_INVALID_ANCHORS) {
       rows.push({ from: rate, to: rate, coefficient: exact.coefficient, confirmed: true });
       continue;
     }
-    const lo = [...anchors].reverse().find((a) => a.rate < rate)!;
-    const hi = anchors.find((a) => a.rate > rate)!;
+    // Rates 21 and 100 are anchors, so every rate between has an anchor below and one above.
+    const lo = [...anchors].reverse().find((a) => a.rate < rate);
+    const hi = anchors.find((a) => a.rate > rate);
+    if (!lo || !hi) throw new Error(`war invalid rate ${rate} is not between two anchors`);
     const c = lo.coefficient + ((hi.coefficient - lo.coefficient) * (rate - lo.rate)) / (hi.rate - lo.rate);
     rows.push({ from: rate, to: rate, coefficient: Math.round(c * 1e6) / 1e6, confirmed: false });
   }

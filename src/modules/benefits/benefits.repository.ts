@@ -34,17 +34,20 @@ export async function findOpenEnrolment(db: DbOrTx, personId: string, programCod
 }
 
 export async function insertEnrolment(db: DbOrTx, values: typeof enrolments.$inferInsert): Promise<EnrolmentRow> {
-  return (await db.insert(enrolments).values(values).returning())[0];
+  const [row] = await db.insert(enrolments).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
 }
 
+/** Updates an enrolment the caller has found (and locked) in the same transaction. */
 export async function updateEnrolment(db: DbOrTx, id: string, values: Partial<typeof enrolments.$inferInsert>): Promise<EnrolmentRow> {
-  return (
-    await db
-      .update(enrolments)
-      .set({ ...values, updatedAt: new Date() })
-      .where(eq(enrolments.id, id))
-      .returning()
-  )[0];
+  const [row] = await db
+    .update(enrolments)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(enrolments.id, id))
+    .returning();
+  if (!row) throw new Error(`enrolment ${id} to update not found`);
+  return row;
 }
 
 /**
@@ -69,9 +72,11 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
     const endMonth = before.startMonth > deathMonth ? sql`(${before.startMonth}::date - interval '1 month')::date` : deathMonth;
     const [after] = await tx
       .update(enrolments)
-      .set({ status: 'ENDED', endMonth: endMonth as never, endReason: 'DEATH', updatedAt: new Date() })
+      .set({ status: 'ENDED', endMonth, endReason: 'DEATH', updatedAt: new Date() })
       .where(eq(enrolments.id, before.id))
       .returning();
+    // The row is locked FOR UPDATE above, so the update finds it.
+    if (!after) throw new Error(`enrolment ${before.id} to end not found`);
     changes.push({ before, after });
   }
   return changes;
@@ -118,7 +123,7 @@ export async function findEligiblePersonIds(db: DbOrTx, book: RuleBookForSql, pr
       )})`
     : sql``;
   const r = await db.execute<{ id: string }>(sql`SELECT p.id FROM persons p WHERE ${where}${restrict} ORDER BY p.id`);
-  return r.rows.map((x) => String(x.id));
+  return r.rows.map((x) => x.id);
 }
 
 export interface GapFilter {
@@ -186,8 +191,8 @@ export async function findGapPage(
   );
   const page: GapPage = { rows: [], counts: [] };
   for (const x of r.rows) {
-    if (Number(x.part) === 1) page.counts.push({ programCode: String(x.program_code), count: Number(x.n) });
-    else page.rows.push({ personId: String(x.person_id), programCode: String(x.program_code) });
+    if (x.part === 1) page.counts.push({ programCode: x.program_code, count: Number(x.n) });
+    else page.rows.push({ personId: String(x.person_id), programCode: x.program_code });
   }
   return page;
 }
@@ -201,5 +206,5 @@ export async function countGaps(db: DbOrTx, book: RuleBookForSql, f: GapFilter):
       sql`SELECT g.program_code, count(*)::int AS n FROM (${union}) g GROUP BY g.program_code ORDER BY g.program_code`,
     ),
   );
-  return r.rows.map((x) => ({ programCode: String(x.program_code), count: Number(x.n) }));
+  return r.rows.map((x) => ({ programCode: x.program_code, count: x.n }));
 }

@@ -48,9 +48,7 @@ export interface CoverageGapsInput {
 /** Gap cursors are opaque to clients: base64url of the last (person, program). */
 export const encodeGapCursor = (personId: string, programCode: string) => Buffer.from(`g:${personId}:${programCode}`).toString('base64url');
 function decodeGapCursor(cursor: string): { personId: string; programCode: string } {
-  const m = Buffer.from(cursor, 'base64url')
-    .toString('utf8')
-    .match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
+  const m = /^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m?.[1] || !m[2]) {
     throw new ValidationError([{ field: 'after', en: 'is not a cursor this API returned', vi: 'không phải con trỏ trang do API trả về' }]);
   }
@@ -100,12 +98,15 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
   const payable = lines.filter((l) => l.status === 'PAYABLE');
   const sa = payable.filter((l) => l.program.family === 'SOCIAL_ASSISTANCE').sort((a, b) => a.program.sortOrder - b.program.sortOrder);
   let bundle: EntitlementLine[] = [];
+  // The bundle's last line: the one it was built for (a single parent's 5.4 comes first when combined).
+  let winner: EntitlementLine | undefined;
   if (sa.length) {
     const singleParent = sa.find((l) => l.program.code === SINGLE_PARENT);
     const bundles = sa.map((l) => (singleParent && l !== singleParent && COMBINABLE_WITH_5_4.has(l.program.code) ? [singleParent, l] : [l]));
     const total = (b: EntitlementLine[]) => b.reduce((s, l) => s + l.amount, 0);
-    bundle = bundles.reduce((best, b) => (total(b) > total(best) ? b : best), bundles[0]);
-    const winner = bundle[bundle.length - 1];
+    bundle = bundles.reduce((best, b) => (total(b) > total(best) ? b : best));
+    winner = bundle.at(-1);
+    if (!winner) throw new Error('empty social-assistance bundle');
     const both = bundle.length === 2 ? ' (Decree 20 art. 6.2: a single parent under 5.4 also receives 5.5/5.6/5.8)' : '';
     for (const l of sa) {
       if (bundle.includes(l)) {
@@ -123,7 +124,7 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
     }
   }
   const pension = payable.find((l) => l.program.family === 'SOCIAL_PENSION');
-  if (pension && bundle.length) {
+  if (pension && winner) {
     const saTotal = bundle.reduce((s, l) => s + l.amount, 0);
     if (pension.amount > saTotal) {
       for (const l of bundle) {
@@ -136,7 +137,7 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
     } else {
       pension.status = 'SUPPRESSED';
       pension.payableAmount = 0;
-      pension.suppressedBy = bundle[bundle.length - 1].enrolment.id;
+      pension.suppressedBy = winner.enrolment.id;
       pension.note = `suppressed: the social-assistance allowance (${fmt(saTotal)}) is at least the social pension (${fmt(pension.amount)}); the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
       pension.noteVi = `không chi: trợ cấp xã hội (${fmt(saTotal)}) không thấp hơn trợ cấp hưu trí xã hội (${fmt(pension.amount)}); hưởng mức cao hơn (Luật BHXH 41/2024 điều 21)`;
     }
@@ -198,20 +199,25 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       const program = book.program(input.programCode);
       if (!program) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
+      // Cannot happen: an unknown program was thrown just above as a problem.
+      if (!program) throw new Error(`unknown program ${input.programCode} passed the checks`);
       return auditedTransaction(db, actor, async (tx) => {
         // Checks access (commune officers only within their communes) and locks the person: recordDeath takes
         // the same lock, so an enrolment and a death on one person never interleave.
         const person = await registry.personForCaller(actor.principal, input.personId, tx, true);
         const deathMonth = afterDeath(person.dateOfDeath, input.startPeriod);
-        const [src, areas] = await Promise.all([rules.factsSources([input.personId], tx).then((m) => m.get(input.personId)!), rules.areaClasses(tx)]);
-        const decision = decideMonth(book, program!, src, areas, input.startPeriod);
+        const [sources, areas] = await Promise.all([rules.factsSources([input.personId], tx), rules.areaClasses(tx)]);
+        const src = sources.get(input.personId);
+        // The person was just found and locked, so their records load.
+        if (!src) throw new Error(`no facts loaded for person ${input.personId}`);
+        const decision = decideMonth(book, program, src, areas, input.startPeriod);
         if (!decision.eligible)
           throw notEligible(
-            program!,
+            program,
             input.startPeriod,
             decision.conditions.filter((c) => !c.held),
           );
-        const earliest = earliestStart(program!, src, input.decisionDate);
+        const earliest = earliestStart(program, src, input.decisionDate);
         if (input.startPeriod < earliest.period) {
           p.add('input.startPeriod', `cannot be before ${earliest.en}`, `không được trước ${earliest.vi}`).throwIfAny();
         }
@@ -316,7 +322,9 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         rules.areaClasses(),
         repo.findEnrolmentsOfPersons(db, [personId]),
       ]);
-      const src = sources.get(personId)!;
+      const src = sources.get(personId);
+      // personForCaller found the person above, so their records load.
+      if (!src) throw new Error(`no facts loaded for person ${personId}`);
       // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
       const approved = rows.filter((e) => e.approvedAt !== null);
       return monthsFrom(from, to).map((period) => {
@@ -325,32 +333,35 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
           const start = periodOfMonth(enrolment.startMonth);
           const end = enrolment.endMonth ? periodOfMonth(enrolment.endMonth) : undefined;
           if (period < start || (end && period > end)) continue;
-          const program = book.program(enrolment.programCode)!;
+          const program = book.program(enrolment.programCode);
+          // An enrolment's program is a foreign key to programs, all of which the rule book holds.
+          if (!program) throw new Error(`program ${enrolment.programCode} not in the rule book`);
           if (program.kind === 'ONE_OFF' && period !== start) continue;
           const d = decideMonth(book, program, src, areas, period);
-          const ok = d.eligible && d.amount !== null;
+          // Payable: eligible (so under a rule version in force) with an amount (none without a base level).
+          const payable = d.eligible && d.amount !== null && d.version ? { amount: d.amount, legalBasis: d.version.legalBasis } : undefined;
           lines.push({
             period,
             enrolment,
             program,
-            status: ok ? 'PAYABLE' : 'NOT_ELIGIBLE',
-            amount: ok ? d.amount! : 0,
-            payableAmount: ok ? d.amount! : 0,
+            status: payable ? 'PAYABLE' : 'NOT_ELIGIBLE',
+            amount: payable?.amount ?? 0,
+            payableAmount: payable?.amount ?? 0,
             coefficient: d.coefficient,
             baseLevel: (d.baseLevel as BaseLevelRow | null) ?? null,
             ruleVersion: d.version ?? null,
             suppressedBy: null,
             failedConditions: d.conditions.filter((c) => !c.held),
-            note: ok
-              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
+            note: payable
+              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
               : `not eligible in ${period}: ${
                   d.conditions
                     .filter((c) => !c.held)
                     .map((c) => c.text)
                     .join('; ') || d.problem
                 }`,
-            noteVi: ok
-              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
+            noteVi: payable
+              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
               : `không đủ điều kiện tháng ${period}: ${
                   d.conditions
                     .filter((c) => !c.held)
@@ -394,7 +405,11 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       const page = rows.slice(0, first);
       const [sources, areas] = await Promise.all([rules.factsSources(page.map((r) => r.personId)), rules.areaClasses()]);
       const nodes = page.map((r) => {
-        const decision = decide(book, book.program(r.programCode)!, sources.get(r.personId)!, areas, asOf);
+        const program = book.program(r.programCode);
+        const src = sources.get(r.personId);
+        // The gaps were found from this rule book's programs, among people who exist: both are at hand.
+        if (!program || !src) throw new Error(`gap ${r.personId} ${r.programCode}: program or person records missing`);
+        const decision = decide(book, program, src, areas, asOf);
         return { ...r, decision, reasons: decision.conditions };
       });
       const last = nodes[nodes.length - 1];

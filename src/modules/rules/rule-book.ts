@@ -11,7 +11,7 @@ import { DomainError } from '../../errors.js';
 import { factsAsOf, isAlive, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
 import { firstDay, lastDay, periodOf } from '../../core/period.js';
-import { DISABILITY_LEVELS, RuleDefinitionSchema, type RuleDefinition } from '../../core/rule-format.js';
+import { disabilityRank, RuleDefinitionSchema, type RuleDefinition } from '../../core/rule-format.js';
 
 export type ProgramRow = typeof programs.$inferSelect;
 export type RuleWithdrawalRow = typeof programRuleWithdrawals.$inferSelect;
@@ -145,9 +145,10 @@ export function earliestStart(program: ProgramRow, src: PersonFactsSource, decis
     }
     case 'CERTIFICATE_MONTH': {
       const severe = src.certificates
-        .filter((c) => DISABILITY_LEVELS.indexOf(c.level as never) >= 2 && c.issuedOn <= decisionDate && (c.validTo === null || c.validTo >= decisionDate))
+        .filter((c) => disabilityRank(c.level) >= disabilityRank('SEVERE') && c.issuedOn <= decisionDate && (c.validTo === null || c.validTo >= decisionDate))
         .sort((a, b) => (a.issuedOn < b.issuedOn ? -1 : 1));
-      const period = severe.length ? periodOf(severe[0].issuedOn) : periodOf(decisionDate);
+      const first = severe[0];
+      const period = first ? periodOf(first.issuedOn) : periodOf(decisionDate);
       return { period, en: `the month the disability certificate was issued (${period})`, vi: `tháng được cấp giấy xác nhận khuyết tật (${period})` };
     }
     default: {

@@ -107,7 +107,9 @@ export function checkDefinitionValues(p: Problems, field: string, def: RuleDefin
   def.conditions.forEach((c, i) => stack.push({ c, path: ['conditions', i] }));
   const amount = def.amount;
   if (amount.kind === 'BASE_TIMES_COEFFICIENT') {
-    amount.tiers?.forEach((t, i) => t.when.forEach((c, j) => stack.push({ c, path: ['amount', 'tiers', i, 'when', j] })));
+    amount.tiers?.forEach((t, i) => {
+      t.when.forEach((c, j) => stack.push({ c, path: ['amount', 'tiers', i, 'when', j] }));
+    });
   }
   while (stack.length > 0) {
     const top = stack.pop();

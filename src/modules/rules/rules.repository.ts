@@ -162,20 +162,25 @@ export async function insertRuleWithdrawal(db: DbOrTx, values: typeof programRul
 }
 
 export async function insertCircumstanceFlag(db: DbOrTx, values: typeof personCircumstanceFlags.$inferInsert): Promise<CircumstanceFlagRow> {
-  return (await db.insert(personCircumstanceFlags).values(values).returning())[0];
+  const [row] = await db.insert(personCircumstanceFlags).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
 }
 
 /** The highest version number of a program's rules (0 when it has none). */
 export async function lastRuleVersion(db: DbOrTx, programCode: string): Promise<number> {
-  const [{ v }] = await db
+  const [row] = await db
     .select({ v: max(programRules.version) })
     .from(programRules)
     .where(eq(programRules.programCode, programCode));
-  return v ?? 0;
+  // An aggregate without GROUP BY always gives one row; max() is null when there is no version.
+  return row?.v ?? 0;
 }
 
-export async function insertRuleVersion(db: DbOrTx, values: typeof programRules.$inferInsert) {
-  return (await db.insert(programRules).values(values).returning())[0];
+export async function insertRuleVersion(db: DbOrTx, values: typeof programRules.$inferInsert): Promise<typeof programRules.$inferSelect> {
+  const [row] = await db.insert(programRules).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
 }
 
 export async function findBaseLevel(db: DbOrTx, kind: (typeof baseLevels.$inferSelect)['kind'], effectiveFrom: string) {
@@ -186,6 +191,8 @@ export async function findBaseLevel(db: DbOrTx, kind: (typeof baseLevels.$inferS
   return row;
 }
 
-export async function insertBaseLevel(db: DbOrTx, values: typeof baseLevels.$inferInsert) {
-  return (await db.insert(baseLevels).values(values).returning())[0];
+export async function insertBaseLevel(db: DbOrTx, values: typeof baseLevels.$inferInsert): Promise<typeof baseLevels.$inferSelect> {
+  const [row] = await db.insert(baseLevels).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
 }

@@ -166,8 +166,11 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       const book = await repo.loadRuleBook(db);
       if (!book.program(input.programCode)) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
+      // Parsed by now: a definition that did not parse added a problem above, and problems have been thrown.
+      const definition = def.data;
+      if (!definition) throw new Error('rule definition not parsed yet no problem reported');
       // Every example must pass before anything is written; the failing ones are listed.
-      runExamples(book, def.data!, examples, input.effectiveFrom).forEach((o, i) => {
+      runExamples(book, definition, examples, input.effectiveFrom).forEach((o, i) => {
         if (o.passed) return;
         const want = `${o.example.expectedEligible ? 'eligible' : 'not eligible'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
         const got = `${o.eligible ? 'eligible' : 'not eligible'}${o.eligible ? `, ${o.amount}` : ''}`;
@@ -197,7 +200,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
               effectiveFrom: input.effectiveFrom,
               effectiveTo: input.effectiveTo ?? null,
               legalBasis: input.legalBasis.trim(),
-              definition: def.data!,
+              definition,
               examples,
               confirmed: input.confirmed ?? true,
               note: input.note ?? null,
