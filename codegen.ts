@@ -11,7 +11,10 @@ const REGISTRY_SERVICE = '../modules/registry/registry.service.js';
 const PLACES_SERVICE = '../modules/places/places.service.js';
 const RULE_BOOK = '../modules/rules/rule-book.js';
 
+const AUDIT_SERVICE = '../modules/audit/audit.service.js';
 const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
+// Parents that resolver maps build around a service result (src/graphql/parents.ts).
+const PARENTS = './parents.js';
 
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
@@ -42,18 +45,25 @@ const config: CodegenConfig = {
           Person: `${REGISTRY_SERVICE}#PersonRecord`,
           Household: `${REGISTRY_SERVICE}#HouseholdRow`,
           PovertyAssessment: `${REGISTRY_SERVICE}#PovertyAssessmentRow`,
-          // registry.resolvers: the page carries its filter so that totalCount can count it when asked.
-          BeneficiaryConnection: `Omit<BeneficiaryConnection, 'totalCount'> & { filter: import('${REGISTRY_SERVICE}').BeneficiaryFilter }`,
+          // The page carries its filter so that totalCount can count it when asked.
+          BeneficiaryConnection: `${REGISTRY_SERVICE}#BeneficiaryPage`,
+          DisabilityCertificate: `${REGISTRY_SERVICE}#DisabilityCertificateRow`,
+          MeritRecord: `${REGISTRY_SERVICE}#MeritRecordRow`,
+          PensionStatus: `${REGISTRY_SERVICE}#PensionStatusRow`,
+          Pregnancy: `${REGISTRY_SERVICE}#PregnancyRow`,
+          AuditEvent: `${AUDIT_SERVICE}#AuditEventRow`,
           AdminUnit: `${PLACES_SERVICE}#AdminUnitRow`,
           AreaClassification: `${PLACES_SERVICE}#AreaClassificationRow`,
           Program: `${RULE_BOOK}#ProgramRow`,
-          RuleVersion: `${RULE_BOOK}#RuleVersionRow`,
+          // A version from the rule book or one just published.
+          RuleVersion: `${PARENTS}#RuleVersionParent`,
           BaseLevel: `${RULE_BOOK}#BaseLevelRow`,
           Enrolment: `${BENEFITS_SERVICE}#EnrolmentRow`,
           EntitlementLine: `${BENEFITS_SERVICE}#EntitlementLine as EntitlementLineParent`,
           EntitlementMonth: `${BENEFITS_SERVICE}#EntitlementMonth as EntitlementMonthParent`,
-          // CoverageGap and CoverageGapConnection: their parents (GapNode, GapConnection) are local types of
-          // benefits.resolvers.ts; map them here once they are exported.
+          // What coverageGaps gives (the connection's counts are read when asked).
+          CoverageGap: `${PARENTS}#GapNode`,
+          CoverageGapConnection: `${PARENTS}#GapConnection`,
         },
       },
     },

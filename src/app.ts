@@ -3,23 +3,26 @@
  * (health routes, authentication, GraphQL). Everything a module needs is passed to it here.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { DomainError } from './errors.js';
+import { DomainError, unauthenticated } from './errors.js';
 import { safeError } from './safe-error.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { compiledReads } from './graphql/compiled/hook.js';
 import { createErrorFormatter } from './graphql/errors.js';
+import type { Loaders, Resolvers } from './graphql/generated.js';
 import { checkOperationInputs } from './graphql/input-check.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
+import type { Principal } from './modules/auth/auth.types.js';
 import { createPlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
 import { registryCompiledRoots } from './modules/registry/registry.compiled.js';
@@ -27,7 +30,7 @@ import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { createRegistryService } from './modules/registry/registry.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
-import { createBenefitsService, type BenefitsService } from './modules/benefits/benefits.service.js';
+import { createBenefitsService } from './modules/benefits/benefits.service.js';
 import { rulesLoaders, rulesResolvers } from './modules/rules/rules.resolvers.js';
 import { createRulesService } from './modules/rules/rules.service.js';
 import type { Services } from './services.js';
@@ -42,11 +45,10 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
 }
 
-/** Merges resolver maps feature by feature (each feature owns its own fields). */
-function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
-  return out;
+/** Merges resolver (or loader) maps type by type: each feature owns its own fields of a type. */
+function mergeResolvers<M extends object>(merged: M, ...maps: M[]): M {
+  for (const m of maps) for (const type in m) merged[type] = { ...merged[type], ...m[type] };
+  return merged;
 }
 
 /** The channel on which the database announces changes to cached reference data (migration 0004). */
@@ -55,8 +57,17 @@ export const REFERENCE_CHANNEL = 'an_sinh_reference_changed';
 /** Mercurius' limit on the nesting of a query (the compiled reads leave deeper ones to it). */
 const QUERY_DEPTH = 10;
 
+/** A URL without its query string. */
+const pathOf = (url: string) => url.split('?', 1)[0] ?? url;
+
 /** Paths open without a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+
+/** The caller of a GraphQL request: the onRequest hook below has authenticated every request to /graphql. */
+function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthenticated('A bearer token is required', 'Cần mã xác thực (Bearer token)');
+  return request.principal;
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
@@ -78,29 +89,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const places = createPlacesService(database);
   await places.reload();
   // A death ends the person's enrolments from the next month, in recordDeath's own transaction. The
-  // benefits service is built after the registry it depends on, so the hook looks it up when called.
-  let benefits: BenefitsService | undefined;
+  // benefits service is built after the registry it depends on (below): the hooks reach it only when a
+  // mutation calls them, long after buildApp has returned.
   const registry = createRegistryService({
     database,
     places,
     clock,
-    onDeath: (tx, personId, dateOfDeath) => {
-      if (!benefits) throw new Error('the benefits service is not wired yet');
-      return benefits.endEnrolmentsAfterDeath(tx, personId, dateOfDeath);
-    },
+    onDeath: (tx, personId, dateOfDeath) => benefits.endEnrolmentsAfterDeath(tx, personId, dateOfDeath),
     // A corrected death re-opens what it closed, in correctDeath's own transaction.
-    onDeathCorrected: (tx, personId, dateOfDeath, reason) => {
-      if (!benefits) throw new Error('the benefits service is not wired yet');
-      return benefits.reopenAfterDeathCorrection(tx, personId, dateOfDeath, reason);
-    },
+    onDeathCorrected: (tx, personId, dateOfDeath, reason) => benefits.reopenAfterDeathCorrection(tx, personId, dateOfDeath, reason),
   });
   const rules = createRulesService({ database, clock, registry });
-  benefits = createBenefitsService({ database, clock, places, registry, rules });
+  const benefits = createBenefitsService({ database, clock, places, registry, rules });
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
   const stopListening = await database.listen(REFERENCE_CHANNEL, () => {
     registry.forgetPovertyStandards();
-    places.reloadAfterChange((err) => app.log.warn({ code: (err as { code?: unknown }).code }, 'reloading reference data failed'));
+    places.reloadAfterChange((err) => {
+      app.log.warn({ code: (err as { code?: unknown }).code }, 'reloading reference data failed');
+    });
   });
   app.addHook('onClose', stopListening);
   const services: Services = {
@@ -121,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       {
         method: request.method,
         // The path only: query strings (GET /graphql?query=…) can carry personal data.
-        path: request.url.split('?')[0],
+        path: pathOf(request.url),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         sub: request.principal?.subject,
@@ -152,10 +159,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
-      await database.db.execute('SELECT 1' as never);
+      await database.db.execute(sql`SELECT 1`);
       return { status: 'ready', database: database.kind };
     } catch {
       return reply.code(503).send({ status: 'unavailable' });
@@ -164,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Authentication for everything but the health routes (and GraphiQL's static page, which holds no data).
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
+    const path = pathOf(request.url);
     if (PUBLIC_PATHS.has(path) || path.startsWith('/graphiql')) return;
     try {
       request.principal = await services.auth.authenticate(request.headers.authorization);
@@ -192,24 +199,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(mercurius, {
     schema: loadSchemaText(),
-    resolvers: mergeResolvers(
-      { ...scalarResolvers } as never,
+    resolvers: mergeResolvers<Resolvers>(
+      {},
+      scalarResolvers,
       { Query: { ping: () => 'pong' } },
-      placesResolvers as never,
-      registryResolvers as never,
-      auditResolvers as never,
-      rulesResolvers as never,
-      benefitsResolvers as never,
-    ) as never,
-    loaders: mergeResolvers(registryLoaders as never, rulesLoaders as never, benefitsLoaders as never) as never,
-    context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
+      placesResolvers,
+      registryResolvers,
+      auditResolvers,
+      rulesResolvers,
+      benefitsResolvers,
+    ),
+    loaders: mergeResolvers<Loaders>({}, registryLoaders, rulesLoaders, benefitsLoaders),
+    context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
     graphiql: config.graphiql,
     jit: 1,
     queryDepth: QUERY_DEPTH,
-    errorFormatter: createErrorFormatter(app) as never,
+    errorFormatter: createErrorFormatter(app),
   });
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
-  app.graphql.addHook('preExecution', async (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
+  app.graphql.addHook('preExecution', (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
 

@@ -10,7 +10,7 @@ export const systemClock: Clock = { today: () => VIETNAM_DAY.format(new Date()) 
 
 /** Whole years between two yyyy-mm-dd dates (age on a date). */
 export function yearsBetween(from: string, to: string): number {
-  const [fy, fm, fd] = from.split('-').map(Number);
-  const [ty, tm, td] = to.split('-').map(Number);
+  const [fy = NaN, fm = NaN, fd = NaN] = from.split('-').map(Number);
+  const [ty = NaN, tm = NaN, td = NaN] = to.split('-').map(Number);
   return ty - fy - (tm < fm || (tm === fm && td < fd) ? 1 : 0);
 }

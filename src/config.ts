@@ -16,7 +16,7 @@ const ConfigSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, message: 'must be a postgres:// or postgresql:// URL' }).optional()),
+    DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
     DATA_DIR: z.string().min(1).default('./data'),
@@ -45,7 +45,7 @@ const ConfigSchema = z
     }
   });
 
-export type Config = {
+export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
@@ -62,7 +62,7 @@ export type Config = {
   demoPeople: number;
   /** Answer whole registry reads with one compiled SQL statement when possible (src/graphql/compiled/). */
   graphqlCompiledReads: boolean;
-};
+}
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
 export const DEVELOPMENT_JWT_SECRET = 'an-sinh-development-secret-do-not-use-in-production';

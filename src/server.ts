@@ -30,7 +30,9 @@ const database = await openDatabase({
   dataDir: config.dataDir,
   poolSize: config.databasePoolSize,
   statementTimeoutMs: config.databaseStatementTimeoutMs,
-  onIdleConnectionError: (err) => log.warn({ code: err.code }, 'the database closed an idle connection; the pool replaces it'),
+  onIdleConnectionError: (err) => {
+    log.warn({ code: err.code }, 'the database closed an idle connection; the pool replaces it');
+  },
 });
 await runMigrations(database);
 // Reference data (places, programs and rules, base levels, poverty standards) is part of the product:
@@ -51,13 +53,17 @@ if (database.kind === 'pglite' && config.jwt.secret) {
 }
 
 let closing = false;
+async function shutDown(signal: NodeJS.Signals) {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'shutting down');
+  await app.close();
+  await database.close();
+  process.exit(0);
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    await app.close();
-    await database.close();
-    process.exit(0);
+  // A failed close is an unhandled rejection, as before: Node prints it and exits with an error code.
+  process.on(signal, (s) => {
+    void shutDown(s);
   });
 }

@@ -27,7 +27,7 @@ function pathAt(doc: DocumentNode, matches: (node: ASTNode) => boolean): string 
       return BREAK;
     },
   });
-  return found || undefined;
+  return found === '' ? undefined : found;
 }
 
 /** `at "i.fullName"` in graphql's variable coercion message, relative to the variable: `.fullName`. */

@@ -4,22 +4,19 @@
  * anything else is INTERNAL with no detail leaked (the full error is logged with the request id).
  */
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { DomainError } from '../errors.js';
 import { databaseCause, safeError } from '../safe-error.js';
 import { fieldOfInputError } from './error-field.js';
 
-interface ExecutionLike {
-  data?: unknown;
-  errors?: readonly GraphQLError[];
-}
+type ExecutionLike = Pick<ExecutionResult, 'data' | 'errors'>;
 
 /** SQLSTATE query_canceled: the statement timeout fired. */
 const QUERY_CANCELED = '57014';
 
 export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void }) {
-  const original = error.originalError as (Error & { errors?: GraphQLError[] }) | undefined;
+  const original = error.originalError;
   if (original instanceof DomainError) {
     return new GraphQLError(original.text.en, {
       nodes: error.nodes,
@@ -27,13 +24,13 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
       extensions: { code: original.code, messageVi: original.text.vi, ...original.details },
     });
   }
-  if (typeof error.extensions?.code === 'string') return error;
+  if (typeof error.extensions.code === 'string') return error;
   if (!original || original instanceof GraphQLError) {
     // Parse and validation errors, and variable coercion errors: the caller's query is at fault.
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: 'VALIDATION_FAILED', ...(error.extensions ?? {}) },
+      extensions: { code: 'VALIDATION_FAILED', ...error.extensions },
     });
   }
   if (databaseCause(original)?.code === QUERY_CANCELED) {
@@ -57,17 +54,26 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
   });
 }
 
+/** Mercurius' wrapper of parse, validation and variable errors: their list and an HTTP status. */
+function wrappedErrors(e: GraphQLError): { errors: unknown[]; statusCode: unknown } | undefined {
+  const original = e.originalError;
+  if (!original || !('errors' in original) || !Array.isArray(original.errors)) return undefined;
+  const errors: unknown[] = original.errors;
+  return { errors, statusCode: 'statusCode' in original ? original.statusCode : undefined };
+}
+
 export function createErrorFormatter(app: FastifyInstance) {
-  return (execution: ExecutionLike, context: MercuriusContext) => {
-    const log = context?.reply?.request?.log ?? app.log;
+  // `reply` is absent when the app calls app.graphql() itself (no HTTP request): log on the app then.
+  return (execution: ExecutionLike, context: Partial<Pick<MercuriusContext, 'reply'>>) => {
+    const log = context.reply?.request.log ?? app.log;
     let statusCode = 200;
     const errors = (execution.errors ?? []).flatMap((e) => {
       // Mercurius wraps parse/validation/variable errors in one error carrying the list and a 400.
-      const wrapped = e.originalError as (Error & { errors?: unknown[]; statusCode?: number }) | undefined;
-      if (wrapped && Array.isArray(wrapped.errors)) {
+      const wrapped = wrappedErrors(e);
+      if (wrapped) {
         if (typeof wrapped.statusCode === 'number' && !execution.data) statusCode = wrapped.statusCode;
         return wrapped.errors.map((inner) => {
-          const error = inner instanceof GraphQLError ? inner : new GraphQLError(String((inner as Error).message));
+          const error = inner instanceof GraphQLError ? inner : new GraphQLError(inner instanceof Error ? inner.message : String(inner));
           const field = fieldOfInputError(error);
           return new GraphQLError(error.message, {
             nodes: error.nodes,

@@ -78,8 +78,10 @@ class InputChecker {
     while (stack.length > 0) {
       const v = stack.pop();
       if (typeof v === 'string') this.text(v, TEXT_RULES.json, field);
-      else if (Array.isArray(v)) stack.push(...v);
-      else if (isRecord(v)) for (const [k, inner] of Object.entries(v)) stack.push(k, inner);
+      else if (Array.isArray(v)) {
+        const items: unknown[] = v;
+        stack.push(...items);
+      } else if (isRecord(v)) for (const [k, inner] of Object.entries(v)) stack.push(k, inner);
     }
   }
 
@@ -88,7 +90,10 @@ class InputChecker {
    * graphql-jit coerces variables itself when it compiles a query, and its errors would not name the field.
    */
   leaf(value: unknown, type: GraphQLScalarType | GraphQLEnumType, fieldName: string, field: string) {
-    if (isScalarType(type) && CHECKED_AS_TEXT.has(type.name)) return this.scalar(value, type.name, fieldName, field);
+    if (isScalarType(type) && CHECKED_AS_TEXT.has(type.name)) {
+      this.scalar(value, type.name, fieldName, field);
+      return;
+    }
     try {
       type.parseValue(value);
     } catch (err) {
@@ -99,7 +104,10 @@ class InputChecker {
   }
 
   private scalar(value: unknown, typeName: string, fieldName: string, field: string) {
-    if (typeName === 'JSON') return this.json(value, field);
+    if (typeName === 'JSON') {
+      this.json(value, field);
+      return;
+    }
     if (typeof value !== 'string') return;
     if (typeName === GraphQLID.name) this.text(value, TEXT_RULES.id, field);
     else if (typeName === GraphQLString.name) this.text(value, textRuleOf(fieldName), field);
@@ -110,7 +118,10 @@ class InputChecker {
     if (value === null || value === undefined) return;
     const t = getNullableType(type);
     if (isListType(t)) {
-      if (Array.isArray(value)) value.forEach((v, i) => this.value(v, t.ofType, fieldName, `${field}[${i}]`));
+      if (Array.isArray(value))
+        value.forEach((v, i) => {
+          this.value(v, t.ofType, fieldName, `${field}[${i}]`);
+        });
       else this.value(value, t.ofType, fieldName, field);
     } else if (isInputObjectType(t)) {
       if (!isRecord(value)) return;
@@ -124,11 +135,17 @@ class InputChecker {
 
   /** A value written in the query, which may hold variables. */
   node(node: ValueNode, type: GraphQLInputType, fieldName: string, field: string): void {
-    if (node.kind === Kind.VARIABLE) return this.value(this.variables[node.name.value], type, fieldName, field);
+    if (node.kind === Kind.VARIABLE) {
+      this.value(this.variables[node.name.value], type, fieldName, field);
+      return;
+    }
     if (node.kind === Kind.NULL) return;
     const t = getNullableType(type);
     if (isListType(t)) {
-      if (node.kind === Kind.LIST) node.values.forEach((v, i) => this.node(v, t.ofType, fieldName, `${field}[${i}]`));
+      if (node.kind === Kind.LIST)
+        node.values.forEach((v, i) => {
+          this.node(v, t.ofType, fieldName, `${field}[${i}]`);
+        });
       else this.node(node, t.ofType, fieldName, field);
     } else if (isInputObjectType(t)) {
       if (node.kind !== Kind.OBJECT) return;

@@ -1,6 +1,5 @@
 /** The contract's scalars: Date (yyyy-mm-dd), Period (yyyy-mm), Vnd (whole đồng), DateTime, JSON. */
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { isValidDate } from '../core/period.js';
 import { DATE_RANGE_TEXT, parseDate, parsePeriod, PERIOD_RANGE_TEXT } from '../core/bounds.js';
 
 function stringScalar(name: string, description: string, check: (v: string) => boolean, example: string, messageVi: string) {

@@ -20,7 +20,7 @@ import type {
 } from 'graphql';
 import { graphql } from './graphql-runtime.js';
 
-const { getNamedType, getOperationAST, isObjectType, Kind, parse, validate } = graphql;
+const { getNamedType, getOperationAST, isObjectType, Kind, OperationTypeNode, parse, validate } = graphql;
 
 export interface FieldPlan {
   /** The key in the response (alias or field name). */
@@ -123,7 +123,7 @@ export function planOperation(schema: GraphQLSchema, query: string, operationNam
     // leave such documents to it rather than answer differently.
     if (document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length !== 1) return undefined;
     const operation = getOperationAST(document, operationName);
-    if (!operation || operation.operation !== 'query' || operation.directives?.length) return undefined;
+    if (operation?.operation !== OperationTypeNode.QUERY || operation.directives?.length) return undefined;
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
     // Mercurius checks the depth of every operation in the document, not only the one that runs.

@@ -1,8 +1,8 @@
-import type { IResolvers } from 'mercurius';
+import type { Resolvers } from '../../graphql/generated.js';
 
-export const auditResolvers: IResolvers = {
+export const auditResolvers: Resolvers = {
   Query: {
-    auditTrail: (_: unknown, args: { entityType: string; entityId: string }, ctx) => ctx.services.audit.trail(ctx.principal, args.entityType, args.entityId),
-    verifyAuditChain: (_: unknown, __: unknown, ctx) => ctx.services.audit.verifyChain(ctx.principal),
+    auditTrail: (_, args, ctx) => ctx.services.audit.trail(ctx.principal, args.entityType, args.entityId),
+    verifyAuditChain: (_, __, ctx) => ctx.services.audit.verifyChain(ctx.principal),
   },
 };

@@ -9,6 +9,9 @@ import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import * as repo from './audit.repository.js';
 
+// The event row is the parent of GraphQL's AuditEvent (codegen.ts maps it; seq, a number, serialises as an ID).
+export type { AuditEventRow } from './audit.repository.js';
+
 export const GENESIS_HASH = '0'.repeat(64);
 
 export interface AuditEntry {
@@ -39,7 +42,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Round-trips a value through JSON so the hash covers exactly what jsonb will store (dates as strings). */
-const asStored = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+const asStored = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
 function eventHash(
   prevHash: string,
@@ -120,7 +123,10 @@ export async function verifyChain(db: DbOrTx, batchSize = 5000) {
       checked++;
     }
     if (batch.length < batchSize) return { ok: true, eventsChecked: checked, firstBrokenSeq: null };
-    afterSeq = batch[batch.length - 1].seq;
+    const last = batch.at(-1);
+    // A batch as long as batchSize (checked above) is not empty.
+    if (!last) throw new Error('verifyChain: a full batch has no last event');
+    afterSeq = last.seq;
   }
 }
 

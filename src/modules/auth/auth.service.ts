@@ -39,12 +39,12 @@ export function createAuthService(settings: AuthSettings) {
   const verified = new Map<string, { principal: Principal; until: number }>();
 
   async function authenticate(authorization: string | undefined): Promise<Principal> {
-    const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-    if (!match) {
+    const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!token) {
       throw unauthenticated('A bearer token is required', 'Cần mã xác thực (Bearer token)');
     }
     const now = Date.now();
-    const known = verified.get(match[1]);
+    const known = verified.get(token);
     if (known && known.until > now) return known.principal;
     let payload: unknown;
     try {
@@ -55,8 +55,10 @@ export function createAuthService(settings: AuthSettings) {
         // A token that never expires cannot be withdrawn short of changing the key: refuse it.
         requiredClaims: ['exp', 'sub'],
       };
-      const verified = jwks ? await jwtVerify(match[1], jwks, options) : await jwtVerify(match[1], secretKey!, options);
-      payload = verified.payload;
+      if (jwks) payload = (await jwtVerify(token, jwks, options)).payload;
+      else if (secretKey) payload = (await jwtVerify(token, secretKey, options)).payload;
+      // Neither key configured (possible outside production only, see config.ts): every token is refused.
+      else throw new Error('no key to verify tokens with');
     } catch {
       // The reason (expired, bad signature, wrong audience) is deliberately not echoed to the caller.
       throw unauthenticated('The token is invalid or expired', 'Mã xác thực không hợp lệ hoặc đã hết hạn');
@@ -73,8 +75,9 @@ export function createAuthService(settings: AuthSettings) {
     };
     const exp = (payload as { exp?: unknown }).exp;
     const until = Math.min(now + VERIFIED_TTL_MS, typeof exp === 'number' ? exp * 1000 : now);
-    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-    verified.set(match[1], { principal, until });
+    const oldest = verified.keys().next();
+    if (verified.size >= VERIFIED_MAX && !oldest.done) verified.delete(oldest.value);
+    verified.set(token, { principal, until });
     return principal;
   }
 

@@ -2,84 +2,94 @@
  * GraphQL for enrolments, entitlements and coverage gaps: translation only; the benefits service checks
  * access and input, the registry service gives the people (with the access policy applied).
  */
-import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
+import type { MercuriusContext } from 'mercurius';
 import { periodOf, toDateString } from '../../core/period.js';
-import { checkId } from '../../errors.js';
+import { checkId, DomainError } from '../../errors.js';
+import type { Loaders, Resolvers } from '../../graphql/generated.js';
+import type { GapConnection } from '../../graphql/parents.js';
 import type { AuditActor } from '../audit/audit.service.js';
-import type { ProgramDecision, RuleBook } from '../rules/rules.service.js';
-import type { CoverageGapsInput, EnrolInput, EnrolmentRow, EntitlementLine, GapFilter } from './benefits.service.js';
+import type { PersonRecord } from '../registry/registry.service.js';
+import type { ProgramRow } from '../rules/rules.service.js';
 
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 /** The request's context is the rule book's scope: one read per request. */
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
-type GapConnection = {
-  filter: GapFilter;
-  book: RuleBook;
-  counts?: Promise<{ programCode: string; count: number }[]>;
-};
 const countsOf = (conn: GapConnection, ctx: MercuriusContext) => (conn.counts ??= ctx.services.benefits.countGaps(conn.book, conn.filter));
 
-type GapNode = { personId: string; programCode: string; decision: ProgramDecision; reasons: unknown[] };
+/** A program that a row names by code: the code references programs, so a miss is a broken invariant. */
+async function programOf(ctx: MercuriusContext, code: string): Promise<ProgramRow> {
+  const program = (await bookFor(ctx)).program(code);
+  if (!program) throw new DomainError('INTERNAL', { en: `program ${code} is not in the rule book`, vi: 'không tìm thấy chương trình trong bộ quy tắc' });
+  return program;
+}
 
-export const benefitsResolvers: IResolvers = {
+export const benefitsResolvers: Resolvers = {
   Query: {
-    async enrolment(_: unknown, { id }: { id: string }, ctx) {
+    async enrolment(_, { id }, ctx) {
       checkId('id', id);
       return ctx.services.benefits.enrolment(ctx.principal, id);
     },
-    async entitlements(_: unknown, args: { personId: string; from: string; to: string }, ctx) {
+    async entitlements(_, args, ctx) {
       checkId('personId', args.personId);
       return ctx.services.benefits.entitlements(ctx.principal, args.personId, args.from, args.to);
     },
-    coverageGaps: (_: unknown, args: CoverageGapsInput, ctx) => ctx.services.benefits.coverageGaps(ctx.principal, args, ctx),
+    coverageGaps: (_, args, ctx) => ctx.services.benefits.coverageGaps(ctx.principal, args, ctx),
   },
   CoverageGapConnection: {
     // The service counts with the page (finding a page evaluates every gap anyway); a connection without
     // counts would run one count statement for both fields.
-    totalCount: async (conn: GapConnection, _: unknown, ctx) => (await countsOf(conn, ctx)).reduce((s, c) => s + c.count, 0),
-    byProgram: (conn: GapConnection, _: unknown, ctx) => countsOf(conn, ctx),
+    totalCount: async (conn, _, ctx) => (await countsOf(conn, ctx)).reduce((s, c) => s + c.count, 0),
+    byProgram: (conn, _, ctx) => countsOf(conn, ctx),
   },
   CoverageGap: {
-    program: async (g: GapNode, _: unknown, ctx) => (await bookFor(ctx)).program(g.programCode),
-    ruleVersion: (g: GapNode) => g.decision.version ?? null,
-    monthlyAmount: (g: GapNode) => (g.decision.program.kind === 'MONTHLY' ? g.decision.amount : null),
+    program: (g, _, ctx) => programOf(ctx, g.programCode),
+    ruleVersion: (g) => g.decision.version ?? null,
+    monthlyAmount: (g) => (g.decision.program.kind === 'MONTHLY' ? g.decision.amount : null),
   },
   Enrolment: {
-    program: async (e: EnrolmentRow, _: unknown, ctx) => (await bookFor(ctx)).program(e.programCode),
-    startPeriod: (e: EnrolmentRow) => periodOf(toDateString(e.startMonth)),
-    endPeriod: (e: EnrolmentRow) => (e.endMonth ? periodOf(toDateString(e.endMonth)) : null),
+    program: (e, _, ctx) => programOf(ctx, e.programCode),
+    startPeriod: (e) => periodOf(toDateString(e.startMonth)),
+    endPeriod: (e) => (e.endMonth ? periodOf(toDateString(e.endMonth)) : null),
   },
   EntitlementLine: {
-    programCode: (l: EntitlementLine) => l.program.code,
+    programCode: (l) => l.program.code,
   },
   Mutation: {
-    enrol: (_: unknown, { input }: { input: EnrolInput }, ctx) => {
+    enrol: (_, { input }, ctx) => {
       checkId('input.personId', input.personId);
       return ctx.services.benefits.enrol(actorOf(ctx), input);
     },
-    approveEnrolment: (_: unknown, { id }: { id: string }, ctx) => {
+    approveEnrolment: (_, { id }, ctx) => {
       checkId('id', id);
       return ctx.services.benefits.approveEnrolment(actorOf(ctx), id);
     },
-    endEnrolment: (_: unknown, args: { id: string; endPeriod: string; reason: string }, ctx) => {
+    endEnrolment: (_, args, ctx) => {
       checkId('id', args.id);
       return ctx.services.benefits.endEnrolment(actorOf(ctx), args.id, args.endPeriod, args.reason);
     },
   },
 };
 
-type Q<T> = { obj: T; params: Record<string, never> };
-
-/** The people of many rows, those the caller may see (nested objects never leak another commune). */
-async function personsById(ctx: MercuriusContext, ids: string[]) {
+/**
+ * The people of many rows, in order, read with the caller's access policy (nested objects never leak another
+ * commune). Every row reached here is one the caller was allowed to read for its person (an enrolment by id
+ * checks the person; a person's enrolments and a commune's gaps are of people the caller sees), so a person
+ * missing is a broken invariant, not a null to hand out for a non-null field.
+ */
+async function personsOf(ctx: MercuriusContext, ids: string[]): Promise<PersonRecord[]> {
   const rows = await ctx.services.registry.visiblePersons(ctx.principal, ids);
-  return new Map(rows.map((p) => [p.id, p]));
+  const byId = new Map(rows.map((p) => [p.id, p]));
+  return ids.map((id) => {
+    const person = byId.get(id);
+    if (!person) throw new DomainError('INTERNAL', { en: 'a person of a benefit record cannot be read', vi: 'không đọc được người hưởng của hồ sơ trợ giúp' });
+    return person;
+  });
 }
 
-export const benefitsLoaders: MercuriusLoaders = {
+export const benefitsLoaders: Loaders = {
   Person: {
-    async enrolments(queries: Q<{ id: string }>[], ctx) {
+    async enrolments(queries, ctx) {
       const rows = await ctx.services.benefits.enrolmentsOf(
         ctx.principal,
         queries.map((q) => q.obj.id),
@@ -88,21 +98,19 @@ export const benefitsLoaders: MercuriusLoaders = {
     },
   },
   Enrolment: {
-    async person(queries: Q<EnrolmentRow>[], ctx) {
-      const byId = await personsById(
+    person(queries, ctx) {
+      return personsOf(
         ctx,
         queries.map((q) => q.obj.personId),
       );
-      return queries.map((q) => byId.get(q.obj.personId) ?? null);
     },
   },
   CoverageGap: {
-    async person(queries: Q<GapNode>[], ctx) {
-      const byId = await personsById(
+    person(queries, ctx) {
+      return personsOf(
         ctx,
         queries.map((q) => q.obj.personId),
       );
-      return queries.map((q) => byId.get(q.obj.personId) ?? null);
     },
   },
 };

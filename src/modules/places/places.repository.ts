@@ -4,9 +4,17 @@
 import { asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { adminUnits, areaClassifications } from '../../db/schema/index.js';
+import { DomainError } from '../../errors.js';
 
 export type AdminUnitRow = typeof adminUnits.$inferSelect;
 export type AreaClassificationRow = typeof areaClassifications.$inferSelect;
+
+/** The one row an INSERT … RETURNING or an UPDATE of an existing row gives back. */
+function returned<T>(rows: T[]): T {
+  const [row] = rows;
+  if (!row) throw new DomainError('INTERNAL', { en: 'writing an area classification returned no row', vi: 'ghi phân loại địa bàn không trả về bản ghi nào' });
+  return row;
+}
 
 export async function findAdminUnits(db: DbOrTx): Promise<AdminUnitRow[]> {
   return db.select().from(adminUnits).orderBy(asc(adminUnits.code));
@@ -17,7 +25,7 @@ export async function findAreaClassifications(db: DbOrTx): Promise<AreaClassific
 }
 
 export async function insertAreaClassification(db: DbOrTx, values: typeof areaClassifications.$inferInsert): Promise<AreaClassificationRow> {
-  return (await db.insert(areaClassifications).values(values).returning())[0];
+  return returned(await db.insert(areaClassifications).values(values).returning());
 }
 
 /** Locks the classification for the rest of the transaction (read-modify-write). */
@@ -31,5 +39,6 @@ export async function updateAreaClassification(
   id: string,
   values: Partial<typeof areaClassifications.$inferInsert>,
 ): Promise<AreaClassificationRow> {
-  return (await db.update(areaClassifications).set(values).where(eq(areaClassifications.id, id)).returning())[0];
+  // Called on a row locked by lockAreaClassification in the same transaction: it exists.
+  return returned(await db.update(areaClassifications).set(values).where(eq(areaClassifications.id, id)).returning());
 }

@@ -39,22 +39,22 @@ export function createPlacesService(database: Database) {
    * run one more after it, since that reload may have read before the change committed.
    */
   let reloading: Promise<void> | undefined;
-  let again = false;
+  // Calls counted: the running reload loops until it has started one after the latest call.
+  let requested = 0;
   function reloadAfterChange(onError: (err: unknown) => void): void {
-    if (reloading) {
-      again = true;
-      return;
-    }
+    requested++;
+    if (reloading) return;
     reloading = (async () => {
-      do {
-        again = false;
+      let started = 0;
+      while (started < requested) {
+        started = requested;
         try {
           await reload();
         } catch (err) {
           // The data held stays in use; the next notification (or reconnect) tries again.
           onError(err);
         }
-      } while (again);
+      }
     })().finally(() => {
       reloading = undefined;
     });

@@ -189,7 +189,7 @@ function groupsJson(alias: string, asOf: string): SQL {
 const circumstanceSpecs = (Object.keys(CIRCUMSTANCE_TYPES) as PersonCircumstance[]).map((field) => {
   const { table, order } = personCircumstanceTables[field];
   const spec: ObjectSpec = { typeName: CIRCUMSTANCE_TYPES[field], table, computed: {} };
-  return { field, spec, order: order as PgColumn };
+  return { field, spec, order };
 });
 
 const povertyAssessmentSpec: ObjectSpec = {
@@ -439,7 +439,8 @@ const compileBeneficiaries =
         if (typeof communeCode !== 'string' || deps.places.get(communeCode)?.level !== 'COMMUNE') return Promise.resolve(undefined);
         const first = typeof args.first === 'number' ? args.first : 50;
         if (first < 1 || first > MAX_PAGE_SIZE) return Promise.resolve(undefined);
-        const search = optionalString(args.search)?.trim() || undefined;
+        const trimmed = optionalString(args.search)?.trim();
+        const search = trimmed === '' ? undefined : trimmed;
         if (search && search.length > 100) return Promise.resolve(undefined);
         if (!access.mayReadCommune(communeCode)) return Promise.resolve(undefined);
         const after = optionalString(args.after);

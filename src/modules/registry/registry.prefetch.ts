@@ -31,7 +31,9 @@ export interface PersonInclude {
 }
 
 type Prefetched = Record<string, unknown>;
-type WithPrefetch = { [PREFETCHED]?: Prefetched };
+interface WithPrefetch {
+  [PREFETCHED]?: Prefetched;
+}
 
 /** The per-person lists and their order: the same as the repository's loader queries (findCircumstances). */
 const CIRCUMSTANCE_TABLES: Record<PersonCircumstance, { table: PgTable; order: string }> = {
@@ -56,7 +58,8 @@ function childFields(nodes: readonly FieldNode[], info: GraphQLResolveInfo): Map
         if (list) list.push(s);
         else out.set(s.name.value, [s]);
       } else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
-      else if (s.kind === Kind.FRAGMENT_SPREAD) walk(info.fragments[s.name.value]?.selectionSet);
+      // The only other kind of selection: a fragment spread.
+      else walk(info.fragments[s.name.value]?.selectionSet);
     }
   };
   for (const n of nodes) walk(n.selectionSet);
@@ -164,7 +167,10 @@ const TIMESTAMPS = new Map<string, string[]>([
 ]);
 
 function reviveTimestamps<T extends Record<string, unknown>>(row: T, keys: string[] | undefined): T {
-  for (const k of keys ?? []) if (typeof row[k] === 'string') (row as Record<string, unknown>)[k] = new Date(row[k] as string);
+  for (const k of keys ?? []) {
+    const value = row[k];
+    if (typeof value === 'string') (row as Record<string, unknown>)[k] = new Date(value);
+  }
   return row;
 }
 
@@ -180,7 +186,7 @@ export function attachPrefetched<T extends object>(person: T, raw: Record<string
     if (h) {
       const hpre: Prefetched = {};
       if (include.household.povertyAssessments)
-        hpre.povertyAssessments = h.povertyAssessments!.map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
+        hpre.povertyAssessments = (h.povertyAssessments ?? []).map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
       if (include.household.members) hpre.members = h.members;
       delete h.povertyAssessments;
       delete h.members;
@@ -217,7 +223,7 @@ export function answerPrefetchedFirst(schema: GraphQLSchema): void {
     const load = f?.resolve;
     if (!f || !load) continue;
     f.resolve = (obj: WithPrefetch, args, ctx: MercuriusContext, info) => {
-      const pre = obj?.[PREFETCHED];
+      const pre = obj[PREFETCHED];
       if (pre && field in pre) return post ? post(ctx, pre[field]) : pre[field];
       return load(obj, args, ctx, info);
     };

@@ -18,6 +18,7 @@ import {
 } from '../../db/schema/index.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
+import { DomainError } from '../../errors.js';
 import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
 export type PersonRow = typeof persons.$inferSelect;
@@ -94,17 +95,26 @@ export const personCircumstanceTables = {
 } as const satisfies Record<PersonCircumstance, unknown>;
 export type { PersonCircumstance };
 
-export async function findCircumstances(db: DbOrTx, kind: PersonCircumstance, personIds: readonly string[]) {
+/** The row type of each circumstance table. */
+export interface PersonCircumstanceRows {
+  disabilityCertificates: typeof disabilityCertificates.$inferSelect;
+  meritRecords: typeof meritRecords.$inferSelect;
+  pensionStatuses: typeof pensionStatuses.$inferSelect;
+  pregnancies: typeof pregnancies.$inferSelect;
+}
+
+export async function findCircumstances<K extends PersonCircumstance>(db: DbOrTx, kind: K, personIds: readonly string[]): Promise<PersonCircumstanceRows[K][]> {
   if (personIds.length === 0) return [];
   const { table, order } = personCircumstanceTables[kind];
-  return (
-    db
-      .select()
-      .from(table)
-      // A withdrawn record (recorded wrongly) no longer belongs to the person's circumstances.
-      .where(and(inArray(table.personId, [...personIds]), isNull(table.withdrawnAt)))
-      .orderBy(asc(order))
-  );
+  const rows = await db
+    .select()
+    .from(table)
+    // A withdrawn record (recorded wrongly) no longer belongs to the person's circumstances.
+    .where(and(inArray(table.personId, [...personIds]), isNull(table.withdrawnAt)))
+    .orderBy(asc(order));
+  // The table was chosen by `kind`, so its rows are PersonCircumstanceRows[K]; TypeScript cannot follow a
+  // generic key through the table map and sees the union of the four row types.
+  return rows as PersonCircumstanceRows[K][];
 }
 
 type WithdrawableTable = typeof disabilityCertificates | typeof meritRecords | typeof pensionStatuses | typeof pregnancies | typeof personCircumstanceFlags;
@@ -213,7 +223,7 @@ export async function findGroupsOfPersons(db: DbOrTx, personIds: readonly string
     BENEFICIARY_GROUPS.map((g) => sql`(${livingOn(asOf)} AND ${groupCondition(g, asOf)}) AS ${sql.identifier(g)}`),
     sql`, `,
   );
-  const result = await db.execute<Record<string, unknown>>(
+  const result = await db.execute(
     sql`SELECT p.id, ${columns} FROM persons p WHERE p.id IN ${sql`(${sql.join(
       personIds.map((id) => sql`${id}::uuid`),
       sql`, `,
@@ -250,23 +260,28 @@ function toDateString(v: unknown): string {
 
 // Writes -------------------------------------------------------------------------------------------
 
-export async function insertHousehold(db: DbOrTx, values: typeof households.$inferInsert): Promise<HouseholdRow> {
-  const [row] = await db.insert(households).values(values).returning();
+/** The one row an INSERT … RETURNING or an UPDATE of an existing row gives back. */
+function returned<T>(rows: T[], what: string): T {
+  const [row] = rows;
+  if (!row) throw new DomainError('INTERNAL', { en: `writing ${what} returned no row`, vi: 'ghi dữ liệu không trả về bản ghi nào' });
   return row;
+}
+
+export async function insertHousehold(db: DbOrTx, values: typeof households.$inferInsert): Promise<HouseholdRow> {
+  return returned(await db.insert(households).values(values).returning(), 'a household');
 }
 
 export async function insertPerson(db: DbOrTx, values: typeof persons.$inferInsert): Promise<PersonRecord> {
-  const [row] = await db.insert(persons).values(values).returning(personColumns);
-  return row;
+  return returned(await db.insert(persons).values(values).returning(personColumns), 'a person');
 }
 
 export async function updatePersonRow(db: DbOrTx, id: string, values: Partial<typeof persons.$inferInsert>): Promise<PersonRecord> {
-  const [row] = await db
+  const rows = await db
     .update(persons)
     .set({ ...values, updatedAt: new Date() })
     .where(eq(persons.id, id))
     .returning(personColumns);
-  return row;
+  return returned(rows, 'a person');
 }
 
 export async function setHouseholdHead(db: DbOrTx, householdId: string, personId: string): Promise<void> {
@@ -285,10 +300,12 @@ export async function lockHousehold(db: DbOrTx, id: string): Promise<HouseholdRo
 }
 
 export const insertCircumstance = {
-  povertyAssessment: async (db: DbOrTx, v: typeof povertyAssessments.$inferInsert) => (await db.insert(povertyAssessments).values(v).returning())[0],
+  povertyAssessment: async (db: DbOrTx, v: typeof povertyAssessments.$inferInsert) =>
+    returned(await db.insert(povertyAssessments).values(v).returning(), 'a poverty assessment'),
   disabilityCertificate: async (db: DbOrTx, v: typeof disabilityCertificates.$inferInsert) =>
-    (await db.insert(disabilityCertificates).values(v).returning())[0],
-  meritRecord: async (db: DbOrTx, v: typeof meritRecords.$inferInsert) => (await db.insert(meritRecords).values(v).returning())[0],
-  pensionStatus: async (db: DbOrTx, v: typeof pensionStatuses.$inferInsert) => (await db.insert(pensionStatuses).values(v).returning())[0],
-  pregnancy: async (db: DbOrTx, v: typeof pregnancies.$inferInsert) => (await db.insert(pregnancies).values(v).returning())[0],
+    returned(await db.insert(disabilityCertificates).values(v).returning(), 'a disability certificate'),
+  meritRecord: async (db: DbOrTx, v: typeof meritRecords.$inferInsert) => returned(await db.insert(meritRecords).values(v).returning(), 'a merit record'),
+  pensionStatus: async (db: DbOrTx, v: typeof pensionStatuses.$inferInsert) =>
+    returned(await db.insert(pensionStatuses).values(v).returning(), 'a pension status'),
+  pregnancy: async (db: DbOrTx, v: typeof pregnancies.$inferInsert) => returned(await db.insert(pregnancies).values(v).returning(), 'a pregnancy'),
 };

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { MERIT_CATEGORIES, type BeneficiaryGroup } from '../../core/code-lists.js';
-import { checkNationalId, type Sex } from '../../core/national-id.js';
+import { checkNationalId, type NationalIdProblem, type Sex } from '../../core/national-id.js';
 import { isValidDate } from '../../core/period.js';
 import { classifyPoverty, isDeprivationIndicator } from '../../core/poverty.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
@@ -19,15 +19,23 @@ import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { PersonInclude } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
-import type { BeneficiaryFilter, HouseholdRow, PersonCircumstance, PersonRecord, PovertyAssessmentRow, PovertyStandardRow } from './registry.repository.js';
+import type {
+  BeneficiaryFilter,
+  HouseholdRow,
+  PersonCircumstance,
+  PersonCircumstanceRows,
+  PersonRecord,
+  PovertyAssessmentRow,
+  PovertyStandardRow,
+} from './registry.repository.js';
 
 // The rows the service hands out, named for its callers (resolvers do not reach into the repository).
-export type { BeneficiaryFilter, HouseholdRow, PersonRecord, PovertyAssessmentRow, PovertyStandardRow } from './registry.repository.js';
+export type { BeneficiaryFilter, HouseholdRow, PersonCircumstanceRows, PersonRecord, PovertyAssessmentRow, PovertyStandardRow } from './registry.repository.js';
 
 /** The largest page of beneficiaries one request may ask for. */
 export const MAX_PAGE_SIZE = 200;
 
-const NATIONAL_ID_MESSAGES: Record<string, [en: string, vi: string]> = {
+const NATIONAL_ID_MESSAGES: Record<NationalIdProblem, [en: string, vi: string]> = {
   FORMAT: ['must be exactly 12 digits', 'phải gồm đúng 12 chữ số'],
   PROVINCE: ['starts with an unknown province code', 'có mã tỉnh (3 số đầu) không tồn tại'],
   BIRTH_YEAR_OR_SEX: [
@@ -55,7 +63,8 @@ export interface RegisterPersonInput {
   isHead?: boolean | null;
 }
 
-export type UpdatePersonInput = Partial<Omit<RegisterPersonInput, 'isHead'>>;
+/** Every field may be left out; an explicit null is refused for the required ones ("cannot be cleared"). */
+export type UpdatePersonInput = { [K in keyof Omit<RegisterPersonInput, 'isHead'>]?: RegisterPersonInput[K] | null };
 
 export interface PovertyAssessmentInput {
   householdId: string;
@@ -109,6 +118,26 @@ export interface BeneficiariesInput {
   first?: number | null;
   after?: string | null;
 }
+
+/**
+ * One page of beneficiaries as the GraphQL BeneficiaryConnection's parent (codegen.ts maps it): the page
+ * carries its filter so that totalCount can count it when asked.
+ */
+/** The circumstance rows, parents of the GraphQL types of the same names (codegen.ts maps them). */
+export type DisabilityCertificateRow = PersonCircumstanceRows['disabilityCertificates'];
+export type MeritRecordRow = PersonCircumstanceRows['meritRecords'];
+export type PensionStatusRow = PersonCircumstanceRows['pensionStatuses'];
+export type PregnancyRow = PersonCircumstanceRows['pregnancies'];
+
+export interface BeneficiaryPage {
+  filter: BeneficiaryFilter;
+  nodes: PersonRecord[];
+  edges: { cursor: string; node: PersonRecord }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** A text without content (empty, or nothing given) as null. */
+const emptyAsNull = (text: string | null | undefined) => (text === '' ? null : (text ?? null));
 
 /** Page cursors are opaque to clients: base64url of the last person's id. */
 export const encodePersonCursor = (id: string) => Buffer.from(`p:${id}`).toString('base64url');
@@ -249,7 +278,7 @@ export function createRegistryService(deps: {
       places.checkCommune(p, 'input.communeCode', input.communeCode);
       if (input.villageCode != null) {
         const village = places.get(input.villageCode);
-        if (!village || village.level !== 'VILLAGE' || village.parentCode !== input.communeCode) {
+        if (village?.level !== 'VILLAGE' || village.parentCode !== input.communeCode) {
           p.add('input.villageCode', `is not a village of commune ${input.communeCode}`, `không phải thôn/bon của xã ${input.communeCode}`);
         }
       }
@@ -264,7 +293,7 @@ export function createRegistryService(deps: {
             code,
             communeCode: input.communeCode,
             villageCode: input.villageCode ?? null,
-            address: input.address?.trim() || null,
+            address: emptyAsNull(input.address?.trim()),
           });
           return { result: household, audit: [{ action: 'registerHousehold', entityType: 'Household', entityId: household.id, after: household }] };
         }),
@@ -336,7 +365,8 @@ export function createRegistryService(deps: {
           if (input.householdId !== undefined || input.communeCode) await checkHousehold(tx, p, householdId, communeCode);
           p.throwIfAny();
           await assertNationalIdFree(tx, input.nationalId, id);
-          const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+          // A field left out is absent or undefined (callers other than GraphQL may pass undefined).
+          const changes = Object.fromEntries(Object.entries<unknown>(input).filter(([, v]) => v !== undefined));
           if (typeof changes.fullName === 'string') changes.fullName = changes.fullName.trim().normalize('NFC');
           const after = await repo.updatePersonRow(tx, id, changes);
           return { result: after, audit: [{ action: 'updatePerson', entityType: 'Person', entityId: id, before, after }] };
@@ -477,6 +507,8 @@ export function createRegistryService(deps: {
         p.add('input.assessedOn', 'no poverty standard is in force on this date', 'không có chuẩn nghèo áp dụng cho ngày này');
       }
       p.throwIfAny();
+      // Without a standard, the date was either invalid (checkDate reported it) or reported above.
+      if (!standard) throw new Error('no poverty standard yet no problem reported');
       const alreadyAssessed = () =>
         conflict(
           `The household already has an assessment on ${input.assessedOn}: one assessment per household and date`,
@@ -490,11 +522,11 @@ export function createRegistryService(deps: {
             if (!household) throw notFound('household', input.householdId);
             assertCanSee(actor.principal, household.communeCode);
             if (await repo.findAssessmentOn(tx, household.id, input.assessedOn)) throw alreadyAssessed();
-            const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard!);
+            const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard);
             const row = await repo.insertCircumstance.povertyAssessment(tx, {
               householdId: household.id,
               assessedOn: input.assessedOn,
-              standardCode: standard!.code,
+              standardCode: standard.code,
               area: input.area,
               incomePerPerson: input.incomePerPerson,
               deprivations,
@@ -626,12 +658,12 @@ export function createRegistryService(deps: {
     },
 
     /** One page of a commune's beneficiaries (keyset on id), as the GraphQL connection wants it. */
-    async beneficiaries(principal: Principal, args: BeneficiariesInput, include?: PersonInclude) {
+    async beneficiaries(principal: Principal, args: BeneficiariesInput, include?: PersonInclude): Promise<BeneficiaryPage> {
       const p = new Problems();
       places.checkCommune(p, 'communeCode', args.communeCode);
       const first = args.first ?? 50;
       if (first < 1 || first > MAX_PAGE_SIZE) p.add('first', `must be 1–${MAX_PAGE_SIZE}`, `phải từ 1 đến ${MAX_PAGE_SIZE}`);
-      const search = args.search?.trim() || undefined;
+      const search = emptyAsNull(args.search?.trim()) ?? undefined;
       if (search && search.length > 100) p.add('search', 'must be at most 100 characters', 'tối đa 100 ký tự');
       p.throwIfAny();
       assertCanSee(principal, args.communeCode);
@@ -672,9 +704,9 @@ export function createRegistryService(deps: {
     },
 
     /** One kind of circumstance record for many people, grouped by person. */
-    async circumstancesOf(kind: PersonCircumstance, personIds: readonly string[]): Promise<Map<string, unknown[]>> {
+    async circumstancesOf<K extends PersonCircumstance>(kind: K, personIds: readonly string[]): Promise<Map<string, PersonCircumstanceRows[K][]>> {
       const rows = await repo.findCircumstances(db, kind, personIds);
-      return groupBy(rows as { personId: string }[], (r) => r.personId);
+      return groupBy(rows, (r) => r.personId);
     },
 
     /** The groups many people are in on `asOf`. */

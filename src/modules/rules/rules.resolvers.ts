@@ -3,29 +3,39 @@
  * the rules service checks access and input. The request's context is the rule book's scope, so one
  * request reads the rule book once whatever it asks.
  */
-import type { IResolvers, MercuriusContext, MercuriusLoaders } from 'mercurius';
-import { checkId } from '../../errors.js';
+import type { MercuriusContext } from 'mercurius';
+import { BASE_LEVEL_KINDS } from '../../core/code-lists.js';
+import type { BaseLevelLike } from '../../core/evaluate.js';
+import { checkId, DomainError } from '../../errors.js';
+import type { Loaders, Resolvers } from '../../graphql/generated.js';
 import type { AuditActor } from '../audit/audit.service.js';
-import type {
-  CircumstanceFlagInput,
-  ProgramDecision,
-  ProgramRow,
-  PublishBaseLevelInput,
-  PublishRuleVersionInput,
-  WithdrawRuleVersionInput,
-} from './rules.service.js';
+import type { BaseLevelRow, ProgramDecision } from './rules.service.js';
 
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
 type EligibilityRow = ProgramDecision & { startsFrom: { period: string; en: string; vi: string } | null };
 
-export const rulesResolvers: IResolvers = {
+/** A summary text of a rule definition (validated when published: a hand-made row may lack it). */
+function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string {
+  if (typeof definition !== 'object' || definition === null || !(key in definition)) return '';
+  const text: unknown = (definition as Record<typeof key, unknown>)[key];
+  return typeof text === 'string' ? text : '';
+}
+
+/** The evaluator sees base levels with any kind; those it hands back are rows of base_levels, of a known kind. */
+function baseLevelRow(b: BaseLevelLike): BaseLevelRow {
+  const kind = BASE_LEVEL_KINDS.find((k) => k === b.kind);
+  if (!kind) throw new DomainError('INTERNAL', { en: `unknown base level kind ${b.kind}`, vi: 'loại mức chuẩn không hợp lệ' });
+  return { ...b, kind };
+}
+
+export const rulesResolvers: Resolvers = {
   Query: {
-    programs: async (_: unknown, __: unknown, ctx) => (await bookFor(ctx)).programs,
-    program: async (_: unknown, { code }: { code: string }, ctx) => (await bookFor(ctx)).program(code) ?? null,
-    baseLevels: async (_: unknown, { kind }: { kind?: string | null }, ctx) => (await bookFor(ctx)).baseLevels.filter((b) => !kind || b.kind === kind),
-    async eligibility(_: unknown, args: { personId: string; asOf?: string | null }, ctx) {
+    programs: async (_, __, ctx) => (await bookFor(ctx)).programs,
+    program: async (_, { code }, ctx) => (await bookFor(ctx)).program(code) ?? null,
+    baseLevels: async (_, { kind }, ctx) => (await bookFor(ctx)).baseLevels.filter((b) => !kind || b.kind === kind),
+    async eligibility(_, args, ctx) {
       checkId('personId', args.personId);
       const rows = await ctx.services.rules.eligibility(ctx.principal, args.personId, args.asOf, ctx);
       return rows.map((r: EligibilityRow) => ({
@@ -35,7 +45,7 @@ export const rulesResolvers: IResolvers = {
         monthlyAmount: r.eligible && r.program.kind === 'MONTHLY' ? r.amount : null,
         amount: r.eligible ? r.amount : null,
         coefficient: r.eligible ? r.coefficient : null,
-        baseLevel: r.eligible ? r.baseLevel : null,
+        baseLevel: r.eligible && r.baseLevel ? baseLevelRow(r.baseLevel) : null,
         ruleVersion: r.version ?? null,
         legalBasis: r.version?.legalBasis ?? null,
         conditions: r.conditions,
@@ -46,31 +56,28 @@ export const rulesResolvers: IResolvers = {
     },
   },
   Program: {
-    name: (p: ProgramRow) => p.nameVi,
-    ruleVersions: async (p: ProgramRow, _: unknown, ctx) => (await bookFor(ctx)).versions(p.code),
-    ruleVersion: async (p: ProgramRow, { asOf }: { asOf?: string | null }, ctx) =>
-      (await bookFor(ctx)).ruleAt(p.code, ctx.services.rules.asOfOrToday(asOf)) ?? null,
+    name: (p) => p.nameVi,
+    ruleVersions: async (p, _, ctx) => (await bookFor(ctx)).versions(p.code),
+    ruleVersion: async (p, { asOf }, ctx) => (await bookFor(ctx)).ruleAt(p.code, ctx.services.rules.asOfOrToday(asOf)) ?? null,
   },
   RuleVersion: {
-    summary: (r: { definition: { summaryVi?: string } }) => r.definition.summaryVi ?? '',
-    summaryEn: (r: { definition: { summaryEn?: string } }) => r.definition.summaryEn ?? '',
+    summary: (r) => summaryOf(r.definition, 'summaryVi'),
+    summaryEn: (r) => summaryOf(r.definition, 'summaryEn'),
   },
   Mutation: {
-    publishRuleVersion: (_: unknown, { input }: { input: PublishRuleVersionInput }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
-    withdrawRuleVersion: (_: unknown, args: WithdrawRuleVersionInput, ctx) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
-    publishBaseLevel: (_: unknown, args: PublishBaseLevelInput, ctx) => ctx.services.rules.publishBaseLevel(actorOf(ctx), args),
-    recordCircumstanceFlag: (_: unknown, { input }: { input: CircumstanceFlagInput }, ctx) => {
+    publishRuleVersion: (_, { input }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
+    withdrawRuleVersion: (_, args, ctx) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
+    publishBaseLevel: (_, args, ctx) => ctx.services.rules.publishBaseLevel(actorOf(ctx), args),
+    recordCircumstanceFlag: (_, { input }, ctx) => {
       checkId('input.personId', input.personId);
       return ctx.services.rules.recordCircumstanceFlag(actorOf(ctx), input);
     },
   },
 };
 
-type Q<T> = { obj: T; params: Record<string, never> };
-
-export const rulesLoaders: MercuriusLoaders = {
+export const rulesLoaders: Loaders = {
   Person: {
-    async circumstanceFlags(queries: Q<{ id: string }>[], ctx) {
+    async circumstanceFlags(queries, ctx) {
       const rows = await ctx.services.rules.circumstanceFlagsOf(
         ctx.principal,
         queries.map((q) => q.obj.id),
