@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase, type DbOrTx } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { countGaps, findGapPage, type GapFilter } from '../src/modules/benefits/benefits.repository.js';
 import { decide } from '../src/modules/rules/rule-book.js';
@@ -39,7 +39,7 @@ if (!url) {
   if (!e.skipped) console.log(`seeded ${e.enrolments.toLocaleString('en-US')} demo enrolments in ${e.ms} ms`);
 }
 
-const n = async (q: string) => Number(((await db.execute(sql.raw(q))).rows[0] as { n: number }).n);
+const n = async (q: string) => Number((await db.execute(sql.raw(q))).rows[0]!.n);
 const people = await n('SELECT count(*)::int AS n FROM persons');
 const enrolments = await n('SELECT count(*)::int AS n FROM enrolments');
 console.log(`database: ${database.kind}; ${people.toLocaleString('en-US')} people, ${enrolments.toLocaleString('en-US')} enrolments; asOf ${asOf}`);
@@ -47,9 +47,7 @@ console.log(`database: ${database.kind}; ${people.toLocaleString('en-US')} peopl
 const book = await loadRuleBook(db);
 const areas = await loadAreaClasses(db);
 const all = book.programs.map((p) => p.code);
-const biggestCommune = String(
-  ((await db.execute(sql`SELECT commune_code AS c FROM persons GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0] as { c: string }).c,
-);
+const biggestCommune = String((await db.execute(sql`SELECT commune_code AS c FROM persons GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0]!.c);
 
 async function time<T>(fn: () => Promise<T>): Promise<{ best: number; median: number; result: T }> {
   const ms: number[] = [];
@@ -60,7 +58,7 @@ async function time<T>(fn: () => Promise<T>): Promise<{ best: number; median: nu
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
-  return { best: ms[0], median: ms[2], result };
+  return { best: ms[0]!, median: ms[2]!, result }; // five runs: both are there
 }
 
 const cases: [string, GapFilter][] = [
@@ -92,8 +90,8 @@ if (values.explain) {
   const filter: GapFilter = { communeCodes: undefined, programCodes: all, asOf };
   // It runs in countGaps's own transaction, so that its SET LOCAL (passed through as is) applies.
   const captured: string[] = [];
-  const probeOf = (real: typeof db) => ({
-    transaction: <T>(fn: (tx: unknown) => Promise<T>) => real.transaction((tx) => fn(probeOf(tx as typeof db))),
+  const probeOf = (real: DbOrTx) => ({
+    transaction: <T>(fn: (tx: unknown) => Promise<T>) => real.transaction((tx) => fn(probeOf(tx))),
     execute: async (q: ReturnType<typeof sql>) => {
       if (/^\s*SET /.test(new PgDialect().sqlToQuery(q).sql)) return real.execute(q);
       const plan = await real.execute(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${q}`);

@@ -43,7 +43,7 @@ const r = await autocannon({
   headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
   requests: [
     {
-      setupRequest: (req: any) => {
+      setupRequest: (req: autocannon.Request) => {
         req.body = bodies[i++ % bodies.length];
         return req;
       },

@@ -33,18 +33,18 @@ async function main() {
 
   const bad = (reply: import('fastify').FastifyReply, message: string) => reply.code(400).send({ errors: [{ message }] });
 
-  app.post<{ Body: { communeCode?: unknown; asOf?: unknown } }>('/raw/beneficiaries', async (request, reply) => {
+  app.post<{ Body: { communeCode?: unknown; asOf?: unknown } | undefined }>('/raw/beneficiaries', async (request, reply) => {
     const { communeCode, asOf } = request.body ?? {};
     if (typeof communeCode !== 'string' || typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) return bad(reply, 'communeCode, asOf');
     const result = await pool.query<{ body: string }>({ name: 'bench_page', text: PAGE_SQL, values: [communeCode, asOf] });
-    return reply.type('application/json; charset=utf-8').send(result.rows[0].body);
+    return reply.type('application/json; charset=utf-8').send(result.rows[0]!.body);
   });
 
-  app.post<{ Body: { nationalId?: unknown } }>('/raw/person', async (request, reply) => {
+  app.post<{ Body: { nationalId?: unknown } | undefined }>('/raw/person', async (request, reply) => {
     const { nationalId } = request.body ?? {};
     if (typeof nationalId !== 'string' || !/^\d{12}$/.test(nationalId)) return bad(reply, 'nationalId');
     const result = await pool.query<{ body: string }>({ name: 'bench_person', text: PERSON_SQL, values: [nationalId] });
-    return reply.type('application/json; charset=utf-8').send(result.rows[0].body);
+    return reply.type('application/json; charset=utf-8').send(result.rows[0]!.body);
   });
 
   const address = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });

@@ -38,7 +38,9 @@ const ANSINH_DIR = path.resolve(env.BENCH_ANSINH_DIR ?? ROOT);
 /** Seconds a batch job may run before the bench extrapolates the rest (keeps `npm run bench` under 15 minutes). */
 const JOB_BUDGET = Number(env.BENCH_JOB_BUDGET ?? 90);
 
-const log = (...args: unknown[]) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
+const log = (...args: unknown[]) => {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
+};
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -57,7 +59,9 @@ async function freePort(): Promise<number> {
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
+      srv.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -78,8 +82,12 @@ async function startProcess(
   });
   children.push(child);
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
@@ -207,10 +215,10 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-function normalize(endpoint: EndpointName, q: QueryName, body: any): unknown {
+function normalize(endpoint: EndpointName, q: QueryName, body: { errors?: unknown; data?: { personByNationalId?: unknown[] } }): unknown {
   if (body.errors) throw new Error(`${endpoint} answered with errors: ${JSON.stringify(body.errors).slice(0, 500)}`);
-  let data = body.data;
-  if (endpoint === 'PostGraphile' && q === 'person') data = { personByNationalId: data.personByNationalId[0] ?? null };
+  let data: unknown = body.data;
+  if (endpoint === 'PostGraphile' && q === 'person') data = { personByNationalId: body.data!.personByNationalId![0] ?? null };
   return canonical(data);
 }
 
@@ -223,17 +231,18 @@ async function post(url: string, body: string, token: string) {
 
 /** The three must say the same thing, or the speeds mean nothing. Returns the response sizes. */
 async function checkSameAnswers(eps: Endpoint[], token: string, fixtures: Record<QueryName, string[]>, asOf: string) {
-  const sizes: Record<string, Record<string, number>> = {};
+  const sizes: Record<QueryName, Record<string, number>> = { page: {}, person: {} };
   for (const q of ['page', 'person'] as const) {
     for (const arg of fixtures[q].slice(0, 10)) {
       const answers = await Promise.all(
         eps.map(async (e) => {
           const { text, json } = await post(e.url(q), e.body(q, arg, asOf), token);
-          (sizes[q] ??= {})[e.name] ??= text.length;
+          sizes[q][e.name] ??= text.length;
           return { e, text, json, norm: normalize(e.name, q, json) };
         }),
       );
       const [first, ...rest] = answers;
+      if (!first) throw new Error('no endpoint to compare');
       for (const a of rest) {
         if (!isDeepStrictEqual(first.norm, a.norm)) {
           throw new Error(
@@ -243,11 +252,11 @@ async function checkSameAnswers(eps: Endpoint[], token: string, fixtures: Record
       }
       // An Sinh's and the raw endpoint's cursors are the same bytes.
       if (q === 'page') {
-        const c = (j: any) => j.data.beneficiaries.pageInfo.endCursor;
-        if (c(answers[0].json) !== c(answers[2].json)) throw new Error(`page ${arg}: endCursor differs between An Sinh and raw SQL`);
-        const n = answers[0].json.data.beneficiaries.nodes.length;
+        const c = (j: { data: { beneficiaries: { pageInfo: { endCursor: unknown } } } }) => j.data.beneficiaries.pageInfo.endCursor;
+        if (c(first.json) !== c(answers[2]!.json)) throw new Error(`page ${arg}: endCursor differs between An Sinh and raw SQL`);
+        const n = first.json.data.beneficiaries.nodes.length;
         if (n === 0) throw new Error(`page ${arg}: empty page; pick communes with elderly people`);
-      } else if (!answers[0].json.data.personByNationalId) {
+      } else if (!first.json.data.personByNationalId) {
         throw new Error(`person ${arg}: not found`);
       }
     }
@@ -272,7 +281,7 @@ interface Run {
 /** user + system CPU of a process so far, ms (Linux /proc; 0 elsewhere). */
 function cpuOf(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); // a missing part throws: caught, 0
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return 0;
@@ -292,7 +301,7 @@ function wrkVersion(): string {
     return /wrk (\S+)/.exec(execFileSync(WRK ?? 'wrk', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[1] ?? '?';
   } catch (err) {
     // wrk --version exits with 1 after printing its version.
-    const out = String((err as { stdout?: unknown }).stdout ?? '');
+    const out = (err as { stdout?: string }).stdout ?? ''; // a string: execFileSync ran with an encoding
     return /wrk (\S+)/.exec(out)?.[1] ?? '?';
   }
 }
@@ -333,10 +342,17 @@ async function runWrk(wrk: string, url: string, bodies: string[], token: string,
       );
       children.push(child);
       let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+      child.on('exit', (code) => {
+        if (code === 0) resolve(text);
+        else reject(new Error(`wrk exited ${code}: ${text}`));
+      });
     });
     const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
     if (!line) throw new Error(`wrk printed no result:\n${out}`);
@@ -508,7 +524,7 @@ async function timeQueryJob(
       const variables = { communeCode: c, asOf, from: `${asOf.slice(0, 4)}-01`, to: asOf.slice(0, 7) };
       const { json } = await post(url, JSON.stringify({ query: text, variables }), token);
       if (json.errors) return `error: ${JSON.stringify(json.errors[0]).slice(0, 200)}`;
-      const v = json.data[field.name];
+      const v: unknown[] | { totalCount?: number; nodes?: unknown[] } | null = json.data[field.name];
       items += Array.isArray(v) ? v.length : (v?.totalCount ?? v?.nodes?.length ?? 1);
     }
     const s = (performance.now() - t0) / 1000;
@@ -532,7 +548,7 @@ function printType(t: IntroType): string {
 // ---------------------------------------------------------------------------------------------
 
 async function machine(pool: pg.Pool) {
-  const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
   const settings = (
     await pool.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_connections')`,
@@ -605,7 +621,7 @@ async function main() {
     '2h',
   );
   const healthy = async (port: number) => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-  const printedReady = async (_port: number, output: string) => output.includes('READY');
+  const printedReady = (_port: number, output: string) => Promise.resolve(output.includes('READY'));
 
   log('starting the three servers (separate processes)');
   const ansinh = await startProcess(
@@ -650,7 +666,7 @@ async function main() {
   );
 
   // This machine is shared (other work may run at the same time): the load average goes in the report.
-  const loadBefore = os.loadavg()[0];
+  const loadBefore = os.loadavg()[0]!; // loadavg() is always [1, 5, 15 min]
   const cells = new Map<string, Cell>();
   const key = (q: QueryName, c: number, e: EndpointName) => `${q}|${c}|${e}`;
   for (const q of ['page', 'person'] as const) {
@@ -675,9 +691,9 @@ async function main() {
     }
   }
 
-  const loadAfter = os.loadavg()[0];
+  const loadAfter = os.loadavg()[0]!;
   log('batch jobs');
-  const jobs = await batchJobs(eps[0].url('page'), token, seed, allCommunes);
+  const jobs = await batchJobs(eps[0]!.url('page'), token, seed, allCommunes);
   stopChildren();
 
   // One table: every question × connections, the three endpoints, and the ratios.
@@ -694,7 +710,7 @@ async function main() {
     for (const c of CONNECTIONS) {
       const s = eps.map((e) => summary(cells.get(key(q, c, e.name))!));
       lines.push(
-        `| ${label[q]} | ${c} | ${s.map((x) => `${fmt(x.rps)} | ${x.p50.toFixed(0)} / ${x.p99.toFixed(0)} | ${x.errors}`).join(' | ')} | ${(s[0].rps / s[1].rps).toFixed(2)}× | ${(s[0].rps / s[2].rps).toFixed(2)}× |`,
+        `| ${label[q]} | ${c} | ${s.map((x) => `${fmt(x.rps)} | ${x.p50.toFixed(0)} / ${x.p99.toFixed(0)} | ${x.errors}`).join(' | ')} | ${(s[0]!.rps / s[1]!.rps).toFixed(2)}× | ${(s[0]!.rps / s[2]!.rps).toFixed(2)}× |`,
       );
       perRound.push(
         `| ${q} | ${c} | ${eps
@@ -742,7 +758,7 @@ async function main() {
       .flatMap((q) =>
         CONNECTIONS.map((c) => {
           const s = eps.map((e) => summary(cells.get(key(q as QueryName, c, e.name))!).rps);
-          return `${fmt(s[0])} / ${fmt(s[1])} / ${fmt(s[2])}`;
+          return `${fmt(s[0]!)} / ${fmt(s[1]!)} / ${fmt(s[2]!)}`;
         }),
       )
       .join(' | ')} |`;

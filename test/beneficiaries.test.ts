@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 const DA_SAR = '24865';
 const DA_NHIM = '24848';
@@ -24,7 +24,7 @@ async function seedPopulation() {
     {
       householdId: h.id,
       communeCode: DA_SAR,
-      fullName: names[i % 4],
+      fullName: names[i % 4]!,
       dateOfBirth: `19${40 + (i % 20)}-03-0${1 + (i % 9)}`,
       sex: 'MALE' as const,
       relationToHead: 'Chủ hộ',
@@ -90,7 +90,7 @@ beforeAll(async () => {
   t = await startTestApp();
   await seedPopulation();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const PAGE = `query($c: String!, $g: BeneficiaryGroup, $s: String, $first: Int, $after: String, $asOf: Date) {
   beneficiaries(communeCode: $c, group: $g, search: $s, first: $first, after: $after, asOf: $asOf) {
@@ -176,11 +176,9 @@ describe('beneficiaries by commune', () => {
 
   it('uses the trigram index for name search', async () => {
     const db = t.db.database.db;
-    await db.execute('SET enable_seqscan = off' as never);
-    const plan = await db.execute(
-      `EXPLAIN SELECT id FROM persons p WHERE p.full_name_search LIKE '%' || an_sinh_search_text('nguyen van duc') || '%'` as never,
-    );
-    await db.execute('SET enable_seqscan = on' as never);
+    await db.execute('SET enable_seqscan = off');
+    const plan = await db.execute(`EXPLAIN SELECT id FROM persons p WHERE p.full_name_search LIKE '%' || an_sinh_search_text('nguyen van duc') || '%'`);
+    await db.execute('SET enable_seqscan = on');
     expect(JSON.stringify(plan.rows)).toContain('persons_name_trgm_idx');
   });
 

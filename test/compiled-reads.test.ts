@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
 import type { Role } from '../src/modules/auth/auth.types.js';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { CORPUS } from './support/graphql-corpus.js';
 
 const DA_SAR = '24865';
@@ -130,34 +130,26 @@ async function seed(db: TestApp['db']) {
       withdrawalReason: 'nhầm người',
     },
   ]);
-  await d
-    .insert(meritRecords)
-    .values(
-      heads
-        .slice(2, 6)
-        .map((p, i) => ({
-          personId: p.id,
-          category: 'WAR_INVALID',
-          injuryRate: i % 2 ? 41 : null,
-          decisionNo: `QĐ-${i}`,
-          recognizedOn: '1985-01-01',
-          validTo: i === 3 ? '2000-01-01' : null,
-        })),
-    );
-  await d
-    .insert(pensionStatuses)
-    .values([
-      ...heads
-        .slice(0, 3)
-        .map((p, i) => ({
-          personId: p.id,
-          kind: 'RETIREMENT_PENSION' as const,
-          monthlyAmount: i === 2 ? 12_345_678_901 : 3_000_000,
-          startsOn: '2005-01-01',
-          decisionNo: i ? `LH-${i}` : null,
-        })),
-      { personId: heads[0]!.id, kind: 'SOCIAL_ALLOWANCE' as const, monthlyAmount: null, startsOn: '2001-01-01', endsOn: '2004-12-31' },
-    ]);
+  await d.insert(meritRecords).values(
+    heads.slice(2, 6).map((p, i) => ({
+      personId: p.id,
+      category: 'WAR_INVALID',
+      injuryRate: i % 2 ? 41 : null,
+      decisionNo: `QĐ-${i}`,
+      recognizedOn: '1985-01-01',
+      validTo: i === 3 ? '2000-01-01' : null,
+    })),
+  );
+  await d.insert(pensionStatuses).values([
+    ...heads.slice(0, 3).map((p, i) => ({
+      personId: p.id,
+      kind: 'RETIREMENT_PENSION' as const,
+      monthlyAmount: i === 2 ? 12_345_678_901 : 3_000_000,
+      startsOn: '2005-01-01',
+      decisionNo: i ? `LH-${i}` : null,
+    })),
+    { personId: heads[0]!.id, kind: 'SOCIAL_ALLOWANCE' as const, monthlyAmount: null, startsOn: '2001-01-01', endsOn: '2004-12-31' },
+  ]);
   await d.insert(pregnancies).values([
     { personId: wives[0]!.id, reportedOn: '2026-03-01', expectedDeliveryOn: '2026-10-01' },
     { personId: wives[0]!.id, reportedOn: '2020-03-01', expectedDeliveryOn: '2020-10-01', endedOn: '2020-10-03', outcome: 'BIRTH' as const },
@@ -210,8 +202,8 @@ beforeAll(async () => {
   data.cursors = [...page.body.data.beneficiaries.edges.map((e: { cursor: string }) => e.cursor), 'garbage', Buffer.from('p:nope').toString('base64url')];
 }, 120_000);
 afterAll(async () => {
-  await off?.close();
-  await on?.close();
+  await closeTestApp(off);
+  await closeTestApp(on);
 });
 
 let compiledCount = 0;

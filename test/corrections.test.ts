@@ -6,14 +6,14 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { ENROL, enrolAndApprove, entitlements, household, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const count = async (query: string) => Number((await t.db.database.db.execute<{ n: number }>(sql.raw(query))).rows[0]?.n);
 const ENROLMENT = `query($id: ID!) { enrolment(id: $id) { status startPeriod endPeriod endReason } }`;
@@ -114,11 +114,11 @@ describe('correcting a death (case 10)', () => {
     expect(await enrolmentOf(enrolment)).toEqual({ status: 'ACTIVE', startPeriod: '2024-06', endPeriod: null, endReason: null });
     expect((await entitlements(t, id, '2024-10', '2024-10'))[0].total).toBe(500_000);
     const trail = ok(await t.gql(`{ auditTrail(entityType: "Person", entityId: "${id}") { action before after } }`), 'auditTrail');
-    const correction = trail.find((e: any) => e.action === 'correctDeath');
+    const correction = trail.find((e: { action: string }) => e.action === 'correctDeath');
     expect(correction.before.dateOfDeath).toBe('2024-09-15');
     expect(correction.after).toMatchObject({ dateOfDeath: null, correctionReason: 'Nhầm người: biên bản xác minh số 12/BB' });
     const enrolmentTrail = ok(await t.gql(`{ auditTrail(entityType: "Enrolment", entityId: "${enrolment}") { action } }`), 'auditTrail');
-    expect(enrolmentTrail.map((e: any) => e.action)).toEqual(['enrol', 'approveEnrolment', 'endEnrolment', 'reopenEnrolment']);
+    expect(enrolmentTrail.map((e: { action: string }) => e.action)).toEqual(['enrol', 'approveEnrolment', 'endEnrolment', 'reopenEnrolment']);
 
     // Died after all, but later than first recorded; then corrected to an earlier date.
     ok(await recordDeath(id, '2024-11-02'));
@@ -180,8 +180,8 @@ describe('withdrawing circumstances recorded wrongly (case 10)', () => {
     );
     const ELIG = `query($p: ID!) { eligibility(personId: $p, asOf: "2024-08-01") { programCode eligible } }`;
     const GAPS = `{ coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", first: 500) { nodes { person { id } } } }`;
-    const eligible55c = async () => ok<any[]>(await t.gql(ELIG, { p: id }), 'eligibility').find((e) => e.programCode === 'D20_5_5C').eligible;
-    const inGaps = async () => ok(await t.gql(GAPS), 'coverageGaps').nodes.some((n: any) => n.person.id === id);
+    const eligible55c = async () => ok(await t.gql(ELIG, { p: id }), 'eligibility').find((e: { programCode: string }) => e.programCode === 'D20_5_5C').eligible;
+    const inGaps = async () => ok(await t.gql(GAPS), 'coverageGaps').nodes.some((n: { person: { id: string } }) => n.person.id === id);
     expect(await eligible55c()).toBe(false);
     expect(await inGaps()).toBe(false);
 
@@ -194,7 +194,7 @@ describe('withdrawing circumstances recorded wrongly (case 10)', () => {
     const again = await t.gql(WITHDRAW, { k: 'PENSION_STATUS', id: pension.id, r: 'Lần nữa' });
     expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
     const trail = ok(await t.gql(`{ auditTrail(entityType: "Person", entityId: "${id}") { action before after } }`), 'auditTrail');
-    const event = trail.find((e: any) => e.action === 'withdrawCircumstance');
+    const event = trail.find((e: { action: string }) => e.action === 'withdrawCircumstance');
     expect(event.before.withdrawnAt).toBeNull();
     expect(event.after).toMatchObject({ circumstanceKind: 'PENSION_STATUS', withdrawalReason: 'Nhầm với người cùng tên' });
   });
@@ -234,7 +234,7 @@ describe('withdrawing circumstances recorded wrongly (case 10)', () => {
       await t.gql(`{ beneficiaries(communeCode: "${LAT}", group: DISABILITY, asOf: "2024-06-01", first: 200) { nodes { id } } }`),
       'beneficiaries',
     );
-    expect(group.nodes.map((n: any) => n.id)).not.toContain(id);
+    expect(group.nodes.map((n: { id: string }) => n.id)).not.toContain(id);
   });
 
   it('refuses an unknown id, another commune and a missing reason; nothing written', async () => {

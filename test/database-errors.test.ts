@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../src/logging.js';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 const lines: string[] = [];
 const sink = new Writable({
@@ -27,7 +27,7 @@ describe('database errors in the log', () => {
     // The database itself refuses this name, as it would any value that passes validation but not a constraint.
     await t.db.database.execScript(`ALTER TABLE persons ADD CONSTRAINT edge_test_refused_name CHECK (full_name <> 'Ka Nhung Refused')`);
   });
-  afterAll(async () => t?.close());
+  afterAll(() => closeTestApp(t));
 
   it('logs the code and constraint of a failed person write, not the identification number, name or birth date', async () => {
     const nationalId = makeNationalId('068', 1961, 'FEMALE', 515151);
@@ -56,10 +56,10 @@ describe('statement timeout', () => {
       CREATE FUNCTION edge_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$;
       CREATE TRIGGER edge_test_slow BEFORE INSERT ON households FOR EACH ROW EXECUTE FUNCTION edge_test_slow();`);
   });
-  afterAll(async () => t?.close());
+  afterAll(() => closeTestApp(t));
 
   it('is set on the connection, and a statement running past it is answered TIMEOUT, with nothing written', async () => {
-    const shown = await t.db.database.db.execute('SHOW statement_timeout' as never);
+    const shown = await t.db.database.db.execute('SHOW statement_timeout');
     expect(Object.values(shown.rows[0] as object)[0]).toBe('700ms');
     // PGlite (single-threaded WASM) accepts the setting but has no timer to cancel a statement.
     if (t.db.database.kind === 'pglite') return;
@@ -68,7 +68,7 @@ describe('statement timeout', () => {
     expect(r.status).toBeLessThan(500);
     expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'TIMEOUT', messageVi: expect.any(String) });
     expect(Date.now() - started).toBeLessThan(2500);
-    const n = await t.db.database.db.execute(`SELECT count(*)::int AS n FROM households WHERE code = 'SLOW-1'` as never);
-    expect(Number((n.rows[0] as { n: number }).n)).toBe(0);
+    const n = await t.db.database.db.execute(`SELECT count(*)::int AS n FROM households WHERE code = 'SLOW-1'`);
+    expect(Number(n.rows[0]!.n)).toBe(0);
   });
 });

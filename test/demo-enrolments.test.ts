@@ -6,20 +6,24 @@ import { countGaps, findEnrolmentsOfPersons } from '../src/modules/benefits/bene
 import { decideMonth, eligibleOn } from '../src/modules/rules/rule-book.js';
 import { loadAreaClasses, loadFactsSources, loadRuleBook } from '../src/modules/rules/rules.repository.js';
 import { periodOf, toDateString } from '../src/core/period.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 const AS_OF = '2026-11-29';
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ seed: async (d) => void (await seedDemoPopulation(d.database, { people: 4000, seed: 11, asOf: AS_OF })) });
+  t = await startTestApp({
+    seed: async (d) => {
+      await seedDemoPopulation(d.database, { people: 4000, seed: 11, asOf: AS_OF });
+    },
+  });
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 describe('demo enrolments', () => {
   it('every demo enrolment is eligible on asOf and in its start month; some eligible people are left behind', async () => {
     const db = t.db.database.db;
-    const r = await db.execute('SELECT DISTINCT person_id FROM enrolments' as never);
-    const ids = r.rows.map((x) => String((x as { person_id: string }).person_id));
+    const r = await db.execute('SELECT DISTINCT person_id FROM enrolments');
+    const ids = r.rows.map((x) => String(x.person_id));
     expect(ids.length).toBeGreaterThan(20);
     const [book, sources, areas, rows] = await Promise.all([
       loadRuleBook(db),
@@ -40,8 +44,8 @@ describe('demo enrolments', () => {
   });
 
   it('is idempotent', async () => {
-    const before = Number((await t.db.database.db.execute('SELECT count(*)::int AS n FROM enrolments' as never)).rows[0].n);
+    const before = Number((await t.db.database.db.execute('SELECT count(*)::int AS n FROM enrolments')).rows[0]!.n);
     expect((await seedDemoEnrolments(t.db.database, AS_OF)).skipped).toBe(true);
-    expect(Number((await t.db.database.db.execute('SELECT count(*)::int AS n FROM enrolments' as never)).rows[0].n)).toBe(before);
+    expect(Number((await t.db.database.db.execute('SELECT count(*)::int AS n FROM enrolments')).rows[0]!.n)).toBe(before);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { DA_SAR, household, ok, person } from './support/people.js';
 
 let t: TestApp;
@@ -16,24 +16,24 @@ beforeAll(async () => {
   householdId = await household(t);
   personId = await person(t, { dateOfBirth: '1950-02-03', householdId, isHead: true });
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 async function written(): Promise<number> {
   const r = await t.db.database.db.execute(
     `SELECT ((SELECT count(*) FROM persons) + (SELECT count(*) FROM households) + (SELECT count(*) FROM enrolments)
-            + (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM audit_events))::int AS n` as never,
+            + (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM audit_events))::int AS n`,
   );
-  return Number((r.rows[0] as { n: number }).n);
+  return Number(r.rows[0]!.n);
 }
 
 /** The one error of a refused request: VALIDATION_FAILED on `field`, in both languages, and nothing written. */
-async function refused(run: () => Promise<{ body: { data?: unknown; errors?: any[] } }>, field: string) {
+async function refused(run: () => Promise<{ body: { data?: unknown; errors?: { extensions: Record<string, unknown> }[] } }>, field: string) {
   const before = await written();
   const r = await run();
   expect(r.body.errors, JSON.stringify(r.body)).toBeDefined();
   const errors = r.body.errors ?? [];
-  expect(errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field });
-  expect(errors[0].extensions.messageVi).toEqual(expect.any(String));
+  expect(errors[0]!.extensions).toMatchObject({ code: 'VALIDATION_FAILED', field });
+  expect(errors[0]!.extensions.messageVi).toEqual(expect.any(String));
   expect(await written()).toBe(before);
   return errors;
 }
@@ -56,7 +56,7 @@ describe('case 1: periods are parsed with bounds before any work', () => {
     const started = Date.now();
     const errors = await refused(() => t.gql(`{ ${aliases.join('\n')} }`, undefined, officer), 'to');
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(errors.every((e: any) => e.extensions.code === 'VALIDATION_FAILED' && e.extensions.field === 'to')).toBe(true);
+    expect(errors.every((e) => e.extensions.code === 'VALIDATION_FAILED' && e.extensions.field === 'to')).toBe(true);
   });
 
   it('refuses years outside 1900–2100 in Period and Date variables, naming the argument', async () => {
@@ -69,7 +69,7 @@ describe('case 1: periods are parsed with bounds before any work', () => {
     const nested = `{ person(id: "${personId}") { groups(asOf: "2101-01-01") } }`;
     await refused(() => t.gql(nested), 'asOf');
     const inRange = await t.gql(q, { p: personId, f: '2091-01', u: '2100-12' });
-    expect(ok<any[]>(inRange, 'entitlements')).toHaveLength(120);
+    expect(ok(inRange, 'entitlements')).toHaveLength(120);
   });
 });
 
@@ -86,7 +86,7 @@ describe('case 4: no unbounded dates', () => {
     const enrol = `mutation($input: EnrolInput!) { enrol(input: $input) { id } }`;
     const input = { personId, programCode: 'D20_5_5A', decisionNo: 'QĐ-1', decisionDate: '2025-01-10', startPeriod: '2062-11' };
     const errors = await refused(() => t.gql(enrol, { input }, officer), 'input.startPeriod');
-    expect(errors[0].extensions.messageVi).toMatch(/12 tháng/);
+    expect(errors[0]!.extensions.messageVi).toMatch(/12 tháng/);
   });
 });
 
@@ -132,11 +132,11 @@ describe('cases 2 and 9: text inputs', () => {
 
   it('stores names in NFC, however they were typed', async () => {
     const decomposed = 'Nguye\u0302\u0303n Thi\u0323 Lan';
-    const r = ok<{ id: string; fullName: string }>(await t.gql(REGISTER, { input: newPerson({ fullName: decomposed }) }), 'registerPerson');
+    const r: { id: string; fullName: string } = ok(await t.gql(REGISTER, { input: newPerson({ fullName: decomposed }) }), 'registerPerson');
     expect(r.fullName).toBe('Nguyễn Thị Lan');
-    const literal = await t.gql(`{ beneficiaries(communeCode: "${DA_SAR}", search: "${'Nguye\u0302\u0303n'}") { totalCount } }`);
+    const literal = await t.gql(`{ beneficiaries(communeCode: "${DA_SAR}", search: "Nguye\u0302\u0303n") { totalCount } }`);
     expect(literal.body.errors).toBeUndefined();
-    const stored = await t.db.database.db.execute(`SELECT full_name FROM persons WHERE id = '${r.id}'` as never);
+    const stored = await t.db.database.db.execute(`SELECT full_name FROM persons WHERE id = '${r.id}'`);
     expect((stored.rows[0] as { full_name: string }).full_name).toBe('Nguyễn Thị Lan'.normalize('NFC'));
   });
 });

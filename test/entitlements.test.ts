@@ -4,16 +4,16 @@
  * published late, and the coverage gaps (eligible, not enrolled).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { assess, DA_SAR, ENROL, enrolAndApprove, entitlements, flag, household, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
-const month = (months: any[], period: string) => months.find((m) => m.period === period);
+const month = <M extends { period: string }>(months: M[], period: string) => months.find((m) => m.period === period);
 
 describe('enrolments', () => {
   it('an 82-year-old without pension: 5.5c pays 360,000 for 2024-06 and 500,000 for 2024-07; death in 2024-09 stops it from 2024-10', async () => {
@@ -50,7 +50,7 @@ describe('enrolments', () => {
     expect(p.enrolments).toEqual([{ id: enrolment, programCode: 'D20_5_5C', status: 'ENDED', startPeriod: '2024-06', endPeriod: '2024-09' }]);
     // The death and the enrolment's end are audited in the same request.
     const trail = ok(await t.gql(`{ auditTrail(entityType: "Enrolment", entityId: "${enrolment}") { action } }`), 'auditTrail');
-    expect(trail.map((x: any) => x.action)).toEqual(['enrol', 'approveEnrolment', 'endEnrolment']);
+    expect(trail.map((x: { action: string }) => x.action)).toEqual(['enrol', 'approveEnrolment', 'endEnrolment']);
   });
 
   it('a death on the first day of a month still pays that month (payment stops from the month after death)', async () => {
@@ -109,10 +109,10 @@ describe('enrolments', () => {
     );
     const ext = r.body.errors[0].extensions;
     expect(ext.code).toBe('CONFLICT');
-    expect(ext.reasons.map((c: any) => c.fact)).toEqual(['ageYears']);
+    expect(ext.reasons.map((c: { fact: string }) => c.fact)).toEqual(['ageYears']);
     expect(ext.reasons[0]).toMatchObject({ held: false, actual: '54', expected: '80' });
     expect(r.body.errors[0].message).toMatch(/age \(years\) 54 ≥ 80 ✗/);
-    expect(Number((await t.db.database.db.execute(`SELECT count(*)::int AS n FROM enrolments WHERE person_id = '${id}'` as never)).rows[0].n)).toBe(0);
+    expect(Number((await t.db.database.db.execute(`SELECT count(*)::int AS n FROM enrolments WHERE person_id = '${id}'`)).rows[0]!.n)).toBe(0);
   });
 
   it('whoever proposes cannot approve; commune officers propose only in their communes; a second open enrolment conflicts', async () => {
@@ -154,13 +154,13 @@ describe('only the highest allowance', () => {
     const months = await entitlements(t, id, '2024-06', '2024-07');
     expect(months.map((m) => m.total)).toEqual([720_000, 1_000_000]);
     const july = month(months, '2024-07').lines;
-    expect(july.find((l: any) => l.programCode === 'D20_5_5A')).toMatchObject({
+    expect(july.find((l: { programCode: string }) => l.programCode === 'D20_5_5A')).toMatchObject({
       status: 'PAYABLE',
       coefficient: 2,
       amount: 1_000_000,
       payableAmount: 1_000_000,
     });
-    const sup = july.find((l: any) => l.programCode === 'D20_5_5C');
+    const sup = july.find((l: { programCode: string }) => l.programCode === 'D20_5_5C');
     expect(sup).toMatchObject({ status: 'SUPPRESSED', amount: 500_000, payableAmount: 0, suppressedBy: a });
     expect(sup.note).toMatch(/6\.2/);
     expect(c).not.toBe(a);
@@ -178,7 +178,14 @@ describe('only the highest allowance', () => {
     await enrolAndApprove(t, mother, 'D20_5_6', '2024-07', LAT);
     const [july] = await entitlements(t, mother, '2024-07', '2024-07');
     // 5.4: 1.0 per child × 2 children = 1,000,000; 5.6 severe adult: 1.5 = 750,000; both paid.
-    expect(july.lines.map((l: any) => [l.programCode, l.status, l.coefficient, l.payableAmount])).toEqual([
+    expect(
+      july.lines.map((l: { programCode: string; status: string; coefficient: number; payableAmount: number }) => [
+        l.programCode,
+        l.status,
+        l.coefficient,
+        l.payableAmount,
+      ]),
+    ).toEqual([
       ['D20_5_4', 'PAYABLE', 2, 1_000_000],
       ['D20_5_6', 'PAYABLE', 1.5, 750_000],
     ]);
@@ -202,7 +209,7 @@ describe('only the highest allowance', () => {
     await enrolAndApprove(t, other, 'SOCIAL_PENSION', '2025-08', DA_SAR);
     const [aug2] = await entitlements(t, other, '2025-08', '2025-08');
     expect(aug2.total).toBe(500_000);
-    const pension = aug2.lines.find((l: any) => l.programCode === 'SOCIAL_PENSION');
+    const pension = aug2.lines.find((l: { programCode: string }) => l.programCode === 'SOCIAL_PENSION');
     expect(pension).toMatchObject({ status: 'SUPPRESSED', payableAmount: 0 });
     expect(pension.note).toMatch(/higher of the two/);
   });
@@ -223,7 +230,7 @@ describe('start and stop months', () => {
     const dec = month(months, '2025-12');
     expect(dec.total).toBe(0);
     expect(dec.lines[0]).toMatchObject({ status: 'NOT_ELIGIBLE', payableAmount: 0 });
-    expect(dec.lines[0].failedConditions.map((c: any) => c.fact)).toEqual(['ageMonths']);
+    expect(dec.lines[0].failedConditions.map((c: { fact: string }) => c.fact)).toEqual(['ageMonths']);
   });
 
   it('a war invalid at 61%: 5,450,000 for 2024-07 (4,016,000 for 2024-06)', async () => {
@@ -284,7 +291,7 @@ describe('enrolments never approved', () => {
     ok(await t.gql(`mutation { endEnrolment(id: "${ea}", endPeriod: "2024-08", reason: "withdrawn") { status } }`, undefined, officer));
     expect((await entitlements(t, a, '2024-06', '2024-08')).map((m) => m.total)).toEqual([0, 0, 0]);
     const BEN = `{ beneficiaries(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-07-01", first: 200) { nodes { id } } }`;
-    expect(ok(await t.gql(BEN), 'beneficiaries').nodes.map((n: any) => n.id)).not.toContain(a);
+    expect(ok(await t.gql(BEN), 'beneficiaries').nodes.map((n: { id: string }) => n.id)).not.toContain(a);
     const b = await person(t, { dateOfBirth: '1942-02-10', commune: LAT });
     await propose(b);
     ok(await t.gql(`mutation { recordDeath(personId: "${b}", dateOfDeath: "2024-08-15") { id } }`));
@@ -298,38 +305,38 @@ describe('coverage gaps', () => {
     const Q = `query($after: String) { coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", first: 500, after: $after) {
       totalCount byProgram { programCode count } pageInfo { hasNextPage endCursor } nodes { person { id } programCode monthlyAmount ruleVersion { version } reasons { fact held text } } } }`;
     const gaps = ok(await t.gql(Q), 'coverageGaps');
-    const mine = gaps.nodes.find((n: any) => n.person.id === id);
+    const mine = gaps.nodes.find((n: { person: { id: string } }) => n.person.id === id);
     expect(mine).toMatchObject({ programCode: 'D20_5_5C', monthlyAmount: 500_000, ruleVersion: { version: 1 } });
-    expect(mine.reasons.every((r: any) => r.held)).toBe(true);
-    expect(mine.reasons.find((r: any) => r.fact === 'ageYears').text).toBe('age (years) 82 ≥ 80 ✓');
+    expect(mine.reasons.every((r: { held: boolean }) => r.held)).toBe(true);
+    expect(mine.reasons.find((r: { fact: string }) => r.fact === 'ageYears').text).toBe('age (years) 82 ≥ 80 ✓');
     expect(gaps.totalCount).toBe(gaps.nodes.length);
     expect(gaps.byProgram).toEqual([{ programCode: 'D20_5_5C', count: gaps.totalCount }]);
     // Every gap really is eligible and not enrolled in a competing allowance.
-    for (const n of gaps.nodes) expect(n.reasons.every((r: any) => r.held)).toBe(true);
+    for (const n of gaps.nodes) expect(n.reasons.every((r: { held: boolean }) => r.held)).toBe(true);
 
     const BEN = `{ beneficiaries(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", first: 200) { totalCount nodes { id } } }`;
-    const enrolledBefore = ok(await t.gql(BEN), 'beneficiaries');
-    expect(enrolledBefore.nodes.map((n: any) => n.id)).not.toContain(id);
+    const enrolledBefore: { totalCount: number; nodes: { id: string }[] } = ok(await t.gql(BEN), 'beneficiaries');
+    expect(enrolledBefore.nodes.map((n) => n.id)).not.toContain(id);
     await enrolAndApprove(t, id, 'D20_5_5C', '2024-08', LAT);
     const after = ok(await t.gql(Q), 'coverageGaps');
-    expect(after.nodes.map((n: any) => n.person.id)).not.toContain(id);
+    expect(after.nodes.map((n: { person: { id: string } }) => n.person.id)).not.toContain(id);
     expect(after.totalCount).toBe(gaps.totalCount - 1);
     const enrolled = ok(await t.gql(BEN), 'beneficiaries');
-    expect(enrolled.nodes.map((n: any) => n.id)).toContain(id);
+    expect(enrolled.nodes.map((n: { id: string }) => n.id)).toContain(id);
     expect(enrolled.totalCount).toBe(enrolledBefore.totalCount + 1);
 
     // Paging: one at a time gives the same gaps.
     let cursor: string | null = null;
     const seen: string[] = [];
     for (;;) {
-      const page: any = ok(await t.gql(Q.replace('first: 500', 'first: 1'), { after: cursor }), 'coverageGaps');
-      seen.push(...page.nodes.map((n: any) => n.person.id));
+      const page = ok(await t.gql(Q.replace('first: 500', 'first: 1'), { after: cursor }), 'coverageGaps');
+      seen.push(...page.nodes.map((n: { person: { id: string } }) => n.person.id));
       // The count comes with each page (one evaluation of the gaps): every gap, whatever the cursor.
       expect([page.totalCount, page.byProgram]).toEqual([after.totalCount, after.byProgram]);
       if (!page.pageInfo.hasNextPage) break;
       cursor = page.pageInfo.endCursor;
     }
-    expect(seen).toEqual(after.nodes.map((n: any) => n.person.id));
+    expect(seen).toEqual(after.nodes.map((n: { person: { id: string } }) => n.person.id));
   });
 
   it('integration clients need the benefits:read scope (the reasons reveal health and HIV circumstances)', async () => {
@@ -388,6 +395,6 @@ describe('coverage gaps', () => {
     const r = await t.gql(`{ coverageGaps(communeCode: "${LAT}", asOf: "2024-08-01") { totalCount } }`, undefined, officer);
     expect(r.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const all = ok(await t.gql(`{ coverageGaps(asOf: "2024-08-01", first: 500) { nodes { person { communeCode } } } }`, undefined, officer), 'coverageGaps');
-    expect(all.nodes.every((n: any) => n.person.communeCode === DA_SAR)).toBe(true);
+    expect(all.nodes.every((n: { person: { communeCode: string } }) => n.person.communeCode === DA_SAR)).toBe(true);
   });
 });

@@ -24,7 +24,6 @@ import {
   type GraphQLField,
   type GraphQLInputType,
   type GraphQLNamedType,
-  type GraphQLObjectType,
 } from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +31,7 @@ import { loggerOptions } from '../src/logging.js';
 import { loadSchemaText } from '../src/graphql/schema.js';
 import { ROLES, type Role } from '../src/modules/auth/auth.types.js';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { DA_SAR, ENROL, household, ok } from './support/people.js';
 
 /**
@@ -44,8 +43,8 @@ const runsPerRole = () => Number(process.env.FUZZ_RUNS ?? (t.db.database.kind ==
 const schema = buildSchema(loadSchemaText());
 type Root = 'query' | 'mutation';
 const operations: { root: Root; field: GraphQLField<unknown, unknown> }[] = [
-  ...Object.values((schema.getQueryType() as GraphQLObjectType).getFields()).map((field) => ({ root: 'query' as Root, field })),
-  ...Object.values((schema.getMutationType() as GraphQLObjectType).getFields()).map((field) => ({ root: 'mutation' as Root, field })),
+  ...Object.values(schema.getQueryType()!.getFields()).map((field) => ({ root: 'query' as const, field })),
+  ...Object.values(schema.getMutationType()!.getFields()).map((field) => ({ root: 'mutation' as const, field })),
 ];
 
 // ---- the log ---------------------------------------------------------------------------------------------
@@ -80,7 +79,7 @@ beforeAll(async () => {
       isHead: true,
     },
   });
-  fixture.personId = ok<{ id: string }>(p, 'registerPerson').id;
+  fixture.personId = ok(p, 'registerPerson').id;
   const officer = await t.token('commune_officer', [DA_SAR]);
   const e = await t.gql(
     ENROL,
@@ -91,7 +90,7 @@ beforeAll(async () => {
   for (const role of ROLES) tokens.set(role, await t.token(role, role === 'commune_officer' ? [DA_SAR] : [], role === 'integration' ? 'benefits:read' : ''));
   lines.length = 0;
 }, 180_000);
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 // ---- values ------------------------------------------------------------------------------------------------
 const edgeString = fc.oneof(
@@ -152,7 +151,8 @@ const periodValue = fc.oneof(
   fc.constantFrom(...PERIODS),
   dateValue.map((d) => d.slice(0, 7)),
 );
-const bigNumbers = fc.constantFrom(-1, 0, -2_147_483_648, 2_147_483_647, 2_147_483_648, -1e15, 1e20, Number.MAX_SAFE_INTEGER, 9_007_199_254_740_993, 1.5, -0.5);
+// 2 ** 53, the first integer past the safe ones (2 ** 53 + 1 is no double: written out, it rounds to 2 ** 53).
+const bigNumbers = fc.constantFrom(-1, 0, -2_147_483_648, 2_147_483_647, 2_147_483_648, -1e15, 1e20, Number.MAX_SAFE_INTEGER, 2 ** 53, 1.5, -0.5);
 const intValue = fc.oneof(fc.integer({ min: -10, max: 600 }), bigNumbers);
 const vndValue = fc.oneof(fc.integer({ min: -1_000_000, max: 10_000_000 }), bigNumbers);
 const PROGRAMS = ['D20_5_1', 'D20_5_4', 'D20_5_5A', 'D20_5_5C', 'SOCIAL_PENSION', 'D39_BIRTH', 'MERIT_WAR_INVALID', 'NOPE'];
@@ -230,7 +230,7 @@ function leafValue(type: GraphQLNamedType, name: string): fc.Arbitrary<unknown> 
 }
 
 function inputValue(type: GraphQLInputType, name: string, depth = 0): fc.Arbitrary<unknown> {
-  const inner = getNullableType(type) as GraphQLInputType;
+  const inner = getNullableType(type);
   let arb: fc.Arbitrary<unknown>;
   if (isListType(inner)) arb = fc.array(inputValue(inner.ofType, name, depth + 1), { maxLength: 3 });
   else if (isInputObjectType(inner)) {
@@ -257,7 +257,7 @@ function selection(type: GraphQLNamedType, depth: number): string {
 
 /** A value written as a GraphQL literal of its type (enum values bare, strings with JSON's escapes). */
 function literal(value: unknown, type: GraphQLInputType): string {
-  const inner = getNullableType(type) as GraphQLInputType;
+  const inner = getNullableType(type);
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map((v) => literal(v, isListType(inner) ? inner.ofType : inner)).join(', ')}]`;
   if (typeof value === 'object') {
@@ -266,7 +266,8 @@ function literal(value: unknown, type: GraphQLInputType): string {
     return `{ ${entries.join(', ')} }`;
   }
   if (typeof value === 'string') return isEnumType(inner) && /^[_A-Za-z]\w*$/.test(value) ? value : JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  throw new Error(`no GraphQL literal for a ${typeof value}`); // the arbitraries above make no symbol or function
 }
 
 // ---- what must never happen ----------------------------------------------------------------------------------
@@ -287,16 +288,17 @@ const TABLES = [
   'audit_events',
 ];
 async function rowCounts(): Promise<Record<string, number>> {
-  const r = await t.db.database.db.execute(`SELECT ${TABLES.map((x) => `(SELECT count(*) FROM ${x})::int AS ${x}`).join(', ')}` as never);
-  return Object.fromEntries(Object.entries(r.rows[0] as Record<string, unknown>).map(([k, v]) => [k, Number(v)]));
+  const r = await t.db.database.db.execute(`SELECT ${TABLES.map((x) => `(SELECT count(*) FROM ${x})::int AS ${x}`).join(', ')}`);
+  return Object.fromEntries(Object.entries(r.rows[0]!).map(([k, v]) => [k, Number(v)]));
 }
 
 /**
  * Shapes whose defects belong to the other half of issue 14 (cases 3, 5, 7, 8, 10, fixed on another branch):
  * an INTERNAL from them is not counted here. Each entry names its case.
  */
-function excluded(_field: string, _args: Record<string, unknown>): string | undefined {
-  return undefined;
+const EXCLUDED: { field: string; reason: string; applies: (args: Record<string, unknown>) => boolean }[] = [];
+function excluded(field: string, args: Record<string, unknown>): string | undefined {
+  return EXCLUDED.find((e) => e.field === field && e.applies(args))?.reason;
 }
 
 let totalRuns = 0;

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { startTestApp, TEST_JWT, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, TEST_JWT, type JsonBody, type TestApp } from './support/app.js';
 import { assess, household, LAT, ok } from './support/people.js';
 
 let t: TestApp;
@@ -18,19 +18,19 @@ beforeAll(async () => {
   t = await startTestApp();
   admin = await t.token('admin');
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const CLASSES = `query($code: String!) { adminUnit(code: $code) { classifications { id validTo legalBasis confirmed } } }`;
 const RECORD = `mutation($input: AreaClassificationInput!) { recordAreaClassification(input: $input) { id } }`;
 
-async function gqlOn(app: FastifyInstance, query: string, variables: Record<string, unknown>) {
+async function gqlOn(app: FastifyInstance, query: string, variables: Record<string, unknown>): Promise<{ data?: JsonBody; errors?: unknown }> {
   const res = await app.inject({
     method: 'POST',
     url: '/graphql',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
     payload: { query, variables },
   });
-  return res.json() as { data?: any; errors?: any[] };
+  return res.json();
 }
 
 /** Polls until `check` holds (a notification is asynchronous), failing after a few seconds. */
@@ -42,9 +42,16 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 8_00
   }
 }
 
-type Classification = { id: string; validTo: string | null; legalBasis: string; confirmed: boolean };
-const classificationsOn = async (app: FastifyInstance, code: string): Promise<Classification[]> =>
-  ok<{ classifications: Classification[] } | null>({ body: await gqlOn(app, CLASSES, { code }) }, 'adminUnit')?.classifications ?? [];
+interface Classification {
+  id: string;
+  validTo: string | null;
+  legalBasis: string;
+  confirmed: boolean;
+}
+const classificationsOn = async (app: FastifyInstance, code: string): Promise<Classification[]> => {
+  const unit: { classifications: Classification[] } | null = ok({ body: await gqlOn(app, CLASSES, { code }) }, 'adminUnit');
+  return unit?.classifications ?? [];
+};
 const hasLegalBasis = (app: FastifyInstance, code: string, legalBasis: string) => async () =>
   (await classificationsOn(app, code)).some((c) => c.legalBasis === legalBasis);
 
@@ -118,7 +125,7 @@ describe('two instances on one PostgreSQL database', () => {
     try {
       await eventually(async () => (await inForce()) === null, 'a changed poverty standard on the other instance');
     } finally {
-      await t.db.database.db.execute(sql`UPDATE poverty_standards SET valid_to = ${standard.valid_to}::date WHERE code = 'DECREE_07_2021'`);
+      await t.db.database.db.execute(sql`UPDATE poverty_standards SET valid_to = ${standard!.valid_to}::date WHERE code = 'DECREE_07_2021'`);
     }
   });
 });

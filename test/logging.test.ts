@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../src/logging.js';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 const lines: string[] = [];
 const sink = new Writable({
@@ -17,7 +17,7 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ logger: pino(loggerOptions('info'), sink) });
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 describe('request logs', () => {
   it('writes one line per request with its request id, and never the token or an identification number', async () => {

@@ -7,7 +7,9 @@ import { runMigrations } from '../src/db/migrate.js';
 import { seedOnStart } from '../seeds/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'an-sinh-data-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function start() {
   const database = await openDatabase({ dataDir: dir });
@@ -15,7 +17,7 @@ async function start() {
   const seeded = await seedOnStart(database, { demo: true, people: 400 });
   const counts = await database.db.execute(
     `SELECT (SELECT count(*) FROM persons)::int AS persons, (SELECT count(*) FROM households)::int AS households,
-            (SELECT count(*) FROM admin_units)::int AS units, (SELECT count(*) FROM poverty_assessments)::int AS assessments` as never,
+            (SELECT count(*) FROM admin_units)::int AS units, (SELECT count(*) FROM poverty_assessments)::int AS assessments`,
   );
   await database.close();
   return { seeded, counts: counts.rows[0] as Record<string, number> };

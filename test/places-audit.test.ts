@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 describe('places', () => {
   it('serves the six communes of Lạc Dương with GSO codes and their 2025 successors', async () => {
@@ -59,9 +59,9 @@ describe('audit chain', () => {
 
     // Someone edits a past event directly in the database.
     const db = t.db.database.db;
-    const rows = await db.execute(`SELECT seq FROM audit_events WHERE after->>'code' = 'AUD-2'` as never);
+    const rows = await db.execute(`SELECT seq FROM audit_events WHERE after->>'code' = 'AUD-2'`);
     const seq = String((rows.rows[0] as { seq: number | string }).seq);
-    await db.execute(`UPDATE audit_events SET after = jsonb_set(after, '{address}', '"sửa lén"') WHERE seq = ${seq}` as never);
+    await db.execute(`UPDATE audit_events SET after = jsonb_set(after, '{address}', '"sửa lén"') WHERE seq = ${seq}`);
     const broken = await t.gql(`{ verifyAuditChain { ok firstBrokenSeq } }`, {}, auditor);
     expect(broken.body.data.verifyAuditChain).toEqual({ ok: false, firstBrokenSeq: seq });
 

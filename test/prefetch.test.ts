@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
 import { makeNationalId } from '../src/core/national-id.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 const DA_SAR = '24865';
 const DA_NHIM = '24848';
@@ -63,7 +63,7 @@ beforeAll(async () => {
     .insert(disabilityCertificates)
     .values([
       ...heads.slice(0, 3).map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01' })),
-      { personId: heads[0].id, level: 'MILD' as const, certificateNo: 'GXN-old', issuedOn: '2010-01-01', validTo: '2019-12-31' },
+      { personId: heads[0]!.id, level: 'MILD' as const, certificateNo: 'GXN-old', issuedOn: '2010-01-01', validTo: '2019-12-31' },
     ]);
   await db
     .insert(meritRecords)
@@ -71,7 +71,7 @@ beforeAll(async () => {
   await db
     .insert(pensionStatuses)
     .values(heads.slice(0, 2).map((p) => ({ personId: p.id, kind: 'RETIREMENT_PENSION' as const, monthlyAmount: 3_000_000, startsOn: '2005-01-01' })));
-  await db.insert(pregnancies).values([{ personId: wives[0].id, reportedOn: '2026-03-01', expectedDeliveryOn: '2026-10-01' }]);
+  await db.insert(pregnancies).values([{ personId: wives[0]!.id, reportedOn: '2026-03-01', expectedDeliveryOn: '2026-10-01' }]);
   await db.insert(povertyAssessments).values(
     hh.slice(0, 3).flatMap((h) => [
       {
@@ -95,7 +95,7 @@ beforeAll(async () => {
     ]),
   );
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const PERSON_FIELDS = `
   fragment P on Person {
@@ -118,8 +118,8 @@ const BY_ID = `query($id: ID!) { person(id: $id) { ...P } } ${PERSON_FIELDS}`;
 const BY_NATIONAL_ID = `query($n: String!) { personByNationalId(nationalId: $n) { ...P } } ${PERSON_FIELDS}`;
 
 /** Lists whose order has ties (same date) compare as sets. */
-function sortTies(p: any) {
-  p.disabilityCertificates.sort((a: any, b: any) => (a.issuedOn + a.certificateNo < b.issuedOn + b.certificateNo ? -1 : 1));
+function sortTies<P extends { disabilityCertificates: { issuedOn: string; certificateNo: string }[] }>(p: P): P {
+  p.disabilityCertificates.sort((a, b) => (a.issuedOn + a.certificateNo < b.issuedOn + b.certificateNo ? -1 : 1));
   return p;
 }
 
@@ -142,8 +142,8 @@ describe('prefetched nested fields', () => {
           expect(sortTies(byNationalId.body.data.personByNationalId)).toEqual(node);
         }
       }
-      const members = nodes.flatMap((n: any) => n.household?.members ?? []);
-      const elsewhere = members.filter((m: any) => m.communeCode === DA_NHIM);
+      const members = nodes.flatMap((n: { household: { members: unknown[] } | null }) => n.household?.members ?? []);
+      const elsewhere = members.filter((m: { communeCode: string }) => m.communeCode === DA_NHIM);
       if (role === 'commune_officer') expect(elsewhere).toHaveLength(0);
       else expect(elsewhere.length).toBeGreaterThan(0);
     });

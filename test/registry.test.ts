@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNationalId } from '../src/core/national-id.js';
 import { SignJWT } from 'jose';
-import { startTestApp, TEST_JWT, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, TEST_JWT, type TestApp } from './support/app.js';
 
 const DA_SAR = '24865';
 const LAT = '24862';
@@ -10,7 +10,7 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const REGISTER_HOUSEHOLD = `mutation($input: RegisterHouseholdInput!) { registerHousehold(input: $input) { id code communeCode } }`;
 const REGISTER_PERSON = `mutation($input: RegisterPersonInput!) { registerPerson(input: $input) { id fullName nationalId communeCode household { id code } } }`;
@@ -25,8 +25,8 @@ async function household(code: string, communeCode = DA_SAR) {
 }
 
 async function countRows(table: string): Promise<number> {
-  const r = await t.db.database.db.execute(`SELECT count(*)::int AS n FROM ${table}` as never);
-  return Number((r.rows[0] as { n: number }).n);
+  const r = await t.db.database.db.execute(`SELECT count(*)::int AS n FROM ${table}`);
+  return Number(r.rows[0]!.n);
 }
 
 describe('registering households and people', () => {

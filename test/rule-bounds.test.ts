@@ -6,7 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { programRules } from '../src/db/schema/index.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { eligibility, enrolAndApprove, entitlements, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   t = await startTestApp();
   admin = await t.token('admin');
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const PUBLISH = `mutation($input: PublishRuleVersionInput!) { publishRuleVersion(input: $input) { programCode version } }`;
 const leaf = { fact: 'ageYears', op: 'gte', value: 85 };
@@ -84,7 +84,7 @@ describe('rule publication bounds', () => {
       { input: input([{ fact: 'ageMonths', op: 'gte', value: 3e9 }], [{ name: 'x', facts: { ageMonths: 3e9 }, expectedEligible: true }]) },
       admin,
     );
-    const fields = months.body.errors[0].extensions.problems.map((p: any) => p.field);
+    const fields = months.body.errors[0].extensions.problems.map((p: { field: string }) => p.field);
     expect(fields).toEqual(['input.definition.conditions[0].value', 'input.examples[0].facts.ageMonths']);
     const fixed = await t.gql(PUBLISH, { input: { ...input([leaf]), definition: { ...definition([leaf]), amount: { kind: 'FIXED', amount: 5e12 } } } }, admin);
     expect(fixed.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.definition.amount.amount' });
@@ -129,7 +129,7 @@ describe('withdrawing a rule version', () => {
 
     // SQL (coverage gaps), TypeScript (eligibility, entitlements) and the version in force all use version 1 again.
     const gaps = ok(await t.gql(GAPS), 'coverageGaps');
-    expect(gaps.nodes.find((n: any) => n.person.id === id)).toMatchObject({ ruleVersion: { version: 1 } });
+    expect(gaps.nodes.find((n: { person: { id: string } }) => n.person.id === id)).toMatchObject({ ruleVersion: { version: 1 } });
     expect((await eligibility(t, id, '2024-08-01')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 1 } });
     expect((await entitlements(t, enrolled, '2024-08', '2024-08'))[0].lines[0]).toMatchObject({ status: 'PAYABLE', ruleVersion: { version: 1 } });
     const program = ok(await t.gql(`{ program(code: "D20_5_5C") { ruleVersion(asOf: "2024-08-01") { version } } }`), 'program');
@@ -139,10 +139,10 @@ describe('withdrawing a rule version', () => {
     const [row] = await t.db.database.db
       .select()
       .from(programRules)
-      .where(and(eq(programRules.id, bad.id)));
-    expect(row.effectiveTo).toBeNull();
-    const trail = ok(await t.gql(`{ auditTrail(entityType: "ProgramRule", entityId: "${bad.id}") { action before after } }`), 'auditTrail');
-    expect(trail.map((e: any) => e.action)).toEqual(['withdrawRuleVersion']);
+      .where(and(eq(programRules.id, bad!.id)));
+    expect(row!.effectiveTo).toBeNull();
+    const trail = ok(await t.gql(`{ auditTrail(entityType: "ProgramRule", entityId: "${bad!.id}") { action before after } }`), 'auditTrail');
+    expect(trail.map((e: { action: string }) => e.action)).toEqual(['withdrawRuleVersion']);
     expect(trail[0].after.withdrawal.reason).toBe('Nhập nhầm điều kiện tuổi');
     const again = await t.gql(WITHDRAW, { code: 'D20_5_5C', v: 50, to: null, r: 'Lần nữa' }, admin);
     expect(again.body.errors[0].extensions.code).toBe('CONFLICT');

@@ -28,13 +28,13 @@ import { loadAreaClasses, loadFactsSources, loadRuleBook } from '../src/modules/
 import { conditionsSql } from '../src/db/rule-sql.js';
 import { DISABILITY_LEVELS, FACTS, type FactName, type LeafCondition } from '../src/core/rule-format.js';
 import { CIRCUMSTANCE_FLAGS } from '../src/db/schema/rules.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 const AS_OF = ['2024-02-29', '2024-03-01', '2024-07-01', '2024-07-31', '2025-08-15', '2025-12-31', '2026-01-01', '2023-06-30', '2021-09-16'];
 const AGES = [0, 1, 2, 3, 4, 15, 16, 22, 23, 59, 60, 69, 70, 74, 75, 79, 80, 85];
@@ -42,6 +42,7 @@ const AGES = [0, 1, 2, 3, 4, 15, 16, 22, 23, 59, 60, 69, 70, 74, 75, 79, 80, 85]
 /** Date `months` months before `date` (day clamped to the month's length), then shifted by `days`. */
 function shift(date: string, months: number, days: number): string {
   const [y, m, d] = date.split('-').map(Number);
+  if (y === undefined || m === undefined || d === undefined) throw new Error(`not a date: ${date}`);
   const i = y * 12 + (m - 1) - months;
   const yy = Math.floor(i / 12);
   const mm = (i % 12) + 1;
@@ -82,8 +83,12 @@ const personSpec = fc.record({
   /** Bit per kind (certificates, merits, pensions, pregnancies, flags): its first record is withdrawn and must count nowhere. */
   withdrawn: fc.integer({ min: 0, max: 31 }),
 });
+type PersonSpec = typeof personSpec extends fc.Arbitrary<infer S> ? S : never;
 
-async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
+/** The later of two ISO dates (they compare as strings). */
+const later = (a: string, b: string) => (a > b ? a : b);
+
+async function insertPeople(asOf: string, specs: PersonSpec[]): Promise<string[]> {
   const db = t.db.database.db;
   const ids: string[] = [];
   const at = (o: number) => addDays(asOf, o);
@@ -102,52 +107,46 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     const id = randomUUID();
     ids.push(id);
     const dob = shift(asOf, s.age.years * 12 + s.age.months, s.age.days);
-    const death = s.death === undefined ? null : [at(s.death), dob].sort()[1];
-    await db
-      .insert(persons)
-      .values({
-        id,
-        fullName: 'Thử Nghiệm',
-        dateOfBirth: dob,
-        sex: s.sex,
-        ethnicity: s.ethnicity,
-        communeCode: s.commune,
-        householdId,
-        relationToHead: householdId ? s.relation : null,
-        dateOfDeath: death,
-      });
+    const death = s.death === undefined ? null : later(at(s.death), dob);
+    await db.insert(persons).values({
+      id,
+      fullName: 'Thử Nghiệm',
+      dateOfBirth: dob,
+      sex: s.sex,
+      ethnicity: s.ethnicity,
+      communeCode: s.commune,
+      householdId,
+      relationToHead: householdId ? s.relation : null,
+      dateOfDeath: death,
+    });
     if (householdId) {
       // One assessment per household and date (poverty_assessments_household_date_uq): a second on a date is skipped.
       const assessedOn = new Set<string>();
       for (const a of s.assessments) {
-        const on = [at(a.at), '2022-01-01'].sort()[1];
+        const on = later(at(a.at), '2022-01-01');
         if (assessedOn.has(on)) continue;
         assessedOn.add(on);
-        await db
-          .insert(povertyAssessments)
-          .values({
-            householdId,
-            assessedOn: on,
-            standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021',
-            area: 'RURAL',
-            incomePerPerson: 1,
-            deprivations: [],
-            classification: a.cls,
-          });
+        await db.insert(povertyAssessments).values({
+          householdId,
+          assessedOn: on,
+          standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021',
+          area: 'RURAL',
+          incomePerPerson: 1,
+          deprivations: [],
+          classification: a.cls,
+        });
       }
       for (const c of s.children) {
         const born = shift(asOf, c.ageMonths, c.days);
-        await db
-          .insert(persons)
-          .values({
-            fullName: 'Con Thử',
-            dateOfBirth: born,
-            sex: 'MALE',
-            communeCode: s.commune,
-            householdId,
-            relationToHead: 'Con',
-            dateOfDeath: c.dead ? [asOf, born].sort()[1] : null,
-          });
+        await db.insert(persons).values({
+          fullName: 'Con Thử',
+          dateOfBirth: born,
+          sex: 'MALE',
+          communeCode: s.commune,
+          householdId,
+          relationToHead: 'Con',
+          dateOfDeath: c.dead ? [asOf, born].sort()[1] : null,
+        });
       }
     }
     const w = (bit: number, i: number) => (i === 0 && (s.withdrawn & (1 << bit)) !== 0 ? { withdrawnAt: new Date(), withdrawalReason: 'x' } : {});
@@ -167,16 +166,14 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     }
     for (const [i, p] of s.pregnancies.entries()) {
       const reported = at(p.reported);
-      await db
-        .insert(pregnancies)
-        .values({
-          personId: id,
-          reportedOn: reported,
-          expectedDeliveryOn: addDays(reported, p.due),
-          endedOn: p.ended === undefined ? null : addDays(reported, p.ended),
-          outcome: p.ended === undefined ? null : 'BIRTH',
-          ...w(3, i),
-        });
+      await db.insert(pregnancies).values({
+        personId: id,
+        reportedOn: reported,
+        expectedDeliveryOn: addDays(reported, p.due),
+        endedOn: p.ended === undefined ? null : addDays(reported, p.ended),
+        outcome: p.ended === undefined ? null : 'BIRTH',
+        ...w(3, i),
+      });
     }
     for (const [i, f] of s.flags.entries()) {
       const { from, to } = spanOf(f.span);
@@ -189,7 +186,7 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
 /** A random condition over any fact with any operator it accepts. */
 const leafCondition: fc.Arbitrary<LeafCondition> = fc.constantFrom(...(Object.keys(FACTS) as FactName[])).chain((fact) => {
   const info = FACTS[fact];
-  const c = (op: LeafCondition['op'], value: fc.Arbitrary<LeafCondition['value']>) => value.map((v) => ({ fact, op, value: v }) as LeafCondition);
+  const c = (op: LeafCondition['op'], value: fc.Arbitrary<LeafCondition['value']>) => value.map((v) => ({ fact, op, value: v }));
   switch (info.type) {
     case 'integer': {
       const n = fact === 'ageMonths' ? fc.integer({ min: 0, max: 1100 }) : fact === 'ageYears' ? fc.constantFrom(...AGES) : fc.integer({ min: 0, max: 100 });
@@ -234,7 +231,7 @@ describe('TypeScript and SQL evaluation agree', () => {
           }
           for (const leaf of leaves) {
             const inTs = ids.filter((id) => isAlive(sources.get(id)!, asOf) && holds(leaf, factsAsOf(sources.get(id)!, areas, asOf))).sort();
-            const r = await db.execute<{ id: string }>(
+            const r = await db.execute(
               sql`SELECT p.id FROM persons p WHERE ${livingOn(asOf)} AND ${conditionsSql([leaf], asOf)}
                 AND p.id IN (${sql.join(
                   ids.map((id) => sql`${id}::uuid`),

@@ -6,19 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULES } from '../src/reference/programs.js';
 import { runExamples } from '../src/modules/rules/rules.service.js';
 import { loadRuleBook } from '../src/modules/rules/rules.repository.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { assess, DA_SAR, eligibility, flag, household, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
-afterAll(async () => t?.close());
+afterAll(() => closeTestApp(t));
 
 describe('seeded programs, rules and base levels', () => {
   it('seeds every program with a rule version citing its legal basis, and every seeded example passes', async () => {
     const r = ok(await t.gql(`{ programs { code legalBasis ruleVersions { version effectiveFrom legalBasis confirmed } } }`), 'programs');
-    const codes = r.map((p: any) => p.code);
+    const codes = r.map((p: { code: string }) => p.code);
     for (const code of [
       'D20_5_1',
       'D20_5_3',
@@ -51,32 +51,36 @@ describe('seeded programs, rules and base levels', () => {
 
   it('seeds the confirmed base levels and not the unconfirmed 2026 ones', async () => {
     const r = ok(await t.gql(`{ baseLevels { kind amount effectiveFrom confirmed } }`), 'baseLevels');
-    expect(r.filter((b: any) => b.kind === 'SOCIAL_ASSISTANCE').map((b: any) => [b.effectiveFrom, b.amount])).toEqual([
+    expect(
+      r.filter((b: { kind: string }) => b.kind === 'SOCIAL_ASSISTANCE').map((b: { effectiveFrom: string; amount: number }) => [b.effectiveFrom, b.amount]),
+    ).toEqual([
       ['2021-07-01', 360_000],
       ['2024-07-01', 500_000],
     ]);
-    expect(r.filter((b: any) => b.kind === 'MERIT').map((b: any) => b.amount)).toEqual([1_624_000, 2_055_000, 2_789_000]);
-    expect(r.some((b: any) => b.effectiveFrom >= '2026-01-01')).toBe(false);
+    expect(r.filter((b: { kind: string }) => b.kind === 'MERIT').map((b: { amount: number }) => b.amount)).toEqual([1_624_000, 2_055_000, 2_789_000]);
+    expect(r.some((b: { effectiveFrom: string }) => b.effectiveFrom >= '2026-01-01')).toBe(false);
   });
 
   it('re-seeding writes nothing (idempotent)', async () => {
     const { seedReferenceData } = await import('../src/reference/reference.js');
     const count = async () =>
-      (
-        await t.db.database.db.execute(
-          'SELECT (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM base_levels) + (SELECT count(*) FROM programs) AS n' as never,
-        )
-      ).rows[0] as { n: number };
-    const before = Number((await count()).n);
+      Number(
+        (
+          await t.db.database.db.execute(
+            'SELECT (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM base_levels) + (SELECT count(*) FROM programs) AS n',
+          )
+        ).rows[0]!.n,
+      );
+    const before = await count();
     await seedReferenceData(t.db.database.db);
-    expect(Number((await count()).n)).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it('refuses to edit or delete a released base level or rule version in the database itself', async () => {
     const failure = (q: string) =>
-      t.db.database.db.execute(q as never).then(
+      t.db.database.db.execute(q).then(
         () => 'no error',
-        (err: Error & { cause?: Error }) => `${err.message} ${err.cause?.message ?? ''}`,
+        (err: unknown) => (err instanceof Error ? `${err.message} ${err.cause instanceof Error ? err.cause.message : ''}` : String(err)),
       );
     expect(await failure(`UPDATE base_levels SET amount = 1 WHERE kind = 'SOCIAL_ASSISTANCE'`)).toMatch(/never changed/);
     expect(await failure(`DELETE FROM program_rules`)).toMatch(/never changed/);
@@ -91,15 +95,15 @@ describe('eligibility', () => {
     expect(c).toMatchObject({ eligible: true, monthlyAmount: 500_000, coefficient: 1, baseLevel: { amount: 500_000 }, ruleVersion: { version: 1 } });
     expect(c.legalBasis).toMatch(/20\/2021/);
     expect(c.startsFrom).toBe('2022-03'); // the month they turned 80
-    const age = c.conditions.find((x: any) => x.fact === 'ageYears');
+    const age = c.conditions.find((x: { fact: string }) => x.fact === 'ageYears');
     expect(age).toMatchObject({ operator: 'gte', expected: '80', actual: '82', held: true, text: 'age (years) 82 ≥ 80 ✓', textVi: 'tuổi 82 ≥ 80 ✓' });
-    const pension = c.conditions.find((x: any) => x.fact === 'receivesPension');
+    const pension = c.conditions.find((x: { fact: string }) => x.fact === 'receivesPension');
     expect(pension).toMatchObject({ held: true, actual: 'false' });
     expect(pension.text).toMatch(/: no ✓$/);
     // Not in a poor household: 5.5a fails, saying why.
     const a = e.get('D20_5_5A');
     expect(a.eligible).toBe(false);
-    expect(a.conditions.find((x: any) => x.fact === 'householdPoverty')).toMatchObject({ held: false, actual: 'NONE' });
+    expect(a.conditions.find((x: { fact: string }) => x.fact === 'householdPoverty')).toMatchObject({ held: false, actual: 'NONE' });
     // Before 2024-07 the base was 360,000.
     expect((await eligibility(t, id, '2024-06-30')).get('D20_5_5C').monthlyAmount).toBe(360_000);
   });
@@ -109,7 +113,7 @@ describe('eligibility', () => {
     ok(await t.gql(`mutation { recordPensionStatus(input: { personId: "${id}", kind: RETIREMENT_PENSION, startsOn: "2000-01-01" }) { id } }`));
     const c = (await eligibility(t, id, '2024-07-15')).get('D20_5_5C');
     expect(c.eligible).toBe(false);
-    expect(c.conditions.find((x: any) => x.fact === 'receivesPension')).toMatchObject({ held: false, actual: 'true' });
+    expect(c.conditions.find((x: { fact: string }) => x.fact === 'receivesPension')).toMatchObject({ held: false, actual: 'true' });
   });
 
   it('a child of 20 months in a poor household of an extremely disadvantaged commune falls under 5.7', async () => {
@@ -119,8 +123,8 @@ describe('eligibility', () => {
     await assess(t, h, 'POOR');
     const e = await eligibility(t, child, '2024-07-20');
     expect(e.get('D20_5_7')).toMatchObject({ eligible: true, monthlyAmount: 750_000, coefficient: 1.5 });
-    expect(e.get('D20_5_7').conditions.find((x: any) => x.fact === 'ageMonths')).toMatchObject({ actual: '20', held: true });
-    expect(e.get('D20_5_7').conditions.find((x: any) => x.fact === 'disadvantagedArea')).toMatchObject({ actual: 'true', held: true });
+    expect(e.get('D20_5_7').conditions.find((x: { fact: string }) => x.fact === 'ageMonths')).toMatchObject({ actual: '20', held: true });
+    expect(e.get('D20_5_7').conditions.find((x: { fact: string }) => x.fact === 'disadvantagedArea')).toMatchObject({ actual: 'true', held: true });
     // The same child in Lát (not extremely disadvantaged) is not eligible.
     const h2 = await household(t, { commune: LAT });
     const other = await person(t, { dateOfBirth: '2022-11-15', householdId: h2, relation: 'Con', commune: LAT });
@@ -135,7 +139,7 @@ describe('eligibility', () => {
     expect((await eligibility(t, id, '2025-08-01')).get('SOCIAL_PENSION')).toMatchObject({ eligible: true, monthlyAmount: 500_000 });
     const before = (await eligibility(t, id, '2025-06-01')).get('SOCIAL_PENSION');
     expect(before.eligible).toBe(false);
-    expect(before.conditions.map((c: any) => c.fact)).toContain('ruleInForce');
+    expect(before.conditions.map((c: { fact: string }) => c.fact)).toContain('ruleInForce');
   });
 
   it('a war invalid at 61% gets 5,450,000 from 2024-07 and 4,016,000 before', async () => {
@@ -163,10 +167,10 @@ describe('eligibility', () => {
       `mutation { recordCircumstanceFlag(input: { personId: "${id}", flag: NO_SUPPORTER, validFrom: "2020-01-01", validTo: "2019-01-01", evidence: " " }) { id } }`,
     );
     expect(bad.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
-    expect(bad.body.errors[0].extensions.problems.map((p: any) => p.field)).toEqual(['input.validTo', 'input.evidence']);
+    expect(bad.body.errors[0].extensions.problems.map((p: { field: string }) => p.field)).toEqual(['input.validTo', 'input.evidence']);
     await flag(t, id, 'NO_SUPPORTER');
     const trail = ok(await t.gql(`{ auditTrail(entityType: "Person", entityId: "${id}") { action } }`), 'auditTrail');
-    expect(trail.map((e: any) => e.action)).toContain('recordCircumstanceFlag');
+    expect(trail.map((e: { action: string }) => e.action)).toContain('recordCircumstanceFlag');
     const p = ok(await t.gql(`{ person(id: "${id}") { circumstanceFlags { flag validFrom evidence } } }`), 'person');
     expect(p.circumstanceFlags).toEqual([{ flag: 'NO_SUPPORTER', validFrom: '2020-01-01', evidence: 'BB-01/UBND' }]);
     const other = await t.gql(
@@ -211,7 +215,7 @@ describe('publishing', () => {
     );
     const ext = r.body.errors[0].extensions;
     expect(ext.code).toBe('VALIDATION_FAILED');
-    expect(ext.problems.map((p: any) => p.field)).toEqual(['input.examples[1]', 'input.examples[2]']);
+    expect(ext.problems.map((p: { field: string }) => p.field)).toEqual(['input.examples[1]', 'input.examples[2]']);
     expect(ext.problems[1].en).toMatch(/age \(years\) 82 ≥ 85 ✗/);
   });
 

@@ -20,6 +20,13 @@ async function rows<T>(database: Database, query: string): Promise<T[]> {
   return (await database.db.execute(sql.raw(query))).rows as T[];
 }
 
+/** The one row of an aggregate query (`count(*)` always answers exactly one). */
+async function oneRow<T>(database: Database, query: string): Promise<T> {
+  const [row] = await rows<T>(database, query);
+  if (row === undefined) throw new Error(`no row from: ${query}`);
+  return row;
+}
+
 async function digest(database: Database): Promise<string> {
   const persons = await rows<Record<string, unknown>>(
     database,
@@ -54,8 +61,9 @@ describe('seeds', () => {
     await seedAll(b, { people: PEOPLE, seed: 7 });
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    // Either may be unset (whatever its declared type says) if beforeAll failed before opening it.
+    const opened: (Database | undefined)[] = [a, b];
+    for (const d of opened) await d?.close();
   });
 
   it('is deterministic: the same seed gives identical rows, ids included', async () => {
@@ -65,9 +73,9 @@ describe('seeds', () => {
   it('is idempotent', async () => {
     const again = await seedAll(a, { people: PEOPLE, seed: 7 });
     expect(again.skipped).toBe(true);
-    const [{ n }] = await rows<{ n: number }>(a, 'SELECT count(*)::int AS n FROM persons');
+    const { n } = await oneRow<{ n: number }>(a, 'SELECT count(*)::int AS n FROM persons');
     expect(n).toBe(PEOPLE);
-    const [{ units }] = await rows<{ units: number }>(
+    const { units } = await oneRow<{ units: number }>(
       a,
       `SELECT count(*)::int AS units FROM admin_units WHERE code IN ('68', '675', '24846', '24847', '24848', '24850', '24862', '24865')`,
     );
@@ -98,9 +106,9 @@ describe('seeds', () => {
   });
 
   it('has Nguyễn Văn Đức, households with their heads, and no one dead before birth', async () => {
-    const [{ duc }] = await rows<{ duc: number }>(a, `SELECT count(*)::int AS duc FROM persons WHERE full_name_search = 'nguyen van duc'`);
+    const { duc } = await oneRow<{ duc: number }>(a, `SELECT count(*)::int AS duc FROM persons WHERE full_name_search = 'nguyen van duc'`);
     expect(duc).toBeGreaterThan(0);
-    const [{ orphans }] = await rows<{ orphans: number }>(
+    const { orphans } = await oneRow<{ orphans: number }>(
       a,
       `SELECT count(*)::int AS orphans FROM households h WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = h.head_person_id AND p.household_id = h.id)`,
     );

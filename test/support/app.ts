@@ -12,13 +12,29 @@ import { openTestDatabase, type TestDatabase, type TestDatabaseOptions } from '.
 
 export const TEST_JWT = { secret: 'test-secret-test-secret-test-secret-0123', jwksUrl: undefined, issuer: 'an-sinh-test', audience: 'an-sinh' };
 
+/**
+ * A parsed JSON response body (what `res.json()` returns). Untyped on purpose: each test asserts the exact
+ * shape it expects, and typing every response by hand would restate the schema in each test (eslint.config.js
+ * lets tests and benchmarks read such bodies).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one place the untyped response JSON is named, see above
+export type JsonBody = any;
+
 export interface TestApp {
   app: FastifyInstance;
   db: TestDatabase;
   token(role: Role, communes?: string[], scope?: string): Promise<string>;
   /** POST /graphql with a token; returns status and parsed body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: T; errors?: any } }>;
+  gql(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: JsonBody; errors?: JsonBody } }>;
   close(): Promise<void>;
+}
+
+/**
+ * For afterAll: closes the app if beforeAll got as far as starting it. When it did not, `t` is still unset
+ * (whatever its declared type says) and beforeAll's own error is the one to report.
+ */
+export async function closeTestApp(t: TestApp | undefined): Promise<void> {
+  await t?.close();
 }
 
 export async function startTestApp(

@@ -1,7 +1,7 @@
 /** Helpers for rules and benefits tests: register people and their circumstances through the API. */
 import { expect } from 'vitest';
 import { makeNationalId } from '../../src/core/national-id.js';
-import type { TestApp } from './app.js';
+import type { JsonBody, TestApp } from './app.js';
 
 let serial = 5000 + Math.floor(Math.random() * 1000);
 let householdSerial = 0;
@@ -9,23 +9,24 @@ let householdSerial = 0;
 export const DA_SAR = '24865'; // region III commune 2021-06-04 .. 2025-12-31 (seeded, unconfirmed)
 export const LAT = '24862'; // not classified extremely disadvantaged
 
-export function ok<T = any>(r: { body: { data?: any; errors?: any[] } }, field?: string): T {
+/** The data of a GraphQL response (or its `field`), after checking that it has no errors. */
+export function ok(r: { body: { data?: JsonBody; errors?: unknown } }, field?: string): JsonBody {
   expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
-  return (field ? r.body.data[field] : r.body.data) as T;
+  return field ? r.body.data[field] : r.body.data;
 }
 
-export async function household(t: TestApp, opts: { commune?: string; village?: string } = {}) {
+export async function household(t: TestApp, opts: { commune?: string; village?: string } = {}): Promise<string> {
   const communeCode = opts.commune ?? DA_SAR;
   const r = await t.gql(`mutation($input: RegisterHouseholdInput!) { registerHousehold(input: $input) { id } }`, {
     input: { code: `RULES-${Date.now().toString(36)}-${householdSerial++}`, communeCode, villageCode: opts.village ?? `${communeCode}.01` },
   });
-  return ok<{ id: string }>(r, 'registerHousehold').id;
+  return ok(r, 'registerHousehold').id;
 }
 
 export async function person(
   t: TestApp,
   opts: { dateOfBirth: string; sex?: 'MALE' | 'FEMALE'; commune?: string; householdId?: string; relation?: string; isHead?: boolean; ethnicity?: string },
-) {
+): Promise<string> {
   const sex = opts.sex ?? 'FEMALE';
   const r = await t.gql(`mutation($input: RegisterPersonInput!) { registerPerson(input: $input) { id } }`, {
     input: {
@@ -40,7 +41,7 @@ export async function person(
       isHead: opts.isHead ?? false,
     },
   });
-  return ok<{ id: string }>(r, 'registerPerson').id;
+  return ok(r, 'registerPerson').id;
 }
 
 /** Poor: income under the rural line and 3 deprivations; near-poor: under the line, 1 deprivation. */
@@ -84,8 +85,8 @@ export const ENTITLEMENTS = `query($personId: ID!, $from: Period!, $to: Period!)
   }
 }`;
 
-export async function entitlements(t: TestApp, personId: string, from: string, to: string) {
-  return ok<any[]>(await t.gql(ENTITLEMENTS, { personId, from, to }), 'entitlements');
+export async function entitlements(t: TestApp, personId: string, from: string, to: string): Promise<JsonBody[]> {
+  return ok(await t.gql(ENTITLEMENTS, { personId, from, to }), 'entitlements');
 }
 
 export const ELIGIBILITY = `query($personId: ID!, $asOf: Date) {
@@ -97,6 +98,6 @@ export const ELIGIBILITY = `query($personId: ID!, $asOf: Date) {
 }`;
 
 export async function eligibility(t: TestApp, personId: string, asOf: string) {
-  const rows = ok<any[]>(await t.gql(ELIGIBILITY, { personId, asOf }), 'eligibility');
+  const rows: JsonBody[] = ok(await t.gql(ELIGIBILITY, { personId, asOf }), 'eligibility');
   return new Map(rows.map((r) => [r.programCode as string, r]));
 }
