@@ -62,12 +62,13 @@ class Aliases {
 }
 
 /** The values of the dated fields for this request, or undefined when the executor must answer. */
-function datedValues(dated: readonly DatedField[], argumentsOf: ArgumentsOf, today: string): Record<string, string> | undefined {
+function datedValues(dated: readonly DatedField[], argumentsOf: ArgumentsOf, today: () => string): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const { name, plan } of dated) {
     const args = argumentsOf(plan);
     if (!args) return undefined;
-    const asOf = typeof args.asOf === 'string' ? args.asOf : today;
+    // today() formats a date in the district's time zone (Intl, a few µs): only when a field needs it.
+    const asOf = typeof args.asOf === 'string' ? args.asOf : today();
     // The loader's own check (Person.groups): a Date argument is valid already, today is too.
     if (!isValidDate(asOf)) return undefined;
     out[name] = asOf;
@@ -282,7 +283,7 @@ function singleRow(deps: CompiledRegistryDeps, root: FieldPlan, spec: ObjectSpec
   );
   /** Runs with the request's values, adding the dated fields' dates (or gives the request to the executor). */
   return (values: Record<string, unknown>, argumentsOf: ArgumentsOf): Promise<string | undefined> => {
-    const dates = datedValues(aliases.dated, argumentsOf, deps.clock.today());
+    const dates = datedValues(aliases.dated, argumentsOf, () => deps.clock.today());
     return dates ? bodyOf(run, { ...values, ...dates }) : Promise.resolve(undefined);
   };
 }
@@ -451,7 +452,7 @@ const compileBeneficiaries =
         const programCode = optionalString(args.programCode);
         const asOf = optionalString(args.asOf) ?? deps.clock.today();
         const shape: PageShape = { group, program: !!programCode, search: !!search, after: !!afterId };
-        const dates = datedValues(dated, argumentsOf, deps.clock.today());
+        const dates = datedValues(dated, argumentsOf, () => deps.clock.today());
         if (!dates) return Promise.resolve(undefined);
         return bodyOf(runnerFor(shape), {
           ...dates,
