@@ -8,10 +8,12 @@ import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
 import { DomainError } from './errors.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { createErrorFormatter } from './graphql/errors.js';
+import { closeConnectionsWhenClosing } from './http/drain.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
@@ -91,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  closeConnectionsWhenClosing(app);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -108,9 +111,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // REST errors: domain errors keep their code; anything else is logged and answered without detail.
   const HTTP_STATUS: Record<string, number> = {
-    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, INTERNAL: 500,
+    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, DATABASE_UNAVAILABLE: 503, INTERNAL: 500,
   };
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    const err = isDatabaseUnavailable(thrown) ? databaseUnavailable() : thrown;
     if (err instanceof DomainError) {
       return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
     }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface Bilingual {

@@ -9,6 +9,7 @@ import type { Logger as DrizzleLogger } from 'drizzle-orm';
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { transactionOnOwnConnection } from './pool-transaction.js';
 import * as schema from './schema/index.js';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -45,16 +46,37 @@ export interface DatabaseOptions {
   /** Folder for the embedded database; 'memory://' for a throw-away one. */
   dataDir?: string;
   poolSize?: number;
+  /** How long to wait for a connection (new or from the pool) before failing; default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Told about errors of idle pooled connections (server restart, failover, terminated backend). */
+  onPoolError?: (err: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const counter = new CountingLogger();
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      // A request fails fast with DATABASE_UNAVAILABLE instead of hanging while the server is away.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 1000,
+      // Notices a dead peer (a host gone without closing the connection) instead of waiting forever.
+      keepAlive: true,
+    });
+    // An idle connection the server drops emits 'error' on the pool; unhandled, that kills the process.
+    // The pool has already discarded the client, so the next query simply opens a new connection.
+    pool.on('error', (err) => options.onPoolError?.(err));
+    // A connection checked out between two statements of a transaction gets the same error on the client
+    // itself, where pg-pool has no listener: handle it there too. The pending statement fails (answered
+    // DATABASE_UNAVAILABLE, the transaction is lost, never half-written) and the pool drops the client.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => options.onPoolError?.(err));
+    });
     // Fail at start-up, not at the first request, when the server is unreachable.
     const client = await pool.connect();
     client.release();
     const db = drizzlePg({ client: pool, schema, logger: counter });
+    db.transaction = transactionOnOwnConnection(pool, counter);
     return {
       kind: 'postgres',
       db,

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/faults.js';
 import { DomainError } from '../errors.js';
 
 interface ExecutionLike {
@@ -14,7 +15,9 @@ interface ExecutionLike {
 }
 
 export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void }) {
-  const original = error.originalError as (Error & { errors?: GraphQLError[] }) | undefined;
+  let original = error.originalError as (Error & { errors?: GraphQLError[] }) | undefined;
+  // The database being away is not a bug: a clear DATABASE_UNAVAILABLE (HTTP 503) the client can retry.
+  if (isDatabaseUnavailable(original)) original = databaseUnavailable();
   if (original instanceof DomainError) {
     return new GraphQLError(original.text.en, {
       nodes: error.nodes,
@@ -58,7 +61,9 @@ export function createErrorFormatter(app: FastifyInstance) {
       }
       return [formatGraphqlError(e, log)];
     });
-    // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects.
+    // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects; but
+    // when the database is away the answer is unusable, and a 503 lets load balancers and clients retry.
+    if (errors.some((e) => e.extensions.code === 'DATABASE_UNAVAILABLE')) statusCode = 503;
     return { statusCode, response: { data: execution.data ?? null, errors } };
   };
 }
