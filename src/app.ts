@@ -12,8 +12,10 @@ import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
 import { DomainError } from './errors.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
+import { depthLimit } from './graphql/depth-limit.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
+import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
@@ -48,7 +50,7 @@ function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
 }
 
 /** Paths open without a token. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', ...PUBLIC_ROUTES]);
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
@@ -163,9 +165,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
     graphiql: config.graphiql,
     jit: 1,
-    queryDepth: 10,
+    // Depth is limited by our own rule, which leaves introspection out (src/graphql/depth-limit.ts).
+    validationRules: [depthLimit()],
     errorFormatter: createErrorFormatter(app) as never,
   });
+  registerPublicRoutes(app, { graphiql: config.graphiql });
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
 
