@@ -15,6 +15,7 @@ import type { RequestContext } from './graphql/context.js';
 import { depthLimit } from './graphql/depth-limit.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
+import { registerGraphiql } from './http/graphiql.js';
 import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
@@ -163,13 +164,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ) as never,
     loaders: mergeResolvers(registryLoaders as never, rulesLoaders as never, benefitsLoaders as never) as never,
     context: (request): RequestContext => ({ principal: request.principal!, requestId: String(request.id), services }),
-    graphiql: config.graphiql,
+    // GraphiQL is served from npm packages by src/http/graphiql.ts (Mercurius' page loads a CDN).
+    graphiql: false,
     jit: 1,
     // Depth is limited by our own rule, which leaves introspection out (src/graphql/depth-limit.ts).
     validationRules: [depthLimit()],
     errorFormatter: createErrorFormatter(app) as never,
   });
   registerPublicRoutes(app, { graphiql: config.graphiql });
+  if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
 
