@@ -14,6 +14,8 @@ import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { depthLimit } from './graphql/depth-limit.js';
 import { createErrorFormatter } from './graphql/errors.js';
+import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
+import { checkGraphqlRequestShape } from './graphql/request-shape.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
@@ -122,7 +124,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
     }
     const status = (err as { statusCode?: number }).statusCode;
-    if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
+    if (status && status < 500) {
+      request.log.info({ code: (err as { code?: unknown }).code, status }, 'bad request');
+      return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message, messageVi: 'Yêu cầu không hợp lệ' } });
+    }
     request.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
@@ -151,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  checkGraphqlRequestShape(app);
   await app.register(mercurius, {
     schema: loadSchemaText(),
     resolvers: mergeResolvers(
@@ -170,6 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Depth is limited by our own rule, which leaves introspection out (src/graphql/depth-limit.ts).
     validationRules: [depthLimit()],
     errorFormatter: createErrorFormatter(app) as never,
+    // Request errors (bad body, parse, validation) are the client's: 4xx, bilingual, logged at info.
+    errorHandler: graphqlRequestErrorHandler,
   });
   registerPublicRoutes(app, { graphiql: config.graphiql });
   if (config.graphiql) registerGraphiql(app, config);

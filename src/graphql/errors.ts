@@ -31,7 +31,7 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: 'VALIDATION_FAILED', ...(error.extensions ?? {}) },
+      extensions: { code: 'VALIDATION_FAILED', messageVi: 'Câu truy vấn hoặc giá trị của biến không hợp lệ', ...(error.extensions ?? {}) },
     });
   }
   log?.error({ err: original, path: error.path }, 'unexpected error in resolver');

@@ -1,0 +1,98 @@
+/**
+ * Errors of a GraphQL request that never reached execution: a body that is not JSON, is empty or too
+ * large, has no query or a query that is not a string, a query that does not parse or does not validate,
+ * variables of the wrong type, a mutation sent with GET. They are the client's mistake: answered 4xx with
+ * `VALIDATION_FAILED` (or the HTTP meaning), an English and a Vietnamese message, no `data` key (GraphQL
+ * over HTTP: a request error has no data), and logged at info, not as a server error.
+ * Mercurius calls this for anything thrown on /graphql; what is not a request error is answered INTERNAL
+ * and logged at error level, as before.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/faults.js';
+
+interface RequestError {
+  status: number;
+  code: string;
+  en: string;
+  vi: string;
+}
+
+const BODY_ERRORS: Record<string, Omit<RequestError, 'code'>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, en: 'The request body is not valid JSON', vi: 'Nội dung yêu cầu không phải JSON hợp lệ' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, en: 'The request body is empty', vi: 'Nội dung yêu cầu trống' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, en: 'The request body is too large (at most 1 MiB)', vi: 'Nội dung yêu cầu quá lớn (tối đa 1 MiB)' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    en: 'Unsupported content type; send application/json',
+    vi: 'Kiểu nội dung không được hỗ trợ; hãy gửi theo định dạng application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, en: 'The request body length does not match Content-Length', vi: 'Độ dài nội dung yêu cầu không khớp với khai báo' },
+  AN_SINH_QUERY_NOT_STRING: { status: 400, en: 'The query must be a string', vi: 'Câu truy vấn phải là một chuỗi ký tự' },
+  MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND: { status: 400, en: 'The request has no query', vi: 'Yêu cầu không có câu truy vấn' },
+};
+
+/** Vietnamese for GraphQL's own messages, which are English only: say what kind of mistake it is. */
+function vietnameseFor(message: string): string {
+  if (message.startsWith('Syntax Error')) return 'Câu truy vấn sai cú pháp';
+  if (message.startsWith('Variable ')) return 'Giá trị của biến không hợp lệ hoặc bị thiếu';
+  if (message.startsWith('Cannot query field')) return 'Câu truy vấn hỏi một trường không có trong lược đồ';
+  if (message.startsWith('Unknown argument')) return 'Câu truy vấn dùng một tham số không có trong lược đồ';
+  if (message.includes('must be a string') || message.startsWith('body/query')) return 'Câu truy vấn phải là một chuỗi ký tự';
+  return 'Câu truy vấn không hợp lệ với lược đồ của dịch vụ (chi tiết trong thông báo tiếng Anh)';
+}
+
+export function toRequestErrors(error: FastifyError & { errors?: unknown[] }): { status: number; errors: GraphQLError[] } | undefined {
+  const known = BODY_ERRORS[error.code];
+  if (known) {
+    return { status: known.status, errors: [new GraphQLError(known.en, { extensions: { code: 'VALIDATION_FAILED', messageVi: known.vi } })] };
+  }
+  if (error.code === 'MER_ERR_METHOD_NOT_ALLOWED') {
+    return {
+      status: 405,
+      errors: [
+        new GraphQLError('Mutations must be sent with POST', {
+          extensions: { code: 'VALIDATION_FAILED', messageVi: 'Thao tác thay đổi dữ liệu phải gửi bằng phương thức POST' },
+        }),
+      ],
+    };
+  }
+  if (error.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(error.errors)) {
+    return {
+      status: 400,
+      errors: error.errors.map((inner) => {
+        const e = inner instanceof GraphQLError ? inner : undefined;
+        const message = inner instanceof Error ? inner.message : String(inner);
+        // Fastify's body schema errors (e.g. {"query": 42}) say "body/query must be string".
+        const text = message.startsWith('body/query') ? 'The query must be a string' : message;
+        const viExisting = e?.extensions.messageVi;
+        return new GraphQLError(text, {
+          nodes: e?.nodes,
+          extensions: { ...(e?.extensions ?? {}), code: 'VALIDATION_FAILED', messageVi: typeof viExisting === 'string' ? viExisting : vietnameseFor(message) },
+        });
+      }),
+    };
+  }
+  return undefined;
+}
+
+export async function graphqlRequestErrorHandler(
+  error: FastifyError & { errors?: unknown[] },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  // Awaiting the reply resolves once it is sent, so Fastify does not try to send a second answer.
+  const mapped = toRequestErrors(error);
+  if (mapped) {
+    request.log.info({ code: error.code, status: mapped.status }, 'bad GraphQL request');
+    await reply.code(mapped.status).send({ errors: mapped.errors.map((e) => e.toJSON()) });
+    return;
+  }
+  if (isDatabaseUnavailable(error)) {
+    const e = databaseUnavailable();
+    await reply.code(503).send({ errors: [{ message: e.text.en, extensions: { code: e.code, messageVi: e.text.vi } }] });
+    return;
+  }
+  request.log.error({ err: error }, 'unexpected error on /graphql');
+  await reply.code(500).send({ errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL', messageVi: 'Lỗi hệ thống' } }] });
+}

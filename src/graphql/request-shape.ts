@@ -1,0 +1,25 @@
+/**
+ * Checks the shape of a POST /graphql body before Mercurius sees it. Fastify's schema validation coerces
+ * `{"query": 42}` into the string "42", which Mercurius then tries to read as a JSON document and fails on
+ * with an internal error; a query must be a string, said plainly. `"extensions": null` is allowed by the
+ * GraphQL-over-HTTP spec but refused by Mercurius' body schema, so it is dropped here.
+ */
+import type { FastifyInstance } from 'fastify';
+
+export class BadGraphqlRequest extends Error {
+  readonly code = 'AN_SINH_QUERY_NOT_STRING';
+  readonly statusCode = 400;
+}
+
+export function checkGraphqlRequestShape(app: FastifyInstance, graphqlPath = '/graphql'): void {
+  app.addHook('preValidation', async (request) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== graphqlPath) return;
+    const body: unknown = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+    const fields = body as Record<string, unknown>;
+    if ('query' in fields && fields.query !== undefined && typeof fields.query !== 'string') {
+      throw new BadGraphqlRequest('The query must be a string');
+    }
+    if (fields.extensions === null) delete fields.extensions;
+  });
+}
