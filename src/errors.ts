@@ -48,8 +48,16 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** What a record is called in Vietnamese messages (never the English word). */
+const RECORD_VI: Record<string, string> = {
+  enrolment: 'hồ sơ hưởng trợ cấp',
+  person: 'người',
+  household: 'hộ',
+  'area classification': 'phân loại địa bàn',
+};
+
 export const notFound = (what: string, id: string) =>
-  new DomainError('NOT_FOUND', { vi: `Không tìm thấy ${what} ${id}`, en: `${what} ${id} not found` }, { id });
+  new DomainError('NOT_FOUND', { vi: `Không tìm thấy ${RECORD_VI[what] ?? 'bản ghi'} có mã ${id}`, en: `${what} ${id} not found` }, { id });
 
 export const forbidden = (en: string, vi: string) => new DomainError('FORBIDDEN', { vi, en });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { DEVELOPMENT_JWT_SECRET } from '../src/config.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { household, person } from './support/people.js';
 
 describe('errors everywhere', () => {
   let t: TestApp;
@@ -98,5 +99,17 @@ describe('errors everywhere', () => {
       await dev.close();
       await prod.close();
     }
+  });
+
+  it('Vietnamese messages name records and codes in Vietnamese, never in English or as raw codes', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const missing = await t.gql(`mutation { approveEnrolment(id: "${id}") { id } }`);
+    expect(missing.body.errors[0].extensions.messageVi).toBe(`Không tìm thấy hồ sơ hưởng trợ cấp có mã ${id}`);
+    const personId = await person(t, { dateOfBirth: '2015-03-01', householdId: await household(t) });
+    const e = await t.gql(`query($id: ID!) { eligibility(personId: $id, asOf: "2026-01-01") { conditions { textVi } } }`, { id: personId });
+    const texts = (e.body.data.eligibility as { conditions: { textVi: string }[] }[]).flatMap((p) => p.conditions.map((c) => c.textVi));
+    expect(texts.length).toBeGreaterThan(10);
+    const raw = texts.filter((x) => /\b(?:[A-Z]+_[A-Z_]+|NONE|POOR|MALE|FEMALE|MILD|SEVERE)\b|enrolment|includes|excludes/.test(x));
+    expect(raw).toEqual([]);
   });
 });
