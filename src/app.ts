@@ -14,6 +14,7 @@ import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { depthLimit } from './graphql/depth-limit.js';
 import { createErrorFormatter } from './graphql/errors.js';
+import { answerInRequestedMediaType } from './graphql/media-type.js';
 import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
 import { checkGraphqlRequestShape } from './graphql/request-shape.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   checkGraphqlRequestShape(app);
+  answerInRequestedMediaType(app);
   await app.register(mercurius, {
     schema: loadSchemaText(),
     resolvers: mergeResolvers(

@@ -29,20 +29,27 @@ describe('errors everywhere', () => {
     await t.close();
   });
 
-  const post = (payload: string, contentType = 'application/json') =>
-    t.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: bearer, 'content-type': contentType }, payload });
+  const post = (payload: string, accept = 'application/json') =>
+    t.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: bearer, 'content-type': 'application/json', accept }, payload });
 
+  // Statuses under application/graphql-response+json and under application/json: a document that does not
+  // parse or validate is a well-formed GraphQL response, 200 under application/json (the spec's legacy rule).
   it.each([
-    ['truncated JSON', '{"query": ', 400],
-    ['an empty body', '', 400],
-    ['no query', '{"variables":{}}', 400],
-    ['a query that is not a string', '{"query":42}', 400],
-    ['a query that does not parse', '{"query":"{ beneficiaries("}', 400],
-    ['a field that does not exist', '{"query":"{ nope }"}', 400],
-    ['a variable of the wrong type', '{"query":"query($c: String!) { beneficiaries(communeCode: $c) { totalCount } }","variables":{"c":5}}', 400],
-  ])('%s → 4xx VALIDATION_FAILED with a Vietnamese message, no data, logged below error level', async (_name, payload, status) => {
+    ['truncated JSON', '{"query": ', 400, 400],
+    ['an empty body', '', 400, 400],
+    ['no query', '{"variables":{}}', 400, 400],
+    ['a query that is not a string', '{"query":42}', 400, 400],
+    ['variables that are not an object', '{"query":"{ ping }","variables":"x"}', 400, 400],
+    ['a query that does not parse', '{"query":"{ beneficiaries("}', 400, 200],
+    ['a field that does not exist', '{"query":"{ nope }"}', 400, 200],
+    ['a variable of the wrong type', '{"query":"query($c: String!) { beneficiaries(communeCode: $c) { totalCount } }","variables":{"c":5}}', 400, 200],
+  ])('%s → 4xx (or 200 under application/json for document errors), VALIDATION_FAILED in both languages, no data, logged below error level', async (_name, payload, status, statusJson) => {
     const before = logLines.length;
-    const res = await post(payload);
+    const underJson = await post(payload);
+    expect(underJson.statusCode, underJson.body).toBe(statusJson);
+    expect(underJson.headers['content-type']).toMatch(/^application\/json/);
+    const res = await post(payload, 'application/graphql-response+json');
+    expect(res.headers['content-type']).toMatch(/^application\/graphql-response\+json/);
     expect(res.statusCode, res.body).toBe(status);
     const body = res.json() as { data?: unknown; errors: { message: string; extensions: { code: string; messageVi: string } }[] };
     expect(body).not.toHaveProperty('data');

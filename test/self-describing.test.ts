@@ -49,6 +49,7 @@ describe('a self-describing service', () => {
     const deep = `{ adminUnit(code: "24865") { ${'children { '.repeat(10)}code${' }'.repeat(10)} } }`;
     const r = await t.gql(deep);
     expect(r.status).toBe(400);
+    expect(r.body).not.toHaveProperty('data');
     expect(r.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
     expect(r.body.errors[0].extensions.messageVi).toMatch(/lồng nhau 12 cấp/);
   });

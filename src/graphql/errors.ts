@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/faults.js';
 import { DomainError } from '../errors.js';
+import { wantsGraphqlResponse } from './media-type.js';
 
 interface ExecutionLike {
   data?: unknown;
@@ -64,6 +65,13 @@ export function createErrorFormatter(app: FastifyInstance) {
     // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects; but
     // when the database is away the answer is unusable, and a 503 lets load balancers and clients retry.
     if (errors.some((e) => e.extensions.code === 'DATABASE_UNAVAILABLE')) statusCode = 503;
+    // No data and no error on a field: a request error (variables that do not coerce on the compiled path).
+    // GraphQL over HTTP: no `data` key, and 400 when the client speaks application/graphql-response+json.
+    if (!execution.data && errors.every((e) => e.path === undefined)) {
+      const request = context?.reply?.request;
+      if (statusCode === 200 && request && wantsGraphqlResponse(request)) statusCode = 400;
+      return { statusCode, response: { errors } };
+    }
     return { statusCode, response: { data: execution.data ?? null, errors } };
   };
 }

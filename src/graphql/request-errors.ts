@@ -10,6 +10,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/faults.js';
+import { wantsGraphqlResponse } from './media-type.js';
+import { BadGraphqlRequest } from './request-shape.js';
 
 interface RequestError {
   status: number;
@@ -28,8 +30,19 @@ const BODY_ERRORS: Record<string, Omit<RequestError, 'code'>> = {
     vi: 'Kiểu nội dung không được hỗ trợ; hãy gửi theo định dạng application/json',
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, en: 'The request body length does not match Content-Length', vi: 'Độ dài nội dung yêu cầu không khớp với khai báo' },
-  AN_SINH_QUERY_NOT_STRING: { status: 400, en: 'The query must be a string', vi: 'Câu truy vấn phải là một chuỗi ký tự' },
   MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND: { status: 400, en: 'The request has no query', vi: 'Yêu cầu không có câu truy vấn' },
+};
+
+/**
+ * Mercurius loads graphql's CommonJS build and this module its ES build: their GraphQLError classes differ,
+ * so errors are recognised by name rather than instanceof.
+ */
+const isGraphqlError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
+
+const SHAPE_VI: Record<string, string> = {
+  'The query must be a string': 'Câu truy vấn phải là một chuỗi ký tự',
+  'The operationName must be a string': 'Tên thao tác phải là một chuỗi ký tự',
+  'The variables must be an object': 'Các biến phải được gửi dưới dạng một đối tượng JSON',
 };
 
 /** Vietnamese for GraphQL's own messages, which are English only: say what kind of mistake it is. */
@@ -42,7 +55,13 @@ function vietnameseFor(message: string): string {
   return 'Câu truy vấn không hợp lệ với lược đồ của dịch vụ (chi tiết trong thông báo tiếng Anh)';
 }
 
-export function toRequestErrors(error: FastifyError & { errors?: unknown[] }): { status: number; errors: GraphQLError[] } | undefined {
+export function toRequestErrors(
+  error: FastifyError & { errors?: unknown[] },
+  graphqlResponse: boolean,
+): { status: number; errors: GraphQLError[] } | undefined {
+  if (error instanceof BadGraphqlRequest) {
+    return { status: 400, errors: [new GraphQLError(error.message, { extensions: { code: 'VALIDATION_FAILED', messageVi: SHAPE_VI[error.message] ?? 'Yêu cầu GraphQL không đúng định dạng' } })] };
+  }
   const known = BODY_ERRORS[error.code];
   if (known) {
     return { status: known.status, errors: [new GraphQLError(known.en, { extensions: { code: 'VALIDATION_FAILED', messageVi: known.vi } })] };
@@ -58,10 +77,14 @@ export function toRequestErrors(error: FastifyError & { errors?: unknown[] }): {
     };
   }
   if (error.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(error.errors)) {
+    // A document that does not parse or validate, or variables that do not coerce, is a well-formed GraphQL
+    // response: 400 under application/graphql-response+json, 200 under application/json (the spec's
+    // legacy rule). Body schema errors (variables not an object) are malformed requests: 400 always.
+    const documentErrors = error.errors.every(isGraphqlError);
     return {
-      status: 400,
+      status: documentErrors && !graphqlResponse ? 200 : 400,
       errors: error.errors.map((inner) => {
-        const e = inner instanceof GraphQLError ? inner : undefined;
+        const e = isGraphqlError(inner) ? inner : undefined;
         const message = inner instanceof Error ? inner.message : String(inner);
         // Fastify's body schema errors (e.g. {"query": 42}) say "body/query must be string".
         const text = message.startsWith('body/query') ? 'The query must be a string' : message;
@@ -82,7 +105,7 @@ export async function graphqlRequestErrorHandler(
   reply: FastifyReply,
 ): Promise<void> {
   // Awaiting the reply resolves once it is sent, so Fastify does not try to send a second answer.
-  const mapped = toRequestErrors(error);
+  const mapped = toRequestErrors(error, wantsGraphqlResponse(request));
   if (mapped) {
     request.log.info({ code: error.code, status: mapped.status }, 'bad GraphQL request');
     await reply.code(mapped.status).send({ errors: mapped.errors.map((e) => e.toJSON()) });

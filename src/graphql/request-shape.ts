@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 
 export class BadGraphqlRequest extends Error {
-  readonly code = 'AN_SINH_QUERY_NOT_STRING';
+  readonly code = 'AN_SINH_BAD_GRAPHQL_REQUEST';
   readonly statusCode = 400;
 }
 
@@ -19,6 +19,12 @@ export function checkGraphqlRequestShape(app: FastifyInstance, graphqlPath = '/g
     const fields = body as Record<string, unknown>;
     if ('query' in fields && fields.query !== undefined && typeof fields.query !== 'string') {
       throw new BadGraphqlRequest('The query must be a string');
+    }
+    if ('operationName' in fields && fields.operationName != null && typeof fields.operationName !== 'string') {
+      throw new BadGraphqlRequest('The operationName must be a string');
+    }
+    if ('variables' in fields && fields.variables != null && (typeof fields.variables !== 'object' || Array.isArray(fields.variables))) {
+      throw new BadGraphqlRequest('The variables must be an object');
     }
     if (fields.extensions === null) delete fields.extensions;
   });
