@@ -18,6 +18,7 @@ import { answerInRequestedMediaType } from './graphql/media-type.js';
 import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
 import { checkGraphqlRequestShape } from './graphql/request-shape.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
+import { registerMetrics } from './ops/metrics.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
 import { scalarResolvers } from './graphql/scalars.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'>;
   database: Database;
   clock?: Clock;
+  /** Serve Prometheus metrics at /metrics to callers presenting this token (src/ops/metrics.ts). */
+  metricsToken?: string | undefined;
   /** A pino logger (see src/logging.ts); silent when absent. */
   logger?: FastifyBaseLogger;
 }
@@ -54,7 +57,8 @@ function mergeResolvers(...maps: Record<string, Record<string, unknown>>[]) {
 }
 
 /** Paths open without a token. */
-const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', ...PUBLIC_ROUTES]);
+// /metrics checks its own token (METRICS_TOKEN), not a user's JWT.
+const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', '/metrics', ...PUBLIC_ROUTES]);
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
@@ -100,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   closeConnectionsWhenClosing(app);
+  if (deps.metricsToken) registerMetrics(app, { token: deps.metricsToken, pool: database.pool });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {

@@ -35,6 +35,7 @@ const ConfigSchema = z
       .enum(['true', 'false'])
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true')),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     DEMO_PEOPLE: z.coerce.number().int().min(0).max(50_000_000).default(36_000),
   })
   .superRefine((c, ctx) => {
@@ -58,6 +59,8 @@ export type Config = {
   /** Seed the generated demo population when the database is new (default: on for the embedded database). */
   seedDemo: boolean;
   demoPeople: number;
+  /** Bearer token of the Prometheus scraper; /metrics is not served without it. */
+  metricsToken: string | undefined;
 };
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -91,5 +94,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== 'production',
     seedDemo: c.SEED_DEMO ?? embedded,
     demoPeople: c.DEMO_PEOPLE,
+    metricsToken: c.METRICS_TOKEN,
   };
 }

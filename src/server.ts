@@ -46,7 +46,7 @@ async function start(config: Config) {
     const seeded = config.seedDemo
       ? { demo: true, ...(await seedDemoPopulation(database, { people: config.demoPeople })) }
       : { demo: false };
-    const app = await buildApp({ config, database, logger: log });
+    const app = await buildApp({ config, database, logger: log, metricsToken: config.metricsToken });
     const address = await app.listen({ port: config.port, host: config.host });
     return { database, app, address, seeded };
   } catch (err) {
