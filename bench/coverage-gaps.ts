@@ -71,7 +71,10 @@ for (const [name, filter] of cases) {
   const count = await time(() => countGaps(db, book, filter));
   const page = await time(async () => {
     const rows = await findGapPage(db, book, filter, undefined, 100);
-    const sources = await loadFactsSources(db, rows.map((r) => r.personId));
+    const sources = await loadFactsSources(
+      db,
+      rows.map((r) => r.personId),
+    );
     return rows.map((r) => decide(book, book.program(r.programCode)!, sources.get(r.personId)!, areas, asOf));
   });
   const total = count.result.reduce((s, c) => s + c.count, 0);

@@ -51,4 +51,6 @@ const r = await autocannon({
   ],
   verifyBody: (b: string) => !b.includes('"errors"'),
 } as autocannon.Options);
-console.log(`${q}: ${r.requests.average} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors + r.non2xx + (r as unknown as { mismatches: number }).mismatches}`);
+console.log(
+  `${q}: ${r.requests.average} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors + r.non2xx + (r as unknown as { mismatches: number }).mismatches}`,
+);

@@ -63,7 +63,6 @@ SELECT json_build_object('data', json_build_object('personByNationalId', (
       FROM households h WHERE h.id = p.household_id))
   FROM persons p WHERE p.national_id = $1)))::text AS body`;
 
-
 /** An Sinh: the commune page, through the `beneficiaries` connection (group ELDERLY). */
 export const ANSINH_PAGE = `query ElderlyPage($communeCode: String!, $asOf: Date!) {
   beneficiaries(communeCode: $communeCode, group: ELDERLY, asOf: $asOf, first: ${PAGE_SIZE}) {

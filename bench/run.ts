@@ -21,13 +21,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
-import {
-  ANSINH_PAGE,
-  ANSINH_PERSON,
-  POSTGRAPHILE_PAGE,
-  POSTGRAPHILE_PERSON,
-  POSTGRAPHILE_SCHEMA_SQL,
-} from './queries.js';
+import { ANSINH_PAGE, ANSINH_PERSON, POSTGRAPHILE_PAGE, POSTGRAPHILE_PERSON, POSTGRAPHILE_SCHEMA_SQL } from './queries.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -131,7 +125,12 @@ async function ensureDataSet(url: string): Promise<SeedInfo> {
         people,
         asOf,
         reused: true,
-        ...(r && { rows: Number(r.rows), seconds: r.seconds, analyzeSeconds: r.analyze_seconds, measuredAt: new Date(r.measured_at).toISOString().slice(0, 10) }),
+        ...(r && {
+          rows: Number(r.rows),
+          seconds: r.seconds,
+          analyzeSeconds: r.analyze_seconds,
+          measuredAt: new Date(r.measured_at).toISOString().slice(0, 10),
+        }),
       };
     }
     // The seeds engineer's functions: reference data, then the generated population (COPY on a real server).
@@ -183,8 +182,7 @@ function endpoints(ports: Record<EndpointName, number>): Endpoint[] {
     {
       name: 'PostGraphile',
       url: () => `http://127.0.0.1:${ports.PostGraphile}/graphql`,
-      body: (q, arg, asOf) =>
-        q === 'page' ? gql(POSTGRAPHILE_PAGE, { communeCode: arg, asOf }) : gql(POSTGRAPHILE_PERSON, { nationalId: arg }),
+      body: (q, arg, asOf) => (q === 'page' ? gql(POSTGRAPHILE_PAGE, { communeCode: arg, asOf }) : gql(POSTGRAPHILE_PERSON, { nationalId: arg })),
     },
     {
       name: 'raw SQL',
@@ -228,15 +226,19 @@ async function checkSameAnswers(eps: Endpoint[], token: string, fixtures: Record
   const sizes: Record<string, Record<string, number>> = {};
   for (const q of ['page', 'person'] as const) {
     for (const arg of fixtures[q].slice(0, 10)) {
-      const answers = await Promise.all(eps.map(async (e) => {
-        const { text, json } = await post(e.url(q), e.body(q, arg, asOf), token);
-        ((sizes[q] ??= {})[e.name] ??= text.length);
-        return { e, text, json, norm: normalize(e.name, q, json) };
-      }));
+      const answers = await Promise.all(
+        eps.map(async (e) => {
+          const { text, json } = await post(e.url(q), e.body(q, arg, asOf), token);
+          (sizes[q] ??= {})[e.name] ??= text.length;
+          return { e, text, json, norm: normalize(e.name, q, json) };
+        }),
+      );
       const [first, ...rest] = answers;
       for (const a of rest) {
         if (!isDeepStrictEqual(first.norm, a.norm)) {
-          throw new Error(`${q} ${arg}: ${a.e.name} differs from ${first.e.name}:\n${JSON.stringify(first.norm).slice(0, 1500)}\n---\n${JSON.stringify(a.norm).slice(0, 1500)}`);
+          throw new Error(
+            `${q} ${arg}: ${a.e.name} differs from ${first.e.name}:\n${JSON.stringify(first.norm).slice(0, 1500)}\n---\n${JSON.stringify(a.norm).slice(0, 1500)}`,
+          );
         }
       }
       // An Sinh's and the raw endpoint's cursors are the same bytes.
@@ -277,16 +279,7 @@ function cpuOf(pid: number | undefined): number {
   }
 }
 
-async function load(
-  e: Endpoint,
-  q: QueryName,
-  args: string[],
-  asOf: string,
-  token: string,
-  connections: number,
-  seconds: number,
-  pid?: number,
-): Promise<Run> {
+async function load(e: Endpoint, q: QueryName, args: string[], asOf: string, token: string, connections: number, seconds: number, pid?: number): Promise<Run> {
   const cpu0 = cpuOf(pid);
   const bodies = args.map((a) => e.body(q, a, asOf));
   let i = 0;
@@ -431,9 +424,7 @@ async function timeQueryJob(
     const byCommune = field.args.some((a) => a.name === 'communeCode' && a.type.kind === 'NON_NULL');
     const unknown = required.filter((a) => !['communeCode', 'asOf', 'from', 'to'].includes(a.name));
     if (unknown.length) return `built; not measured: required arguments ${unknown.map((a) => a.name).join(', ')} unknown to the bench`;
-    const argDefs = field.args
-      .filter((a) => ['communeCode', 'asOf', 'from', 'to'].includes(a.name))
-      .map((a) => `$${a.name}: ${printType(a.type)}`);
+    const argDefs = field.args.filter((a) => ['communeCode', 'asOf', 'from', 'to'].includes(a.name)).map((a) => `$${a.name}: ${printType(a.type)}`);
     const argUse = field.args.filter((a) => ['communeCode', 'asOf', 'from', 'to'].includes(a.name)).map((a) => `${a.name}: $${a.name}`);
     const sel = selection(types, named(field.type).name!);
     const text = `query Job${argDefs.length ? `(${argDefs.join(', ')})` : ''} { ${field.name}${argUse.length ? `(${argUse.join(', ')})` : ''}${sel ? ` { ${sel} }` : ''} }`;
@@ -473,14 +464,20 @@ function printType(t: IntroType): string {
 
 async function machine(pool: pg.Pool) {
   const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-  const settings = (await pool.query<{ name: string; setting: string; unit: string | null }>(
-    `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_connections')`,
-  )).rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`);
+  const settings = (
+    await pool.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_connections')`,
+    )
+  ).rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`);
   const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'src', 'bench', 'schema', 'migrations', 'seeds', ':!bench/*.md'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'src', 'bench', 'schema', 'migrations', 'seeds', ':!bench/*.md'], {
+      cwd: ROOT,
+    })
+      .toString()
+      .trim();
     if (dirty) commit += ' (+ uncommitted changes)';
   } catch {
     /* not a git checkout */
@@ -515,15 +512,19 @@ async function main() {
   const elderlyAge = `make_interval(years => 60)`;
   // Fixtures: 20 communes with more than a page of elderly people, 200 people with an identification number
   // and a household; chosen by hash so every run (and every endpoint) asks the same questions.
-  const communes = (await pool.query<{ c: string }>(
-    `SELECT commune_code AS c FROM persons p
+  const communes = (
+    await pool.query<{ c: string }>(
+      `SELECT commune_code AS c FROM persons p
      WHERE p.date_of_birth <= ($1::date - ${elderlyAge})::date AND (p.date_of_death IS NULL OR p.date_of_death > $1::date)
      GROUP BY 1 HAVING count(*) > 50 ORDER BY md5(commune_code) LIMIT 20`,
-    [seed.asOf],
-  )).rows.map((r) => r.c);
-  const nationalIds = (await pool.query<{ n: string }>(
-    `SELECT national_id AS n FROM persons WHERE national_id IS NOT NULL AND household_id IS NOT NULL ORDER BY md5(id::text) LIMIT 200`,
-  )).rows.map((r) => r.n);
+      [seed.asOf],
+    )
+  ).rows.map((r) => r.c);
+  const nationalIds = (
+    await pool.query<{ n: string }>(
+      `SELECT national_id AS n FROM persons WHERE national_id IS NOT NULL AND household_id IS NOT NULL ORDER BY md5(id::text) LIMIT 200`,
+    )
+  ).rows.map((r) => r.n);
   const allCommunes = (await pool.query<{ c: string }>(`SELECT DISTINCT commune_code AS c FROM households ORDER BY 1`)).rows.map((r) => r.c);
   const fixtures: Record<QueryName, string[]> = { page: communes, person: nationalIds };
   const info = await machine(pool);
@@ -571,7 +572,13 @@ async function main() {
 
   log('checking that the three give the same answers');
   const sizes = await checkSameAnswers(eps, token, fixtures, seed.asOf);
-  log(`same answers: page (${Object.entries(sizes.page).map(([k, v]) => `${k} ${v} B`).join(', ')}), person (${Object.entries(sizes.person).map(([k, v]) => `${k} ${v} B`).join(', ')})`);
+  log(
+    `same answers: page (${Object.entries(sizes.page)
+      .map(([k, v]) => `${k} ${v} B`)
+      .join(', ')}), person (${Object.entries(sizes.person)
+      .map(([k, v]) => `${k} ${v} B`)
+      .join(', ')})`,
+  );
 
   // This machine is shared (other work may run at the same time): the load average goes in the report.
   const loadBefore = os.loadavg()[0];
@@ -588,7 +595,9 @@ async function main() {
         const order = round % 2 === 0 ? eps : [...eps].reverse();
         for (const e of order) {
           const r = await load(e, q, fixtures[q], seed.asOf, token, c, DURATION, pids[e.name]);
-          log(`${q} × ${c} round ${round + 1}: ${e.name.padEnd(12)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.cpuMs.toFixed(2)} ms/req`);
+          log(
+            `${q} × ${c} round ${round + 1}: ${e.name.padEnd(12)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.cpuMs.toFixed(2)} ms/req`,
+          );
           const cell = cells.get(key(q, c, e.name)) ?? { runs: [] };
           cell.runs.push(r);
           cells.set(key(q, c, e.name), cell);
@@ -619,9 +628,14 @@ async function main() {
         `| ${label[q]} | ${c} | ${s.map((x) => `${fmt(x.rps)} | ${x.p50.toFixed(0)} / ${x.p99.toFixed(0)} | ${x.errors}`).join(' | ')} | ${(s[0].rps / s[1].rps).toFixed(2)}× | ${(s[0].rps / s[2].rps).toFixed(2)}× |`,
       );
       perRound.push(
-        `| ${q} | ${c} | ${eps.map((e) => cells.get(key(q, c, e.name))!.runs.map((r) => fmt(r.rps)).join(', ')).join(' | ')} | ${eps
-          .map((e) => mean(cells.get(key(q, c, e.name))!.runs.map((r) => r.cpuMs)).toFixed(2))
-          .join(' | ')} |`,
+        `| ${q} | ${c} | ${eps
+          .map((e) =>
+            cells
+              .get(key(q, c, e.name))!
+              .runs.map((r) => fmt(r.rps))
+              .join(', '),
+          )
+          .join(' | ')} | ${eps.map((e) => mean(cells.get(key(q, c, e.name))!.runs.map((r) => r.cpuMs)).toFixed(2)).join(' | ')} |`,
       );
     }
   }
@@ -647,14 +661,22 @@ async function main() {
       '| query | conns | An Sinh req/s | PostGraphile req/s | raw SQL req/s | An Sinh CPU ms/req | PostGraphile CPU ms/req | raw SQL CPU ms/req |\n|---|---:|---|---|---|---:|---:|---:|',
       ...perRound,
       '',
-      `Response sizes: page ${Object.entries(sizes.page).map(([k, v]) => `${k} ${fmt(v)} B`).join(', ')}; person ${Object.entries(sizes.person).map(([k, v]) => `${k} ${fmt(v)} B`).join(', ')}.`,
+      `Response sizes: page ${Object.entries(sizes.page)
+        .map(([k, v]) => `${k} ${fmt(v)} B`)
+        .join(', ')}; person ${Object.entries(sizes.person)
+        .map(([k, v]) => `${k} ${fmt(v)} B`)
+        .join(', ')}.`,
       '',
       jobTable,
     ].join('\n');
-    const historyRow = `| ${date} | ${info.commit} | ${['page', 'person'].flatMap((q) => CONNECTIONS.map((c) => {
-      const s = eps.map((e) => summary(cells.get(key(q as QueryName, c, e.name))!).rps);
-      return `${fmt(s[0])} / ${fmt(s[1])} / ${fmt(s[2])}`;
-    })).join(' | ')} |`;
+    const historyRow = `| ${date} | ${info.commit} | ${['page', 'person']
+      .flatMap((q) =>
+        CONNECTIONS.map((c) => {
+          const s = eps.map((e) => summary(cells.get(key(q as QueryName, c, e.name))!).rps);
+          return `${fmt(s[0])} / ${fmt(s[1])} / ${fmt(s[2])}`;
+        }),
+      )
+      .join(' | ')} |`;
     const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
     const MARK = '<!-- history rows: newest first -->';
     const oldRows = previous.includes(MARK) ? previous.slice(previous.indexOf(MARK) + MARK.length).trim() : '';
@@ -685,7 +707,7 @@ async function main() {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     stopChildren();
     process.exit(1);
   },

@@ -122,10 +122,26 @@ export class Rng {
     const c = ((this.u32() & 0x3fffffff) | 0x80000000) >>> 0;
     const d = this.u32();
     return (
-      HEX[hi >>> 24] + HEX[(hi >>> 16) & 255] + HEX[(hi >>> 8) & 255] + HEX[hi & 255] + '-' +
-      HEX[lo >>> 8] + HEX[lo & 255] + '-' + HEX[b >>> 8] + HEX[b & 255] + '-' +
-      HEX[c >>> 24] + HEX[(c >>> 16) & 255] + '-' + HEX[(c >>> 8) & 255] + HEX[c & 255] +
-      HEX[d >>> 24] + HEX[(d >>> 16) & 255] + HEX[(d >>> 8) & 255] + HEX[d & 255]
+      HEX[hi >>> 24] +
+      HEX[(hi >>> 16) & 255] +
+      HEX[(hi >>> 8) & 255] +
+      HEX[hi & 255] +
+      '-' +
+      HEX[lo >>> 8] +
+      HEX[lo & 255] +
+      '-' +
+      HEX[b >>> 8] +
+      HEX[b & 255] +
+      '-' +
+      HEX[c >>> 24] +
+      HEX[(c >>> 16) & 255] +
+      '-' +
+      HEX[(c >>> 8) & 255] +
+      HEX[c & 255] +
+      HEX[d >>> 24] +
+      HEX[(d >>> 16) & 255] +
+      HEX[(d >>> 8) & 255] +
+      HEX[d & 255]
     );
   }
   private sequence = 0;
@@ -187,15 +203,42 @@ interface CommunePlan {
   idPrefix: string;
 }
 
-const KHO_MOUNTAIN: readonly (readonly [Ethnicity, number])[] = [[ETHNICITY.KHO, 85], [ETHNICITY.CIL, 10], [ETHNICITY.TAY, 3], [ETHNICITY.NUNG, 2]];
-const LANG_BIANG: readonly (readonly [Ethnicity, number])[] = [[ETHNICITY.LACH, 48], [ETHNICITY.KHO, 44], [ETHNICITY.CIL, 4], [ETHNICITY.TAY, 2], [ETHNICITY.NUNG, 2]];
+const KHO_MOUNTAIN: readonly (readonly [Ethnicity, number])[] = [
+  [ETHNICITY.KHO, 85],
+  [ETHNICITY.CIL, 10],
+  [ETHNICITY.TAY, 3],
+  [ETHNICITY.NUNG, 2],
+];
+const LANG_BIANG: readonly (readonly [Ethnicity, number])[] = [
+  [ETHNICITY.LACH, 48],
+  [ETHNICITY.KHO, 44],
+  [ETHNICITY.CIL, 4],
+  [ETHNICITY.TAY, 2],
+  [ETHNICITY.NUNG, 2],
+];
 
 /** Per commune: share of the district's people, of minority households, poverty, pensions (plausible, not official). */
-const LAC_DUONG_PROFILE: Record<string, Omit<CommunePlan, 'code' | 'addressName' | 'addressTail' | 'area' | 'villages' | 'people' | 'idPrefix'> & { weight: number }> = {
+const LAC_DUONG_PROFILE: Record<
+  string,
+  Omit<CommunePlan, 'code' | 'addressName' | 'addressTail' | 'area' | 'villages' | 'people' | 'idPrefix'> & { weight: number }
+> = {
   '24846': { weight: 10, minorityShare: 0.36, minorityMix: LANG_BIANG, poorShare: 0.04, nearPoorShare: 0.04, pensionShare: 0.18, sizeShift: -0.3 },
   '24862': { weight: 6, minorityShare: 0.85, minorityMix: LANG_BIANG, poorShare: 0.135, nearPoorShare: 0.09, pensionShare: 0.04, sizeShift: 0.2 },
   '24865': { weight: 5.5, minorityShare: 0.82, minorityMix: KHO_MOUNTAIN, poorShare: 0.15, nearPoorShare: 0.1, pensionShare: 0.03, sizeShift: 0.3 },
-  '24848': { weight: 5, minorityShare: 0.68, minorityMix: [[ETHNICITY.KHO, 62], [ETHNICITY.CIL, 28], [ETHNICITY.TAY, 6], [ETHNICITY.NUNG, 4]], poorShare: 0.14, nearPoorShare: 0.09, pensionShare: 0.04, sizeShift: 0.2 },
+  '24848': {
+    weight: 5,
+    minorityShare: 0.68,
+    minorityMix: [
+      [ETHNICITY.KHO, 62],
+      [ETHNICITY.CIL, 28],
+      [ETHNICITY.TAY, 6],
+      [ETHNICITY.NUNG, 4],
+    ],
+    poorShare: 0.14,
+    nearPoorShare: 0.09,
+    pensionShare: 0.04,
+    sizeShift: 0.2,
+  },
   '24847': { weight: 3, minorityShare: 0.86, minorityMix: KHO_MOUNTAIN, poorShare: 0.15, nearPoorShare: 0.1, pensionShare: 0.03, sizeShift: 0.3 },
   '24850': { weight: 3, minorityShare: 0.9, minorityMix: KHO_MOUNTAIN, poorShare: 0.14, nearPoorShare: 0.09, pensionShare: 0.03, sizeShift: 0.3 },
 };
@@ -244,13 +287,22 @@ function planCommunes(people: number): { plans: CommunePlan[]; synthetic: Synthe
   if (rest > 0) {
     const prefixes = [...PROVINCE_PREFIXES];
     const communes = Math.max(1, Math.round(rest / SYNTHETIC_COMMUNE_PEOPLE));
-    const sizes = splitExactly(rest, Array.from({ length: communes }, () => 1));
+    const sizes = splitExactly(
+      rest,
+      Array.from({ length: communes }, () => 1),
+    );
     synthetic.push({ code: SYNTHETIC_PROVINCE, name: 'Tỉnh Mẫu (dữ liệu tổng hợp)', level: 'PROVINCE', kind: 'tỉnh', parentCode: '' });
     for (let i = 0; i < communes; i++) {
       const d = Math.floor(i / 10) + 1;
       const districtCode = `9${String(d).padStart(3, '0')}`;
       if (i % 10 === 0) {
-        synthetic.push({ code: districtCode, name: `Huyện Mẫu ${String(d).padStart(3, '0')}`, level: 'DISTRICT', kind: 'huyện', parentCode: SYNTHETIC_PROVINCE });
+        synthetic.push({
+          code: districtCode,
+          name: `Huyện Mẫu ${String(d).padStart(3, '0')}`,
+          level: 'DISTRICT',
+          kind: 'huyện',
+          parentCode: SYNTHETIC_PROVINCE,
+        });
       }
       const n = String(i + 1).padStart(4, '0');
       const code = `9${String(i + 1).padStart(5, '0')}`;
@@ -269,7 +321,11 @@ function planCommunes(people: number): { plans: CommunePlan[]; synthetic: Synthe
         villages,
         people: sizes[i],
         minorityShare: 0.15,
-        minorityMix: [[ETHNICITY.TAY, 40], [ETHNICITY.NUNG, 30], [ETHNICITY.KHO, 30]],
+        minorityMix: [
+          [ETHNICITY.TAY, 40],
+          [ETHNICITY.NUNG, 30],
+          [ETHNICITY.KHO, 30],
+        ],
         poorShare: 0.05,
         nearPoorShare: 0.05,
         pensionShare: 0.2,
@@ -451,7 +507,16 @@ class Generator {
   }
 
   private householdSize(plan: CommunePlan): number {
-    const size = this.rng.weighted([[1, 6], [2, 14], [3, 20], [4, 25], [5, 18], [6, 10], [7, 5], [8, 2]] as const);
+    const size = this.rng.weighted([
+      [1, 6],
+      [2, 14],
+      [3, 20],
+      [4, 25],
+      [5, 18],
+      [6, 10],
+      [7, 5],
+      [8, 2],
+    ] as const);
     if (plan.sizeShift > 0 && size < 8 && this.rng.chance(plan.sizeShift)) return size + 1;
     if (plan.sizeShift < 0 && size > 1 && this.rng.chance(-plan.sizeShift)) return size - 1;
     return size;
@@ -469,7 +534,14 @@ class Generator {
       const sex: Sex = elderly ? (r.chance(0.68) ? 'FEMALE' : 'MALE') : headMale ? 'MALE' : 'FEMALE';
       return [{ age, sex, relation: 'Chủ hộ', ethnicity, family: headFamily }];
     }
-    let headAge = r.weighted([[r.int(20, 29), 16], [r.int(30, 39), 28], [r.int(40, 49), 23], [r.int(50, 59), 16], [r.int(60, 69), 10], [r.int(70, 92), 6]] as const);
+    let headAge = r.weighted([
+      [r.int(20, 29), 16],
+      [r.int(30, 39), 28],
+      [r.int(40, 49), 23],
+      [r.int(50, 59), 16],
+      [r.int(60, 69), 10],
+      [r.int(70, 92), 6],
+    ] as const);
     // Old enough to have the children the household needs, born a couple of years apart.
     headAge = Math.max(headAge, 20 + 3 * (size - 2) + r.int(0, 6));
     const head: Member = { age: headAge, sex: headMale ? 'MALE' : 'FEMALE', relation: 'Chủ hộ', ethnicity, family: headFamily };
@@ -495,8 +567,7 @@ class Generator {
     }
     // Children belong to the mother's clan in K'Ho families, to the father's family among the Kinh.
     const childEthnicity = mother && MINORITY_GROUPS.has(mother.ethnicity) ? mother.ethnicity : (father ?? head).ethnicity;
-    const childFamily =
-      mother && MINORITY_GROUPS.has(mother.ethnicity) ? mother.family : father ? father.family : this.familyName(childEthnicity);
+    const childFamily = mother && MINORITY_GROUPS.has(mother.ethnicity) ? mother.family : father ? father.family : this.familyName(childEthnicity);
     const parentAge = mother ? mother.age : head.age;
     if (rem >= 2 && headAge >= 56 && r.chance(0.6)) {
       // Three generations: an adult child and grandchildren ("Cháu").
@@ -505,7 +576,13 @@ class Generator {
       rem--;
       let age = Math.max(0, adultAge - r.int(19, 27));
       while (rem > 0) {
-        out.push({ age: Math.max(0, age), sex: r.chance(0.51) ? 'MALE' : 'FEMALE', relation: 'Cháu', ethnicity: childEthnicity, family: this.familyName(childEthnicity) });
+        out.push({
+          age: Math.max(0, age),
+          sex: r.chance(0.51) ? 'MALE' : 'FEMALE',
+          relation: 'Cháu',
+          ethnicity: childEthnicity,
+          family: this.familyName(childEthnicity),
+        });
         age = age - r.int(1, 4);
         if (age < 0) age = r.int(0, 2);
         rem--;
@@ -514,7 +591,13 @@ class Generator {
     }
     if (rem >= 3 && headAge < 48 && r.chance(0.3)) {
       const parentSex: Sex = r.chance(0.65) ? 'FEMALE' : 'MALE';
-      out.push({ age: Math.min(99, headAge + r.int(22, 38)), sex: parentSex, relation: parentSex === 'FEMALE' ? 'Mẹ' : 'Cha', ethnicity, family: this.familyName(ethnicity) });
+      out.push({
+        age: Math.min(99, headAge + r.int(22, 38)),
+        sex: parentSex,
+        relation: parentSex === 'FEMALE' ? 'Mẹ' : 'Cha',
+        ethnicity,
+        family: this.familyName(ethnicity),
+      });
       rem--;
     }
     let age = parentAge - r.int(19, 28);
@@ -551,7 +634,15 @@ class Generator {
     // Housing, sanitation, information devices and adult education are the usual gaps in the highlands.
     const weights: [string, number][] = DEPRIVATION_CODES.map((c) => [
       c,
-      c === 'HEALTH_INSURANCE' ? 0.3 : c === 'CHILD_SCHOOL_ATTENDANCE' ? 0.6 : c === 'HYGIENIC_LATRINE' || c === 'HOUSING_QUALITY' || c === 'INFORMATION_DEVICES' ? 2.5 : c === 'ADULT_EDUCATION' || c === 'FLOOR_AREA' || c === 'EMPLOYMENT' ? 1.8 : 1,
+      c === 'HEALTH_INSURANCE'
+        ? 0.3
+        : c === 'CHILD_SCHOOL_ATTENDANCE'
+          ? 0.6
+          : c === 'HYGIENIC_LATRINE' || c === 'HOUSING_QUALITY' || c === 'INFORMATION_DEVICES'
+            ? 2.5
+            : c === 'ADULT_EDUCATION' || c === 'FLOOR_AREA' || c === 'EMPLOYMENT'
+              ? 1.8
+              : 1,
     ]);
     while (picked.size < count) picked.add(this.rng.weighted(weights));
     return [...picked].sort((a, b) => DEPRIVATION_CODES.indexOf(a as never) - DEPRIVATION_CODES.indexOf(b as never));
@@ -598,7 +689,18 @@ class Generator {
         if (i > 0 && r.chance(m.age >= 80 ? 0.16 : m.age >= 60 ? 0.035 : 0.002)) {
           death = Math.max(dob, asOfDay - r.int(1, 1000));
         }
-        out.persons.push([id, this.nationalId(plan, m, birthYear), name, isoDate(dob), m.sex, m.ethnicity, plan.code, householdId, m.relation, death === null ? null : isoDate(death)]);
+        out.persons.push([
+          id,
+          this.nationalId(plan, m, birthYear),
+          name,
+          isoDate(dob),
+          m.sex,
+          m.ethnicity,
+          plan.code,
+          householdId,
+          m.relation,
+          death === null ? null : isoDate(death),
+        ]);
         state.people++;
         this.stats.people++;
         this.personCircumstances(plan, m, id, dob, death, out);
@@ -608,7 +710,9 @@ class Generator {
         `${plan.code}-${String(seq).padStart(5, '0')}`,
         plan.code,
         village.code,
-        plan.area === 'URBAN' ? `Số ${r.int(1, 180)}, ${village.name}, ${plan.addressName}, ${plan.addressTail}` : `${village.name}, ${plan.addressName}, ${plan.addressTail}`,
+        plan.area === 'URBAN'
+          ? `Số ${r.int(1, 180)}, ${village.name}, ${plan.addressName}, ${plan.addressTail}`
+          : `${village.name}, ${plan.addressName}, ${plan.addressTail}`,
         headId,
       ]);
       this.stats.households++;
@@ -626,18 +730,46 @@ class Generator {
         deprived = this.deprivations(r.int(0, 2));
       } else {
         income = Math.round((line * (1.05 + 2.5 * r.float() ** 1.5)) / 1000) * 1000;
-        deprived = this.deprivations(r.weighted([[0, 40], [1, 30], [2, 18], [3, 8], [4, 4]] as const));
+        deprived = this.deprivations(
+          r.weighted([
+            [0, 40],
+            [1, 30],
+            [2, 18],
+            [3, 8],
+            [4, 4],
+          ] as const),
+        );
       }
       const cls = classifyPoverty({ incomePerPerson: income, area: plan.area, deprivations: deprived }, standard);
-      const decision = (year: number) => `${plan.code.length === 5 ? Number(plan.code.slice(2)) % 900 + 100 : 100}/QĐ-UBND-${year}`;
+      const decision = (year: number) => `${plan.code.length === 5 ? (Number(plan.code.slice(2)) % 900) + 100 : 100}/QĐ-UBND-${year}`;
       if (r.chance(0.35)) {
         // The year before: a little poorer on average.
         const earlierIncome = Math.round((income * (0.8 + 0.2 * r.float())) / 1000) * 1000;
         const earlierDeprived = r.chance(0.3) ? this.deprivations(Math.min(12, deprived.length + 1)) : deprived;
         const earlierCls = classifyPoverty({ incomePerPerson: earlierIncome, area: plan.area, deprivations: earlierDeprived }, standard);
-        out.poverty_assessments.push([r.uuid(), householdId, earlierOn, standard.code, plan.area, earlierIncome, earlierDeprived, earlierCls, earlierCls === 'NONE' ? null : decision(2024)]);
+        out.poverty_assessments.push([
+          r.uuid(),
+          householdId,
+          earlierOn,
+          standard.code,
+          plan.area,
+          earlierIncome,
+          earlierDeprived,
+          earlierCls,
+          earlierCls === 'NONE' ? null : decision(2024),
+        ]);
       }
-      out.poverty_assessments.push([r.uuid(), householdId, assessedOn, standard.code, plan.area, income, deprived, cls, cls === 'NONE' ? null : decision(2025)]);
+      out.poverty_assessments.push([
+        r.uuid(),
+        householdId,
+        assessedOn,
+        standard.code,
+        plan.area,
+        income,
+        deprived,
+        cls,
+        cls === 'NONE' ? null : decision(2025),
+      ]);
     }
   }
 
@@ -650,16 +782,31 @@ class Generator {
 
     // Disability certificates, ~2%: more common with age.
     if (r.chance(m.age < 16 ? 0.01 : m.age < 60 ? 0.019 : m.age < 80 ? 0.05 : 0.1)) {
-      const level = r.weighted([['MILD', 45], ['SEVERE', 38], ['PARTICULARLY_SEVERE', 17]] as const);
+      const level = r.weighted([
+        ['MILD', 45],
+        ['SEVERE', 38],
+        ['PARTICULARLY_SEVERE', 17],
+      ] as const);
       const issued = span(Math.max(EARLIEST_CERT, dob + 180), end);
       out.disability_certificates.push([r.uuid(), id, level, `${++this.disabilitySeq}/GXNKT-${plan.code}`, isoDate(issued), null]);
     }
 
     // Merit records, ~1.5% of people 55+ (more often Kinh veterans).
     if (m.age >= 55 && r.chance(m.ethnicity === ETHNICITY.KINH ? 0.022 : 0.008)) {
-      let category: string = m.age >= 64
-        ? r.weighted([['WAR_INVALID', 30], ['RESISTANCE_PARTICIPANT', 30], ['AGENT_ORANGE', 15], ['MARTYR_RELATIVE', 22], ['HEROIC_MOTHER', 3]] as const)
-        : r.weighted([['MARTYR_RELATIVE', 60], ['WAR_INVALID', 25], ['AGENT_ORANGE', 15]] as const);
+      let category: string =
+        m.age >= 64
+          ? r.weighted([
+              ['WAR_INVALID', 30],
+              ['RESISTANCE_PARTICIPANT', 30],
+              ['AGENT_ORANGE', 15],
+              ['MARTYR_RELATIVE', 22],
+              ['HEROIC_MOTHER', 3],
+            ] as const)
+          : r.weighted([
+              ['MARTYR_RELATIVE', 60],
+              ['WAR_INVALID', 25],
+              ['AGENT_ORANGE', 15],
+            ] as const);
       if (category === 'HEROIC_MOTHER' && !(m.sex === 'FEMALE' && m.age >= 85)) category = 'MARTYR_RELATIVE';
       const injury = category === 'WAR_INVALID' ? 21 + Math.floor(80 * r.float() ** 2) : null;
       const recognized = span(Math.max(daysFromCivil(1985, 1, 1), dob + 18 * 365), Math.min(end, daysFromCivil(2024, 12, 31)));
@@ -672,7 +819,15 @@ class Generator {
       const amount = kind === 'RETIREMENT_PENSION' ? r.int(3200, 12000) * 1000 : r.int(1500, 3500) * 1000;
       const retiredAt = dob + (m.sex === 'FEMALE' ? 55 : 60) * 365 + r.int(0, 200);
       const starts = Math.min(Math.max(retiredAt, daysFromCivil(1995, 1, 1)), asOfDay - 30);
-      out.pension_statuses.push([r.uuid(), id, kind, amount, isoDate(starts), death === null ? null : isoDate(Math.max(starts, death)), `${++this.pensionSeq}/QĐ-BHXH`]);
+      out.pension_statuses.push([
+        r.uuid(),
+        id,
+        kind,
+        amount,
+        isoDate(starts),
+        death === null ? null : isoDate(Math.max(starts, death)),
+        `${++this.pensionSeq}/QĐ-BHXH`,
+      ]);
     }
 
     // Pregnancies, ~1.5% of women 18–40: most still expecting, some already delivered.
@@ -706,7 +861,8 @@ async function generateInto(sink: Sink, people: number, seed: number, asOf: stri
   const { plans, synthetic } = planCommunes(people);
   if (synthetic.length > 0) {
     const values = synthetic.map(
-      (u) => `(${literal(u.code)}, ${literal(u.name)}, ${literal(u.level)}, ${literal(u.kind)}, ${u.parentCode ? literal(u.parentCode) : 'NULL'}, '2004-01-01', false)`,
+      (u) =>
+        `(${literal(u.code)}, ${literal(u.name)}, ${literal(u.level)}, ${literal(u.kind)}, ${u.parentCode ? literal(u.parentCode) : 'NULL'}, '2004-01-01', false)`,
     );
     for (let at = 0; at < values.length; at += INSERT_ROWS_PER_STATEMENT) {
       await sink.exec(

@@ -30,7 +30,24 @@ async function readRuleBook(db: Db) {
 export const LEFT_BEHIND_PERCENT = 15;
 
 /** Visiting order: the larger allowance first, as a commune officer would propose it. */
-const ORDER = ['D20_5_5D', 'D20_5_6', 'D20_5_3', 'D20_5_1', 'D20_5_5A', 'D20_5_8', 'D20_5_2', 'D20_5_7', 'D20_5_4', 'D20_5_5B', 'SOCIAL_PENSION', 'D20_5_5C', 'D20_20_2', 'MERIT_WAR_INVALID', 'MERIT_MARTYR_FAMILY', 'MERIT_HEROIC_MOTHER'];
+const ORDER = [
+  'D20_5_5D',
+  'D20_5_6',
+  'D20_5_3',
+  'D20_5_1',
+  'D20_5_5A',
+  'D20_5_8',
+  'D20_5_2',
+  'D20_5_7',
+  'D20_5_4',
+  'D20_5_5B',
+  'SOCIAL_PENSION',
+  'D20_5_5C',
+  'D20_20_2',
+  'MERIT_WAR_INVALID',
+  'MERIT_MARTYR_FAMILY',
+  'MERIT_HEROIC_MOTHER',
+];
 
 export async function seedDemoEnrolments(database: Database, asOf: string): Promise<{ enrolments: number; ms: number; skipped?: boolean }> {
   const started = performance.now();

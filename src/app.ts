@@ -122,7 +122,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // REST errors: domain errors keep their code; anything else is logged and answered without detail.
   const HTTP_STATUS: Record<string, number> = {
-    UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, VALIDATION_FAILED: 400, CONFLICT: 409, RATE_LIMITED: 429, DATABASE_UNAVAILABLE: 503, INTERNAL: 500,
+    UNAUTHENTICATED: 401,
+    FORBIDDEN: 403,
+    NOT_FOUND: 404,
+    VALIDATION_FAILED: 400,
+    CONFLICT: 409,
+    RATE_LIMITED: 429,
+    DATABASE_UNAVAILABLE: 503,
+    INTERNAL: 500,
   };
   app.setErrorHandler((thrown, request, reply) => {
     const err = isDatabaseUnavailable(thrown) ? databaseUnavailable() : thrown;

@@ -3,15 +3,7 @@
  * handler map them once (src/graphql/errors.ts, src/app.ts). Messages a person reads come in Vietnamese
  * and English.
  */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'VALIDATION_FAILED'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'DATABASE_UNAVAILABLE'
-  | 'INTERNAL';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'VALIDATION_FAILED' | 'CONFLICT' | 'RATE_LIMITED' | 'DATABASE_UNAVAILABLE' | 'INTERNAL';
 
 export interface Bilingual {
   vi: string;
@@ -40,11 +32,7 @@ export interface FieldProblem {
 export class ValidationError extends DomainError {
   constructor(readonly problems: FieldProblem[]) {
     const first = problems[0] ?? { field: '', vi: 'Dữ liệu không hợp lệ', en: 'Invalid input' };
-    super(
-      'VALIDATION_FAILED',
-      { vi: `${first.field}: ${first.vi}`, en: `${first.field}: ${first.en}` },
-      { field: first.field, problems },
-    );
+    super('VALIDATION_FAILED', { vi: `${first.field}: ${first.vi}`, en: `${first.field}: ${first.en}` }, { field: first.field, problems });
   }
 }
 
@@ -61,8 +49,7 @@ export const notFound = (what: string, id: string) =>
 
 export const forbidden = (en: string, vi: string) => new DomainError('FORBIDDEN', { vi, en });
 
-export const conflict = (en: string, vi: string, details: Record<string, unknown> = {}) =>
-  new DomainError('CONFLICT', { vi, en }, details);
+export const conflict = (en: string, vi: string, details: Record<string, unknown> = {}) => new DomainError('CONFLICT', { vi, en }, details);
 
 export const unauthenticated = (en: string, vi: string) => new DomainError('UNAUTHENTICATED', { vi, en });
 

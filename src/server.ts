@@ -43,9 +43,7 @@ async function start(config: Config) {
     // applied on every start (idempotent, a few ms). The demo population only when the configuration asks
     // for it (by default on the embedded database), and only once: it records its own seed run.
     await seedReferenceData(database.db);
-    const seeded = config.seedDemo
-      ? { demo: true, ...(await seedDemoPopulation(database, { people: config.demoPeople })) }
-      : { demo: false };
+    const seeded = config.seedDemo ? { demo: true, ...(await seedDemoPopulation(database, { people: config.demoPeople })) } : { demo: false };
     const app = await buildApp({ config, database, logger: log, metricsToken: config.metricsToken });
     const address = await app.listen({ port: config.port, host: config.host });
     return { database, app, address, seeded };

@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  disabilityCertificates,
-  households,
-  meritRecords,
-  pensionStatuses,
-  persons,
-  povertyAssessments,
-  pregnancies,
-} from '../src/db/schema/index.js';
+import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
 import { makeNationalId } from '../src/core/national-id.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
@@ -27,32 +19,69 @@ async function seedPopulation() {
     .values(Array.from({ length: 60 }, (_, i) => ({ code: `DS-${i}`, communeCode: DA_SAR, villageCode: `${DA_SAR}.01` })))
     .returning();
   let serial = 1;
-  const names = ['Nguyễn Văn Đức', 'Kră Jăn K\' Sơn', 'Liêng Hót Ha Đức', 'Trần Thị Lan'];
+  const names = ['Nguyễn Văn Đức', "Kră Jăn K' Sơn", 'Liêng Hót Ha Đức', 'Trần Thị Lan'];
   const people = hh.flatMap((h, i) => [
-    { householdId: h.id, communeCode: DA_SAR, fullName: names[i % 4], dateOfBirth: `19${40 + (i % 20)}-03-0${1 + (i % 9)}`, sex: 'MALE' as const, relationToHead: 'Chủ hộ', nationalId: makeNationalId('068', 1940 + (i % 20), 'MALE', serial++) },
-    { householdId: h.id, communeCode: DA_SAR, fullName: 'Ka Thị Hoa', dateOfBirth: '1990-01-01', sex: 'FEMALE' as const, relationToHead: 'Con', nationalId: makeNationalId('068', 1990, 'FEMALE', serial++) },
+    {
+      householdId: h.id,
+      communeCode: DA_SAR,
+      fullName: names[i % 4],
+      dateOfBirth: `19${40 + (i % 20)}-03-0${1 + (i % 9)}`,
+      sex: 'MALE' as const,
+      relationToHead: 'Chủ hộ',
+      nationalId: makeNationalId('068', 1940 + (i % 20), 'MALE', serial++),
+    },
+    {
+      householdId: h.id,
+      communeCode: DA_SAR,
+      fullName: 'Ka Thị Hoa',
+      dateOfBirth: '1990-01-01',
+      sex: 'FEMALE' as const,
+      relationToHead: 'Con',
+      nationalId: makeNationalId('068', 1990, 'FEMALE', serial++),
+    },
     { householdId: h.id, communeCode: DA_SAR, fullName: 'Cil Bé', dateOfBirth: '2025-01-15', sex: 'MALE' as const, relationToHead: 'Cháu', nationalId: null },
   ]);
-  const inserted = await db.insert(persons).values(people).returning({ id: persons.id, fullName: persons.fullName, relationToHead: persons.relationToHead, householdId: persons.householdId });
+  const inserted = await db
+    .insert(persons)
+    .values(people)
+    .returning({ id: persons.id, fullName: persons.fullName, relationToHead: persons.relationToHead, householdId: persons.householdId });
   const heads = inserted.filter((p) => p.relationToHead === 'Chủ hộ');
   const mothers = inserted.filter((p) => p.relationToHead === 'Con');
   for (const h of hh) {
     const head = heads.find((p) => p.householdId === h.id)!;
-    await db.update(households).set({ headPersonId: head.id }).where((await import('drizzle-orm')).eq(households.id, h.id));
+    await db
+      .update(households)
+      .set({ headPersonId: head.id })
+      .where((await import('drizzle-orm')).eq(households.id, h.id));
   }
-  await db.insert(disabilityCertificates).values(heads.slice(0, 10).map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01' })));
-  await db.insert(meritRecords).values(heads.slice(5, 12).map((p, i) => ({ personId: p.id, category: 'WAR_INVALID', injuryRate: 41, decisionNo: `QĐ-${i}`, recognizedOn: '1985-01-01' })));
-  await db.insert(pensionStatuses).values(heads.slice(0, 20).map((p) => ({ personId: p.id, kind: 'RETIREMENT_PENSION' as const, monthlyAmount: 3_000_000, startsOn: '2005-01-01' })));
+  await db
+    .insert(disabilityCertificates)
+    .values(heads.slice(0, 10).map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01' })));
+  await db
+    .insert(meritRecords)
+    .values(heads.slice(5, 12).map((p, i) => ({ personId: p.id, category: 'WAR_INVALID', injuryRate: 41, decisionNo: `QĐ-${i}`, recognizedOn: '1985-01-01' })));
+  await db
+    .insert(pensionStatuses)
+    .values(heads.slice(0, 20).map((p) => ({ personId: p.id, kind: 'RETIREMENT_PENSION' as const, monthlyAmount: 3_000_000, startsOn: '2005-01-01' })));
   await db.insert(pregnancies).values(mothers.slice(0, 3).map((p) => ({ personId: p.id, reportedOn: '2026-03-01', expectedDeliveryOn: '2026-10-01' })));
   // Households 0–14 poor, 15–24 near-poor under Decree 07/2021.
-  await db.insert(povertyAssessments).values(hh.slice(0, 25).map((h, i) => ({
-    householdId: h.id, assessedOn: '2025-12-15', standardCode: 'DECREE_07_2021', area: 'RURAL' as const, incomePerPerson: 1_000_000,
-    deprivations: i < 15 ? ['NUTRITION', 'HEALTH_INSURANCE', 'HYGIENIC_LATRINE'] : ['NUTRITION'], classification: i < 15 ? ('POOR' as const) : ('NEAR_POOR' as const),
-  })));
+  await db.insert(povertyAssessments).values(
+    hh.slice(0, 25).map((h, i) => ({
+      householdId: h.id,
+      assessedOn: '2025-12-15',
+      standardCode: 'DECREE_07_2021',
+      area: 'RURAL' as const,
+      incomePerPerson: 1_000_000,
+      deprivations: i < 15 ? ['NUTRITION', 'HEALTH_INSURANCE', 'HYGIENIC_LATRINE'] : ['NUTRITION'],
+      classification: i < 15 ? ('POOR' as const) : ('NEAR_POOR' as const),
+    })),
+  );
   // Elderly people of another commune: must never be listed for Đạ Sar.
-  await db.insert(persons).values([
-    { communeCode: DA_NHIM, fullName: 'Nguyễn Văn Đức', dateOfBirth: '1940-01-01', sex: 'MALE', nationalId: makeNationalId('068', 1940, 'MALE', 900001) },
-  ]);
+  await db
+    .insert(persons)
+    .values([
+      { communeCode: DA_NHIM, fullName: 'Nguyễn Văn Đức', dateOfBirth: '1940-01-01', sex: 'MALE', nationalId: makeNationalId('068', 1940, 'MALE', 900001) },
+    ]);
   // A dead elderly person in Đạ Sar.
   await db.insert(persons).values([{ communeCode: DA_SAR, fullName: 'Đã Mất', dateOfBirth: '1930-01-01', dateOfDeath: '2026-01-01', sex: 'FEMALE' }]);
 }
@@ -148,7 +177,9 @@ describe('beneficiaries by commune', () => {
   it('uses the trigram index for name search', async () => {
     const db = t.db.database.db;
     await db.execute('SET enable_seqscan = off' as never);
-    const plan = await db.execute(`EXPLAIN SELECT id FROM persons p WHERE p.full_name_search LIKE '%' || an_sinh_search_text('nguyen van duc') || '%'` as never);
+    const plan = await db.execute(
+      `EXPLAIN SELECT id FROM persons p WHERE p.full_name_search LIKE '%' || an_sinh_search_text('nguyen van duc') || '%'` as never,
+    );
     await db.execute('SET enable_seqscan = on' as never);
     expect(JSON.stringify(plan.rows)).toContain('persons_name_trgm_idx');
   });

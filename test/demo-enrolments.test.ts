@@ -21,7 +21,12 @@ describe('demo enrolments', () => {
     const r = await db.execute('SELECT DISTINCT person_id FROM enrolments' as never);
     const ids = r.rows.map((x) => String((x as { person_id: string }).person_id));
     expect(ids.length).toBeGreaterThan(20);
-    const [book, sources, areas, rows] = await Promise.all([loadRuleBook(db), loadFactsSources(db, ids), loadAreaClasses(db), findEnrolmentsOfPersons(db, ids)]);
+    const [book, sources, areas, rows] = await Promise.all([
+      loadRuleBook(db),
+      loadFactsSources(db, ids),
+      loadAreaClasses(db),
+      findEnrolmentsOfPersons(db, ids),
+    ]);
     for (const e of rows) {
       const src = sources.get(e.personId)!;
       expect(eligibleOn(book, e.programCode, src, areas, AS_OF), `${e.programCode} ${e.personId}`).toBe(true);
@@ -31,7 +36,7 @@ describe('demo enrolments', () => {
     const left = gaps.reduce((s, g) => s + g.count, 0);
     expect(left).toBeGreaterThan(0);
     // Roughly the left-behind share (plus one-off programs, which get no standing demo record).
-    expect(left).toBeLessThan(rows.length * (3 * LEFT_BEHIND_PERCENT) / 100 + 20);
+    expect(left).toBeLessThan((rows.length * (3 * LEFT_BEHIND_PERCENT)) / 100 + 20);
   });
 
   it('is idempotent', async () => {

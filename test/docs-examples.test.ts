@@ -12,7 +12,12 @@ import { loadConfig } from '../src/config.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FILES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const FILES = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 interface Example {
   file: string;

@@ -26,8 +26,13 @@ describe('enrolments', () => {
       ['2024-07', 500_000],
     ]);
     expect(month(months, '2024-07').lines[0]).toMatchObject({
-      programCode: 'D20_5_5C', status: 'PAYABLE', amount: 500_000, coefficient: 1,
-      baseLevel: { amount: 500_000, effectiveFrom: '2024-07-01' }, ruleVersion: { version: 1 }, enrolment: { id: enrolment },
+      programCode: 'D20_5_5C',
+      status: 'PAYABLE',
+      amount: 500_000,
+      coefficient: 1,
+      baseLevel: { amount: 500_000, effectiveFrom: '2024-07-01' },
+      ruleVersion: { version: 1 },
+      enrolment: { id: enrolment },
     });
     expect(month(months, '2024-06').lines[0].baseLevel).toMatchObject({ amount: 360_000, effectiveFrom: '2021-07-01' });
 
@@ -63,7 +68,11 @@ describe('enrolments', () => {
   it('5.5c starts no earlier than the month the person turns 80', async () => {
     const id = await person(t, { dateOfBirth: '1944-03-20', commune: LAT });
     const officer = await t.token('commune_officer', [LAT]);
-    const early = await t.gql(ENROL, { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-1', decisionDate: '2024-05-02', startPeriod: '2024-02' } }, officer);
+    const early = await t.gql(
+      ENROL,
+      { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-1', decisionDate: '2024-05-02', startPeriod: '2024-02' } },
+      officer,
+    );
     expect(early.body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.startPeriod' });
     expect(early.body.errors[0].extensions.reasons[0]).toMatchObject({ fact: 'ageYears', actual: '79' });
     // From the month they turn 80, even before the decision month (arrears back to it).
@@ -75,8 +84,16 @@ describe('enrolments', () => {
 
   it('other programs start no earlier than the decision month', async () => {
     const id = await person(t, { dateOfBirth: '1950-01-01', commune: LAT });
-    ok(await t.gql(`mutation { recordMeritStatus(input: { personId: "${id}", category: "MARTYR_RELATIVE", decisionNo: "LS-1", recognizedOn: "1990-01-01" }) { id } }`));
-    const r = await t.gql(ENROL, { input: { personId: id, programCode: 'MERIT_MARTYR_FAMILY', decisionNo: 'QĐ-LS', decisionDate: '2024-05-02', startPeriod: '2024-04' } }, await t.token('commune_officer', [LAT]));
+    ok(
+      await t.gql(
+        `mutation { recordMeritStatus(input: { personId: "${id}", category: "MARTYR_RELATIVE", decisionNo: "LS-1", recognizedOn: "1990-01-01" }) { id } }`,
+      ),
+    );
+    const r = await t.gql(
+      ENROL,
+      { input: { personId: id, programCode: 'MERIT_MARTYR_FAMILY', decisionNo: 'QĐ-LS', decisionDate: '2024-05-02', startPeriod: '2024-04' } },
+      await t.token('commune_officer', [LAT]),
+    );
     expect(r.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.startPeriod' });
     expect(r.body.errors[0].message).toMatch(/decision \(2024-05\)/);
     await enrolAndApprove(t, id, 'MERIT_MARTYR_FAMILY', '2024-05', LAT, '2024-05-02');
@@ -85,7 +102,11 @@ describe('enrolments', () => {
 
   it('refuses to enrol someone not eligible, with CONFLICT and the failing conditions', async () => {
     const id = await person(t, { dateOfBirth: '1970-01-01', commune: LAT });
-    const r = await t.gql(ENROL, { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-2', decisionDate: '2024-07-01', startPeriod: '2024-07' } }, await t.token('commune_officer', [LAT]));
+    const r = await t.gql(
+      ENROL,
+      { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-2', decisionDate: '2024-07-01', startPeriod: '2024-07' } },
+      await t.token('commune_officer', [LAT]),
+    );
     const ext = r.body.errors[0].extensions;
     expect(ext.code).toBe('CONFLICT');
     expect(ext.reasons.map((c: any) => c.fact)).toEqual(['ageYears']);
@@ -109,9 +130,14 @@ describe('enrolments', () => {
     expect(again.body.errors[0].extensions.code).toBe('CONFLICT');
     // Proposed: nothing owed yet.
     expect((await entitlements(t, id, '2024-07', '2024-07'))[0].total).toBe(0);
-    expect(ok(await t.gql(`mutation { approveEnrolment(id: "${e.id}") { status } }`, undefined, await t.token('admin')), 'approveEnrolment').status).toBe('ACTIVE');
+    expect(ok(await t.gql(`mutation { approveEnrolment(id: "${e.id}") { status } }`, undefined, await t.token('admin')), 'approveEnrolment').status).toBe(
+      'ACTIVE',
+    );
     expect((await entitlements(t, id, '2024-07', '2024-07'))[0].total).toBe(500_000);
-    const ended = ok(await t.gql(`mutation { endEnrolment(id: "${e.id}", endPeriod: "2024-12", reason: "Chuyển đi nơi khác") { status endPeriod endReason } }`), 'endEnrolment');
+    const ended = ok(
+      await t.gql(`mutation { endEnrolment(id: "${e.id}", endPeriod: "2024-12", reason: "Chuyển đi nơi khác") { status endPeriod endReason } }`),
+      'endEnrolment',
+    );
     expect(ended).toEqual({ status: 'ENDED', endPeriod: '2024-12', endReason: 'Chuyển đi nơi khác' });
     expect((await entitlements(t, id, '2024-12', '2025-01')).map((m) => m.total)).toEqual([500_000, 0]);
   });
@@ -128,7 +154,12 @@ describe('only the highest allowance', () => {
     const months = await entitlements(t, id, '2024-06', '2024-07');
     expect(months.map((m) => m.total)).toEqual([720_000, 1_000_000]);
     const july = month(months, '2024-07').lines;
-    expect(july.find((l: any) => l.programCode === 'D20_5_5A')).toMatchObject({ status: 'PAYABLE', coefficient: 2, amount: 1_000_000, payableAmount: 1_000_000 });
+    expect(july.find((l: any) => l.programCode === 'D20_5_5A')).toMatchObject({
+      status: 'PAYABLE',
+      coefficient: 2,
+      amount: 1_000_000,
+      payableAmount: 1_000_000,
+    });
     const sup = july.find((l: any) => l.programCode === 'D20_5_5C');
     expect(sup).toMatchObject({ status: 'SUPPRESSED', amount: 500_000, payableAmount: 0, suppressedBy: a });
     expect(sup.note).toMatch(/6\.2/);
@@ -197,7 +228,11 @@ describe('start and stop months', () => {
 
   it('a war invalid at 61%: 5,450,000 for 2024-07 (4,016,000 for 2024-06)', async () => {
     const id = await person(t, { dateOfBirth: '1952-01-01', sex: 'MALE', commune: LAT });
-    ok(await t.gql(`mutation { recordMeritStatus(input: { personId: "${id}", category: "WAR_INVALID", injuryRate: 61, decisionNo: "TB-61b", recognizedOn: "1980-01-01" }) { id } }`));
+    ok(
+      await t.gql(
+        `mutation { recordMeritStatus(input: { personId: "${id}", category: "WAR_INVALID", injuryRate: 61, decisionNo: "TB-61b", recognizedOn: "1980-01-01" }) { id } }`,
+      ),
+    );
     await enrolAndApprove(t, id, 'MERIT_WAR_INVALID', '2024-06', LAT);
     const months = await entitlements(t, id, '2024-06', '2024-07');
     expect(months.map((m) => m.total)).toEqual([4_016_000, 5_450_000]);
@@ -215,12 +250,19 @@ describe('a base level published late', () => {
     const before = await entitlements(t, id, '2026-06', '2026-10');
     expect(before.map((m) => m.total)).toEqual([1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000]);
     const published = ok(
-      await t.gql(`mutation { publishBaseLevel(kind: SOCIAL_ASSISTANCE, amount: 540000, effectiveFrom: "2026-07-01", legalBasis: "Nghị định 335/2026/NĐ-CP", confirmed: false) { id publishedAt } }`, undefined, await t.token('admin')),
+      await t.gql(
+        `mutation { publishBaseLevel(kind: SOCIAL_ASSISTANCE, amount: 540000, effectiveFrom: "2026-07-01", legalBasis: "Nghị định 335/2026/NĐ-CP", confirmed: false) { id publishedAt } }`,
+        undefined,
+        await t.token('admin'),
+      ),
       'publishBaseLevel',
     );
     const after = await entitlements(t, id, '2026-06', '2026-10');
     expect(after.map((m) => m.total)).toEqual([1_000_000, 1_080_000, 1_080_000, 1_080_000, 1_080_000]);
-    expect(month(after, '2026-07').lines[0]).toMatchObject({ coefficient: 2, baseLevel: { amount: 540_000, effectiveFrom: '2026-07-01', publishedAt: published.publishedAt } });
+    expect(month(after, '2026-07').lines[0]).toMatchObject({
+      coefficient: 2,
+      baseLevel: { amount: 540_000, effectiveFrom: '2026-07-01', publishedAt: published.publishedAt },
+    });
     expect(month(after, '2026-06').lines[0].baseLevel.amount).toBe(500_000);
   });
 });
@@ -229,7 +271,14 @@ describe('enrolments never approved', () => {
   it('a proposed enrolment ended (by hand or by death) before approval owes nothing', async () => {
     const officer = await t.token('commune_officer', [LAT]);
     const propose = async (id: string) =>
-      ok(await t.gql(ENROL, { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-P', decisionDate: '2024-06-10', startPeriod: '2024-06' } }, officer), 'enrol').id as string;
+      ok(
+        await t.gql(
+          ENROL,
+          { input: { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-P', decisionDate: '2024-06-10', startPeriod: '2024-06' } },
+          officer,
+        ),
+        'enrol',
+      ).id as string;
     const a = await person(t, { dateOfBirth: '1942-02-10', commune: LAT });
     const ea = await propose(a);
     ok(await t.gql(`mutation { endEnrolment(id: "${ea}", endPeriod: "2024-08", reason: "withdrawn") { status } }`, undefined, officer));
@@ -289,7 +338,10 @@ describe('coverage gaps', () => {
 
   it('a cursor not returned by the API is refused as VALIDATION_FAILED, not an internal error', async () => {
     const after = Buffer.from(`g:${'a'.repeat(36)}:D20_5_5C`).toString('base64url');
-    const r = await t.gql(`query($after: String) { coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", after: $after) { totalCount } }`, { after });
+    const r = await t.gql(
+      `query($after: String) { coverageGaps(communeCode: "${LAT}", programCode: "D20_5_5C", asOf: "2024-08-01", after: $after) { totalCount } }`,
+      { after },
+    );
     expect(r.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 

@@ -114,8 +114,8 @@ if (!SERVER_URL) {
         const load = [writer(), writer(), writer(), reader(), reader()];
         await sleep(1000);
         const terminatedAt = performance.now();
-        const terminated = await admin((c) =>
-          c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`),
+        const terminated = await admin(
+          (c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`),
           dbUrl.toString(),
         );
         await sleep(1500);
@@ -208,7 +208,9 @@ if (!SERVER_URL) {
         }
         expect(back?.status).toBe(200);
         expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-        console.log(`[faults] database away: answered 503 in ${Math.round(read.ms)} ms (read), ${Math.round(write.ms)} ms (write); back ${Math.round(performance.now() - backAt)} ms after the database returned`);
+        console.log(
+          `[faults] database away: answered 503 in ${Math.round(read.ms)} ms (read), ${Math.round(write.ms)} ms (write); back ${Math.round(performance.now() - backAt)} ms after the database returned`,
+        );
         expect(server.child.exitCode).toBeNull();
       } finally {
         if (server) await server.stop();

@@ -43,25 +43,28 @@ describe('errors everywhere', () => {
     ['a query that does not parse', '{"query":"{ beneficiaries("}', 400, 200],
     ['a field that does not exist', '{"query":"{ nope }"}', 400, 200],
     ['a variable of the wrong type', '{"query":"query($c: String!) { beneficiaries(communeCode: $c) { totalCount } }","variables":{"c":5}}', 400, 200],
-  ])('%s → 4xx (or 200 under application/json for document errors), VALIDATION_FAILED in both languages, no data, logged below error level', async (_name, payload, status, statusJson) => {
-    const before = logLines.length;
-    const underJson = await post(payload);
-    expect(underJson.statusCode, underJson.body).toBe(statusJson);
-    expect(underJson.headers['content-type']).toMatch(/^application\/json/);
-    const res = await post(payload, 'application/graphql-response+json');
-    expect(res.headers['content-type']).toMatch(/^application\/graphql-response\+json/);
-    expect(res.statusCode, res.body).toBe(status);
-    const body = res.json() as { data?: unknown; errors: { message: string; extensions: { code: string; messageVi: string } }[] };
-    expect(body).not.toHaveProperty('data');
-    expect(body.errors.length).toBeGreaterThan(0);
-    for (const e of body.errors) {
-      expect(e.extensions.code).toBe('VALIDATION_FAILED');
-      expect(e.message.length).toBeGreaterThan(0);
-      expect(e.extensions.messageVi).toMatch(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùý]/i);
-    }
-    const lines = logLines.slice(before);
-    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
-  });
+  ])(
+    '%s → 4xx (or 200 under application/json for document errors), VALIDATION_FAILED in both languages, no data, logged below error level',
+    async (_name, payload, status, statusJson) => {
+      const before = logLines.length;
+      const underJson = await post(payload);
+      expect(underJson.statusCode, underJson.body).toBe(statusJson);
+      expect(underJson.headers['content-type']).toMatch(/^application\/json/);
+      const res = await post(payload, 'application/graphql-response+json');
+      expect(res.headers['content-type']).toMatch(/^application\/graphql-response\+json/);
+      expect(res.statusCode, res.body).toBe(status);
+      const body = res.json() as { data?: unknown; errors: { message: string; extensions: { code: string; messageVi: string } }[] };
+      expect(body).not.toHaveProperty('data');
+      expect(body.errors.length).toBeGreaterThan(0);
+      for (const e of body.errors) {
+        expect(e.extensions.code).toBe('VALIDATION_FAILED');
+        expect(e.message.length).toBeGreaterThan(0);
+        expect(e.extensions.messageVi).toMatch(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùý]/i);
+      }
+      const lines = logLines.slice(before);
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    },
+  );
 
   it('a 20 MiB body → 413, bilingual', async () => {
     const big = JSON.stringify({ query: `{ ping }`, variables: { pad: 'x'.repeat(20 * 1024 * 1024) } });

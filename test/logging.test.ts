@@ -43,7 +43,7 @@ describe('request logs', () => {
     expect(requestLines).toHaveLength(2);
     expect(requestLines[1]).toMatchObject({ reqId: 'trace-123', statusCode: 200, role: 'district_officer' });
     expect(requestLines[0].reqId).toMatch(/^[0-9a-f-]{36}$/);
-    const all = lines.join("\n");
+    const all = lines.join('\n');
     expect(all).not.toContain(nationalId);
     expect(all).not.toContain(token);
     expect(requestLines[1].path).toBe('/graphql');

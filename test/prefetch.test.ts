@@ -3,15 +3,7 @@
  * order, same visibility; and the hot paths must cost one statement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  disabilityCertificates,
-  households,
-  meritRecords,
-  pensionStatuses,
-  persons,
-  povertyAssessments,
-  pregnancies,
-} from '../src/db/schema/index.js';
+import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
 import { makeNationalId } from '../src/core/national-id.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
@@ -33,27 +25,73 @@ beforeAll(async () => {
     const head = makeNationalId('068', 1940 + i, 'MALE', serial++);
     nationalIds.push(head);
     return [
-      { householdId: h.id, communeCode: DA_SAR, fullName: `Chủ hộ ${i}`, dateOfBirth: `194${i}-05-0${i + 1}`, sex: 'MALE' as const, relationToHead: 'Chủ hộ', nationalId: head },
-      { householdId: h.id, communeCode: DA_SAR, fullName: `Vợ ${i}`, dateOfBirth: `194${i}-05-0${i + 1}`, sex: 'FEMALE' as const, relationToHead: 'Vợ', nationalId: null },
+      {
+        householdId: h.id,
+        communeCode: DA_SAR,
+        fullName: `Chủ hộ ${i}`,
+        dateOfBirth: `194${i}-05-0${i + 1}`,
+        sex: 'MALE' as const,
+        relationToHead: 'Chủ hộ',
+        nationalId: head,
+      },
+      {
+        householdId: h.id,
+        communeCode: DA_SAR,
+        fullName: `Vợ ${i}`,
+        dateOfBirth: `194${i}-05-0${i + 1}`,
+        sex: 'FEMALE' as const,
+        relationToHead: 'Vợ',
+        nationalId: null,
+      },
       // A member registered in another commune: a Đạ Sar officer must not see them in either path.
-      { householdId: h.id, communeCode: DA_NHIM, fullName: `Con ${i}`, dateOfBirth: '1990-01-01', sex: 'MALE' as const, relationToHead: 'Con', nationalId: null },
+      {
+        householdId: h.id,
+        communeCode: DA_NHIM,
+        fullName: `Con ${i}`,
+        dateOfBirth: '1990-01-01',
+        sex: 'MALE' as const,
+        relationToHead: 'Con',
+        nationalId: null,
+      },
     ];
   });
   const inserted = await db.insert(persons).values(people).returning({ id: persons.id, relationToHead: persons.relationToHead });
   const heads = inserted.filter((p) => p.relationToHead === 'Chủ hộ');
   const wives = inserted.filter((p) => p.relationToHead === 'Vợ');
   // Two certificates on one person with the same date: order ties must not make the paths differ in content.
-  await db.insert(disabilityCertificates).values([
-    ...heads.slice(0, 3).map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01' })),
-    { personId: heads[0].id, level: 'MILD' as const, certificateNo: 'GXN-old', issuedOn: '2010-01-01', validTo: '2019-12-31' },
-  ]);
-  await db.insert(meritRecords).values(heads.slice(1, 4).map((p, i) => ({ personId: p.id, category: 'WAR_INVALID', injuryRate: 41, decisionNo: `QĐ-${i}`, recognizedOn: '1985-01-01' })));
-  await db.insert(pensionStatuses).values(heads.slice(0, 2).map((p) => ({ personId: p.id, kind: 'RETIREMENT_PENSION' as const, monthlyAmount: 3_000_000, startsOn: '2005-01-01' })));
+  await db
+    .insert(disabilityCertificates)
+    .values([
+      ...heads.slice(0, 3).map((p, i) => ({ personId: p.id, level: 'SEVERE' as const, certificateNo: `GXN-${i}`, issuedOn: '2020-01-01' })),
+      { personId: heads[0].id, level: 'MILD' as const, certificateNo: 'GXN-old', issuedOn: '2010-01-01', validTo: '2019-12-31' },
+    ]);
+  await db
+    .insert(meritRecords)
+    .values(heads.slice(1, 4).map((p, i) => ({ personId: p.id, category: 'WAR_INVALID', injuryRate: 41, decisionNo: `QĐ-${i}`, recognizedOn: '1985-01-01' })));
+  await db
+    .insert(pensionStatuses)
+    .values(heads.slice(0, 2).map((p) => ({ personId: p.id, kind: 'RETIREMENT_PENSION' as const, monthlyAmount: 3_000_000, startsOn: '2005-01-01' })));
   await db.insert(pregnancies).values([{ personId: wives[0].id, reportedOn: '2026-03-01', expectedDeliveryOn: '2026-10-01' }]);
   await db.insert(povertyAssessments).values(
     hh.slice(0, 3).flatMap((h) => [
-      { householdId: h.id, assessedOn: '2022-01-10', standardCode: 'DECREE_07_2021', area: 'RURAL' as const, incomePerPerson: 900_000, deprivations: ['NUTRITION'], classification: 'NEAR_POOR' as const },
-      { householdId: h.id, assessedOn: '2025-12-15', standardCode: 'DECREE_07_2021', area: 'RURAL' as const, incomePerPerson: 1_000_000, deprivations: ['NUTRITION', 'HEALTH_INSURANCE', 'HYGIENIC_LATRINE'], classification: 'POOR' as const },
+      {
+        householdId: h.id,
+        assessedOn: '2022-01-10',
+        standardCode: 'DECREE_07_2021',
+        area: 'RURAL' as const,
+        incomePerPerson: 900_000,
+        deprivations: ['NUTRITION'],
+        classification: 'NEAR_POOR' as const,
+      },
+      {
+        householdId: h.id,
+        assessedOn: '2025-12-15',
+        standardCode: 'DECREE_07_2021',
+        area: 'RURAL' as const,
+        incomePerPerson: 1_000_000,
+        deprivations: ['NUTRITION', 'HEALTH_INSURANCE', 'HYGIENIC_LATRINE'],
+        classification: 'POOR' as const,
+      },
     ]),
   );
 });

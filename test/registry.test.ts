@@ -34,7 +34,16 @@ describe('registering households and people', () => {
     const h = await household('LD-REG-0001');
     const before = await countRows('audit_events');
     const r = await t.gql(REGISTER_PERSON, {
-      input: { nationalId: nid(1958, 'MALE'), fullName: 'Nguyễn Văn Đức', dateOfBirth: '1958-03-02', sex: 'MALE', ethnicity: 'Kinh', communeCode: DA_SAR, householdId: h.id, isHead: true },
+      input: {
+        nationalId: nid(1958, 'MALE'),
+        fullName: 'Nguyễn Văn Đức',
+        dateOfBirth: '1958-03-02',
+        sex: 'MALE',
+        ethnicity: 'Kinh',
+        communeCode: DA_SAR,
+        householdId: h.id,
+        isHead: true,
+      },
     });
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.registerPerson).toMatchObject({ fullName: 'Nguyễn Văn Đức', communeCode: DA_SAR, household: { id: h.id } });
@@ -100,7 +109,7 @@ describe('updating a person', () => {
     const id = nid(1975, 'MALE');
     const reg = await t.gql(REGISTER_PERSON, { input: { nationalId: id, fullName: 'Bon Yô Ha', dateOfBirth: '1975-07-07', sex: 'MALE', communeCode: DA_SAR } });
     const personId = reg.body.data.registerPerson.id;
-    const ok = await t.gql(UPDATE, { id: personId, input: { fullName: 'Bon Yô K\' Ha', dateOfBirth: '1975-08-08' } });
+    const ok = await t.gql(UPDATE, { id: personId, input: { fullName: "Bon Yô K' Ha", dateOfBirth: '1975-08-08' } });
     expect(ok.body.data.updatePerson).toEqual({ fullName: "Bon Yô K' Ha", dateOfBirth: '1975-08-08', sex: 'MALE', communeCode: DA_SAR });
     const trail = await t.gql(`{ auditTrail(entityType: "Person", entityId: "${personId}") { action before after } }`);
     const update = trail.body.data.auditTrail.find((e: { action: string }) => e.action === 'updatePerson');
@@ -125,7 +134,9 @@ describe('updating a person', () => {
 
 describe('recording circumstances', () => {
   async function person(dateOfBirth: string, sex: 'MALE' | 'FEMALE' = 'FEMALE') {
-    const r = await t.gql(REGISTER_PERSON, { input: { fullName: 'Liêng Jrang Ha', dateOfBirth, sex, communeCode: DA_SAR, nationalId: nid(Number(dateOfBirth.slice(0, 4)), sex) } });
+    const r = await t.gql(REGISTER_PERSON, {
+      input: { fullName: 'Liêng Jrang Ha', dateOfBirth, sex, communeCode: DA_SAR, nationalId: nid(Number(dateOfBirth.slice(0, 4)), sex) },
+    });
     expect(r.body.errors).toBeUndefined();
     return r.body.data.registerPerson.id as string;
   }
@@ -143,11 +154,33 @@ describe('recording circumstances', () => {
   it('classifies a poverty assessment under the standard in force and stores the standard', async () => {
     const h = await household('LD-POV-0001');
     const q = `mutation($input: RecordPovertyAssessmentInput!) { recordPovertyAssessment(input: $input) { classification standardCode deprivations } }`;
-    const poor = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_200_000, deprivations: ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'] } });
-    expect(poor.body.data.recordPovertyAssessment).toEqual({ classification: 'POOR', standardCode: 'DECREE_07_2021', deprivations: ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'] });
-    const near = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_500_000, deprivations: ['NUTRITION'] } });
+    const poor = await t.gql(q, {
+      input: {
+        householdId: h.id,
+        assessedOn: '2025-12-15',
+        area: 'RURAL',
+        incomePerPerson: 1_200_000,
+        deprivations: ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'],
+      },
+    });
+    expect(poor.body.data.recordPovertyAssessment).toEqual({
+      classification: 'POOR',
+      standardCode: 'DECREE_07_2021',
+      deprivations: ['HEALTH_INSURANCE', 'HYGIENIC_LATRINE', 'WATER_SOURCE'],
+    });
+    const near = await t.gql(q, {
+      input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_500_000, deprivations: ['NUTRITION'] },
+    });
     expect(near.body.data.recordPovertyAssessment.classification).toBe('NEAR_POOR');
-    const none = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'RURAL', incomePerPerson: 1_500_001, deprivations: ['NUTRITION', 'EMPLOYMENT', 'FLOOR_AREA'] } });
+    const none = await t.gql(q, {
+      input: {
+        householdId: h.id,
+        assessedOn: '2025-12-15',
+        area: 'RURAL',
+        incomePerPerson: 1_500_001,
+        deprivations: ['NUTRITION', 'EMPLOYMENT', 'FLOOR_AREA'],
+      },
+    });
     expect(none.body.data.recordPovertyAssessment.classification).toBe('NONE');
     // Urban line is 2,000,000 under Decree 07/2021.
     const urban = await t.gql(q, { input: { householdId: h.id, assessedOn: '2025-12-15', area: 'URBAN', incomePerPerson: 1_800_000, deprivations: [] } });
@@ -182,7 +215,9 @@ describe('recording circumstances', () => {
       `recordPensionStatus(input: { personId: "${id}", kind: RETIREMENT_PENSION, monthlyAmount: 4000000, startsOn: "2010-03-01" }) { id }`,
     ];
     for (const m of mutations) expect((await t.gql(`mutation { ${m} }`)).body.errors).toBeUndefined();
-    const r = await t.gql(`{ person(id: "${id}") { groups(asOf: "2025-01-01") disabilityCertificates { level } meritRecords { injuryRate } pensionStatuses { kind } } }`);
+    const r = await t.gql(
+      `{ person(id: "${id}") { groups(asOf: "2025-01-01") disabilityCertificates { level } meritRecords { injuryRate } pensionStatuses { kind } } }`,
+    );
     expect(r.body.data.person).toEqual({
       groups: ['MERIT', 'ELDERLY', 'DISABILITY'],
       disabilityCertificates: [{ level: 'SEVERE' }],

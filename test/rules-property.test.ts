@@ -65,11 +65,18 @@ const personSpec = fc.record({
   assessments: fc.array(fc.record({ at: offset, cls: fc.constantFrom('POOR' as const, 'NEAR_POOR' as const, 'NONE' as const) }), { maxLength: 2 }),
   certificates: fc.array(fc.record({ level: fc.constantFrom('MILD' as const, 'SEVERE' as const, 'PARTICULARLY_SEVERE' as const), span }), { maxLength: 2 }),
   merits: fc.array(
-    fc.record({ category: fc.constantFrom('WAR_INVALID', 'MARTYR_RELATIVE', 'HEROIC_MOTHER', 'HERO'), rate: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }), span }),
+    fc.record({
+      category: fc.constantFrom('WAR_INVALID', 'MARTYR_RELATIVE', 'HEROIC_MOTHER', 'HERO'),
+      rate: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }),
+      span,
+    }),
     { maxLength: 2 },
   ),
   pensions: fc.array(span, { maxLength: 1 }),
-  pregnancies: fc.array(fc.record({ reported: offset, due: fc.integer({ min: 1, max: 300 }), ended: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }) }), { maxLength: 1 }),
+  pregnancies: fc.array(
+    fc.record({ reported: offset, due: fc.integer({ min: 1, max: 300 }), ended: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }) }),
+    { maxLength: 1 },
+  ),
   flags: fc.array(fc.record({ flag: fc.constantFrom(...CIRCUMSTANCE_FLAGS), span }), { maxLength: 3 }),
   children: fc.array(fc.record({ ageMonths: fc.integer({ min: 0, max: 200 }), days: fc.integer({ min: -2, max: 2 }), dead: fc.boolean() }), { maxLength: 3 }),
 });
@@ -86,21 +93,55 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
   for (const s of specs) {
     const householdId = s.household ? randomUUID() : null;
     if (householdId) {
-      await db.insert(households).values({ id: householdId, code: `P-${householdId}`, communeCode: s.commune, villageCode: s.village ? `${s.commune}.0${s.village}` : null });
+      await db
+        .insert(households)
+        .values({ id: householdId, code: `P-${householdId}`, communeCode: s.commune, villageCode: s.village ? `${s.commune}.0${s.village}` : null });
     }
     const id = randomUUID();
     ids.push(id);
     const dob = shift(asOf, s.age.years * 12 + s.age.months, s.age.days);
     const death = s.death === undefined ? null : [at(s.death), dob].sort()[1];
-    await db.insert(persons).values({ id, fullName: 'Thử Nghiệm', dateOfBirth: dob, sex: s.sex, ethnicity: s.ethnicity, communeCode: s.commune, householdId, relationToHead: householdId ? s.relation : null, dateOfDeath: death });
+    await db
+      .insert(persons)
+      .values({
+        id,
+        fullName: 'Thử Nghiệm',
+        dateOfBirth: dob,
+        sex: s.sex,
+        ethnicity: s.ethnicity,
+        communeCode: s.commune,
+        householdId,
+        relationToHead: householdId ? s.relation : null,
+        dateOfDeath: death,
+      });
     if (householdId) {
       for (const a of s.assessments) {
         const on = [at(a.at), '2022-01-01'].sort()[1];
-        await db.insert(povertyAssessments).values({ householdId, assessedOn: on, standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021', area: 'RURAL', incomePerPerson: 1, deprivations: [], classification: a.cls });
+        await db
+          .insert(povertyAssessments)
+          .values({
+            householdId,
+            assessedOn: on,
+            standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021',
+            area: 'RURAL',
+            incomePerPerson: 1,
+            deprivations: [],
+            classification: a.cls,
+          });
       }
       for (const c of s.children) {
         const born = shift(asOf, c.ageMonths, c.days);
-        await db.insert(persons).values({ fullName: 'Con Thử', dateOfBirth: born, sex: 'MALE', communeCode: s.commune, householdId, relationToHead: 'Con', dateOfDeath: c.dead ? [asOf, born].sort()[1] : null });
+        await db
+          .insert(persons)
+          .values({
+            fullName: 'Con Thử',
+            dateOfBirth: born,
+            sex: 'MALE',
+            communeCode: s.commune,
+            householdId,
+            relationToHead: 'Con',
+            dateOfDeath: c.dead ? [asOf, born].sort()[1] : null,
+          });
       }
     }
     for (const c of s.certificates) {
@@ -117,7 +158,15 @@ async function insertPeople(asOf: string, specs: any[]): Promise<string[]> {
     }
     for (const p of s.pregnancies) {
       const reported = at(p.reported);
-      await db.insert(pregnancies).values({ personId: id, reportedOn: reported, expectedDeliveryOn: addDays(reported, p.due), endedOn: p.ended === undefined ? null : addDays(reported, p.ended), outcome: p.ended === undefined ? null : 'BIRTH' });
+      await db
+        .insert(pregnancies)
+        .values({
+          personId: id,
+          reportedOn: reported,
+          expectedDeliveryOn: addDays(reported, p.due),
+          endedOn: p.ended === undefined ? null : addDays(reported, p.ended),
+          outcome: p.ended === undefined ? null : 'BIRTH',
+        });
     }
     for (const f of s.flags) {
       const { from, to } = spanOf(f.span);
@@ -177,9 +226,15 @@ describe('TypeScript and SQL evaluation agree', () => {
             const inTs = ids.filter((id) => isAlive(sources.get(id)!, asOf) && holds(leaf, factsAsOf(sources.get(id)!, areas, asOf))).sort();
             const r = await db.execute<{ id: string }>(
               sql`SELECT p.id FROM persons p WHERE ${livingOn(asOf)} AND ${conditionsSql([leaf], asOf)}
-                AND p.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}) ORDER BY p.id`,
+                AND p.id IN (${sql.join(
+                  ids.map((id) => sql`${id}::uuid`),
+                  sql`, `,
+                )}) ORDER BY p.id`,
             );
-            expect(r.rows.map((x) => String(x.id)), `${JSON.stringify(leaf)} on ${asOf}`).toEqual(inTs);
+            expect(
+              r.rows.map((x) => String(x.id)),
+              `${JSON.stringify(leaf)} on ${asOf}`,
+            ).toEqual(inTs);
             compared++;
           }
         },

@@ -19,7 +19,23 @@ describe('seeded programs, rules and base levels', () => {
   it('seeds every program with a rule version citing its legal basis, and every seeded example passes', async () => {
     const r = ok(await t.gql(`{ programs { code legalBasis ruleVersions { version effectiveFrom legalBasis confirmed } } }`), 'programs');
     const codes = r.map((p: any) => p.code);
-    for (const code of ['D20_5_1', 'D20_5_3', 'D20_5_4', 'D20_5_5A', 'D20_5_5B', 'D20_5_5C', 'D20_5_6', 'D20_5_7', 'D20_5_8', 'D20_20_2', 'SOCIAL_PENSION', 'D39_BIRTH', 'MERIT_WAR_INVALID', 'MERIT_MARTYR_FAMILY', 'MERIT_HEROIC_MOTHER']) {
+    for (const code of [
+      'D20_5_1',
+      'D20_5_3',
+      'D20_5_4',
+      'D20_5_5A',
+      'D20_5_5B',
+      'D20_5_5C',
+      'D20_5_6',
+      'D20_5_7',
+      'D20_5_8',
+      'D20_20_2',
+      'SOCIAL_PENSION',
+      'D39_BIRTH',
+      'MERIT_WAR_INVALID',
+      'MERIT_MARTYR_FAMILY',
+      'MERIT_HEROIC_MOTHER',
+    ]) {
       expect(codes).toContain(code);
     }
     for (const p of r) {
@@ -45,7 +61,12 @@ describe('seeded programs, rules and base levels', () => {
 
   it('re-seeding writes nothing (idempotent)', async () => {
     const { seedReferenceData } = await import('../src/reference/reference.js');
-    const count = async () => (await t.db.database.db.execute('SELECT (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM base_levels) + (SELECT count(*) FROM programs) AS n' as never)).rows[0] as { n: number };
+    const count = async () =>
+      (
+        await t.db.database.db.execute(
+          'SELECT (SELECT count(*) FROM program_rules) + (SELECT count(*) FROM base_levels) + (SELECT count(*) FROM programs) AS n' as never,
+        )
+      ).rows[0] as { n: number };
     const before = Number((await count()).n);
     await seedReferenceData(t.db.database.db);
     expect(Number((await count()).n)).toBe(before);
@@ -119,14 +140,28 @@ describe('eligibility', () => {
 
   it('a war invalid at 61% gets 5,450,000 from 2024-07 and 4,016,000 before', async () => {
     const id = await person(t, { dateOfBirth: '1950-01-01', sex: 'MALE', commune: LAT });
-    ok(await t.gql(`mutation { recordMeritStatus(input: { personId: "${id}", category: "WAR_INVALID", injuryRate: 61, decisionNo: "TB-61", recognizedOn: "1980-01-01" }) { id } }`));
-    expect((await eligibility(t, id, '2024-07-01')).get('MERIT_WAR_INVALID')).toMatchObject({ eligible: true, monthlyAmount: 5_450_000, ruleVersion: { version: 2 } });
-    expect((await eligibility(t, id, '2024-06-01')).get('MERIT_WAR_INVALID')).toMatchObject({ eligible: true, monthlyAmount: 4_016_000, ruleVersion: { version: 1 } });
+    ok(
+      await t.gql(
+        `mutation { recordMeritStatus(input: { personId: "${id}", category: "WAR_INVALID", injuryRate: 61, decisionNo: "TB-61", recognizedOn: "1980-01-01" }) { id } }`,
+      ),
+    );
+    expect((await eligibility(t, id, '2024-07-01')).get('MERIT_WAR_INVALID')).toMatchObject({
+      eligible: true,
+      monthlyAmount: 5_450_000,
+      ruleVersion: { version: 2 },
+    });
+    expect((await eligibility(t, id, '2024-06-01')).get('MERIT_WAR_INVALID')).toMatchObject({
+      eligible: true,
+      monthlyAmount: 4_016_000,
+      ruleVersion: { version: 1 },
+    });
   });
 
   it('circumstance flags are validated, audited and read by the rules', async () => {
     const id = await person(t, { dateOfBirth: '1950-01-01', commune: LAT });
-    const bad = await t.gql(`mutation { recordCircumstanceFlag(input: { personId: "${id}", flag: NO_SUPPORTER, validFrom: "2020-01-01", validTo: "2019-01-01", evidence: " " }) { id } }`);
+    const bad = await t.gql(
+      `mutation { recordCircumstanceFlag(input: { personId: "${id}", flag: NO_SUPPORTER, validFrom: "2020-01-01", validTo: "2019-01-01", evidence: " " }) { id } }`,
+    );
     expect(bad.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
     expect(bad.body.errors[0].extensions.problems.map((p: any) => p.field)).toEqual(['input.validTo', 'input.evidence']);
     await flag(t, id, 'NO_SUPPORTER');
@@ -134,7 +169,11 @@ describe('eligibility', () => {
     expect(trail.map((e: any) => e.action)).toContain('recordCircumstanceFlag');
     const p = ok(await t.gql(`{ person(id: "${id}") { circumstanceFlags { flag validFrom evidence } } }`), 'person');
     expect(p.circumstanceFlags).toEqual([{ flag: 'NO_SUPPORTER', validFrom: '2020-01-01', evidence: 'BB-01/UBND' }]);
-    const other = await t.gql(`mutation { recordCircumstanceFlag(input: { personId: "${id}", flag: HIV, validFrom: "2020-01-01", evidence: "x" }) { id } }`, undefined, await t.token('commune_officer', [DA_SAR]));
+    const other = await t.gql(
+      `mutation { recordCircumstanceFlag(input: { personId: "${id}", flag: HIV, validFrom: "2020-01-01", evidence: "x" }) { id } }`,
+      undefined,
+      await t.token('commune_officer', [DA_SAR]),
+    );
     expect(other.body.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 });
@@ -143,24 +182,33 @@ describe('publishing', () => {
   const definition = {
     summaryVi: 'Người cao tuổi từ 85 tuổi: hệ số 1,2 (thử nghiệm).',
     summaryEn: 'Aged 85 and over: 1.2 (trial).',
-    conditions: [{ fact: 'ageYears', op: 'gte', value: 85 }, { fact: 'receivesPension', op: 'eq', value: false }],
+    conditions: [
+      { fact: 'ageYears', op: 'gte', value: 85 },
+      { fact: 'receivesPension', op: 'eq', value: false },
+    ],
     amount: { kind: 'BASE_TIMES_COEFFICIENT', base: 'SOCIAL_ASSISTANCE', coefficient: 1.2 },
   };
   const PUBLISH = `mutation($input: PublishRuleVersionInput!) { publishRuleVersion(input: $input) { programCode version effectiveFrom legalBasis summary publishedBy } }`;
 
   it('refuses a version whose examples fail, listing each failing example', async () => {
     const admin = await t.token('admin');
-    const r = await t.gql(PUBLISH, {
-      input: {
-        programCode: 'D20_5_5C', effectiveFrom: '2027-01-01', legalBasis: 'Nghị định thử nghiệm',
-        definition,
-        examples: [
-          { name: 'ok case', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 600_000 },
-          { name: 'wrong amount', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 500_000 },
-          { name: 'wrong eligibility', facts: { ageYears: 82 }, expectedEligible: true },
-        ],
+    const r = await t.gql(
+      PUBLISH,
+      {
+        input: {
+          programCode: 'D20_5_5C',
+          effectiveFrom: '2027-01-01',
+          legalBasis: 'Nghị định thử nghiệm',
+          definition,
+          examples: [
+            { name: 'ok case', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 600_000 },
+            { name: 'wrong amount', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 500_000 },
+            { name: 'wrong eligibility', facts: { ageYears: 82 }, expectedEligible: true },
+          ],
+        },
       },
-    }, admin);
+      admin,
+    );
     const ext = r.body.errors[0].extensions;
     expect(ext.code).toBe('VALIDATION_FAILED');
     expect(ext.problems.map((p: any) => p.field)).toEqual(['input.examples[1]', 'input.examples[2]']);
@@ -169,27 +217,53 @@ describe('publishing', () => {
 
   it('refuses a malformed definition naming the field, and non-admins', async () => {
     const admin = await t.token('admin');
-    const bad = await t.gql(PUBLISH, {
-      input: { programCode: 'D20_5_5C', effectiveFrom: '2027-01-01', legalBasis: 'x', definition: { ...definition, conditions: [{ fact: 'ageYears', op: 'includes', value: 80 }] }, examples: [{ name: 'a', facts: {}, expectedEligible: false }] },
-    }, admin);
+    const bad = await t.gql(
+      PUBLISH,
+      {
+        input: {
+          programCode: 'D20_5_5C',
+          effectiveFrom: '2027-01-01',
+          legalBasis: 'x',
+          definition: { ...definition, conditions: [{ fact: 'ageYears', op: 'includes', value: 80 }] },
+          examples: [{ name: 'a', facts: {}, expectedEligible: false }],
+        },
+      },
+      admin,
+    );
     expect(bad.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.definition.conditions[0].op' });
-    const officer = await t.gql(PUBLISH, { input: { programCode: 'D20_5_5C', effectiveFrom: '2027-01-01', legalBasis: 'x', definition, examples: [] } }, await t.token('district_officer'));
+    const officer = await t.gql(
+      PUBLISH,
+      { input: { programCode: 'D20_5_5C', effectiveFrom: '2027-01-01', legalBasis: 'x', definition, examples: [] } },
+      await t.token('district_officer'),
+    );
     expect(officer.body.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 
   it('publishes a new version that takes over from its effective date; the old one stays', async () => {
     const admin = await t.token('admin');
-    const r = await t.gql(PUBLISH, {
-      input: {
-        programCode: 'D20_5_5C', effectiveFrom: '2027-01-01', legalBasis: 'Nghị định thử nghiệm, điều 1',
-        definition,
-        examples: [
-          { name: '86', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 600_000 },
-          { name: '82', facts: { ageYears: 82 }, expectedEligible: false },
-        ],
+    const r = await t.gql(
+      PUBLISH,
+      {
+        input: {
+          programCode: 'D20_5_5C',
+          effectiveFrom: '2027-01-01',
+          legalBasis: 'Nghị định thử nghiệm, điều 1',
+          definition,
+          examples: [
+            { name: '86', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 600_000 },
+            { name: '82', facts: { ageYears: 82 }, expectedEligible: false },
+          ],
+        },
       },
-    }, admin);
-    expect(ok(r, 'publishRuleVersion')).toMatchObject({ programCode: 'D20_5_5C', version: 2, effectiveFrom: '2027-01-01', publishedBy: 'test-admin', summary: definition.summaryVi });
+      admin,
+    );
+    expect(ok(r, 'publishRuleVersion')).toMatchObject({
+      programCode: 'D20_5_5C',
+      version: 2,
+      effectiveFrom: '2027-01-01',
+      publishedBy: 'test-admin',
+      summary: definition.summaryVi,
+    });
     const id = await person(t, { dateOfBirth: '1944-01-01', commune: LAT });
     expect((await eligibility(t, id, '2026-12-31')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 1 } });
     expect((await eligibility(t, id, '2027-01-02')).get('D20_5_5C')).toMatchObject({ eligible: false, ruleVersion: { version: 2 } });

@@ -27,7 +27,9 @@ async function digest(database: Database): Promise<string> {
        FROM persons ORDER BY id`,
   );
   const assessments = await rows(database, `SELECT id, household_id, income_per_person, deprivations, classification FROM poverty_assessments ORDER BY id`);
-  return createHash('sha256').update(JSON.stringify([persons, assessments])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([persons, assessments]))
+    .digest('hex');
 }
 
 describe('classifyPoverty (AND rule)', () => {
@@ -65,7 +67,10 @@ describe('seeds', () => {
     expect(again.skipped).toBe(true);
     const [{ n }] = await rows<{ n: number }>(a, 'SELECT count(*)::int AS n FROM persons');
     expect(n).toBe(PEOPLE);
-    const [{ units }] = await rows<{ units: number }>(a, `SELECT count(*)::int AS units FROM admin_units WHERE code IN ('68', '675', '24846', '24847', '24848', '24850', '24862', '24865')`);
+    const [{ units }] = await rows<{ units: number }>(
+      a,
+      `SELECT count(*)::int AS units FROM admin_units WHERE code IN ('68', '675', '24846', '24847', '24848', '24850', '24862', '24865')`,
+    );
     expect(units).toBe(8);
   });
 
@@ -85,7 +90,9 @@ describe('seeds', () => {
       `SELECT income_per_person, area, deprivations, classification FROM poverty_assessments`,
     );
     for (const x of assessments) {
-      expect(classifyPoverty({ incomePerPerson: x.income_per_person, area: x.area, deprivations: x.deprivations }, POVERTY_STANDARDS[0])).toBe(x.classification);
+      expect(classifyPoverty({ incomePerPerson: x.income_per_person, area: x.area, deprivations: x.deprivations }, POVERTY_STANDARDS[0])).toBe(
+        x.classification,
+      );
     }
     expect(assessments.some((x) => x.classification === 'POOR')).toBe(true);
   });

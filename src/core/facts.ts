@@ -92,11 +92,9 @@ export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): 
     receivesPension: p.pensions.some((x) => inForce(x.startsOn, x.endsOn, d)),
     meritCategories: [...new Set(merits.map((m) => m.category))].sort(),
     warInjuryRate: Math.max(0, ...merits.filter((m) => m.category === 'WAR_INVALID').map((m) => m.injuryRate ?? 0)),
-    pregnant:
-      p.sex === 'FEMALE' && p.pregnancies.some((x) => x.reportedOn <= d && d < (x.endedOn ?? addDays(x.expectedDeliveryOn, 30))),
+    pregnant: p.sex === 'FEMALE' && p.pregnancies.some((x) => x.reportedOn <= d && d < (x.endedOn ?? addDays(x.expectedDeliveryOn, 30))),
     flags: [...new Set(p.flags.filter((f) => inForce(f.validFrom, f.validTo, d)).map((f) => f.flag))].sort(),
     childrenUnder36Months: kids.filter((c) => monthsBetween(c.dateOfBirth, d) < 36).length,
     childrenUnder16: kids.filter((c) => monthsBetween(c.dateOfBirth, d) < 16 * 12).length,
   };
 }
-

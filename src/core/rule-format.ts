@@ -113,11 +113,7 @@ export type LeafCondition = z.infer<typeof LeafCondition>;
 export type Condition = LeafCondition | { anyOf: Condition[] } | { allOf: Condition[] };
 
 export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    LeafCondition,
-    z.object({ anyOf: z.array(ConditionSchema).min(1) }).strict(),
-    z.object({ allOf: z.array(ConditionSchema).min(1) }).strict(),
-  ]),
+  z.union([LeafCondition, z.object({ anyOf: z.array(ConditionSchema).min(1) }).strict(), z.object({ allOf: z.array(ConditionSchema).min(1) }).strict()]),
 );
 
 const Coefficient = z.number().positive().max(100);
@@ -142,9 +138,7 @@ const AmountSchema = z.discriminatedUnion('kind', [
       kind: z.literal('TABLE'),
       base: BaseKind,
       fact: z.literal('warInjuryRate'),
-      rows: z
-        .array(z.object({ from: z.number().int(), to: z.number().int(), coefficient: Coefficient, confirmed: z.boolean().optional() }).strict())
-        .min(1),
+      rows: z.array(z.object({ from: z.number().int(), to: z.number().int(), coefficient: Coefficient, confirmed: z.boolean().optional() }).strict()).min(1),
       roundTo: z.union([z.literal(1), z.literal(1000)]).optional(),
     })
     .strict(),
@@ -187,7 +181,10 @@ export const RuleExampleSchema = z
   .object({
     name: z.string().min(1),
     /** The date the example is evaluated on (base levels in force then); default the version's effective date. */
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    asOf: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
     facts: ExampleFactsSchema,
     expectedEligible: z.boolean(),
     /** Monthly (or one-off) amount expected when eligible. */

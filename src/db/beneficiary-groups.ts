@@ -18,8 +18,7 @@ export const householdClassificationAsOf = (asOf: string): SQL => sql`(
   ORDER BY pa.assessed_on DESC, pa.created_at DESC LIMIT 1)`;
 
 /** Alive on `asOf`: born by then and not died before it (the day of death counts, as in core/facts.ts isAlive). */
-export const livingOn = (asOf: string): SQL =>
-  sql`p.date_of_birth <= ${asOf}::date AND (p.date_of_death IS NULL OR p.date_of_death >= ${asOf}::date)`;
+export const livingOn = (asOf: string): SQL => sql`p.date_of_birth <= ${asOf}::date AND (p.date_of_death IS NULL OR p.date_of_death >= ${asOf}::date)`;
 
 export function groupCondition(group: BeneficiaryGroup, asOf: string): SQL {
   switch (group) {
@@ -49,13 +48,7 @@ export function groupCondition(group: BeneficiaryGroup, asOf: string): SQL {
 /** In any group: the two household groups share one look-up of the assessment in force. */
 export function anyGroupCondition(asOf: string): SQL {
   const personal = BENEFICIARY_GROUPS.filter((g) => g !== 'POOR_HOUSEHOLD' && g !== 'NEAR_POOR_HOUSEHOLD');
-  return sql.join(
-    [
-      ...personal.map((g) => sql`(${groupCondition(g, asOf)})`),
-      sql`(${householdClassificationAsOf(asOf)} IN ('POOR', 'NEAR_POOR'))`,
-    ],
-    sql` OR `,
-  );
+  return sql.join([...personal.map((g) => sql`(${groupCondition(g, asOf)})`), sql`(${householdClassificationAsOf(asOf)} IN ('POOR', 'NEAR_POOR'))`], sql` OR `);
 }
 
 /** Enrolled in a program and active (approved, its months covering asOf): the `beneficiaries(programCode)` filter. */

@@ -24,7 +24,11 @@ export interface RuleBookForSql {
 }
 
 const d = (asOf: string) => sql`${asOf}::date`;
-const list = (values: readonly unknown[]) => sql`(${sql.join(values.map((v) => sql`${v}`), sql`, `)})`;
+const list = (values: readonly unknown[]) =>
+  sql`(${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
 
 /** "born at least N years/months before d" ⟺ age ≥ N. */
 const ageAtLeast = (unit: 'years' | 'months', n: number, asOf: string): SQL =>
@@ -159,7 +163,10 @@ const cost = (c: Condition): number =>
 /** All conditions of a definition, as one WHERE fragment over `persons p` (living on asOf is the caller's). */
 export function conditionsSql(conditions: Condition[], asOf: string): SQL {
   const sorted = [...conditions].sort((a, b) => cost(a) - cost(b));
-  return sql.join(sorted.map((c) => conditionSql(c, asOf)), sql` AND `);
+  return sql.join(
+    sorted.map((c) => conditionSql(c, asOf)),
+    sql` AND `,
+  );
 }
 
 /** Families whose amounts compete: someone receiving one of them is not "left behind" by another. */
@@ -170,7 +177,10 @@ export function coveredSql(book: RuleBookForSql, programCode: string, asOf: stri
   const family = book.program(programCode)!.family;
   const codes = COMPETING.includes(family) ? book.programs.filter((p) => COMPETING.includes(p.family)).map((p) => p.code) : [programCode];
   return sql`EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id
-    AND e.program_code IN (${sql.join(codes.map((c) => sql`${c}`), sql`, `)})
+    AND e.program_code IN (${sql.join(
+      codes.map((c) => sql`${c}`),
+      sql`, `,
+    )})
     AND (e.status <> 'ENDED' OR (e.start_month <= date_trunc('month', ${asOf}::date)::date
       AND e.end_month >= date_trunc('month', ${asOf}::date)::date)))`;
 }

@@ -29,7 +29,11 @@ const BODY_ERRORS: Record<string, Omit<RequestError, 'code'>> = {
     en: 'Unsupported content type; send application/json',
     vi: 'Kiểu nội dung không được hỗ trợ; hãy gửi theo định dạng application/json',
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, en: 'The request body length does not match Content-Length', vi: 'Độ dài nội dung yêu cầu không khớp với khai báo' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    en: 'The request body length does not match Content-Length',
+    vi: 'Độ dài nội dung yêu cầu không khớp với khai báo',
+  },
   MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND: { status: 400, en: 'The request has no query', vi: 'Yêu cầu không có câu truy vấn' },
 };
 
@@ -60,7 +64,14 @@ export function toRequestErrors(
   graphqlResponse: boolean,
 ): { status: number; errors: GraphQLError[] } | undefined {
   if (error instanceof BadGraphqlRequest) {
-    return { status: 400, errors: [new GraphQLError(error.message, { extensions: { code: 'VALIDATION_FAILED', messageVi: SHAPE_VI[error.message] ?? 'Yêu cầu GraphQL không đúng định dạng' } })] };
+    return {
+      status: 400,
+      errors: [
+        new GraphQLError(error.message, {
+          extensions: { code: 'VALIDATION_FAILED', messageVi: SHAPE_VI[error.message] ?? 'Yêu cầu GraphQL không đúng định dạng' },
+        }),
+      ],
+    };
   }
   const known = BODY_ERRORS[error.code];
   if (known) {
@@ -99,11 +110,7 @@ export function toRequestErrors(
   return undefined;
 }
 
-export async function graphqlRequestErrorHandler(
-  error: FastifyError & { errors?: unknown[] },
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<void> {
+export async function graphqlRequestErrorHandler(error: FastifyError & { errors?: unknown[] }, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   // Awaiting the reply resolves once it is sent, so Fastify does not try to send a second answer.
   const mapped = toRequestErrors(error, wantsGraphqlResponse(request));
   if (mapped) {

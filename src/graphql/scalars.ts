@@ -21,12 +21,7 @@ function stringScalar(name: string, description: string, check: (v: string) => b
 }
 
 export const DateScalar = stringScalar('Date', 'a calendar date yyyy-mm-dd', isValidDate, '2024-07-01');
-export const PeriodScalar = stringScalar(
-  'Period',
-  'a calendar month yyyy-mm',
-  (v) => /^\d{4}-(0[1-9]|1[0-2])$/.test(v),
-  '2024-07',
-);
+export const PeriodScalar = stringScalar('Period', 'a calendar month yyyy-mm', (v) => /^\d{4}-(0[1-9]|1[0-2])$/.test(v), '2024-07');
 
 const parseVnd = (v: unknown) => {
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) {

@@ -75,7 +75,11 @@ export function registerMetrics(app: FastifyInstance, options: { token: string; 
   app.get('/metrics', async (request, reply) => {
     const given = Buffer.from(request.headers.authorization ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return reply.code(401).send({ error: { code: 'UNAUTHENTICATED', message: 'The metrics token is missing or wrong', messageVi: 'Thiếu hoặc sai mã truy cập số liệu giám sát' } });
+      return reply
+        .code(401)
+        .send({
+          error: { code: 'UNAUTHENTICATED', message: 'The metrics token is missing or wrong', messageVi: 'Thiếu hoặc sai mã truy cập số liệu giám sát' },
+        });
     }
     return reply.type(registry.contentType).send(await registry.metrics());
   });

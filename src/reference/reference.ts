@@ -127,14 +127,7 @@ export const LAC_DUONG_COMMUNES: readonly CommuneSeed[] = [
     kind: 'xã',
     successorCode: '90001',
     area: 'RURAL',
-    villages: [
-      v(1, 'Thôn 1'),
-      v(2, 'Thôn 2'),
-      v(3, 'Thôn 3'),
-      v(4, 'Thôn 4'),
-      v(5, 'Thôn 5'),
-      v(6, 'Thôn 6'),
-    ],
+    villages: [v(1, 'Thôn 1'), v(2, 'Thôn 2'), v(3, 'Thôn 3'), v(4, 'Thôn 4'), v(5, 'Thôn 5'), v(6, 'Thôn 6')],
   },
 ];
 
@@ -283,7 +276,10 @@ export async function seedReferenceData(db: Db): Promise<void> {
       .values({ name: 'reference', details: { version: REFERENCE_DATA_VERSION } })
       .onConflictDoUpdate({ target: seedRuns.name, set: { details: { version: REFERENCE_DATA_VERSION } } });
     await tx.insert(adminUnits).values(referenceAdminUnits()).onConflictDoNothing();
-    await tx.insert(povertyStandards).values([...POVERTY_STANDARDS]).onConflictDoNothing();
+    await tx
+      .insert(povertyStandards)
+      .values([...POVERTY_STANDARDS])
+      .onConflictDoNothing();
     const existing = await tx
       .select({ unitCode: areaClassifications.unitCode, classification: areaClassifications.classification, validFrom: areaClassifications.validFrom })
       .from(areaClassifications);

@@ -21,9 +21,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(
-  opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger } = {},
-): Promise<TestApp> {
+export async function startTestApp(opts: { seed?: (t: TestDatabase) => Promise<void>; clock?: Clock; logger?: FastifyBaseLogger } = {}): Promise<TestApp> {
   const db = await openTestDatabase();
   await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);

@@ -60,13 +60,15 @@ async function inContainer(): Promise<TestDatabase | undefined> {
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  const t = url ? await onServer(url) : ((await inContainer()) ?? {
-    database: await openDatabase({ dataDir: 'memory://' }),
-    source: 'pglite' as const,
-    async dispose() {
-      await this.database.close();
-    },
-  });
+  const t = url
+    ? await onServer(url)
+    : ((await inContainer()) ?? {
+        database: await openDatabase({ dataDir: 'memory://' }),
+        source: 'pglite' as const,
+        async dispose() {
+          await this.database.close();
+        },
+      });
   await runMigrations(t.database);
   return t;
 }

@@ -64,7 +64,11 @@ export const ENROL = `mutation($input: EnrolInput!) { enrol(input: $input) { id 
 /** Proposed by a commune officer of the person's commune, approved by a district officer. */
 export async function enrolAndApprove(t: TestApp, personId: string, programCode: string, startPeriod: string, commune = DA_SAR, decisionDate?: string) {
   const officer = await t.token('commune_officer', [commune]);
-  const r = await t.gql(ENROL, { input: { personId, programCode, decisionNo: `${programCode}-QĐ`, decisionDate: decisionDate ?? `${startPeriod}-10`, startPeriod } }, officer);
+  const r = await t.gql(
+    ENROL,
+    { input: { personId, programCode, decisionNo: `${programCode}-QĐ`, decisionDate: decisionDate ?? `${startPeriod}-10`, startPeriod } },
+    officer,
+  );
   const e = ok(r, 'enrol');
   expect(e.status).toBe('PROPOSED');
   const a = await t.gql(`mutation { approveEnrolment(id: "${e.id}") { id status } }`);

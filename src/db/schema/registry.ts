@@ -3,22 +3,7 @@
  * migrations in /migrations. Feature modules read and write these tables through their repositories.
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  bigserial,
-  boolean,
-  check,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 // ---------------------------------------------------------------------------------------------
 // Places
@@ -56,7 +41,9 @@ export const areaClassifications = pgTable(
   'area_classifications',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    unitCode: text('unit_code').notNull().references(() => adminUnits.code),
+    unitCode: text('unit_code')
+      .notNull()
+      .references(() => adminUnits.code),
     classification: text('classification', { enum: ['EXTREMELY_DISADVANTAGED'] }).notNull(),
     validFrom: date('valid_from').notNull(),
     validTo: date('valid_to'),
@@ -77,7 +64,9 @@ export const households = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     code: text('code').notNull(),
-    communeCode: text('commune_code').notNull().references(() => adminUnits.code),
+    communeCode: text('commune_code')
+      .notNull()
+      .references(() => adminUnits.code),
     villageCode: text('village_code').references(() => adminUnits.code),
     address: text('address'),
     headPersonId: uuid('head_person_id'),
@@ -101,7 +90,9 @@ export const persons = pgTable(
     dateOfBirth: date('date_of_birth').notNull(),
     sex: text('sex', { enum: ['MALE', 'FEMALE'] }).notNull(),
     ethnicity: text('ethnicity'),
-    communeCode: text('commune_code').notNull().references(() => adminUnits.code),
+    communeCode: text('commune_code')
+      .notNull()
+      .references(() => adminUnits.code),
     householdId: uuid('household_id').references(() => households.id),
     relationToHead: text('relation_to_head'),
     dateOfDeath: date('date_of_death'),
@@ -137,9 +128,13 @@ export const povertyAssessments = pgTable(
   'poverty_assessments',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    householdId: uuid('household_id').notNull().references(() => households.id),
+    householdId: uuid('household_id')
+      .notNull()
+      .references(() => households.id),
     assessedOn: date('assessed_on').notNull(),
-    standardCode: text('standard_code').notNull().references(() => povertyStandards.code),
+    standardCode: text('standard_code')
+      .notNull()
+      .references(() => povertyStandards.code),
     area: text('area', { enum: ['RURAL', 'URBAN'] }).notNull(),
     incomePerPerson: integer('income_per_person').notNull(),
     deprivations: text('deprivations').array().notNull(),
@@ -157,7 +152,9 @@ export const disabilityCertificates = pgTable(
   'disability_certificates',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     level: text('level', { enum: ['MILD', 'SEVERE', 'PARTICULARLY_SEVERE'] }).notNull(),
     certificateNo: text('certificate_no').notNull(),
     issuedOn: date('issued_on').notNull(),
@@ -171,7 +168,9 @@ export const meritRecords = pgTable(
   'merit_records',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     category: text('category').notNull(),
     injuryRate: smallint('injury_rate'),
     decisionNo: text('decision_no').notNull(),
@@ -190,7 +189,9 @@ export const pensionStatuses = pgTable(
   'pension_statuses',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     kind: text('kind', { enum: ['RETIREMENT_PENSION', 'SOCIAL_INSURANCE_MONTHLY', 'SOCIAL_ALLOWANCE'] }).notNull(),
     monthlyAmount: bigint('monthly_amount', { mode: 'number' }),
     startsOn: date('starts_on').notNull(),
@@ -205,7 +206,9 @@ export const pregnancies = pgTable(
   'pregnancies',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     reportedOn: date('reported_on').notNull(),
     expectedDeliveryOn: date('expected_delivery_on').notNull(),
     /** Set when the pregnancy ends (birth or loss). */

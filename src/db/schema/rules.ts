@@ -8,21 +8,7 @@
  * a released amount (arrears come from new rows, never from silent rewrites).
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  check,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
 import { persons } from './registry.js';
 
@@ -49,7 +35,9 @@ export const programRules = pgTable(
   'program_rules',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    programCode: text('program_code').notNull().references(() => programs.code),
+    programCode: text('program_code')
+      .notNull()
+      .references(() => programs.code),
     version: integer('version').notNull(),
     effectiveFrom: date('effective_from').notNull(),
     /** Usually null: a later version supersedes this one from its own effective date. */
@@ -82,10 +70,7 @@ export const baseLevels = pgTable(
     publishedBy: text('published_by').notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom),
-    check('base_levels_amount_positive', sql`${t.amount} > 0`),
-  ],
+  (t) => [uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom), check('base_levels_amount_positive', sql`${t.amount} > 0`)],
 );
 
 /** Dated social circumstances the rules read (no one to support them, single parent, HIV, ...). */
@@ -93,7 +78,9 @@ export const personCircumstanceFlags = pgTable(
   'person_circumstance_flags',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id').notNull().references(() => persons.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
     flag: text('flag', { enum: CIRCUMSTANCE_FLAGS }).notNull(),
     validFrom: date('valid_from').notNull(),
     validTo: date('valid_to'),
@@ -114,8 +101,12 @@ export const enrolments = pgTable(
   'enrolments',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id').notNull().references(() => persons.id),
-    programCode: text('program_code').notNull().references(() => programs.code),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
+    programCode: text('program_code')
+      .notNull()
+      .references(() => programs.code),
     status: text('status', { enum: ENROLMENT_STATUSES }).notNull(),
     decisionNo: text('decision_no').notNull(),
     decisionDate: date('decision_date').notNull(),
@@ -131,7 +122,9 @@ export const enrolments = pgTable(
   (t) => [
     index('enrolments_person_idx').on(t.personId, t.programCode),
     // At most one open (proposed or active) record per person and program; the database has the last word.
-    uniqueIndex('enrolments_open_uq').on(t.personId, t.programCode).where(sql`${t.status} <> 'ENDED'`),
+    uniqueIndex('enrolments_open_uq')
+      .on(t.personId, t.programCode)
+      .where(sql`${t.status} <> 'ENDED'`),
     index('enrolments_program_idx').on(t.programCode, t.status, t.personId),
     check('enrolments_months', sql`${t.endMonth} IS NULL OR ${t.endMonth} >= ${t.startMonth} - interval '1 month'`),
   ],

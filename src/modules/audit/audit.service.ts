@@ -42,10 +42,20 @@ export function canonicalJson(value: unknown): string {
 /** Round-trips a value through JSON so the hash covers exactly what jsonb will store (dates as strings). */
 const asStored = (v: unknown) => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
-function eventHash(prevHash: string, e: {
-  occurredAt: Date; actor: string; actorRole: string; action: string; entityType: string; entityId: string;
-  before: unknown; after: unknown; requestId: string | null;
-}): string {
+function eventHash(
+  prevHash: string,
+  e: {
+    occurredAt: Date;
+    actor: string;
+    actorRole: string;
+    action: string;
+    entityType: string;
+    entityId: string;
+    before: unknown;
+    after: unknown;
+    requestId: string | null;
+  },
+): string {
   const body = canonicalJson({ ...e, occurredAt: e.occurredAt.toISOString() });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
@@ -96,12 +106,7 @@ export async function verifyChain(db: DbOrTx, batchSize = 5000) {
   let afterSeq = 0;
   let checked = 0;
   for (;;) {
-    const batch = await db
-      .select()
-      .from(auditEvents)
-      .where(gt(auditEvents.seq, afterSeq))
-      .orderBy(asc(auditEvents.seq))
-      .limit(batchSize);
+    const batch = await db.select().from(auditEvents).where(gt(auditEvents.seq, afterSeq)).orderBy(asc(auditEvents.seq)).limit(batchSize);
     for (const e of batch) {
       const expected = eventHash(prevHash, {
         occurredAt: e.occurredAt,

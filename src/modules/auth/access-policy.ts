@@ -24,10 +24,7 @@ export function canSee(p: Principal, communeCode: string): boolean {
 
 export function assertCanSee(p: Principal, communeCode: string): void {
   if (!canSee(p, communeCode)) {
-    throw forbidden(
-      `Your token does not cover commune ${communeCode}`,
-      `Tài khoản của bạn không có quyền với xã ${communeCode}`,
-    );
+    throw forbidden(`Your token does not cover commune ${communeCode}`, `Tài khoản của bạn không có quyền với xã ${communeCode}`);
   }
 }
 
@@ -44,7 +41,10 @@ export function filterVisible<T extends { communeCode: string }>(p: Principal, r
 export function communeCondition(communes: readonly string[] | null, column: SQL): SQL | undefined {
   if (communes === null) return undefined;
   if (communes.length === 0) return sql`false`;
-  return sql`${column} IN (${sql.join(communes.map((c) => sql`${c}`), sql`, `)})`;
+  return sql`${column} IN (${sql.join(
+    communes.map((c) => sql`${c}`),
+    sql`, `,
+  )})`;
 }
 
 /** Everyone but integration clients sees identification numbers in full; those need the `person:national_id` scope. */

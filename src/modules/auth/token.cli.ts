@@ -56,8 +56,5 @@ try {
 }
 if (!config.jwt.secret) fail('No JWT_SECRET is set (JWKS_URL is): tokens come from the identity provider');
 const auth = createAuthService(config.jwt);
-const token = await auth.issueToken(
-  { sub: values.sub ?? `dev-${values.role}`, role: values.role as Role, communes, scope: values.scope },
-  values.expires,
-);
+const token = await auth.issueToken({ sub: values.sub ?? `dev-${values.role}`, role: values.role as Role, communes, scope: values.scope }, values.expires);
 console.log(token);

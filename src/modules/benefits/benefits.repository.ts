@@ -39,7 +39,13 @@ export async function insertEnrolment(db: DbOrTx, values: typeof enrolments.$inf
 }
 
 export async function updateEnrolment(db: DbOrTx, id: string, values: Partial<typeof enrolments.$inferInsert>): Promise<EnrolmentRow> {
-  return (await db.update(enrolments).set({ ...values, updatedAt: new Date() }).where(eq(enrolments.id, id)).returning())[0];
+  return (
+    await db
+      .update(enrolments)
+      .set({ ...values, updatedAt: new Date() })
+      .where(eq(enrolments.id, id))
+      .returning()
+  )[0];
 }
 
 /**
@@ -76,7 +82,12 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
 export async function findEligiblePersonIds(db: DbOrTx, book: RuleBookForSql, programCode: string, asOf: string, among?: string[]): Promise<string[]> {
   const where = eligibleSql(book, programCode, asOf);
   if (!where) return [];
-  const restrict = among ? sql` AND p.id IN (${sql.join(among.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+  const restrict = among
+    ? sql` AND p.id IN (${sql.join(
+        among.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`
+    : sql``;
   const r = await db.execute<{ id: string }>(sql`SELECT p.id FROM persons p WHERE ${where}${restrict} ORDER BY p.id`);
   return r.rows.map((x) => String(x.id));
 }

@@ -80,19 +80,28 @@ async function personsById(ctx: MercuriusContext, ids: string[]) {
 export const benefitsLoaders: MercuriusLoaders = {
   Person: {
     async enrolments(queries: Q<{ id: string }>[], ctx) {
-      const rows = await ctx.services.benefits.enrolmentsOf(ctx.principal, queries.map((q) => q.obj.id));
+      const rows = await ctx.services.benefits.enrolmentsOf(
+        ctx.principal,
+        queries.map((q) => q.obj.id),
+      );
       return queries.map((q) => rows.filter((r) => r.personId === q.obj.id));
     },
   },
   Enrolment: {
     async person(queries: Q<EnrolmentRow>[], ctx) {
-      const byId = await personsById(ctx, queries.map((q) => q.obj.personId));
+      const byId = await personsById(
+        ctx,
+        queries.map((q) => q.obj.personId),
+      );
       return queries.map((q) => byId.get(q.obj.personId) ?? null);
     },
   },
   CoverageGap: {
     async person(queries: Q<GapNode>[], ctx) {
-      const byId = await personsById(ctx, queries.map((q) => q.obj.personId));
+      const byId = await personsById(
+        ctx,
+        queries.map((q) => q.obj.personId),
+      );
       return queries.map((q) => byId.get(q.obj.personId) ?? null);
     },
   },

@@ -48,7 +48,9 @@ export interface CoverageGapsInput {
 /** Gap cursors are opaque to clients: base64url of the last (person, program). */
 export const encodeGapCursor = (personId: string, programCode: string) => Buffer.from(`g:${personId}:${programCode}`).toString('base64url');
 function decodeGapCursor(cursor: string): { personId: string; programCode: string } {
-  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
+  const m = Buffer.from(cursor, 'base64url')
+    .toString('utf8')
+    .match(/^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i);
   if (!m?.[1] || !m[2]) {
     throw new ValidationError([{ field: 'after', en: 'is not a cursor this API returned', vi: 'không phải mã trang do dịch vụ trả về' }]);
   }
@@ -173,14 +175,23 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         await registry.personForCaller(actor.principal, input.personId, tx, true);
         const [src, areas] = await Promise.all([rules.factsSources([input.personId], tx).then((m) => m.get(input.personId)!), rules.areaClasses(tx)]);
         const decision = decideMonth(book, program!, src, areas, input.startPeriod);
-        if (!decision.eligible) throw notEligible(program!, input.startPeriod, decision.conditions.filter((c) => !c.held));
+        if (!decision.eligible)
+          throw notEligible(
+            program!,
+            input.startPeriod,
+            decision.conditions.filter((c) => !c.held),
+          );
         const earliest = earliestStart(program!, src, input.decisionDate);
         if (input.startPeriod < earliest.period) {
           p.add('input.startPeriod', `cannot be before ${earliest.en}`, `không được trước ${earliest.vi}`).throwIfAny();
         }
         const open = await repo.findOpenEnrolment(tx, input.personId, input.programCode);
         if (open) {
-          throw conflict(`An open ${input.programCode} enrolment exists (${open.status}, ${open.decisionNo})`, `Đã có hồ sơ ${input.programCode} đang mở (${open.status}, ${open.decisionNo})`, { field: 'input.programCode', enrolmentId: open.id });
+          throw conflict(
+            `An open ${input.programCode} enrolment exists (${open.status}, ${open.decisionNo})`,
+            `Đã có hồ sơ ${input.programCode} đang mở (${open.status}, ${open.decisionNo})`,
+            { field: 'input.programCode', enrolmentId: open.id },
+          );
         }
         const row = await repo.insertEnrolment(tx, {
           personId: input.personId,
@@ -204,7 +215,11 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         if (before.proposedBy === actor.principal.subject) {
           throw forbidden('Whoever proposed an enrolment cannot approve it', 'Người đề xuất không được tự phê duyệt hồ sơ');
         }
-        if (before.status !== 'PROPOSED') throw conflict(`The enrolment is ${before.status}, not PROPOSED`, `Hồ sơ hưởng trợ cấp đang ở trạng thái «${codeVi(before.status)}», không còn chờ phê duyệt`);
+        if (before.status !== 'PROPOSED')
+          throw conflict(
+            `The enrolment is ${before.status}, not PROPOSED`,
+            `Hồ sơ hưởng trợ cấp đang ở trạng thái «${codeVi(before.status)}», không còn chờ phê duyệt`,
+          );
         const after = await repo.updateEnrolment(tx, id, { status: 'ACTIVE', approvedBy: actor.principal.subject, approvedAt: new Date() });
         return { result: after, audit: [{ action: 'approveEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
       });
@@ -250,7 +265,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (!PERIOD_RE.test(from)) p.add('from', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
       if (!PERIOD_RE.test(to)) p.add('to', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
       else if (to < from) p.add('to', 'is before from', 'trước from');
-      else if (monthsFrom(from, to).length > MAX_ENTITLEMENT_MONTHS) p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
+      else if (monthsFrom(from, to).length > MAX_ENTITLEMENT_MONTHS)
+        p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
       p.throwIfAny();
       await registry.personForCaller(principal, personId);
       const [book, sources, areas, rows] = await Promise.all([
@@ -286,10 +302,20 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
             failedConditions: d.conditions.filter((c) => !c.held),
             note: ok
               ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
-              : `not eligible in ${period}: ${d.conditions.filter((c) => !c.held).map((c) => c.text).join('; ') || d.problem}`,
+              : `not eligible in ${period}: ${
+                  d.conditions
+                    .filter((c) => !c.held)
+                    .map((c) => c.text)
+                    .join('; ') || d.problem
+                }`,
             noteVi: ok
               ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(d.amount!)} (${d.version!.legalBasis})`
-              : `không đủ điều kiện tháng ${period}: ${d.conditions.filter((c) => !c.held).map((c) => c.textVi).join('; ') || d.problem}`,
+              : `không đủ điều kiện tháng ${period}: ${
+                  d.conditions
+                    .filter((c) => !c.held)
+                    .map((c) => c.textVi)
+                    .join('; ') || d.problem
+                }`,
           });
         }
         applyCombinationRules(lines);
@@ -318,7 +344,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         communeCodes = visible === null ? undefined : [...visible];
       }
       const book = await rules.ruleBook(scope);
-      if (args.programCode && !book.program(args.programCode)) p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
+      if (args.programCode && !book.program(args.programCode))
+        p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
       if (first < 1 || first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
       p.throwIfAny();
       const filter: GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf };
@@ -345,8 +372,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
      * recordDeath's hook (wired in app.ts): every open enrolment of the person ends with the month of death
      * (entitlement stops from the month after, Decree 20/2021 art. 8), in recordDeath's own transaction.
      */
-    endEnrolmentsAfterDeath: (tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> =>
-      repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath),
+    endEnrolmentsAfterDeath: (tx: Tx, personId: string, dateOfDeath: string): Promise<AuditEntry[]> => repo.endEnrolmentsAfterDeath(tx, personId, dateOfDeath),
   };
 }
 export type BenefitsService = ReturnType<typeof createBenefitsService>;

@@ -31,9 +31,7 @@ export function createPlacesService(database: Database) {
   const get = (code: string) => units.get(code);
 
   function list(filter: { level?: AdminUnitRow['level']; parentCode?: string }): AdminUnitRow[] {
-    return [...units.values()].filter(
-      (u) => (!filter.level || u.level === filter.level) && (!filter.parentCode || u.parentCode === filter.parentCode),
-    );
+    return [...units.values()].filter((u) => (!filter.level || u.level === filter.level) && (!filter.parentCode || u.parentCode === filter.parentCode));
   }
 
   /** Adds a problem when `code` is not a commune we know (any generation: old records stay valid). */

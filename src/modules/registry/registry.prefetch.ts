@@ -16,15 +16,7 @@ import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
-import {
-  disabilityCertificates,
-  households,
-  meritRecords,
-  pensionStatuses,
-  persons,
-  povertyAssessments,
-  pregnancies,
-} from '../../db/schema/index.js';
+import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../../db/schema/index.js';
 import { filterVisible } from '../auth/access-policy.js';
 
 /** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
@@ -94,7 +86,18 @@ export function personIncludeOf(info: GraphQLResolveInfo, ...paths: string[][]):
 // ---------------------------------------------------------------------------------------------
 
 /** The person fields a member carries (the repository's PersonRecord). */
-const PERSON_FIELDS = ['id', 'nationalId', 'fullName', 'dateOfBirth', 'sex', 'ethnicity', 'communeCode', 'householdId', 'relationToHead', 'dateOfDeath'] as const;
+const PERSON_FIELDS = [
+  'id',
+  'nationalId',
+  'fullName',
+  'dateOfBirth',
+  'sex',
+  'ethnicity',
+  'communeCode',
+  'householdId',
+  'relationToHead',
+  'dateOfDeath',
+] as const;
 
 /**
  * json_build_object of the given columns of `alias`, keyed by their TypeScript names (as Drizzle returns
@@ -173,7 +176,8 @@ export function attachPrefetched<T extends object>(person: T, raw: Record<string
     const h = raw.pf_household as (Record<string, unknown> & { povertyAssessments?: Record<string, unknown>[]; members?: unknown[] }) | null;
     if (h) {
       const hpre: Prefetched = {};
-      if (include.household.povertyAssessments) hpre.povertyAssessments = h.povertyAssessments!.map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
+      if (include.household.povertyAssessments)
+        hpre.povertyAssessments = h.povertyAssessments!.map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
       if (include.household.members) hpre.members = h.members;
       delete h.povertyAssessments;
       delete h.members;

@@ -40,7 +40,10 @@ export type PersonRecord = Pick<PersonRow, keyof typeof personColumns>;
 
 export async function findPersonsByIds(db: DbOrTx, ids: readonly string[]): Promise<PersonRecord[]> {
   if (ids.length === 0) return [];
-  return db.select(personColumns).from(persons).where(inArray(persons.id, [...ids]));
+  return db
+    .select(personColumns)
+    .from(persons)
+    .where(inArray(persons.id, [...ids]));
 }
 
 /** With `include`, the selected nested lists come in the same statement (see registry.prefetch.ts). */
@@ -49,10 +52,13 @@ export async function findPersonByNationalId(db: DbOrTx, nationalId: string, inc
     const [row] = await db.select(personColumns).from(persons).where(eq(persons.nationalId, nationalId));
     return row;
   }
-  const [raw] = await executePrepared(db, sql`
+  const [raw] = await executePrepared(
+    db,
+    sql`
     SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
            p.household_id, p.relation_to_head, p.date_of_death${includeColumns(include)}
-    FROM persons p WHERE p.national_id = ${nationalId}`);
+    FROM persons p WHERE p.national_id = ${nationalId}`,
+  );
   return raw && attachPrefetched(rowToPerson(raw), raw, include);
 }
 
@@ -67,7 +73,10 @@ export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly
 
 export async function findHouseholdsByIds(db: DbOrTx, ids: readonly string[]): Promise<HouseholdRow[]> {
   if (ids.length === 0) return [];
-  return db.select().from(households).where(inArray(households.id, [...ids]));
+  return db
+    .select()
+    .from(households)
+    .where(inArray(households.id, [...ids]));
 }
 
 export async function findHouseholdByCode(db: DbOrTx, code: string): Promise<HouseholdRow | undefined> {
@@ -145,7 +154,9 @@ export async function findBeneficiaryPage(
 ): Promise<PersonRecord[]> {
   const after = afterId ? sql` AND p.id > ${afterId}::uuid` : sql``;
   // Prepared (named): the text depends only on the query's shape, so plans are reused across requests.
-  const rows = await executePrepared(db, sql`
+  const rows = await executePrepared(
+    db,
+    sql`
     SELECT p.*${includeColumns(include)} FROM (
       SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
              p.household_id, p.relation_to_head, p.date_of_death
@@ -153,7 +164,8 @@ export async function findBeneficiaryPage(
       WHERE ${beneficiaryWhere(f)}${after}
       ORDER BY p.id
       LIMIT ${limit}) p
-    ORDER BY p.id`);
+    ORDER BY p.id`,
+  );
   return rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
 }
 
@@ -163,11 +175,7 @@ export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Prom
 }
 
 /** Which groups each person is in on `asOf`: one statement for many people. */
-export async function findGroupsOfPersons(
-  db: DbOrTx,
-  personIds: readonly string[],
-  asOf: string,
-): Promise<Map<string, BeneficiaryGroup[]>> {
+export async function findGroupsOfPersons(db: DbOrTx, personIds: readonly string[], asOf: string): Promise<Map<string, BeneficiaryGroup[]>> {
   const out = new Map<string, BeneficiaryGroup[]>();
   if (personIds.length === 0) return out;
   const columns = sql.join(
@@ -175,10 +183,16 @@ export async function findGroupsOfPersons(
     sql`, `,
   );
   const result = await db.execute<Record<string, unknown>>(
-    sql`SELECT p.id, ${columns} FROM persons p WHERE p.id IN ${sql`(${sql.join(personIds.map((id) => sql`${id}::uuid`), sql`, `)})`}`,
+    sql`SELECT p.id, ${columns} FROM persons p WHERE p.id IN ${sql`(${sql.join(
+      personIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})`}`,
   );
   for (const row of result.rows) {
-    out.set(String(row.id), BENEFICIARY_GROUPS.filter((g) => row[g] === true));
+    out.set(
+      String(row.id),
+      BENEFICIARY_GROUPS.filter((g) => row[g] === true),
+    );
   }
   return out;
 }
@@ -215,11 +229,7 @@ export async function insertPerson(db: DbOrTx, values: typeof persons.$inferInse
   return row;
 }
 
-export async function updatePersonRow(
-  db: DbOrTx,
-  id: string,
-  values: Partial<typeof persons.$inferInsert>,
-): Promise<PersonRecord> {
+export async function updatePersonRow(db: DbOrTx, id: string, values: Partial<typeof persons.$inferInsert>): Promise<PersonRecord> {
   const [row] = await db
     .update(persons)
     .set({ ...values, updatedAt: new Date() })
@@ -244,14 +254,10 @@ export async function lockHousehold(db: DbOrTx, id: string): Promise<HouseholdRo
 }
 
 export const insertCircumstance = {
-  povertyAssessment: async (db: DbOrTx, v: typeof povertyAssessments.$inferInsert) =>
-    (await db.insert(povertyAssessments).values(v).returning())[0],
+  povertyAssessment: async (db: DbOrTx, v: typeof povertyAssessments.$inferInsert) => (await db.insert(povertyAssessments).values(v).returning())[0],
   disabilityCertificate: async (db: DbOrTx, v: typeof disabilityCertificates.$inferInsert) =>
     (await db.insert(disabilityCertificates).values(v).returning())[0],
-  meritRecord: async (db: DbOrTx, v: typeof meritRecords.$inferInsert) =>
-    (await db.insert(meritRecords).values(v).returning())[0],
-  pensionStatus: async (db: DbOrTx, v: typeof pensionStatuses.$inferInsert) =>
-    (await db.insert(pensionStatuses).values(v).returning())[0],
+  meritRecord: async (db: DbOrTx, v: typeof meritRecords.$inferInsert) => (await db.insert(meritRecords).values(v).returning())[0],
+  pensionStatus: async (db: DbOrTx, v: typeof pensionStatuses.$inferInsert) => (await db.insert(pensionStatuses).values(v).returning())[0],
   pregnancy: async (db: DbOrTx, v: typeof pregnancies.$inferInsert) => (await db.insert(pregnancies).values(v).returning())[0],
 };
-

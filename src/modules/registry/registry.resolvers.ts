@@ -52,8 +52,7 @@ export const registryResolvers: IResolvers = {
     village: (h: HouseholdRow, _: unknown, ctx) => (h.villageCode ? ctx.services.places.get(h.villageCode) : null),
   },
   Mutation: {
-    registerHousehold: (_: unknown, { input }: { input: RegisterHouseholdInput }, ctx) =>
-      ctx.services.registry.registerHousehold(actorOf(ctx), input),
+    registerHousehold: (_: unknown, { input }: { input: RegisterHouseholdInput }, ctx) => ctx.services.registry.registerHousehold(actorOf(ctx), input),
     registerPerson: (_: unknown, { input }: { input: RegisterPersonInput }, ctx) => {
       if (input.householdId) checkId('input.householdId', input.householdId);
       return ctx.services.registry.registerPerson(actorOf(ctx), input);
@@ -93,12 +92,13 @@ export const registryResolvers: IResolvers = {
 type Q<T, P = Record<string, never>> = { obj: T; params: P };
 
 /** Builds a loader for a per-person circumstance list. */
-const circumstanceLoader =
-  (kind: PersonCircumstance) =>
-  async (queries: Q<PersonRecord>[], ctx: MercuriusContext) => {
-    const byPerson = await ctx.services.registry.circumstancesOf(kind, queries.map((q) => q.obj.id));
-    return queries.map((q) => byPerson.get(q.obj.id) ?? []);
-  };
+const circumstanceLoader = (kind: PersonCircumstance) => async (queries: Q<PersonRecord>[], ctx: MercuriusContext) => {
+  const byPerson = await ctx.services.registry.circumstancesOf(
+    kind,
+    queries.map((q) => q.obj.id),
+  );
+  return queries.map((q) => byPerson.get(q.obj.id) ?? []);
+};
 
 export const registryLoaders: MercuriusLoaders = {
   Person: {
@@ -125,7 +125,10 @@ export const registryLoaders: MercuriusLoaders = {
   },
   Household: {
     async members(queries: Q<HouseholdRow>[], ctx) {
-      const byHousehold = await ctx.services.registry.visibleMembersOf(ctx.principal, queries.map((q) => q.obj.id));
+      const byHousehold = await ctx.services.registry.visibleMembersOf(
+        ctx.principal,
+        queries.map((q) => q.obj.id),
+      );
       return queries.map((q) => byHousehold.get(q.obj.id) ?? []);
     },
     async head(queries: Q<HouseholdRow>[], ctx) {

@@ -128,7 +128,6 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
   return m;
 }
 
-
 /**
  * Called inside recordDeath's transaction (the benefits module ends enrolments from the month after death);
  * returns the audit entries of what it changed.
@@ -190,8 +189,7 @@ export function createRegistryService(deps: { database: Database; places: Places
       field: 'input.nationalId',
     });
 
-  const duplicateHouseholdCode = () =>
-    conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
+  const duplicateHouseholdCode = () => conflict('A household with this code already exists', 'Mã hộ này đã tồn tại', { field: 'input.code' });
 
   const guardUnique = <T>(run: () => Promise<T>) =>
     uniqueAsConflict(run, { persons_national_id_uq: duplicateNationalId, households_code_uq: duplicateHouseholdCode });
@@ -358,51 +356,82 @@ export function createRegistryService(deps: { database: Database; places: Places
     },
 
     async recordDisability(actor: AuditActor, input: DisabilityInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordDisability', (p, person) => {
-        checkDate(p, 'input.issuedOn', input.issuedOn, { notFuture: true });
-        checkDate(p, 'input.validTo', input.validTo);
-        if (!input.certificateNo.trim()) p.add('input.certificateNo', 'is required', 'là bắt buộc');
-        if (input.issuedOn < person.dateOfBirth) p.add('input.issuedOn', 'is before the date of birth', 'trước ngày sinh');
-        if (input.validTo && input.validTo < input.issuedOn) p.add('input.validTo', 'is before issuedOn', 'trước ngày cấp');
-      }, (tx) => repo.insertCircumstance.disabilityCertificate(tx, { ...input, certificateNo: input.certificateNo.trim(), validTo: input.validTo ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordDisability',
+        (p, person) => {
+          checkDate(p, 'input.issuedOn', input.issuedOn, { notFuture: true });
+          checkDate(p, 'input.validTo', input.validTo);
+          if (!input.certificateNo.trim()) p.add('input.certificateNo', 'is required', 'là bắt buộc');
+          if (input.issuedOn < person.dateOfBirth) p.add('input.issuedOn', 'is before the date of birth', 'trước ngày sinh');
+          if (input.validTo && input.validTo < input.issuedOn) p.add('input.validTo', 'is before issuedOn', 'trước ngày cấp');
+        },
+        (tx) => repo.insertCircumstance.disabilityCertificate(tx, { ...input, certificateNo: input.certificateNo.trim(), validTo: input.validTo ?? null }),
+      );
     },
 
     async recordMeritStatus(actor: AuditActor, input: MeritStatusInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordMeritStatus', (p) => {
-        if (!(MERIT_CATEGORIES as readonly string[]).includes(input.category)) {
-          p.add('input.category', `must be one of ${MERIT_CATEGORIES.join(', ')}`, `phải là một trong ${MERIT_CATEGORIES.join(', ')}`);
-        }
-        if (input.injuryRate != null && (!Number.isInteger(input.injuryRate) || input.injuryRate < 1 || input.injuryRate > 100)) {
-          p.add('input.injuryRate', 'must be a whole percentage 1–100', 'phải là tỷ lệ phần trăm nguyên 1–100');
-        }
-        if ((input.category === 'WAR_INVALID' || input.category === 'WAR_INVALID_TYPE_B') && input.injuryRate == null) {
-          p.add('input.injuryRate', 'is required for war invalids', 'là bắt buộc với thương binh');
-        }
-        if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
-        checkDate(p, 'input.recognizedOn', input.recognizedOn, { notFuture: true });
-        checkDate(p, 'input.validTo', input.validTo);
-      }, (tx) => repo.insertCircumstance.meritRecord(tx, { ...input, injuryRate: input.injuryRate ?? null, validTo: input.validTo ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordMeritStatus',
+        (p) => {
+          if (!(MERIT_CATEGORIES as readonly string[]).includes(input.category)) {
+            p.add('input.category', `must be one of ${MERIT_CATEGORIES.join(', ')}`, `phải là một trong ${MERIT_CATEGORIES.join(', ')}`);
+          }
+          if (input.injuryRate != null && (!Number.isInteger(input.injuryRate) || input.injuryRate < 1 || input.injuryRate > 100)) {
+            p.add('input.injuryRate', 'must be a whole percentage 1–100', 'phải là tỷ lệ phần trăm nguyên 1–100');
+          }
+          if ((input.category === 'WAR_INVALID' || input.category === 'WAR_INVALID_TYPE_B') && input.injuryRate == null) {
+            p.add('input.injuryRate', 'is required for war invalids', 'là bắt buộc với thương binh');
+          }
+          if (!input.decisionNo.trim()) p.add('input.decisionNo', 'is required', 'là bắt buộc');
+          checkDate(p, 'input.recognizedOn', input.recognizedOn, { notFuture: true });
+          checkDate(p, 'input.validTo', input.validTo);
+        },
+        (tx) => repo.insertCircumstance.meritRecord(tx, { ...input, injuryRate: input.injuryRate ?? null, validTo: input.validTo ?? null }),
+      );
     },
 
     async recordPensionStatus(actor: AuditActor, input: PensionStatusInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordPensionStatus', (p) => {
-        if (input.monthlyAmount != null && input.monthlyAmount < 0) p.add('input.monthlyAmount', 'cannot be negative', 'không được âm');
-        checkDate(p, 'input.startsOn', input.startsOn);
-        checkDate(p, 'input.endsOn', input.endsOn);
-        if (input.endsOn && input.endsOn < input.startsOn) p.add('input.endsOn', 'is before startsOn', 'trước ngày bắt đầu');
-      }, (tx) => repo.insertCircumstance.pensionStatus(tx, { ...input, monthlyAmount: input.monthlyAmount ?? null, endsOn: input.endsOn ?? null, decisionNo: input.decisionNo ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordPensionStatus',
+        (p) => {
+          if (input.monthlyAmount != null && input.monthlyAmount < 0) p.add('input.monthlyAmount', 'cannot be negative', 'không được âm');
+          checkDate(p, 'input.startsOn', input.startsOn);
+          checkDate(p, 'input.endsOn', input.endsOn);
+          if (input.endsOn && input.endsOn < input.startsOn) p.add('input.endsOn', 'is before startsOn', 'trước ngày bắt đầu');
+        },
+        (tx) =>
+          repo.insertCircumstance.pensionStatus(tx, {
+            ...input,
+            monthlyAmount: input.monthlyAmount ?? null,
+            endsOn: input.endsOn ?? null,
+            decisionNo: input.decisionNo ?? null,
+          }),
+      );
     },
 
     async recordPregnancy(actor: AuditActor, input: PregnancyInput) {
-      return recordPersonCircumstance(actor, input.personId, 'recordPregnancy', (p, person) => {
-        if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
-        checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
-        checkDate(p, 'input.expectedDeliveryOn', input.expectedDeliveryOn);
-        checkDate(p, 'input.endedOn', input.endedOn, { notFuture: true });
-        if (input.expectedDeliveryOn <= input.reportedOn) p.add('input.expectedDeliveryOn', 'must be after reportedOn', 'phải sau ngày khai báo');
-        if (input.endedOn && input.endedOn < input.reportedOn) p.add('input.endedOn', 'is before reportedOn', 'trước ngày khai báo');
-        if ((input.endedOn == null) !== (input.outcome == null)) p.add('input.outcome', 'endedOn and outcome go together', 'endedOn và outcome phải đi cùng nhau');
-      }, (tx) => repo.insertCircumstance.pregnancy(tx, { ...input, endedOn: input.endedOn ?? null, outcome: input.outcome ?? null }));
+      return recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordPregnancy',
+        (p, person) => {
+          if (person.sex !== 'FEMALE') p.add('input.personId', 'is not a woman', 'không phải là nữ');
+          checkDate(p, 'input.reportedOn', input.reportedOn, { notFuture: true });
+          checkDate(p, 'input.expectedDeliveryOn', input.expectedDeliveryOn);
+          checkDate(p, 'input.endedOn', input.endedOn, { notFuture: true });
+          if (input.expectedDeliveryOn <= input.reportedOn) p.add('input.expectedDeliveryOn', 'must be after reportedOn', 'phải sau ngày khai báo');
+          if (input.endedOn && input.endedOn < input.reportedOn) p.add('input.endedOn', 'is before reportedOn', 'trước ngày khai báo');
+          if ((input.endedOn == null) !== (input.outcome == null))
+            p.add('input.outcome', 'endedOn and outcome go together', 'endedOn và outcome phải đi cùng nhau');
+        },
+        (tx) => repo.insertCircumstance.pregnancy(tx, { ...input, endedOn: input.endedOn ?? null, outcome: input.outcome ?? null }),
+      );
     },
 
     // Reads ------------------------------------------------------------------------------------------
@@ -443,7 +472,13 @@ export function createRegistryService(deps: { database: Database; places: Places
       p.throwIfAny();
       assertCanSee(principal, args.communeCode);
       const afterId = args.after ? decodePersonCursor(args.after) : undefined;
-      const filter: BeneficiaryFilter = { communeCode: args.communeCode, group: args.group ?? undefined, programCode: args.programCode ?? undefined, search, asOf: args.asOf ?? clock.today() };
+      const filter: BeneficiaryFilter = {
+        communeCode: args.communeCode,
+        group: args.group ?? undefined,
+        programCode: args.programCode ?? undefined,
+        search,
+        asOf: args.asOf ?? clock.today(),
+      };
       const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, include);
       const page = rows.slice(0, first);
       const last = page[page.length - 1];
@@ -494,7 +529,13 @@ export function createRegistryService(deps: { database: Database; places: Places
      * latest assessment on or before the date under a standard still in force.
      */
     async assessmentsInForce(asked: readonly { householdId: string; asOf: string }[]): Promise<(PovertyAssessmentRow | null)[]> {
-      const [rows, all] = await Promise.all([repo.findAssessmentsOfHouseholds(db, asked.map((a) => a.householdId)), povertyStandards()]);
+      const [rows, all] = await Promise.all([
+        repo.findAssessmentsOfHouseholds(
+          db,
+          asked.map((a) => a.householdId),
+        ),
+        povertyStandards(),
+      ]);
       const byHousehold = groupBy(rows, (r) => r.householdId);
       const validTo = new Map(all.map((s) => [s.code, s.validTo]));
       return asked.map(({ householdId, asOf }) => {

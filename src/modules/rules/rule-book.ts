@@ -89,8 +89,13 @@ export function decide(book: RuleBook, program: ProgramRow, src: PersonFactsSour
   const alive = isAlive(src, d);
   if (!version) {
     const none: ConditionResult = {
-      fact: 'ruleInForce', operator: 'eq', expected: 'true', actual: 'false', held: false,
-      text: `no rule version of ${program.code} in force on ${d} ✗`, textVi: `không có quy tắc ${program.code} có hiệu lực ngày ${d} ✗`,
+      fact: 'ruleInForce',
+      operator: 'eq',
+      expected: 'true',
+      actual: 'false',
+      held: false,
+      text: `no rule version of ${program.code} in force on ${d} ✗`,
+      textVi: `không có quy tắc ${program.code} có hiệu lực ngày ${d} ✗`,
     };
     return { program, version, date: d, eligible: false, conditions: [aliveResult(alive, d), none], coefficient: null, baseLevel: null, amount: null };
   }
@@ -140,4 +145,3 @@ export function earliestStart(program: ProgramRow, src: PersonFactsSource, decis
     }
   }
 }
-

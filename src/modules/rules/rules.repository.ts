@@ -124,7 +124,6 @@ export async function loadAreaClasses(db: DbOrTx): Promise<AreaClass[]> {
     .where(eq(areaClassifications.classification, 'EXTREMELY_DISADVANTAGED'));
 }
 
-
 /** Circumstance flags of many people, oldest first. */
 export async function findCircumstanceFlagsOf(db: DbOrTx, personIds: readonly string[]): Promise<CircumstanceFlagRow[]> {
   if (personIds.length === 0) return [];
@@ -141,7 +140,10 @@ export async function insertCircumstanceFlag(db: DbOrTx, values: typeof personCi
 
 /** The highest version number of a program's rules (0 when it has none). */
 export async function lastRuleVersion(db: DbOrTx, programCode: string): Promise<number> {
-  const [{ v }] = await db.select({ v: max(programRules.version) }).from(programRules).where(eq(programRules.programCode, programCode));
+  const [{ v }] = await db
+    .select({ v: max(programRules.version) })
+    .from(programRules)
+    .where(eq(programRules.programCode, programCode));
   return v ?? 0;
 }
 
@@ -150,7 +152,10 @@ export async function insertRuleVersion(db: DbOrTx, values: typeof programRules.
 }
 
 export async function findBaseLevel(db: DbOrTx, kind: (typeof baseLevels.$inferSelect)['kind'], effectiveFrom: string) {
-  const [row] = await db.select().from(baseLevels).where(and(eq(baseLevels.kind, kind), eq(baseLevels.effectiveFrom, effectiveFrom)));
+  const [row] = await db
+    .select()
+    .from(baseLevels)
+    .where(and(eq(baseLevels.kind, kind), eq(baseLevels.effectiveFrom, effectiveFrom)));
   return row;
 }
 

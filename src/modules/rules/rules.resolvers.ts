@@ -17,8 +17,7 @@ export const rulesResolvers: IResolvers = {
   Query: {
     programs: async (_: unknown, __: unknown, ctx) => (await bookFor(ctx)).programs,
     program: async (_: unknown, { code }: { code: string }, ctx) => (await bookFor(ctx)).program(code) ?? null,
-    baseLevels: async (_: unknown, { kind }: { kind?: string | null }, ctx) =>
-      (await bookFor(ctx)).baseLevels.filter((b) => !kind || b.kind === kind),
+    baseLevels: async (_: unknown, { kind }: { kind?: string | null }, ctx) => (await bookFor(ctx)).baseLevels.filter((b) => !kind || b.kind === kind),
     async eligibility(_: unknown, args: { personId: string; asOf?: string | null }, ctx) {
       checkId('personId', args.personId);
       const rows = await ctx.services.rules.eligibility(ctx.principal, args.personId, args.asOf, ctx);
@@ -64,7 +63,10 @@ type Q<T> = { obj: T; params: Record<string, never> };
 export const rulesLoaders: MercuriusLoaders = {
   Person: {
     async circumstanceFlags(queries: Q<{ id: string }>[], ctx) {
-      const rows = await ctx.services.rules.circumstanceFlagsOf(ctx.principal, queries.map((q) => q.obj.id));
+      const rows = await ctx.services.rules.circumstanceFlagsOf(
+        ctx.principal,
+        queries.map((q) => q.obj.id),
+      );
       return queries.map((q) => rows.filter((r) => r.personId === q.obj.id));
     },
   },

@@ -151,7 +151,11 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         const wantVi = `${o.example.expectedEligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
         const gotVi = `${o.eligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.eligible ? `, ${o.amount}` : ''}`;
         const why = o.failing.length ? ` (${o.failing.join('; ')})` : '';
-        p.add(`input.examples[${i}]`, `example "${o.example.name}" expected ${want}, got ${got}${why}`, `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`);
+        p.add(
+          `input.examples[${i}]`,
+          `example "${o.example.name}" expected ${want}, got ${got}${why}`,
+          `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`,
+        );
       });
       p.throwIfAny();
       const concurrentVersion = () =>
@@ -160,28 +164,33 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           `Một phiên bản khác của ${input.programCode} vừa được ban hành cùng lúc; hãy xem lại và ban hành lại`,
           { field: 'input.programCode' },
         );
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const v = await repo.lastRuleVersion(tx, input.programCode);
-        const row = await repo.insertRuleVersion(tx, {
-            programCode: input.programCode,
-            version: v + 1,
-            effectiveFrom: input.effectiveFrom,
-            effectiveTo: input.effectiveTo ?? null,
-            legalBasis: input.legalBasis.trim(),
-            definition: def.data!,
-            examples,
-            confirmed: input.confirmed ?? true,
-            note: input.note ?? null,
-            publishedBy: actor.principal.subject,
-          });
-        return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
-      }), { program_rules_version_uq: concurrentVersion });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const v = await repo.lastRuleVersion(tx, input.programCode);
+            const row = await repo.insertRuleVersion(tx, {
+              programCode: input.programCode,
+              version: v + 1,
+              effectiveFrom: input.effectiveFrom,
+              effectiveTo: input.effectiveTo ?? null,
+              legalBasis: input.legalBasis.trim(),
+              definition: def.data!,
+              examples,
+              confirmed: input.confirmed ?? true,
+              note: input.note ?? null,
+              publishedBy: actor.principal.subject,
+            });
+            return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
+          }),
+        { program_rules_version_uq: concurrentVersion },
+      );
     },
 
     async publishBaseLevel(actor: AuditActor, args: PublishBaseLevelInput) {
       assertRole(actor.principal, 'admin');
       const p = new Problems();
-      if (!(BASE_LEVEL_KINDS as readonly string[]).includes(args.kind)) p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
+      if (!(BASE_LEVEL_KINDS as readonly string[]).includes(args.kind))
+        p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
       if (!Number.isSafeInteger(args.amount) || args.amount <= 0) p.add('amount', 'must be a positive whole number of đồng', 'phải là số đồng nguyên dương');
       if (!isValidDate(args.effectiveFrom)) p.add('effectiveFrom', 'is not a valid date', 'không phải ngày hợp lệ');
       if (!args.legalBasis.trim()) p.add('legalBasis', 'is required: cite the decree', 'là bắt buộc: ghi rõ nghị định');
@@ -192,42 +201,59 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${amount}); mức chuẩn không được sửa`,
           { field: 'effectiveFrom' },
         );
-      return uniqueAsConflict(() => auditedTransaction(db, actor, async (tx) => {
-        const kind = args.kind as (typeof BASE_LEVEL_KINDS)[number];
-        const existing = await repo.findBaseLevel(tx, kind, args.effectiveFrom);
-        if (existing) throw alreadyPublished(existing.amount);
-        const row = await repo.insertBaseLevel(tx, {
-            kind,
-            amount: args.amount,
-            effectiveFrom: args.effectiveFrom,
-            legalBasis: args.legalBasis.trim(),
-            confirmed: args.confirmed ?? true,
-            publishedBy: actor.principal.subject,
-          });
-        return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
-      }), { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const kind = args.kind as (typeof BASE_LEVEL_KINDS)[number];
+            const existing = await repo.findBaseLevel(tx, kind, args.effectiveFrom);
+            if (existing) throw alreadyPublished(existing.amount);
+            const row = await repo.insertBaseLevel(tx, {
+              kind,
+              amount: args.amount,
+              effectiveFrom: args.effectiveFrom,
+              legalBasis: args.legalBasis.trim(),
+              confirmed: args.confirmed ?? true,
+              publishedBy: actor.principal.subject,
+            });
+            return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
+          }),
+        { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') },
+      );
     },
 
     async recordCircumstanceFlag(actor: AuditActor, input: CircumstanceFlagInput) {
-      return registry.recordPersonCircumstance(actor, input.personId, 'recordCircumstanceFlag', (p, person) => {
-        if (!(CIRCUMSTANCE_FLAGS as readonly string[]).includes(input.flag)) p.add('input.flag', `must be one of ${CIRCUMSTANCE_FLAGS.join(', ')}`, `phải là một trong ${CIRCUMSTANCE_FLAGS.join(', ')}`);
-        if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
-        else if (input.validFrom < person.dateOfBirth) p.add('input.validFrom', 'is before the date of birth', 'trước ngày sinh');
-        if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom)) p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
-        if (!input.evidence.trim()) p.add('input.evidence', 'is required (decision, certificate or record number)', 'là bắt buộc (số quyết định, giấy xác nhận, biên bản)');
-      }, (tx) =>
-        repo.insertCircumstanceFlag(tx, {
-          personId: input.personId,
-          flag: input.flag as (typeof CIRCUMSTANCE_FLAGS)[number],
-          validFrom: input.validFrom,
-          validTo: input.validTo ?? null,
-          evidence: input.evidence.trim(),
-        }),
+      return registry.recordPersonCircumstance(
+        actor,
+        input.personId,
+        'recordCircumstanceFlag',
+        (p, person) => {
+          if (!(CIRCUMSTANCE_FLAGS as readonly string[]).includes(input.flag))
+            p.add('input.flag', `must be one of ${CIRCUMSTANCE_FLAGS.join(', ')}`, `phải là một trong ${CIRCUMSTANCE_FLAGS.join(', ')}`);
+          if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+          else if (input.validFrom < person.dateOfBirth) p.add('input.validFrom', 'is before the date of birth', 'trước ngày sinh');
+          if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom))
+            p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
+          if (!input.evidence.trim())
+            p.add('input.evidence', 'is required (decision, certificate or record number)', 'là bắt buộc (số quyết định, giấy xác nhận, biên bản)');
+        },
+        (tx) =>
+          repo.insertCircumstanceFlag(tx, {
+            personId: input.personId,
+            flag: input.flag as (typeof CIRCUMSTANCE_FLAGS)[number],
+            validFrom: input.validFrom,
+            validTo: input.validTo ?? null,
+            evidence: input.evidence.trim(),
+          }),
       );
     },
 
     /** Every program: eligible or not on `asOf`, with the rule version, legal basis and each condition. */
-    async eligibility(principal: Principal, personId: string, asOf: string | null | undefined, scope?: object): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+    async eligibility(
+      principal: Principal,
+      personId: string,
+      asOf: string | null | undefined,
+      scope?: object,
+    ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       await registry.personForCaller(principal, personId);
@@ -242,4 +268,3 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
   };
 }
 export type RulesService = ReturnType<typeof createRulesService>;
-
