@@ -19,9 +19,17 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scale: { type: 'string' }, seed: { type: 'string' }, 'as-of': { type: 'string' } },
+    options: { scale: { type: 'string' }, seed: { type: 'string' }, 'as-of': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: false,
   });
+  if (values.help) {
+    console.log(`Usage: npm run db:seed -- [--scale N] [--seed S] [--as-of yyyy-mm-dd]
+
+Migrates, applies the reference data, then generates a demo population of N people (default 36,000) once.
+A database that already has its demo population is left as it is, whatever --scale says: seed another,
+empty database (createdb) to get another size.`);
+    return;
+  }
   const config = loadConfig();
   const people = positiveInt('scale', values.scale, 36_000);
   const seed = values.seed === undefined ? undefined : positiveInt('seed', values.seed, 0);
@@ -34,7 +42,10 @@ async function main(): Promise<void> {
     console.log(`database: ${database.kind}; migrations and reference data: ${Math.round(t1 - t0)} ms`);
     const result = await seedDemoPopulation(database, { people, seed, asOf: values['as-of'] });
     if (result.skipped) {
-      console.log('demo population already seeded (seed_runs "demo"): nothing written');
+      console.log(
+        `the demo population is already there (seed_runs "demo"): nothing written` +
+          (values.scale === undefined ? '' : `; --scale ${values.scale} was not applied (seed an empty database for another size)`),
+      );
       return;
     }
     const rows = result.rows ?? {};

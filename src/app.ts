@@ -9,14 +9,23 @@ import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
 import { DomainError, unauthenticated } from './errors.js';
 import { safeError } from './safe-error.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
 import { compiledReads } from './graphql/compiled/hook.js';
+import { depthLimit, MAX_QUERY_DEPTH } from './graphql/depth-limit.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import type { Loaders, Resolvers } from './graphql/generated.js';
 import { checkOperationInputs } from './graphql/input-check.js';
+import { answerInRequestedMediaType } from './graphql/media-type.js';
+import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
+import { checkGraphqlRequestShape } from './graphql/request-shape.js';
+import { closeConnectionsWhenClosing } from './http/drain.js';
+import { registerGraphiql } from './http/graphiql.js';
+import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
+import { registerMetrics } from './ops/metrics.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
@@ -41,6 +50,8 @@ export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'> & Partial<Pick<Config, 'graphqlCompiledReads'>>;
   database: Database;
   clock?: Clock;
+  /** Serve Prometheus metrics at /metrics to callers presenting this token (src/ops/metrics.ts). */
+  metricsToken?: string | undefined;
   /** A pino logger (see src/logging.ts); silent when absent. */
   logger?: FastifyBaseLogger;
 }
@@ -54,18 +65,16 @@ function mergeResolvers<M extends object>(merged: M, ...maps: M[]): M {
 /** The channel on which the database announces changes to cached reference data (migration 0004). */
 export const REFERENCE_CHANNEL = 'an_sinh_reference_changed';
 
-/** Mercurius' limit on the nesting of a query (the compiled reads leave deeper ones to it). */
-const QUERY_DEPTH = 10;
-
 /** A URL without its query string. */
 const pathOf = (url: string) => url.split('?', 1)[0] ?? url;
 
 /** Paths open without a token. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+// /metrics checks its own token (METRICS_TOKEN), not a user's JWT.
+const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', '/metrics', ...PUBLIC_ROUTES]);
 
 /** The caller of a GraphQL request: the onRequest hook below has authenticated every request to /graphql. */
 function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw unauthenticated('A bearer token is required', 'Cần mã xác thực (Bearer token)');
+  if (!request.principal) throw unauthenticated('A bearer token is required', 'Cần có mã xác thực đăng nhập');
   return request.principal;
 }
 
@@ -123,6 +132,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  closeConnectionsWhenClosing(app);
+  if (deps.metricsToken) registerMetrics(app, { token: deps.metricsToken, pool: database.pool });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -147,14 +158,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     CONFLICT: 409,
     RATE_LIMITED: 429,
     TIMEOUT: 503,
+    DATABASE_UNAVAILABLE: 503,
     INTERNAL: 500,
   };
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    const err = isDatabaseUnavailable(thrown) ? databaseUnavailable() : thrown;
     if (err instanceof DomainError) {
       return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
     }
     const status = (err as { statusCode?: number }).statusCode;
-    if (status && status < 500) return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
+    if (status && status < 500) {
+      request.log.info({ code: (err as { code?: unknown }).code, status }, 'bad request');
+      return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message, messageVi: 'Yêu cầu không hợp lệ' } });
+    }
     request.log.error({ err: safeError(err) }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
@@ -183,6 +199,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  checkGraphqlRequestShape(app);
+  answerInRequestedMediaType(app);
   // Whole registry reads answered by one compiled statement, in front of the executor (graphql/compiled/hook.ts).
   if (config.graphqlCompiledReads ?? true) {
     app.addHook(
@@ -190,13 +208,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       compiledReads({
         schema: () => app.graphql.schema,
         roots: registryCompiledRoots({ db: database.db, places, clock }),
-        maxDepth: QUERY_DEPTH,
+        // The executor's depth limit (validationRules below): deeper documents are its error.
+        maxDepth: MAX_QUERY_DEPTH,
         path: '/graphql',
         markResponses: config.env === 'test',
       }),
     );
   }
-
+  const formatError = createErrorFormatter(app);
   await app.register(mercurius, {
     schema: loadSchemaText(),
     resolvers: mergeResolvers<Resolvers>(
@@ -211,13 +230,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
-    graphiql: config.graphiql,
+    // GraphiQL is served from npm packages by src/http/graphiql.ts (Mercurius' page loads a CDN).
+    graphiql: false,
     jit: 1,
-    queryDepth: QUERY_DEPTH,
-    errorFormatter: createErrorFormatter(app),
+    // Depth is limited by our own rule, which leaves introspection out (src/graphql/depth-limit.ts).
+    validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+    errorFormatter: formatError,
+    // Request errors (bad body, parse, validation) are the client's: 4xx, bilingual, logged at info.
+    errorHandler: graphqlRequestErrorHandler(formatError),
   });
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
   app.graphql.addHook('preExecution', (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
+  registerPublicRoutes(app, { graphiql: config.graphiql });
+  if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
 

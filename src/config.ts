@@ -19,6 +19,7 @@ const ConfigSchema = z
     DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     DATA_DIR: z.string().min(1).default('./data'),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     JWKS_URL: optionalString.pipe(z.url().optional()),
@@ -33,6 +34,7 @@ const ConfigSchema = z
       .enum(['true', 'false'])
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true')),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     DEMO_PEOPLE: z.coerce.number().int().min(0).max(50_000_000).default(36_000),
     GRAPHQL_COMPILED_READS: z
       .enum(['true', 'false'])
@@ -53,6 +55,8 @@ export interface Config {
   databasePoolSize: number;
   /** PostgreSQL cancels any statement running longer (0: no limit), so one request cannot hold a connection for minutes. */
   databaseStatementTimeoutMs: number;
+  /** Wait for a database connection at most this long; then the request gets DATABASE_UNAVAILABLE. */
+  databaseConnectTimeoutMs: number;
   dataDir: string;
   jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -62,6 +66,8 @@ export interface Config {
   demoPeople: number;
   /** Answer whole registry reads with one compiled SQL statement when possible (src/graphql/compiled/). */
   graphqlCompiledReads: boolean;
+  /** Bearer token of the Prometheus scraper; /metrics is not served without it. */
+  metricsToken: string | undefined;
 }
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -84,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
     dataDir: c.DATA_DIR,
     jwt: {
       secret: c.JWT_SECRET ?? (c.JWKS_URL ? undefined : DEVELOPMENT_JWT_SECRET),
@@ -96,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: c.SEED_DEMO ?? embedded,
     demoPeople: c.DEMO_PEOPLE,
     graphqlCompiledReads: c.GRAPHQL_COMPILED_READS,
+    metricsToken: c.METRICS_TOKEN,
   };
 }

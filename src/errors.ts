@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   /** A query ran past the statement timeout (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled. */
   | 'TIMEOUT'
+  /** The database could not be reached or dropped the connection: retry later (503). */
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface Bilingual {
@@ -45,8 +47,16 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** What a record is called in Vietnamese messages (never the English word). */
+const RECORD_VI: Record<string, string> = {
+  enrolment: 'hồ sơ hưởng trợ cấp',
+  person: 'người',
+  household: 'hộ',
+  'area classification': 'phân loại địa bàn',
+};
+
 export const notFound = (what: string, id: string) =>
-  new DomainError('NOT_FOUND', { vi: `Không tìm thấy ${what} ${id}`, en: `${what} ${id} not found` }, { id });
+  new DomainError('NOT_FOUND', { vi: `Không tìm thấy ${RECORD_VI[what] ?? 'bản ghi'} có mã ${id}`, en: `${what} ${id} not found` }, { id });
 
 export const forbidden = (en: string, vi: string) => new DomainError('FORBIDDEN', { vi, en });
 

@@ -3,6 +3,7 @@
  * seen and whether it held (in Vietnamese and English), the coefficient and the amount. Used for one
  * person (eligibility, entitlements, enrolment checks, example cases); the set-wise twin is src/db/rule-sql.ts.
  */
+import { codeVi } from './labels-vi.js';
 import { disabilityRank, FACTS, type Amount, type Condition, type Facts, type LeafCondition, type Operator, type RuleDefinition } from './rule-format.js';
 
 export interface ConditionResult {
@@ -65,8 +66,8 @@ export function holds(c: LeafCondition, facts: Facts): boolean {
 
 const show = (v: unknown, lang: 'en' | 'vi'): string => {
   if (typeof v === 'boolean') return lang === 'en' ? (v ? 'yes' : 'no') : v ? 'có' : 'không';
-  if (Array.isArray(v)) return v.length ? `{${v.join(', ')}}` : lang === 'en' ? 'none' : 'không có';
-  return String(v);
+  if (Array.isArray(v)) return v.length ? `{${v.map((x) => show(x, lang)).join(', ')}}` : lang === 'en' ? 'none' : 'không có';
+  return lang === 'vi' && typeof v === 'string' ? codeVi(v) : String(v);
 };
 
 function leafResult(c: LeafCondition, facts: Facts): ConditionResult {
@@ -81,8 +82,12 @@ function leafResult(c: LeafCondition, facts: Facts): ConditionResult {
       return `${label}: ${show(actual, lang)} ${mark}${need}`;
     }
     if (info.type === 'set') {
-      const word = lang === 'en' ? (c.op === 'includes' ? 'includes' : 'excludes') : c.op === 'includes' ? 'có' : 'không có';
-      return `${label} ${show(actual, lang)} ${word} ${String(c.value)} ${mark}`;
+      if (lang === 'vi') {
+        // "hoàn cảnh: không có; cần có: trẻ em không có nguồn nuôi dưỡng ✗"
+        const need = c.op === 'includes' ? 'cần có' : 'không được có';
+        return `${label}: ${show(actual, lang)}; ${need}: ${show(c.value, lang)} ${mark}`;
+      }
+      return `${label} ${show(actual, lang)} ${c.op === 'includes' ? 'includes' : 'excludes'} ${String(c.value)} ${mark}`;
     }
     return `${label} ${show(actual, lang)} ${OP_SYMBOL[c.op]} ${show(c.value, lang)} ${mark}`;
   };

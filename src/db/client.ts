@@ -10,6 +10,7 @@ import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-post
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { listenOnServer, type Unlisten } from './listen.js';
+import { transactionOnOwnConnection } from './pool-transaction.js';
 import * as schema from './schema/index.js';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -57,8 +58,10 @@ export interface DatabaseOptions {
    * limit. PGlite takes the setting but, single-threaded in WASM, has no timer to enforce it.
    */
   statementTimeoutMs?: number;
-  /** Told when the server closes an idle pooled connection (the pool replaces it by itself). */
-  onIdleConnectionError?: (err: Error & { code?: string }) => void;
+  /** How long to wait for a connection (new or from the pool) before failing; default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Told about errors of idle pooled connections (server restart, failover, terminated backend). */
+  onPoolError?: (err: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -68,15 +71,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      // A request fails fast with DATABASE_UNAVAILABLE instead of hanging while the server is away.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 1000,
+      // Notices a dead peer (a host gone without closing the connection) instead of waiting forever.
+      keepAlive: true,
     });
-    // An idle connection that the server closes (a restart, a failover, pg_terminate_backend, an idle
-    // timeout) is reported on the pool; pg has already removed it and opens another when needed. Without a
-    // listener the 'error' event would end the process.
-    pool.on('error', (err: Error & { code?: string }) => options.onIdleConnectionError?.(err));
+    // An idle connection the server drops emits 'error' on the pool; unhandled, that kills the process.
+    // The pool has already discarded the client, so the next query simply opens a new connection.
+    pool.on('error', (err) => options.onPoolError?.(err));
+    // A connection checked out between two statements of a transaction gets the same error on the client
+    // itself, where pg-pool has no listener: handle it there too. The pending statement fails (answered
+    // DATABASE_UNAVAILABLE, the transaction is lost, never half-written) and the pool drops the client.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => options.onPoolError?.(err));
+    });
     // Fail at start-up, not at the first request, when the server is unreachable.
     const client = await pool.connect();
     client.release();
     const db = drizzlePg({ client: pool, schema, logger: counter });
+    db.transaction = transactionOnOwnConnection(pool, counter);
     const { databaseUrl } = options;
     return {
       kind: 'postgres',

@@ -6,9 +6,11 @@
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
+import { databaseUnavailable, isDatabaseUnavailable } from '../db/faults.js';
 import { DomainError } from '../errors.js';
 import { databaseCause, safeError } from '../safe-error.js';
 import { fieldOfInputError } from './error-field.js';
+import { wantsGraphqlResponse } from './media-type.js';
 
 type ExecutionLike = Pick<ExecutionResult, 'data' | 'errors'>;
 
@@ -16,7 +18,10 @@ type ExecutionLike = Pick<ExecutionResult, 'data' | 'errors'>;
 const QUERY_CANCELED = '57014';
 
 export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void }) {
-  const original = error.originalError;
+  // The database being away is not a bug: a clear DATABASE_UNAVAILABLE (HTTP 503) the client can retry.
+  const original = isDatabaseUnavailable(error.originalError) ? databaseUnavailable() : error.originalError;
+  // graphql-jit's variable coercion errors on the compiled executor come without extensions.
+  const extensions = (error.extensions as GraphQLError['extensions'] | undefined) ?? {};
   if (original instanceof DomainError) {
     return new GraphQLError(original.text.en, {
       nodes: error.nodes,
@@ -24,13 +29,13 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
       extensions: { code: original.code, messageVi: original.text.vi, ...original.details },
     });
   }
-  if (typeof error.extensions.code === 'string') return error;
+  if (typeof extensions.code === 'string') return error;
   if (!original || original instanceof GraphQLError) {
     // Parse and validation errors, and variable coercion errors: the caller's query is at fault.
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: 'VALIDATION_FAILED', ...error.extensions },
+      extensions: { code: 'VALIDATION_FAILED', messageVi: 'Câu truy vấn hoặc giá trị của biến không hợp lệ', ...extensions },
     });
   }
   if (databaseCause(original)?.code === QUERY_CANCELED) {
@@ -88,7 +93,16 @@ export function createErrorFormatter(app: FastifyInstance) {
       }
       return [formatGraphqlError(e, log)];
     });
-    // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects.
+    // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects; but
+    // when the database is away the answer is unusable, and a 503 lets load balancers and clients retry.
+    if (errors.some((e) => e.extensions.code === 'DATABASE_UNAVAILABLE')) statusCode = 503;
+    // No data and no error on a field: a request error (variables that do not coerce on the compiled path).
+    // GraphQL over HTTP: no `data` key, and 400 when the client speaks application/graphql-response+json.
+    if (!execution.data && errors.every((e) => e.path === undefined)) {
+      const request = context.reply?.request;
+      if (statusCode === 200 && request && wantsGraphqlResponse(request)) statusCode = 400;
+      return { statusCode, response: { errors } };
+    }
     return { statusCode, response: { data: execution.data ?? null, errors } };
   };
 }

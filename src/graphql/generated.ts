@@ -31,116 +31,174 @@ export type Scalars = {
   Vnd: { input: number; output: number; }
 };
 
+/** Level of an administrative unit. */
 export type AdminLevel =
   | 'COMMUNE'
   | 'DISTRICT'
   | 'PROVINCE'
   | 'VILLAGE';
 
+/** A province, district, commune or village, in either generation (before or after the 2025 merger). */
 export type AdminUnit = {
   __typename?: 'AdminUnit';
+  /** Units directly below (villages of a commune, communes of a district). */
   children: Array<AdminUnit>;
+  /** Its dated classifications, oldest first. */
   classifications: Array<AreaClassification>;
+  /** Official code (communes: 5 digits; villages: <commune>.<nn>). */
   code: Scalars['String']['output'];
   /** False for codes that are provisional (the 2025 successor units). */
   codeConfirmed: Scalars['Boolean']['output'];
   /** xã, thị trấn, phường, thôn, bon, ... */
   kind: Scalars['String']['output'];
+  /** Province, district, commune or village. */
   level: AdminLevel;
+  /** Name in Vietnamese. */
   name: Scalars['String']['output'];
+  /** The unit above. */
   parent?: Maybe<AdminUnit>;
+  /** Code of the unit above (null for the province). */
   parentCode?: Maybe<Scalars['String']['output']>;
   /** Units merged into this one. */
   predecessors: Array<AdminUnit>;
   /** The unit this one was merged into (2025 reorganisation). */
   successor?: Maybe<AdminUnit>;
+  /** First day the unit exists. */
   validFrom: Scalars['Date']['output'];
+  /** Last day it exists (null while in force). */
   validTo?: Maybe<Scalars['Date']['output']>;
 };
 
 /** A dated classification of a commune or village that eligibility rules read. */
 export type AreaClassification = {
   __typename?: 'AreaClassification';
+  /** The classification, e.g. EXTREMELY_DISADVANTAGED. */
   classification: Scalars['String']['output'];
   /** False while the legal list behind it has not been checked by the district. */
   confirmed: Scalars['Boolean']['output'];
+  /** Id of the classification. */
   id: Scalars['ID']['output'];
+  /** The decision that makes it. */
   legalBasis: Scalars['String']['output'];
+  /** Free remark (source, doubts). */
   note?: Maybe<Scalars['String']['output']>;
+  /** Code of the commune or village classified. */
   unitCode: Scalars['String']['output'];
+  /** First day it applies. */
   validFrom: Scalars['Date']['output'];
+  /** Last day it applies (null while in force). */
   validTo?: Maybe<Scalars['Date']['output']>;
 };
 
+/** A classification of a commune or village, from the decision that makes it. */
 export type AreaClassificationInput = {
+  /** The classification, e.g. EXTREMELY_DISADVANTAGED. */
   classification: Scalars['String']['input'];
   /** The decision that makes the classification, e.g. 'Quyết định 861/QĐ-TTg (2021-06-04)'. */
   legalBasis: Scalars['String']['input'];
+  /** Free remark. */
   note?: InputMaybe<Scalars['String']['input']>;
   /** Commune code or village code (<commune>.<nn>). */
   unitCode: Scalars['String']['input'];
+  /** First day it applies. */
   validFrom: Scalars['Date']['input'];
+  /** Last day it applies (absent while in force). */
   validTo?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** Rural or urban, which selects the poverty line. */
 export type AreaType =
   | 'RURAL'
   | 'URBAN';
 
+/** Result of recomputing the audit hash chain. */
 export type AuditChainCheck = {
   __typename?: 'AuditChainCheck';
+  /** Number of events recomputed. */
   eventsChecked: Scalars['Int']['output'];
   /** The first event whose hash does not match its content and predecessor. */
   firstBrokenSeq?: Maybe<Scalars['ID']['output']>;
+  /** True when every event matches its content and predecessor. */
   ok: Scalars['Boolean']['output'];
 };
 
+/** One entry of the append-only, hash-chained audit log, written in the same transaction as the change it records. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
+  /** The mutation that made the change, e.g. registerPerson. */
   action: Scalars['String']['output'];
+  /** Subject (`sub`) of the token that made the change. */
   actor: Scalars['String']['output'];
+  /** Role of that token. */
   actorRole: Scalars['String']['output'];
+  /** The record after the change. */
   after?: Maybe<Scalars['JSON']['output']>;
+  /** The record before the change (null when created). */
   before?: Maybe<Scalars['JSON']['output']>;
+  /** Id of the record changed. */
   entityId: Scalars['String']['output'];
+  /** Kind of record changed, e.g. Person, Household, Enrolment. */
   entityType: Scalars['String']['output'];
+  /** SHA-256 over the previous event's hash and this event's content. */
   hash: Scalars['String']['output'];
+  /** When the change was committed. */
   occurredAt: Scalars['DateTime']['output'];
+  /** Id of the HTTP request that made the change (the X-Request-Id header), to match the service log. */
   requestId?: Maybe<Scalars['String']['output']>;
+  /** Position in the log (increasing). */
   seq: Scalars['ID']['output'];
 };
 
+/** A base level (mức chuẩn) amounts are multiples of, from its effective date. */
 export type BaseLevel = {
   __typename?: 'BaseLevel';
+  /** Amount in đồng per month. */
   amount: Scalars['Vnd']['output'];
+  /** False when taken from secondary sources and not yet checked. */
   confirmed: Scalars['Boolean']['output'];
+  /** First day it applies (until the next of the same kind). */
   effectiveFrom: Scalars['Date']['output'];
+  /** Id of the base level. */
   id: Scalars['ID']['output'];
+  /** Which base level. */
   kind: BaseLevelKind;
+  /** The decree that sets it. */
   legalBasis: Scalars['String']['output'];
+  /** When it was published (later than its effective date means arrears). */
   publishedAt: Scalars['DateTime']['output'];
+  /** Subject of the token that published it. */
   publishedBy: Scalars['String']['output'];
 };
 
+/** Which base level (mức chuẩn) an amount is a multiple of. */
 export type BaseLevelKind =
   | 'MERIT'
   | 'SOCIAL_ASSISTANCE'
   | 'SOCIAL_PENSION';
 
+/** A page of beneficiaries. */
 export type BeneficiaryConnection = {
   __typename?: 'BeneficiaryConnection';
+  /** The people of the page with their cursors. */
   edges: Array<BeneficiaryEdge>;
+  /** The people of the page. */
   nodes: Array<Person>;
+  /** Where this page ends. */
   pageInfo: PageInfo;
+  /** All people matching the filter (every page); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** A person of a beneficiaries page with its cursor. */
 export type BeneficiaryEdge = {
   __typename?: 'BeneficiaryEdge';
+  /** Opaque cursor of this person, for `after`. */
   cursor: Scalars['String']['output'];
+  /** The person. */
   node: Person;
 };
 
+/** Beneficiary groups of the registry, each a condition on a person as of a date (docs/architecture.md). */
 export type BeneficiaryGroup =
   | 'CHILD_UNDER_36_MONTHS'
   | 'DISABILITY'
@@ -150,6 +208,7 @@ export type BeneficiaryGroup =
   | 'POOR_HOUSEHOLD'
   | 'PREGNANT_WOMAN';
 
+/** Whether a program pays every month or once. */
 export type BenefitKind =
   | 'MONTHLY'
   | 'ONE_OFF';
@@ -168,40 +227,61 @@ export type CircumstanceFlag =
   | 'ORPHAN_NO_SUPPORT'
   | 'SINGLE_PARENT';
 
+/** A dated social circumstance of a person. */
 export type CircumstanceFlagRecord = {
   __typename?: 'CircumstanceFlagRecord';
+  /** Decision, certificate or record number. */
   evidence: Scalars['String']['output'];
+  /** The circumstance. */
   flag: CircumstanceFlag;
+  /** Id of the record. */
   id: Scalars['ID']['output'];
+  /** First day it holds. */
   validFrom: Scalars['Date']['output'];
+  /** Last day it holds (null while it holds). */
   validTo?: Maybe<Scalars['Date']['output']>;
 };
 
+/** Which kind of circumstance record a withdrawal is about. */
 export type CircumstanceKind =
+  /** A circumstance flag (orphan, HIV, single parent…). */
   | 'CIRCUMSTANCE_FLAG'
+  /** A disability certificate. */
   | 'DISABILITY_CERTIFICATE'
+  /** A merit record (người có công). */
   | 'MERIT_RECORD'
+  /** A pension or social insurance status. */
   | 'PENSION_STATUS'
+  /** A pregnancy. */
   | 'PREGNANCY';
 
 /** A circumstance withdrawn as recorded wrongly: it stays in the audit trail but counts nowhere. */
 export type CircumstanceWithdrawal = {
   __typename?: 'CircumstanceWithdrawal';
+  /** Id of the withdrawn record. */
   id: Scalars['ID']['output'];
+  /** Kind of the withdrawn record. */
   kind: CircumstanceKind;
+  /** The person the record was about. */
   personId: Scalars['ID']['output'];
+  /** Why it was withdrawn (the mistake or the decision). */
   reason: Scalars['String']['output'];
+  /** When it was withdrawn. */
   withdrawnAt: Scalars['DateTime']['output'];
 };
 
 /** One condition of a rule, as seen for a person on a date. */
 export type ConditionResult = {
   __typename?: 'ConditionResult';
+  /** The value seen for the person. */
   actual: Scalars['String']['output'];
+  /** The value the rule asks for. */
   expected: Scalars['String']['output'];
   /** The fact read (ageYears, householdPoverty, ...), or anyOf / allOf / alive / ruleInForce. */
   fact: Scalars['String']['output'];
+  /** True when the condition is met. */
   held: Scalars['Boolean']['output'];
+  /** Comparison, e.g. >=, in, true. */
   operator: Scalars['String']['output'];
   /** English, e.g. 'age (years) 81 ≥ 80 ✓'. */
   text: Scalars['String']['output'];
@@ -209,108 +289,163 @@ export type ConditionResult = {
   textVi: Scalars['String']['output'];
 };
 
+/** A person eligible for a program on the date but not enrolled in it. */
 export type CoverageGap = {
   __typename?: 'CoverageGap';
+  /** The monthly amount they would receive (null for one-off programs). */
   monthlyAmount?: Maybe<Scalars['Vnd']['output']>;
+  /** The person left out. */
   person: Person;
+  /** The program. */
   program: Program;
+  /** Code of the program they are eligible for. */
   programCode: Scalars['String']['output'];
   /** Why the person is eligible: every condition with the value seen. */
   reasons: Array<ConditionResult>;
+  /** The rule version that makes them eligible. */
   ruleVersion?: Maybe<RuleVersion>;
 };
 
+/** A page of coverage gaps with totals. */
 export type CoverageGapConnection = {
   __typename?: 'CoverageGapConnection';
+  /** The totals per program (all pages). */
   byProgram: Array<CoverageGapCount>;
+  /** The gaps of this page. */
   nodes: Array<CoverageGap>;
+  /** Where this page ends. */
   pageInfo: PageInfo;
   /** All gaps matching the filter (not just this page). */
   totalCount: Scalars['Int']['output'];
 };
 
+/** Number of coverage gaps of one program. */
 export type CoverageGapCount = {
   __typename?: 'CoverageGapCount';
+  /** People eligible but not enrolled in it, over all pages. */
   count: Scalars['Int']['output'];
+  /** Code of the program. */
   programCode: Scalars['String']['output'];
 };
 
+/** A disability certificate (giấy xác nhận khuyết tật). */
 export type DisabilityCertificate = {
   __typename?: 'DisabilityCertificate';
+  /** Number of the certificate. */
   certificateNo: Scalars['String']['output'];
+  /** Id of the certificate record. */
   id: Scalars['ID']['output'];
+  /** Date of issue. */
   issuedOn: Scalars['Date']['output'];
+  /** Level of disability. */
   level: DisabilityLevel;
+  /** Last day of validity (null when it does not expire). */
   validTo?: Maybe<Scalars['Date']['output']>;
 };
 
+/** Level on the disability certificate (Law on Persons with Disabilities 2010). */
 export type DisabilityLevel =
   | 'MILD'
   | 'PARTICULARLY_SEVERE'
   | 'SEVERE';
 
+/** A proposed enrolment. */
 export type EnrolInput = {
+  /** Date of that decision. */
   decisionDate: Scalars['Date']['input'];
+  /** Number of the People's Committee decision. */
   decisionNo: Scalars['String']['input'];
+  /** Id of the person to enrol. */
   personId: Scalars['ID']['input'];
+  /** Code of the program, e.g. D20_5_5A. */
   programCode: Scalars['String']['input'];
+  /** First month with an entitlement; not before the program's start rule allows. */
   startPeriod: Scalars['Period']['input'];
 };
 
 /** A person's benefit record in a program. */
 export type Enrolment = {
   __typename?: 'Enrolment';
+  /** When it was approved. */
   approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Subject of the token that approved it, once approved. */
   approvedBy?: Maybe<Scalars['String']['output']>;
+  /** Date of that decision. */
   decisionDate: Scalars['Date']['output'];
+  /** Number of the People's Committee decision granting the benefit. */
   decisionNo: Scalars['String']['output'];
   /** The last month with an entitlement. */
   endPeriod?: Maybe<Scalars['Period']['output']>;
+  /** Why the enrolment ended (e.g. death), when it has. */
   endReason?: Maybe<Scalars['String']['output']>;
+  /** Id of the enrolment. */
   id: Scalars['ID']['output'];
+  /** The person enrolled. */
   person: Person;
+  /** Id of the person enrolled. */
   personId: Scalars['ID']['output'];
+  /** The program. */
   program: Program;
+  /** Code of the program, e.g. D20_5_5A. */
   programCode: Scalars['String']['output'];
+  /** Subject of the token that proposed it. */
   proposedBy: Scalars['String']['output'];
+  /** First month with an entitlement. */
   startPeriod: Scalars['Period']['output'];
+  /** Proposed, active or ended. */
   status: EnrolmentStatus;
 };
 
+/** Where an enrolment is in its life: proposed, then active once approved, then ended. */
 export type EnrolmentStatus =
   | 'ACTIVE'
   | 'ENDED'
   /** Proposed (usually by the commune); owes nothing until approved. */
   | 'PROPOSED';
 
+/** One enrolment in one month: the amount the rule gives and what is owed. */
 export type EntitlementLine = {
   __typename?: 'EntitlementLine';
   /** What the rule gives this month (0 when not eligible). */
   amount: Scalars['Vnd']['output'];
   /** The base level row used (with its publication date: a base published later for this month means arrears). */
   baseLevel?: Maybe<BaseLevel>;
+  /** The rule's coefficient applied to the base level (null for fixed amounts or when not eligible). */
   coefficient?: Maybe<Scalars['Float']['output']>;
+  /** The enrolment this line is for. */
   enrolment: Enrolment;
+  /** When NOT_ELIGIBLE: the conditions not met that month. */
   failedConditions: Array<ConditionResult>;
+  /** Explanation in English (why suppressed or not eligible, arrears). */
   note: Scalars['String']['output'];
+  /** The same explanation in Vietnamese. */
   noteVi: Scalars['String']['output'];
   /** What is owed: amount when PAYABLE, else 0. */
   payableAmount: Scalars['Vnd']['output'];
+  /** The month. */
   period: Scalars['Period']['output'];
+  /** Code of the enrolment's program. */
   programCode: Scalars['String']['output'];
+  /** The rule version in force that month. */
   ruleVersion?: Maybe<RuleVersion>;
+  /** Payable, suppressed by another amount, or not eligible this month. */
   status: EntitlementStatus;
   /** The enrolment paid instead, when SUPPRESSED. */
   suppressedBy?: Maybe<Scalars['ID']['output']>;
 };
 
+/** One month of a person's entitlements. */
 export type EntitlementMonth = {
   __typename?: 'EntitlementMonth';
+  /** One line per approved enrolment open that month. */
   lines: Array<EntitlementLine>;
+  /** The month. */
   period: Scalars['Period']['output'];
+  /** Sum of the payable amounts of the month. */
   total: Scalars['Vnd']['output'];
 };
 
+/** What happens to an enrolment in one month. */
 export type EntitlementStatus =
   /** The enrolment is open but the person no longer meets the rule this month. */
   | 'NOT_ELIGIBLE'
@@ -318,38 +453,58 @@ export type EntitlementStatus =
   /** Eligible, but another amount is paid instead (Decree 20 art. 6.2, social pension 'higher of the two'). */
   | 'SUPPRESSED';
 
+/** A household (hộ gia đình) of a commune. */
 export type Household = {
   __typename?: 'Household';
+  /** Free-text address. */
   address?: Maybe<Scalars['String']['output']>;
+  /** The household's code, unique in the registry. */
   code: Scalars['String']['output'];
+  /** Code of its commune. */
   communeCode: Scalars['String']['output'];
+  /** The head of the household, if recorded. */
   head?: Maybe<Person>;
+  /** Id of the household. */
   id: Scalars['ID']['output'];
+  /** Members, oldest first; people of a commune outside the token are never listed. */
   members: Array<Person>;
   /** The assessment in force on the given date (default today). */
   povertyAssessment?: Maybe<PovertyAssessment>;
+  /** Every poverty assessment, oldest first. */
   povertyAssessments: Array<PovertyAssessment>;
+  /** Its village, if known. */
   village?: Maybe<AdminUnit>;
+  /** Code of its village (thôn/bon), if known. */
   villageCode?: Maybe<Scalars['String']['output']>;
 };
 
 
+/** A household (hộ gia đình) of a commune. */
 export type HouseholdPovertyAssessmentArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** A record of meritorious service to the revolution (Ordinance 02/2020/UBTVQH14). */
 export type MeritRecord = {
   __typename?: 'MeritRecord';
+  /** Category of merit, e.g. MARTYR_RELATIVE, SICK_SOLDIER. */
   category: Scalars['String']['output'];
+  /** Number of the recognition decision. */
   decisionNo: Scalars['String']['output'];
+  /** Id of the record. */
   id: Scalars['ID']['output'];
+  /** Rate of bodily injury in percent, for the wounded. */
   injuryRate?: Maybe<Scalars['Int']['output']>;
+  /** Date of recognition. */
   recognizedOn: Scalars['Date']['output'];
+  /** Last day it applies (null while in force). */
   validTo?: Maybe<Scalars['Date']['output']>;
 };
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Placeholder that lets the feature schemas extend Mutation; always null, does nothing. */
   _noop?: Maybe<Scalars['Boolean']['output']>;
   /** District officer or admin, not whoever proposed it. */
   approveEnrolment: Enrolment;
@@ -370,16 +525,25 @@ export type Mutation = {
    * as confirmed: the district has checked the decision.
    */
   recordAreaClassification: AreaClassification;
+  /** Records a dated social circumstance of a person (sensitive personal data). */
   recordCircumstanceFlag: CircumstanceFlagRecord;
+  /** Records a person's date of death; their enrolments end with the month of death (the day of death counts as alive). */
   recordDeath: Person;
+  /** Records a disability certificate of a person. */
   recordDisability: DisabilityCertificate;
+  /** Records a merit record (meritorious service to the revolution) of a person. */
   recordMeritStatus: MeritRecord;
+  /** Records a pension or monthly social insurance allowance a person receives (rules read it, e.g. the social pension). */
   recordPensionStatus: PensionStatus;
+  /** Records a household's poverty assessment; the classification is computed under the poverty standard in force on the assessment date. */
   recordPovertyAssessment: PovertyAssessment;
   /** A pregnancy of a woman aged 10 to 60 on reportedOn (VALIDATION_FAILED otherwise: input.personId for a man, input.reportedOn for the age). */
   recordPregnancy: Pregnancy;
+  /** Registers a household in a commune (and optionally a village of it); the code must be new. */
   registerHousehold: Household;
+  /** Registers a person, optionally as a member or the head of a household; an identification number already on record is refused with CONFLICT. */
   registerPerson: Person;
+  /** Changes the given fields of a person (absent fields stay as they are). */
   updatePerson: Person;
   /** Withdraws a circumstance recorded wrongly, with the reason (audited as withdrawCircumstance). The row is kept but no longer counts in groups, rules, eligibility or coverage gaps, nor appears in the person's lists. CONFLICT when already withdrawn. */
   withdrawCircumstance: CircumstanceWithdrawal;
@@ -388,11 +552,13 @@ export type Mutation = {
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationApproveEnrolmentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationConfirmAreaClassificationArgs = {
   id: Scalars['ID']['input'];
   legalBasis: Scalars['String']['input'];
@@ -400,6 +566,7 @@ export type MutationConfirmAreaClassificationArgs = {
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationCorrectDeathArgs = {
   dateOfDeath?: InputMaybe<Scalars['Date']['input']>;
   personId: Scalars['ID']['input'];
@@ -407,6 +574,7 @@ export type MutationCorrectDeathArgs = {
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationEndEnrolmentArgs = {
   endPeriod: Scalars['Period']['input'];
   id: Scalars['ID']['input'];
@@ -414,11 +582,13 @@ export type MutationEndEnrolmentArgs = {
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationEnrolArgs = {
   input: EnrolInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationPublishBaseLevelArgs = {
   amount: Scalars['Vnd']['input'];
   confirmed?: InputMaybe<Scalars['Boolean']['input']>;
@@ -428,68 +598,81 @@ export type MutationPublishBaseLevelArgs = {
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationPublishRuleVersionArgs = {
   input: PublishRuleVersionInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordAreaClassificationArgs = {
   input: AreaClassificationInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordCircumstanceFlagArgs = {
   input: RecordCircumstanceFlagInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordDeathArgs = {
   dateOfDeath: Scalars['Date']['input'];
   personId: Scalars['ID']['input'];
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordDisabilityArgs = {
   input: RecordDisabilityInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordMeritStatusArgs = {
   input: RecordMeritStatusInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordPensionStatusArgs = {
   input: RecordPensionStatusInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordPovertyAssessmentArgs = {
   input: RecordPovertyAssessmentInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordPregnancyArgs = {
   input: RecordPregnancyInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRegisterHouseholdArgs = {
   input: RegisterHouseholdInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRegisterPersonArgs = {
   input: RegisterPersonInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationUpdatePersonArgs = {
   id: Scalars['ID']['input'];
   input: UpdatePersonInput;
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationWithdrawCircumstanceArgs = {
   id: Scalars['ID']['input'];
   kind: CircumstanceKind;
@@ -497,6 +680,7 @@ export type MutationWithdrawCircumstanceArgs = {
 };
 
 
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationWithdrawRuleVersionArgs = {
   effectiveTo?: InputMaybe<Scalars['Date']['input']>;
   programCode: Scalars['String']['input'];
@@ -504,86 +688,128 @@ export type MutationWithdrawRuleVersionArgs = {
   version: Scalars['Int']['input'];
 };
 
+/** Where a page of a keyset-paginated list ends. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Opaque cursor of the last item of the page: pass it as `after` to get the next page; null on an empty page. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when more items follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** Kind of regular payment that may compete with a benefit. */
 export type PensionKind =
   | 'RETIREMENT_PENSION'
   | 'SOCIAL_ALLOWANCE'
   | 'SOCIAL_INSURANCE_MONTHLY';
 
+/** A pension or monthly social insurance allowance a person receives. */
 export type PensionStatus = {
   __typename?: 'PensionStatus';
+  /** Number of the decision, if any. */
   decisionNo?: Maybe<Scalars['String']['output']>;
+  /** Last day paid (null while paid). */
   endsOn?: Maybe<Scalars['Date']['output']>;
+  /** Id of the record. */
   id: Scalars['ID']['output'];
+  /** Kind of payment. */
   kind: PensionKind;
+  /** Monthly amount in đồng, when known. */
   monthlyAmount?: Maybe<Scalars['Vnd']['output']>;
+  /** First day paid. */
   startsOn: Scalars['Date']['output'];
 };
 
+/** A person on the registry. */
 export type Person = {
   __typename?: 'Person';
   /** Circumstance flags on record (all dates), oldest first. */
   circumstanceFlags: Array<CircumstanceFlagRecord>;
+  /** The commune of residence. */
   commune: AdminUnit;
+  /** Code of the commune of residence. */
   communeCode: Scalars['String']['output'];
+  /** Date of birth. */
   dateOfBirth: Scalars['Date']['output'];
+  /** Date of death, when recorded. */
   dateOfDeath?: Maybe<Scalars['Date']['output']>;
   /** Circumstances on record (all dates), oldest first. */
   disabilityCertificates: Array<DisabilityCertificate>;
+  /** The person's enrolments in programs, by start month. */
   enrolments: Array<Enrolment>;
+  /** Ethnic group, e.g. Kinh, K'Ho. */
   ethnicity?: Maybe<Scalars['String']['output']>;
+  /** Full name in Vietnamese, with diacritics. */
   fullName: Scalars['String']['output'];
   /** Beneficiary groups the person falls in on the given date (default today). */
   groups: Array<BeneficiaryGroup>;
+  /** The household the person belongs to, if any. */
   household?: Maybe<Household>;
+  /** Id of the person. */
   id: Scalars['ID']['output'];
+  /** Merit records on record (all dates), oldest first. */
   meritRecords: Array<MeritRecord>;
   /** 12-digit personal identification number; masked (068******123) for callers whose role does not need it. */
   nationalId?: Maybe<Scalars['String']['output']>;
+  /** Pensions and allowances on record (all dates), oldest first. */
   pensionStatuses: Array<PensionStatus>;
+  /** Pregnancies on record, oldest first. */
   pregnancies: Array<Pregnancy>;
+  /** Relation to the head of the household (vợ, con, ...); null for the head. */
   relationToHead?: Maybe<Scalars['String']['output']>;
+  /** Sex. */
   sex: Sex;
 };
 
 
+/** A person on the registry. */
 export type PersonGroupsArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** A household poverty assessment under a poverty standard. */
 export type PovertyAssessment = {
   __typename?: 'PovertyAssessment';
+  /** Rural or urban poverty line. */
   area: AreaType;
   /** At most one assessment per household and date; the latest on or before a date is the one in force. */
   assessedOn: Scalars['Date']['output'];
+  /** Poor, near-poor or neither, computed from income and deprivations under the standard. */
   classification: PovertyClass;
+  /** Number of the decision recognising the result, if any. */
   decisionNo?: Maybe<Scalars['String']['output']>;
+  /** Deprivation indicator codes found, e.g. HEALTH_INSURANCE. */
   deprivations: Array<Scalars['String']['output']>;
+  /** Id of the assessment. */
   id: Scalars['ID']['output'];
+  /** Monthly income per person, in đồng. */
   incomePerPerson: Scalars['Vnd']['output'];
   /** The poverty standard used, e.g. DECREE_07_2021. */
   standardCode: Scalars['String']['output'];
 };
 
+/** Outcome of a poverty assessment. */
 export type PovertyClass =
   | 'NEAR_POOR'
   | 'NONE'
   | 'POOR';
 
+/** A pregnancy as reported to the commune. */
 export type Pregnancy = {
   __typename?: 'Pregnancy';
+  /** Date it ended, when recorded. */
   endedOn?: Maybe<Scalars['Date']['output']>;
+  /** Expected date of delivery. */
   expectedDeliveryOn: Scalars['Date']['output'];
+  /** Id of the record. */
   id: Scalars['ID']['output'];
+  /** Birth or loss, when recorded. */
   outcome?: Maybe<PregnancyOutcome>;
+  /** Date reported. */
   reportedOn: Scalars['Date']['output'];
 };
 
+/** How a pregnancy ended. */
 export type PregnancyOutcome =
   | 'BIRTH'
   | 'LOSS';
@@ -591,16 +817,23 @@ export type PregnancyOutcome =
 /** One benefit scheme, e.g. Decree 20/2021 art. 5.5c. */
 export type Program = {
   __typename?: 'Program';
+  /** Code of the program, e.g. D20_5_5A. */
   code: Scalars['String']['output'];
+  /** Which amounts it competes with. */
   family: ProgramFamily;
+  /** Monthly or one-off. */
   kind: BenefitKind;
+  /** The article of law that makes the program. */
   legalBasis: Scalars['String']['output'];
+  /** Name in Vietnamese. */
   name: Scalars['String']['output'];
+  /** Name in English. */
   nameEn: Scalars['String']['output'];
   /** The version in force on the date (default today). */
   ruleVersion?: Maybe<RuleVersion>;
   /** Every rule version, oldest first. */
   ruleVersions: Array<RuleVersion>;
+  /** The first month an enrolment may start. */
   startRule: StartRule;
 };
 
@@ -610,21 +843,32 @@ export type ProgramRuleVersionArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** Whether a person is eligible for one program on a date, with the amount and the reasons. */
 export type ProgramEligibility = {
   __typename?: 'ProgramEligibility';
   /** The amount when eligible (monthly or one-off). */
   amount?: Maybe<Scalars['Vnd']['output']>;
+  /** The base level used, when eligible. */
   baseLevel?: Maybe<BaseLevel>;
+  /** The rule's coefficient, when eligible. */
   coefficient?: Maybe<Scalars['Float']['output']>;
+  /** Every condition with the value seen. */
   conditions: Array<ConditionResult>;
+  /** True when every condition holds. */
   eligible: Scalars['Boolean']['output'];
+  /** The legal text of that rule version. */
   legalBasis?: Maybe<Scalars['String']['output']>;
   /** Monthly amount when eligible (null for one-off programs). */
   monthlyAmount?: Maybe<Scalars['Vnd']['output']>;
+  /** The program. */
   program: Program;
+  /** Code of the program. */
   programCode: Scalars['String']['output'];
+  /** The rule version in force on the date (null when none is). */
   ruleVersion?: Maybe<RuleVersion>;
+  /** Why the enrolment starts then, in English. */
   startRuleText?: Maybe<Scalars['String']['output']>;
+  /** Why the enrolment starts then, in Vietnamese. */
   startRuleTextVi?: Maybe<Scalars['String']['output']>;
   /** When eligible: the first month an enrolment decided on asOf may start, and why. */
   startsFrom?: Maybe<Scalars['Period']['output']>;
@@ -638,21 +882,30 @@ export type ProgramFamily =
   | 'SOCIAL_ASSISTANCE'
   | 'SOCIAL_PENSION';
 
+/** A new rule version of a program. */
 export type PublishRuleVersionInput = {
+  /** False when figures come from secondary sources (say why in note). */
   confirmed?: InputMaybe<Scalars['Boolean']['input']>;
   /** The rule as data (docs/rules.md). */
   definition: Scalars['JSON']['input'];
+  /** First day it applies. */
   effectiveFrom: Scalars['Date']['input'];
+  /** Last day it applies, if known. */
   effectiveTo?: InputMaybe<Scalars['Date']['input']>;
   /** Example cases { name, asOf?, facts, expectedEligible, expectedAmount? }; all must pass. */
   examples: Array<Scalars['JSON']['input']>;
+  /** The legal text it implements. */
   legalBasis: Scalars['String']['input'];
+  /** Free remark. */
   note?: InputMaybe<Scalars['String']['input']>;
+  /** Code of the program. */
   programCode: Scalars['String']['input'];
 };
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type Query = {
   __typename?: 'Query';
+  /** One administrative unit by code (commune, village, district, province); null when unknown. */
   adminUnit?: Maybe<AdminUnit>;
   /** Administrative units; by default the communes of the district still in force or not, ordered by code. */
   adminUnits: Array<AdminUnit>;
@@ -663,24 +916,29 @@ export type Query = {
   /**
    * People of a commune who are beneficiaries on `asOf` (default today), living and resident there, in id order.
    * `group` narrows to one beneficiary group (all groups when absent); `search` matches the full name,
-   * accent- and case-insensitively. `first` is capped at 200.
+   * accent- and case-insensitively. `first` is 1–200 (default 50); a larger value is refused with VALIDATION_FAILED.
    */
   beneficiaries: BeneficiaryConnection;
   /**
    * People eligible on asOf (default today) but not enrolled ('left behind'), in person order. Without communeCode:
-   * every commune the caller may see; without programCode: every program. `first` is capped at 500.
+   * every commune the caller may see; without programCode: every program. `first` is 1–500 (default 100); a larger value is refused with VALIDATION_FAILED.
    */
   coverageGaps: CoverageGapConnection;
   /** Every program for one person on a date (default today): eligible or not, the amount, and why. */
   eligibility: Array<ProgramEligibility>;
+  /** One enrolment by id; null when it does not exist. */
   enrolment?: Maybe<Enrolment>;
   /** Each month's amount per approved enrolment, with base level, rule version and coefficient (at most 120 months). */
   entitlements: Array<EntitlementMonth>;
+  /** One household by id or by its code (give one of the two); null when none matches. */
   household?: Maybe<Household>;
+  /** One person by id; null when it does not exist. */
   person?: Maybe<Person>;
+  /** One person by 12-digit identification number; null when none is on record. */
   personByNationalId?: Maybe<Person>;
   /** Liveness of the GraphQL layer; needs no database. */
   ping: Scalars['String']['output'];
+  /** One program by code, e.g. D20_5_5A; null when unknown. */
   program?: Maybe<Program>;
   /** Every program, in the order of the law. */
   programs: Array<Program>;
@@ -689,28 +947,33 @@ export type Query = {
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryAdminUnitArgs = {
   code: Scalars['String']['input'];
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryAdminUnitsArgs = {
   level?: InputMaybe<AdminLevel>;
   parentCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryAuditTrailArgs = {
   entityId: Scalars['ID']['input'];
   entityType: Scalars['String']['input'];
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryBaseLevelsArgs = {
   kind?: InputMaybe<BaseLevelKind>;
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryBeneficiariesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   asOf?: InputMaybe<Scalars['Date']['input']>;
@@ -722,6 +985,7 @@ export type QueryBeneficiariesArgs = {
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryCoverageGapsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   asOf?: InputMaybe<Scalars['Date']['input']>;
@@ -731,17 +995,20 @@ export type QueryCoverageGapsArgs = {
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryEligibilityArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   personId: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryEnrolmentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryEntitlementsArgs = {
   from: Scalars['Period']['input'];
   personId: Scalars['ID']['input'];
@@ -749,97 +1016,151 @@ export type QueryEntitlementsArgs = {
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryHouseholdArgs = {
   code?: InputMaybe<Scalars['String']['input']>;
   id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryPersonArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryPersonByNationalIdArgs = {
   nationalId: Scalars['String']['input'];
 };
 
 
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryProgramArgs = {
   code: Scalars['String']['input'];
 };
 
+/** A dated social circumstance of a person. */
 export type RecordCircumstanceFlagInput = {
   /** Decision, certificate or record number. */
   evidence: Scalars['String']['input'];
+  /** The circumstance. */
   flag: CircumstanceFlag;
+  /** Id of the person. */
   personId: Scalars['ID']['input'];
+  /** First day it holds. */
   validFrom: Scalars['Date']['input'];
+  /** Last day it holds, if it ended. */
   validTo?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** A disability certificate. */
 export type RecordDisabilityInput = {
+  /** Number of the certificate. */
   certificateNo: Scalars['String']['input'];
+  /** Date of issue. */
   issuedOn: Scalars['Date']['input'];
+  /** Level of disability. */
   level: DisabilityLevel;
+  /** Id of the person. */
   personId: Scalars['ID']['input'];
+  /** Last day of validity, if it expires. */
   validTo?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** A merit record. */
 export type RecordMeritStatusInput = {
+  /** Category of merit, e.g. MARTYR_RELATIVE, SICK_SOLDIER. */
   category: Scalars['String']['input'];
+  /** Number of the recognition decision. */
   decisionNo: Scalars['String']['input'];
+  /** Rate of bodily injury in percent, for the wounded. */
   injuryRate?: InputMaybe<Scalars['Int']['input']>;
+  /** Id of the person. */
   personId: Scalars['ID']['input'];
+  /** Date of recognition. */
   recognizedOn: Scalars['Date']['input'];
+  /** Last day it applies, if it ends. */
   validTo?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** A pension or allowance a person receives. */
 export type RecordPensionStatusInput = {
+  /** Number of the decision, if any. */
   decisionNo?: InputMaybe<Scalars['String']['input']>;
+  /** Last day paid, if it ended. */
   endsOn?: InputMaybe<Scalars['Date']['input']>;
+  /** Kind of payment. */
   kind: PensionKind;
+  /** Monthly amount in đồng, when known. */
   monthlyAmount?: InputMaybe<Scalars['Vnd']['input']>;
+  /** Id of the person. */
   personId: Scalars['ID']['input'];
+  /** First day paid. */
   startsOn: Scalars['Date']['input'];
 };
 
+/** A poverty assessment of a household. */
 export type RecordPovertyAssessmentInput = {
+  /** Rural or urban poverty line. */
   area: AreaType;
   /** One assessment per household and date: a second one on the same date is refused (CONFLICT on input.assessedOn). A re-assessment is recorded on its own date; the latest on or before a date applies. */
   assessedOn: Scalars['Date']['input'];
+  /** Number of the decision recognising the result, if any. */
   decisionNo?: InputMaybe<Scalars['String']['input']>;
   /** Deprivation indicator codes, e.g. HEALTH_INSURANCE, HYGIENIC_LATRINE. */
   deprivations: Array<Scalars['String']['input']>;
+  /** Id of the household. */
   householdId: Scalars['ID']['input'];
+  /** Monthly income per person, in đồng. */
   incomePerPerson: Scalars['Vnd']['input'];
 };
 
+/** A pregnancy. */
 export type RecordPregnancyInput = {
+  /** Date it ended, if it has. */
   endedOn?: InputMaybe<Scalars['Date']['input']>;
+  /** Expected date of delivery. */
   expectedDeliveryOn: Scalars['Date']['input'];
+  /** Birth or loss, if it has ended. */
   outcome?: InputMaybe<PregnancyOutcome>;
+  /** Id of the person (a woman). */
   personId: Scalars['ID']['input'];
+  /** Date reported. */
   reportedOn: Scalars['Date']['input'];
 };
 
+/** A new household. */
 export type RegisterHouseholdInput = {
+  /** Free-text address. */
   address?: InputMaybe<Scalars['String']['input']>;
+  /** Its code, unique in the registry. */
   code: Scalars['String']['input'];
+  /** Code of its commune (in force). */
   communeCode: Scalars['String']['input'];
+  /** Code of a village of that commune. */
   villageCode?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new person. */
 export type RegisterPersonInput = {
+  /** Code of the commune of residence. */
   communeCode: Scalars['String']['input'];
+  /** Date of birth, not in the future. */
   dateOfBirth: Scalars['Date']['input'];
+  /** Ethnic group. */
   ethnicity?: InputMaybe<Scalars['String']['input']>;
+  /** Full name, 1–200 characters. */
   fullName: Scalars['String']['input'];
+  /** Id of the household to join. */
   householdId?: InputMaybe<Scalars['ID']['input']>;
   /** Make this person the head of the household. */
   isHead?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 12-digit identification number (its province, century-and-sex and year digits must match the person). */
   nationalId?: InputMaybe<Scalars['String']['input']>;
+  /** Relation to the head of the household (not for the head). */
   relationToHead?: InputMaybe<Scalars['String']['input']>;
+  /** Sex. */
   sex: Sex;
 };
 
@@ -850,18 +1171,29 @@ export type RuleVersion = {
   confirmed: Scalars['Boolean']['output'];
   /** The rule as data: { summaryVi, summaryEn, conditions, amount }. */
   definition: Scalars['JSON']['output'];
+  /** First day it applies. */
   effectiveFrom: Scalars['Date']['output'];
+  /** Last day it applies (null while in force). */
   effectiveTo?: Maybe<Scalars['Date']['output']>;
   /** Worked examples that had to pass before publication. */
   examples: Scalars['JSON']['output'];
+  /** Id of the rule version. */
   id: Scalars['ID']['output'];
+  /** The legal text it implements. */
   legalBasis: Scalars['String']['output'];
+  /** Free remark (sources, doubts). */
   note?: Maybe<Scalars['String']['output']>;
+  /** Code of its program. */
   programCode: Scalars['String']['output'];
+  /** When it was published. */
   publishedAt: Scalars['DateTime']['output'];
+  /** Subject of the token that published it. */
   publishedBy: Scalars['String']['output'];
+  /** What the rule says, in Vietnamese. */
   summary: Scalars['String']['output'];
+  /** What the rule says, in English. */
   summaryEn: Scalars['String']['output'];
+  /** Version number within the program (1, 2, ...). */
   version: Scalars['Int']['output'];
   /** Set when the version was withdrawn: effectiveTo above is then the withdrawal's. */
   withdrawal?: Maybe<RuleWithdrawal>;
@@ -870,12 +1202,17 @@ export type RuleVersion = {
 /** A rule version withdrawn: it applies up to effectiveTo at most (never, when that is before its effectiveFrom). */
 export type RuleWithdrawal = {
   __typename?: 'RuleWithdrawal';
+  /** Last day the version applies; before its effectiveFrom when it never applied. */
   effectiveTo: Scalars['Date']['output'];
+  /** Why it was withdrawn (the decision or the mistake). */
   reason: Scalars['String']['output'];
+  /** When it was withdrawn. */
   withdrawnAt: Scalars['DateTime']['output'];
+  /** Subject of the token of the admin who withdrew it. */
   withdrawnBy: Scalars['String']['output'];
 };
 
+/** Sex as recorded on the identification document. */
 export type Sex =
   | 'FEMALE'
   | 'MALE';
@@ -887,14 +1224,23 @@ export type StartRule =
   | 'TURNS_75'
   | 'TURNS_80';
 
+/** Fields of a person to change; absent fields stay as they are. */
 export type UpdatePersonInput = {
+  /** Code of the commune of residence. */
   communeCode?: InputMaybe<Scalars['String']['input']>;
+  /** Date of birth. */
   dateOfBirth?: InputMaybe<Scalars['Date']['input']>;
+  /** Ethnic group. */
   ethnicity?: InputMaybe<Scalars['String']['input']>;
+  /** Full name, 1–200 characters. */
   fullName?: InputMaybe<Scalars['String']['input']>;
+  /** Id of the household. */
   householdId?: InputMaybe<Scalars['ID']['input']>;
+  /** 12-digit identification number. */
   nationalId?: InputMaybe<Scalars['String']['input']>;
+  /** Relation to the head of the household. */
   relationToHead?: InputMaybe<Scalars['String']['input']>;
+  /** Sex. */
   sex?: InputMaybe<Sex>;
 };
 

@@ -69,7 +69,9 @@ export async function startTestApp(
       const res = await app.inject({
         method: 'POST',
         url: '/graphql',
-        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        // The GraphQL-over-HTTP media type: request errors come with 400 (under plain application/json
+        // the spec wants 200 for them; test/http-errors.test.ts checks both).
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
         payload: { query, variables },
       });
       return { status: res.statusCode, body: res.json() };

@@ -43,7 +43,7 @@ export interface CompiledReadsOptions {
   schema: () => GraphQLSchema;
   /** Compilers by root field name. */
   roots: Record<string, RootCompiler>;
-  /** Mercurius' queryDepth: deeper documents are the executor's error. */
+  /** The executor's depth limit (src/graphql/depth-limit.ts): deeper documents are its error. */
   maxDepth: number;
   /** The GraphQL route's path. */
   path: string;

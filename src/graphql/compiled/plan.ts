@@ -46,8 +46,9 @@ export interface OperationPlan {
 class Unsupported extends Error {}
 
 /**
- * Depth as Mercurius' queryDepth counts it (each field or inline fragment is a level, a fragment spread is
- * not): a deeper query is an error from the executor, so it must not be compiled.
+ * Depth as the executor's depth limit counts it (src/graphql/depth-limit.ts: each data field is a level;
+ * introspection fields, inline fragments and fragment spreads are not): a deeper query is an error from the
+ * executor, so it must not be compiled.
  */
 function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
   let max = 0;
@@ -56,7 +57,9 @@ function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, Fragm
       const f = fragments.get(s.name.value);
       if (!f || seen.has(s.name.value)) throw new Unsupported();
       max = Math.max(max, depthOf(f.selectionSet, fragments, new Set([...seen, s.name.value])));
-    } else {
+    } else if (s.kind === Kind.INLINE_FRAGMENT) {
+      max = Math.max(max, depthOf(s.selectionSet, fragments, seen));
+    } else if (!s.name.value.startsWith('__')) {
       max = Math.max(max, 1 + depthOf(s.selectionSet, fragments, seen));
     }
   }
@@ -126,7 +129,7 @@ export function planOperation(schema: GraphQLSchema, query: string, operationNam
     if (operation?.operation !== OperationTypeNode.QUERY || operation.directives?.length) return undefined;
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    // Mercurius checks the depth of every operation in the document, not only the one that runs.
+    // The depth limit checks every operation in the document, not only the one that runs.
     for (const d of document.definitions) {
       if (d.kind === Kind.OPERATION_DEFINITION && depthOf(d.selectionSet, fragments, new Set()) > maxDepth) return undefined;
     }

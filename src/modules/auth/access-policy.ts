@@ -65,6 +65,6 @@ export function maskNationalIdFor(p: Principal, nationalId: string | null): stri
  */
 export function assertMayReadBenefits(p: Principal): void {
   if (p.role === 'integration' && !p.scopes.has('benefits:read')) {
-    throw forbidden('This needs the benefits:read scope', 'Chức năng này cần quyền benefits:read');
+    throw forbidden('This needs the benefits:read scope', 'Chức năng này cần quyền xem thông tin trợ cấp');
   }
 }

@@ -2,6 +2,7 @@
  * Bearer-token authentication (jose) and the role checks every module uses (commune visibility and
  * field masking are the access policy's: access-policy.ts).
  */
+import { roleVi } from '../../core/labels-vi.js';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { forbidden, unauthenticated } from '../../errors.js';
@@ -41,7 +42,7 @@ export function createAuthService(settings: AuthSettings) {
   async function authenticate(authorization: string | undefined): Promise<Principal> {
     const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) {
-      throw unauthenticated('A bearer token is required', 'Cần mã xác thực (Bearer token)');
+      throw unauthenticated('A bearer token is required', 'Cần có mã xác thực đăng nhập');
     }
     const now = Date.now();
     const known = verified.get(token);
@@ -65,7 +66,7 @@ export function createAuthService(settings: AuthSettings) {
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) {
-      throw unauthenticated('The token lacks valid sub, role or communes claims', 'Mã xác thực thiếu hoặc sai sub, role, communes');
+      throw unauthenticated('The token lacks valid sub, role or communes claims', 'Mã xác thực thiếu hoặc sai thông tin người dùng, vai trò hoặc danh sách xã');
     }
     const principal: Principal = {
       subject: claims.data.sub,
@@ -100,12 +101,12 @@ export type AuthService = ReturnType<typeof createAuthService>;
 
 export function assertCanMutate(p: Principal): void {
   if (!MUTATING_ROLES.has(p.role)) {
-    throw forbidden(`Role ${p.role} cannot change records`, `Vai trò ${p.role} không được thay đổi dữ liệu`);
+    throw forbidden(`Role ${p.role} cannot change records`, `Vai trò ${roleVi(p.role)} không được thay đổi dữ liệu`);
   }
 }
 
 export function assertRole(p: Principal, ...roles: Role[]): void {
   if (!roles.includes(p.role)) {
-    throw forbidden(`This needs one of the roles: ${roles.join(', ')}`, `Chức năng này cần vai trò: ${roles.join(', ')}`);
+    throw forbidden(`This needs one of the roles: ${roles.join(', ')}`, `Chức năng này cần vai trò: ${roles.map(roleVi).join(', ')}`);
   }
 }

@@ -2,6 +2,7 @@
  * Benefits use cases: enrolments (propose → approve → end), month-by-month entitlements with the law's
  * "only the highest allowance" rules applied and explained, and coverage gaps (eligible, not enrolled).
  */
+import { codeVi } from '../../core/labels-vi.js';
 import type { Clock } from '../../clock.js';
 import type { ConditionResult } from '../../core/evaluate.js';
 import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
@@ -50,7 +51,7 @@ export const encodeGapCursor = (personId: string, programCode: string) => Buffer
 function decodeGapCursor(cursor: string): { personId: string; programCode: string } {
   const m = /^g:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Z0-9_]{1,40})$/i.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m?.[1] || !m[2]) {
-    throw new ValidationError([{ field: 'after', en: 'is not a cursor this API returned', vi: 'không phải con trỏ trang do API trả về' }]);
+    throw new ValidationError([{ field: 'after', en: 'is not a cursor this API returned', vi: 'không phải mã trang do dịch vụ trả về' }]);
   }
   return { personId: m[1], programCode: m[2] };
 }
@@ -120,7 +121,7 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
       l.payableAmount = 0;
       l.suppressedBy = winner.enrolment.id;
       l.note = `suppressed by ${winner.program.code} (${fmt(total(bundle))} ≥ ${fmt(l.amount)}): Decree 20 art. 6.2, only the highest social-assistance amount is paid`;
-      l.noteVi = `không chi do đã hưởng ${winner.program.code} (${fmt(total(bundle))} ≥ ${fmt(l.amount)}): NĐ 20/2021 điều 6.2, chỉ hưởng một mức cao nhất`;
+      l.noteVi = `không chi do đã hưởng chế độ «${winner.program.nameVi}» (${fmt(total(bundle))} ≥ ${fmt(l.amount)}): NĐ 20/2021 điều 6.2, chỉ hưởng một mức cao nhất`;
     }
   }
   const pension = payable.find((l) => l.program.family === 'SOCIAL_PENSION');
@@ -173,7 +174,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       'CONFLICT',
       {
         en: `Not eligible for ${program.code} in ${period}: ${failing.map((c) => c.text).join('; ')}`,
-        vi: `Không đủ điều kiện ${program.code} tháng ${period}: ${failing.map((c) => c.textVi).join('; ')}`,
+        vi: `Không đủ điều kiện hưởng chế độ «${program.nameVi}» tháng ${period}: ${failing.map((c) => c.textVi).join('; ')}`,
       },
       { field: 'input.startPeriod', reasons: failing },
     );
@@ -258,7 +259,10 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
           throw forbidden('Whoever proposed an enrolment cannot approve it', 'Người đề xuất không được tự phê duyệt hồ sơ');
         }
         if (before.status !== 'PROPOSED')
-          throw conflict(`The enrolment is ${before.status}, not PROPOSED`, `Hồ sơ đang ở trạng thái ${before.status}, không phải PROPOSED`);
+          throw conflict(
+            `The enrolment is ${before.status}, not PROPOSED`,
+            `Hồ sơ hưởng trợ cấp đang ở trạng thái «${codeVi(before.status)}», không còn chờ phê duyệt`,
+          );
         const deathMonth = afterDeath(person.dateOfDeath, periodOfMonth(before.startMonth), 'id');
         // Approved after a death: it pays the months up to the death and is ended by it, never ACTIVE and open.
         const ending = deathMonth

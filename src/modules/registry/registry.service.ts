@@ -144,7 +144,7 @@ export const encodePersonCursor = (id: string) => Buffer.from(`p:${id}`).toStrin
 function decodePersonCursor(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const id = text.startsWith('p:') ? text.slice(2) : '';
-  if (!isUuid(id)) new Problems().add('after', 'is not a cursor this API returned', 'không phải con trỏ trang do API trả về').throwIfAny();
+  if (!isUuid(id)) new Problems().add('after', 'is not a cursor this API returned', 'không phải mã trang do dịch vụ trả về').throwIfAny();
   return id;
 }
 
