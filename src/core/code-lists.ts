@@ -51,3 +51,11 @@ export type BeneficiaryGroup = (typeof BENEFICIARY_GROUPS)[number];
 
 /** Age at which a person counts as elderly (Law on the Elderly 2009, art. 2). */
 export const ELDERLY_AGE = 60;
+
+/**
+ * What opened a residence period (src/db/schema/registry.ts residence_periods): registration, a move (within a
+ * commune, between communes of the district, or out of it), a household split or merge, a change of head, or
+ * the correction of a wrongly recorded move.
+ */
+export const RESIDENCE_CHANGE_REASONS = ['REGISTRATION', 'MOVE', 'TRANSFER_OUT', 'SPLIT', 'MERGE', 'HEAD_CHANGE', 'CORRECTION'] as const;
+export type ResidenceChangeReason = (typeof RESIDENCE_CHANGE_REASONS)[number];

@@ -4,21 +4,23 @@
  * a month). Each fact's definition here has an SQL twin in src/db/rule-sql.ts; keep them in step (the property
  * test compares them on random people).
  *
- * Definitions (as of date d):
+ * Definitions (as of date d; "the residence" is the person's residence period in force on d, docs/residence.md):
+ * - resident: a residence period in the district covers d (someone who moved out, or before their first period, is
+ *   not the district's to pay: every program is refused with that reason, and the SQL reads only residents);
  * - ages: whole years / months between birth and d (PostgreSQL age() arithmetic);
  * - ethnic minority: an ethnicity recorded and not 'Kinh';
- * - household poverty: the household's latest assessment on or before d under a standard still in force on d
+ * - household poverty: the latest assessment of the residence's household on or before d under a standard still in force on d
  *   (same rule as the registry's POOR_HOUSEHOLD group), NONE when there is none;
- * - extremely disadvantaged area: a classification in force on d for the person's commune, that commune's
- *   2025 successor, or the household's village;
+ * - extremely disadvantaged area: a classification in force on d for the residence's commune, that commune's
+ *   2025 successor, or its household's village;
  * - disability level: the highest level among certificates issued on or before d and not expired;
  * - receives pension: any pension / monthly social insurance / social allowance in force on d;
  * - merit categories, war injury rate: merit records in force on d (rate: highest WAR_INVALID rate, else 0);
  * - pregnant: as the registry's PREGNANT_WOMAN group (reported, not ended, at most 30 days past the due date);
  * - flags: circumstance flags in force on d;
- * - children raised: APPROXIMATION — the household's living members with relation 'Con', counted only for
- *   the head and the head's spouse ('Chủ hộ', 'Vợ', 'Chồng'); grandchildren and children living elsewhere
- *   are not seen (docs/rules.md).
+ * - children raised: APPROXIMATION — the living members of the residence's household on d with relation 'Con',
+ *   counted only for the head and the head's spouse ('Chủ hộ', 'Vợ', 'Chồng') on d; grandchildren and children
+ *   living elsewhere are not seen (docs/rules.md).
  */
 import { DISABILITY_LEVELS, disabilityRank, type DisabilityLevelFact, type Facts } from './rule-format.js';
 import { monthsBetween } from './period.js';
@@ -26,24 +28,35 @@ import { monthsBetween } from './period.js';
 export const PARENT_RELATIONS = ['Chủ hộ', 'Vợ', 'Chồng'] as const;
 export const CHILD_RELATION = 'Con';
 
+/** One residence period in the district (residence_periods), with the places the rules read. */
+export interface ResidenceFact {
+  validFrom: string;
+  validTo: string | null;
+  communeCode: string;
+  /** The commune's 2025 successor, if it merged. */
+  communeSuccessor: string | null;
+  householdId: string | null;
+  villageCode: string | null;
+  relationToHead: string | null;
+}
+
 export interface PersonFactsSource {
   id: string;
   dateOfBirth: string;
   dateOfDeath: string | null;
   sex: 'MALE' | 'FEMALE';
   ethnicity: string | null;
-  communeCode: string;
-  householdId: string | null;
-  relationToHead: string | null;
-  villageCode: string | null;
-  communeSuccessor: string | null;
-  assessments: { assessedOn: string; classification: 'POOR' | 'NEAR_POOR' | 'NONE'; standardValidTo: string }[];
+  /** The person's periods in the district, oldest first; they never overlap. */
+  residences: ResidenceFact[];
+  /** Assessments of every household the person lived in, oldest first. */
+  assessments: { householdId: string; assessedOn: string; classification: 'POOR' | 'NEAR_POOR' | 'NONE'; standardValidTo: string }[];
   certificates: { level: string; issuedOn: string; validTo: string | null }[];
   merits: { category: string; injuryRate: number | null; recognizedOn: string; validTo: string | null }[];
   pensions: { startsOn: string; endsOn: string | null }[];
   pregnancies: { reportedOn: string; expectedDeliveryOn: string; endedOn: string | null }[];
   flags: { flag: string; validFrom: string; validTo: string | null }[];
-  children: { dateOfBirth: string; dateOfDeath: string | null }[];
+  /** Periods in which someone lived as 'Con' in a household the person lived in, with that child's dates. */
+  children: { householdId: string; validFrom: string; validTo: string | null; dateOfBirth: string; dateOfDeath: string | null }[];
 }
 
 export interface AreaClass {
@@ -64,18 +77,23 @@ export function addDays(date: string, days: number): string {
 export const isAlive = (p: { dateOfBirth: string; dateOfDeath: string | null }, d: string) =>
   p.dateOfBirth <= d && (p.dateOfDeath === null || p.dateOfDeath >= d);
 
+/** The residence period in force on d, if the person lived in the district then. */
+export const residenceOn = (p: PersonFactsSource, d: string): ResidenceFact | undefined => p.residences.find((r) => inForce(r.validFrom, r.validTo, d));
+
 export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): Facts {
   const ageMonths = monthsBetween(p.dateOfBirth, d);
-  // Latest assessment on or before d under a standard in force (records are sorted oldest first).
+  const home = residenceOn(p, d);
+  const householdId = home?.householdId ?? null;
+  // Latest assessment of that household on or before d under a standard in force (records are sorted oldest first).
   let householdPoverty: Facts['householdPoverty'] = 'NONE';
   for (let i = p.assessments.length - 1; i >= 0; i--) {
     const a = p.assessments[i];
-    if (a && a.assessedOn <= d && a.standardValidTo >= d) {
+    if (a && a.householdId === householdId && a.assessedOn <= d && a.standardValidTo >= d) {
       householdPoverty = a.classification;
       break;
     }
   }
-  const units = new Set([p.communeCode, p.communeSuccessor, p.villageCode].filter((u): u is string => !!u));
+  const units = new Set([home?.communeCode, home?.communeSuccessor, home?.villageCode].filter((u): u is string => !!u));
   // The highest level in force; a code that is not a level (rank -1) never wins over NONE.
   let disabilityLevel: DisabilityLevelFact = 'NONE';
   for (const c of p.certificates) {
@@ -83,8 +101,9 @@ export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): 
     if (level && inForce(c.issuedOn, c.validTo, d) && disabilityRank(level) > disabilityRank(disabilityLevel)) disabilityLevel = level;
   }
   const merits = p.merits.filter((m) => inForce(m.recognizedOn, m.validTo, d));
-  const parent = p.relationToHead !== null && (PARENT_RELATIONS as readonly string[]).includes(p.relationToHead);
-  const kids = parent ? p.children.filter((c) => isAlive(c, d)) : [];
+  const relation = home?.relationToHead ?? null;
+  const parent = householdId !== null && relation !== null && (PARENT_RELATIONS as readonly string[]).includes(relation);
+  const kids = parent ? p.children.filter((c) => c.householdId === householdId && inForce(c.validFrom, c.validTo, d) && isAlive(c, d)) : [];
   return {
     ageYears: Math.floor(ageMonths / 12),
     ageMonths,

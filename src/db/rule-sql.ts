@@ -12,6 +12,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { CHILD_RELATION, PARENT_RELATIONS } from '../core/facts.js';
 import { DISABILITY_LEVELS, disabilityRank, type Condition, type LeafCondition, type RuleDefinition } from '../core/rule-format.js';
 import { groupCondition, householdClassificationAsOf, livingOn } from './beneficiary-groups.js';
+import { personsOn } from './residence.js';
 
 /**
  * What the SQL needs of the rule book (src/modules/rules/rule-book.ts): the version in force and the
@@ -79,7 +80,7 @@ const boolCompare = (expr: SQL, value: boolean): SQL => (value ? sql`(${expr})` 
 const inForceOn = (from: SQL, to: SQL, asOf: string) => sql`${from} <= ${d(asOf)} AND (${to} IS NULL OR ${to} >= ${d(asOf)})`;
 
 const childrenCount = (months: number, asOf: string): SQL => sql`(CASE WHEN p.relation_to_head IN ${list(PARENT_RELATIONS)} THEN (
-  SELECT count(*) FROM persons c WHERE c.household_id = p.household_id AND c.relation_to_head = ${CHILD_RELATION}
+  SELECT count(*) FROM ${personsOn(asOf)} c WHERE c.household_id = p.household_id AND c.relation_to_head = ${CHILD_RELATION}
     AND c.date_of_birth <= ${d(asOf)} AND (c.date_of_death IS NULL OR c.date_of_death >= ${d(asOf)})
     AND c.date_of_birth > (${d(asOf)} - make_interval(months => ${months}::int))::date) ELSE 0 END)`;
 

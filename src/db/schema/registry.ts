@@ -3,6 +3,7 @@
  * migrations in /migrations. Feature modules read and write these tables through their repositories.
  */
 import { sql } from 'drizzle-orm';
+import { RESIDENCE_CHANGE_REASONS } from '../../core/code-lists.js';
 import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 // ---------------------------------------------------------------------------------------------
@@ -70,6 +71,11 @@ export const households = pgTable(
     villageCode: text('village_code').references(() => adminUnits.code),
     address: text('address'),
     headPersonId: uuid('head_person_id'),
+    /**
+     * Last day the household existed: set when it merged into another (mergeHouseholds). Nobody can move into it
+     * after that day. A household never changes commune: moving to another commune means another household.
+     */
+    dissolvedOn: date('dissolved_on'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -101,6 +107,19 @@ export const persons = pgTable(
     householdId: uuid('household_id').references(() => households.id),
     relationToHead: text('relation_to_head'),
     dateOfDeath: date('date_of_death'),
+    /**
+     * `commune_code`, `household_id` and `relation_to_head` above are a copy of the person's latest period in the
+     * district (residence_periods), which runs from `resident_from` to `resident_to` (null while they live here; the
+     * last day in the district after a move out of it). Reads as of a date covered by that period use the copy;
+     * other dates read residence_periods (src/db/residence.ts). The copy keeps the hot reads as fast as before.
+     */
+    // NOT NULL, and filled when left out by the trigger persons_first_residence (migration 0005): the date of
+    // birth, with the person's first residence period. A trigger, so that seeds, tests and hand-written SQL
+    // that insert people directly keep the invariant "everyone has a residence period".
+    residentFrom: date('resident_from')
+      .notNull()
+      .default(sql`NULL`),
+    residentTo: date('resident_to'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -114,6 +133,44 @@ export const persons = pgTable(
     index('persons_household_idx').on(t.householdId),
     index('persons_name_trgm_idx').using('gin', sql`${t.fullNameSearch} gin_trgm_ops`),
     check('persons_death_after_birth', sql`${t.dateOfDeath} IS NULL OR ${t.dateOfDeath} >= ${t.dateOfBirth}`),
+  ],
+);
+
+/**
+ * Where and with whom a person lived, over dated periods that never overlap (LAW.md "Moving house",
+ * docs/residence.md). Registering a person opens their first period; each move, split, merge or change of head
+ * closes one period the day before the change and opens the next. A period with no commune is spent outside the
+ * district (`destination` says where). A wrongly recorded move is corrected by rewriting the periods, audited as
+ * a correction with the periods before and after.
+ */
+export const residencePeriods = pgTable(
+  'residence_periods',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => persons.id),
+    /** Null outside the district, or for someone registered without a household. */
+    householdId: uuid('household_id').references(() => households.id),
+    /** The household's commune; null outside the district. */
+    communeCode: text('commune_code').references(() => adminUnits.code),
+    relationToHead: text('relation_to_head'),
+    validFrom: date('valid_from').notNull(),
+    /** Last day of the period; null while it lasts. */
+    validTo: date('valid_to'),
+    /** Where the person went, for a period outside the district. */
+    destination: text('destination'),
+    /** What opened the period. */
+    reason: text('reason', { enum: RESIDENCE_CHANGE_REASONS }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('residence_periods_person_from_uq').on(t.personId, t.validFrom),
+    // Who lived in a commune on a date, among the periods that are not a person's latest (src/db/residence.ts).
+    index('residence_periods_commune_idx').on(t.communeCode, t.validFrom),
+    index('residence_periods_household_idx').on(t.householdId, t.validFrom),
+    check('residence_periods_order', sql`${t.validTo} IS NULL OR ${t.validTo} >= ${t.validFrom}`),
+    check('residence_periods_place', sql`${t.communeCode} IS NOT NULL OR ${t.destination} IS NOT NULL`),
   ],
 );
 

@@ -7,6 +7,7 @@ import { enrolments } from '../../db/schema/index.js';
 import { communeCondition } from '../auth/access-policy.js';
 import { firstDay, periodOf } from '../../core/period.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
+import { personsOn } from '../../db/residence.js';
 
 export type EnrolmentRow = typeof enrolments.$inferSelect;
 
@@ -122,7 +123,7 @@ export async function findEligiblePersonIds(db: DbOrTx, book: RuleBookForSql, pr
         sql`, `,
       )})`
     : sql``;
-  const r = await db.execute<{ id: string }>(sql`SELECT p.id FROM persons p WHERE ${where}${restrict} ORDER BY p.id`);
+  const r = await db.execute<{ id: string }>(sql`SELECT p.id FROM ${personsOn(asOf)} p WHERE ${where}${restrict} ORDER BY p.id`);
   return r.rows.map((x) => x.id);
 }
 
@@ -139,7 +140,7 @@ function gapsUnion(book: RuleBookForSql, f: GapFilter): SQL | undefined {
   for (const code of f.programCodes) {
     const where = eligibleSql(book, code, f.asOf);
     if (!where) continue;
-    parts.push(sql`SELECT p.id AS person_id, ${code}::text AS program_code FROM persons p
+    parts.push(sql`SELECT p.id AS person_id, ${code}::text AS program_code FROM ${personsOn(f.asOf)} p
       WHERE ${where}${communes} AND NOT ${coveredSql(book, code, f.asOf)}`);
   }
   return parts.length ? sql.join(parts, sql` UNION ALL `) : undefined;

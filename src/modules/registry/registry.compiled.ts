@@ -27,6 +27,7 @@ import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
+import { personsOn } from '../../db/residence.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.service.js';
 
@@ -387,7 +388,7 @@ function connectionJson(root: FieldPlan, where: SQL, aliases: Aliases): SQL {
   root.children.forEach((c, i) => {
     parts.push(literal(`${i === 0 ? '{' : ','}"${c.responseName}":`));
     if (c.fieldName === '__typename') parts.push(literal('"BeneficiaryConnection"'));
-    else if (c.fieldName === 'totalCount') parts.push(sql`(SELECT count(*) FROM persons p WHERE ${where})::text`);
+    else if (c.fieldName === 'totalCount') parts.push(sql`(SELECT count(*) FROM ${personsOn(bound('asOf'))} p WHERE ${where})::text`);
     else if (c.fieldName === 'pageInfo') parts.push(pageInfo(c));
     else if (c.fieldName === 'nodes') parts.push(personList(c, false));
     else if (c.fieldName === 'edges') parts.push(personList(c, true));
@@ -408,7 +409,7 @@ function pageStatement(root: FieldPlan, shape: PageShape, aliases: Aliases): SQL
   const where = () => beneficiaryWhere(filter, sql.placeholder('search'));
   const after = shape.after ? sql` AND p.id > ${param('after')}::uuid` : sql``;
   return sql`WITH page AS (
-      SELECT p.* FROM persons p WHERE ${where()}${after} ORDER BY p.id LIMIT ${param('limit')}::int
+      SELECT p.* FROM ${personsOn(filter.asOf)} p WHERE ${where()}${after} ORDER BY p.id LIMIT ${param('limit')}::int
     ), shown AS (SELECT * FROM page ORDER BY id LIMIT ${param('first')}::int)
     SELECT ${response(root, connectionJson(root, where(), aliases))} AS body`;
 }

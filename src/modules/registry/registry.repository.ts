@@ -18,6 +18,7 @@ import {
 } from '../../db/schema/index.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
+import { personsOn } from '../../db/residence.js';
 import { DomainError } from '../../errors.js';
 import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
@@ -201,7 +202,7 @@ export async function findBeneficiaryPage(
     SELECT p.*${includeColumns(include)} FROM (
       SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
              p.household_id, p.relation_to_head, p.date_of_death
-      FROM persons p
+      FROM ${personsOn(f.asOf)} p
       WHERE ${beneficiaryWhere(f)}${after}
       ORDER BY p.id
       LIMIT ${limit}) p
@@ -211,7 +212,7 @@ export async function findBeneficiaryPage(
 }
 
 export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Promise<number> {
-  const result = await db.execute<{ n: number | string }>(sql`SELECT count(*)::int AS n FROM persons p WHERE ${beneficiaryWhere(f)}`);
+  const result = await db.execute<{ n: number | string }>(sql`SELECT count(*)::int AS n FROM ${personsOn(f.asOf)} p WHERE ${beneficiaryWhere(f)}`);
   return Number(result.rows[0]?.n ?? 0);
 }
 
@@ -224,7 +225,7 @@ export async function findGroupsOfPersons(db: DbOrTx, personIds: readonly string
     sql`, `,
   );
   const result = await db.execute(
-    sql`SELECT p.id, ${columns} FROM persons p WHERE p.id IN ${sql`(${sql.join(
+    sql`SELECT p.id, ${columns} FROM ${personsOn(asOf)} p WHERE p.id IN ${sql`(${sql.join(
       personIds.map((id) => sql`${id}::uuid`),
       sql`, `,
     )})`}`,

@@ -19,6 +19,7 @@ import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { PersonInclude } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
+import * as residence from './residence.repository.js';
 import type {
   BeneficiaryFilter,
   HouseholdRow,
@@ -369,6 +370,11 @@ export function createRegistryService(deps: {
           const changes = Object.fromEntries(Object.entries<unknown>(input).filter(([, v]) => v !== undefined));
           if (typeof changes.fullName === 'string') changes.fullName = changes.fullName.trim().normalize('NFC');
           const after = await repo.updatePersonRow(tx, id, changes);
+          // The residence fields describe the latest residence period: correcting them corrects that period.
+          const { communeCode: newCommune, householdId: newHousehold, relationToHead: newRelation } = input;
+          if (newCommune != null || newHousehold !== undefined || newRelation !== undefined) {
+            await residence.correctLatestPeriod(tx, id, { communeCode: newCommune ?? undefined, householdId: newHousehold, relationToHead: newRelation });
+          }
           return { result: after, audit: [{ action: 'updatePerson', entityType: 'Person', entityId: id, before, after }] };
         }),
       );

@@ -8,7 +8,7 @@
  */
 import type { baseLevels, programRules, programRuleWithdrawals, programs } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
-import { factsAsOf, isAlive, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
+import { factsAsOf, isAlive, residenceOn, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
 import { firstDay, lastDay, periodOf } from '../../core/period.js';
 import { disabilityRank, RuleDefinitionSchema, type RuleDefinition } from '../../core/rule-format.js';
@@ -94,10 +94,32 @@ const aliveResult = (alive: boolean, d: string): ConditionResult => ({
   textVi: `còn sống ngày ${d}: ${alive ? 'có' : 'không'} ${alive ? '✓' : '✗'}`,
 });
 
+/**
+ * Shown only when it fails: someone alive who did not live in the district on d (before their first residence
+ * period, or after moving out of the district) is not the district's to pay. The SQL twin reads only residents
+ * (src/db/residence.ts personsOn).
+ */
+const notResidentResult = (d: string): ConditionResult => ({
+  fact: 'resident',
+  operator: 'eq',
+  expected: 'true',
+  actual: 'false',
+  held: false,
+  text: `lives in the district on ${d}: no ✗`,
+  textVi: `cư trú trên địa bàn ngày ${d}: không ✗`,
+});
+
+/** Alive on d, and, when not resident, the condition that says so. */
+function presence(src: PersonFactsSource, d: string): { present: boolean; conditions: ConditionResult[] } {
+  const alive = isAlive(src, d);
+  if (alive && !residenceOn(src, d)) return { present: false, conditions: [aliveResult(true, d), notResidentResult(d)] };
+  return { present: alive, conditions: [aliveResult(alive, d)] };
+}
+
 /** A program's decision for a person on a date, with every condition explained. */
 export function decide(book: RuleBook, program: ProgramRow, src: PersonFactsSource, areas: AreaClass[], d: string, baseDate = d): ProgramDecision {
   const version = book.ruleAt(program.code, d);
-  const alive = isAlive(src, d);
+  const { present, conditions } = presence(src, d);
   if (!version) {
     const none: ConditionResult = {
       fact: 'ruleInForce',
@@ -108,17 +130,17 @@ export function decide(book: RuleBook, program: ProgramRow, src: PersonFactsSour
       text: `no rule version of ${program.code} in force on ${d} ✗`,
       textVi: `không có quy tắc ${program.code} có hiệu lực ngày ${d} ✗`,
     };
-    return { program, version, date: d, eligible: false, conditions: [aliveResult(alive, d), none], coefficient: null, baseLevel: null, amount: null };
+    return { program, version, date: d, eligible: false, conditions: [...conditions, none], coefficient: null, baseLevel: null, amount: null };
   }
   const facts = factsAsOf(src, areas, d);
   const ev = evaluateRule(version.parsed, facts, (kind) => book.baseAt(kind, baseDate));
-  return { program, version, date: d, ...ev, eligible: alive && ev.eligible, conditions: [aliveResult(alive, d), ...ev.conditions] };
+  return { program, version, date: d, ...ev, eligible: present && ev.eligible, conditions: [...conditions, ...ev.conditions] };
 }
 
 /** Quick yes/no on a date (no texts). */
 export function eligibleOn(book: RuleBook, code: string, src: PersonFactsSource, areas: AreaClass[], d: string): boolean {
   const version = book.ruleAt(code, d);
-  return !!version && isAlive(src, d) && isEligible(version.parsed, factsAsOf(src, areas, d));
+  return !!version && isAlive(src, d) && residenceOn(src, d) !== undefined && isEligible(version.parsed, factsAsOf(src, areas, d));
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   programRules,
   programRuleWithdrawals,
   programs,
+  residencePeriods,
 } from '../../db/schema/index.js';
 import { CHILD_RELATION, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { buildRuleBook, type RuleBook } from './rule-book.js';
@@ -53,24 +54,30 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
   const out = new Map<string, PersonFactsSource>();
   if (personIds.length === 0) return out;
   const ids = [...new Set(personIds)];
-  const people = await db
-    .select({
-      id: persons.id,
-      dateOfBirth: persons.dateOfBirth,
-      dateOfDeath: persons.dateOfDeath,
-      sex: persons.sex,
-      ethnicity: persons.ethnicity,
-      communeCode: persons.communeCode,
-      householdId: persons.householdId,
-      relationToHead: persons.relationToHead,
-      villageCode: households.villageCode,
-      communeSuccessor: adminUnits.successorCode,
-    })
-    .from(persons)
-    .leftJoin(households, eq(households.id, persons.householdId))
-    .leftJoin(adminUnits, eq(adminUnits.code, persons.communeCode))
-    .where(inArray(persons.id, ids));
-  const householdIds = [...new Set(people.map((p) => p.householdId).filter((h): h is string => !!h))];
+  const [people, residences] = await Promise.all([
+    db
+      .select({ id: persons.id, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath, sex: persons.sex, ethnicity: persons.ethnicity })
+      .from(persons)
+      .where(inArray(persons.id, ids)),
+    // Every period in the district (periods outside it have no commune and give no facts).
+    db
+      .select({
+        personId: residencePeriods.personId,
+        validFrom: residencePeriods.validFrom,
+        validTo: residencePeriods.validTo,
+        communeCode: residencePeriods.communeCode,
+        communeSuccessor: adminUnits.successorCode,
+        householdId: residencePeriods.householdId,
+        villageCode: households.villageCode,
+        relationToHead: residencePeriods.relationToHead,
+      })
+      .from(residencePeriods)
+      .leftJoin(households, eq(households.id, residencePeriods.householdId))
+      .innerJoin(adminUnits, eq(adminUnits.code, residencePeriods.communeCode))
+      .where(inArray(residencePeriods.personId, ids))
+      .orderBy(asc(residencePeriods.validFrom)),
+  ]);
+  const householdIds = [...new Set(residences.map((r) => r.householdId).filter((h): h is string => !!h))];
   const [assessments, certs, merits, pensions, pregs, flags, children] = await Promise.all([
     householdIds.length
       ? db
@@ -108,28 +115,40 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
       .where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
     householdIds.length
       ? db
-          .select({ householdId: persons.householdId, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath })
-          .from(persons)
-          .where(and(inArray(persons.householdId, householdIds), eq(persons.relationToHead, CHILD_RELATION)))
+          .select({
+            householdId: residencePeriods.householdId,
+            validFrom: residencePeriods.validFrom,
+            validTo: residencePeriods.validTo,
+            dateOfBirth: persons.dateOfBirth,
+            dateOfDeath: persons.dateOfDeath,
+          })
+          .from(residencePeriods)
+          .innerJoin(persons, eq(persons.id, residencePeriods.personId))
+          .where(and(inArray(residencePeriods.householdId, householdIds), eq(residencePeriods.relationToHead, CHILD_RELATION)))
       : Promise.resolve([]),
   ]);
   const byHousehold = group(assessments, (a) => a.householdId);
   const kidsByHousehold = group(children, (c) => c.householdId ?? '');
+  const residencesBy = group(residences, (r) => r.personId);
   const certsBy = group(certs, (r) => r.personId);
   const meritsBy = group(merits, (r) => r.personId);
   const pensionsBy = group(pensions, (r) => r.personId);
   const pregsBy = group(pregs, (r) => r.personId);
   const flagsBy = group(flags, (r) => r.personId);
   for (const p of people) {
+    const own = (residencesBy.get(p.id) ?? []).map(({ personId: _, communeCode, ...r }) => ({ ...r, communeCode: communeCode ?? '' }));
+    const homes = [...new Set(own.map((r) => r.householdId).filter((h): h is string => !!h))];
     out.set(p.id, {
       ...p,
-      assessments: p.householdId ? (byHousehold.get(p.householdId) ?? []) : [],
+      residences: own,
+      // Assessments sorted oldest first across the person's households, as factsAsOf reads them.
+      assessments: homes.flatMap((h) => byHousehold.get(h) ?? []).sort((a, b) => (a.assessedOn < b.assessedOn ? -1 : a.assessedOn > b.assessedOn ? 1 : 0)),
       certificates: certsBy.get(p.id) ?? [],
       merits: meritsBy.get(p.id) ?? [],
       pensions: pensionsBy.get(p.id) ?? [],
       pregnancies: pregsBy.get(p.id) ?? [],
       flags: flagsBy.get(p.id) ?? [],
-      children: p.householdId ? (kidsByHousehold.get(p.householdId) ?? []) : [],
+      children: homes.flatMap((h) => (kidsByHousehold.get(h) ?? []).map((c) => ({ ...c, householdId: h }))),
     });
   }
   return out;
