@@ -28,7 +28,7 @@ ALTER TABLE "residence_periods" ADD CONSTRAINT "residence_periods_person_id_pers
 ALTER TABLE "residence_periods" ADD CONSTRAINT "residence_periods_household_id_households_id_fk" FOREIGN KEY ("household_id") REFERENCES "public"."households"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "residence_periods" ADD CONSTRAINT "residence_periods_commune_code_admin_units_code_fk" FOREIGN KEY ("commune_code") REFERENCES "public"."admin_units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "residence_periods_person_from_uq" ON "residence_periods" USING btree ("person_id","valid_from");--> statement-breakpoint
-CREATE INDEX "residence_periods_commune_idx" ON "residence_periods" USING btree ("commune_code","valid_from");--> statement-breakpoint
+CREATE INDEX "residence_periods_closed_commune_idx" ON "residence_periods" USING btree ("commune_code","valid_to") WHERE "residence_periods"."valid_to" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "residence_periods_household_idx" ON "residence_periods" USING btree ("household_id","valid_from");--> statement-breakpoint
 -- Added by hand (drizzle-kit does not model triggers). Everyone on the registry has a first residence period,
 -- whoever inserts the person (the service, a seed's COPY, a test, hand-written SQL): when resident_from is left

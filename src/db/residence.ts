@@ -42,13 +42,37 @@ export const latestPeriodCovers = (alias: string, asOf: SQL): SQL =>
  * correlated column, a placeholder).
  */
 export function personsOn(asOf: string | SQL): SQL {
+  return sql`(${latestBranch(asOf)} UNION ALL ${earlierBranch(asOf)})`;
+}
+
+/** People whose latest period covers the day: the person rows themselves. */
+const latestBranch = (asOf: string | SQL): SQL =>
+  sql`SELECT ${personColumns('lp')}, lp.commune_code, lp.household_id, lp.relation_to_head, lp.resident_from, lp.resident_to
+    FROM persons lp WHERE ${latestPeriodCovers('lp', sql`(${asOf})::date`)}`;
+
+/**
+ * People who lived in the district on the day in an earlier period than their latest. Only closed periods
+ * qualify (an earlier period has ended), which the partial index residence_periods_closed_commune_idx serves.
+ */
+function earlierBranch(asOf: string | SQL): SQL {
   const d = sql`(${asOf})::date`;
-  return sql`(
-    SELECT ${personColumns('lp')}, lp.commune_code, lp.household_id, lp.relation_to_head, lp.resident_from, lp.resident_to
-      FROM persons lp WHERE ${latestPeriodCovers('lp', d)}
-    UNION ALL
-    SELECT ${personColumns('ep')}, rp.commune_code, rp.household_id, rp.relation_to_head, rp.valid_from, rp.valid_to
+  return sql`SELECT ${personColumns('ep')}, rp.commune_code, rp.household_id, rp.relation_to_head, rp.valid_from AS resident_from, rp.valid_to AS resident_to
       FROM residence_periods rp JOIN persons ep ON ep.id = rp.person_id
-      WHERE rp.commune_code IS NOT NULL AND rp.valid_from < ep.resident_from
-        AND rp.valid_from <= ${d} AND rp.valid_to >= ${d})`;
+      WHERE rp.commune_code IS NOT NULL AND rp.valid_to IS NOT NULL AND rp.valid_from < ep.resident_from
+        AND rp.valid_from <= ${d} AND rp.valid_to >= ${d}`;
+}
+
+/**
+ * The first `limit` people (in id order) living in the district on `asOf` who match `where` (a condition over a
+ * person row aliased `p`, as over personsOn) — a page. The page is taken in each branch before the two are
+ * merged: PostgreSQL plans the branches of a union without the caller's ORDER BY … LIMIT, so over personsOn it
+ * would read and sort every match in the commune (2.4 ms instead of 0.3 ms at 1M people); here the first branch
+ * walks the (commune_code, id) index and stops after `limit` rows, as the query did before residence was dated.
+ */
+export function pageOfPersonsOn(asOf: string | SQL, where: SQL, limit: SQL | number): SQL {
+  return sql`(SELECT u.* FROM (
+      (SELECT p.* FROM (${latestBranch(asOf)}) p WHERE ${where} ORDER BY p.id LIMIT ${limit})
+      UNION ALL
+      (SELECT p.* FROM (${earlierBranch(asOf)}) p WHERE ${where} ORDER BY p.id LIMIT ${limit})
+    ) u ORDER BY u.id LIMIT ${limit})`;
 }

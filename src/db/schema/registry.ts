@@ -167,7 +167,10 @@ export const residencePeriods = pgTable(
   (t) => [
     uniqueIndex('residence_periods_person_from_uq').on(t.personId, t.validFrom),
     // Who lived in a commune on a date, among the periods that are not a person's latest (src/db/residence.ts).
-    index('residence_periods_commune_idx').on(t.communeCode, t.validFrom),
+    // Only closed periods can be earlier than a person's latest one (src/db/residence.ts earlierBranch).
+    index('residence_periods_closed_commune_idx')
+      .on(t.communeCode, t.validTo)
+      .where(sql`${t.validTo} IS NOT NULL`),
     index('residence_periods_household_idx').on(t.householdId, t.validFrom),
     check('residence_periods_order', sql`${t.validTo} IS NULL OR ${t.validTo} >= ${t.validFrom}`),
     check('residence_periods_place', sql`${t.communeCode} IS NOT NULL OR ${t.destination} IS NOT NULL`),

@@ -27,7 +27,7 @@ import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { personsOn } from '../../db/residence.js';
+import { pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.service.js';
 
@@ -409,7 +409,7 @@ function pageStatement(root: FieldPlan, shape: PageShape, aliases: Aliases): SQL
   const where = () => beneficiaryWhere(filter, sql.placeholder('search'));
   const after = shape.after ? sql` AND p.id > ${param('after')}::uuid` : sql``;
   return sql`WITH page AS (
-      SELECT p.* FROM ${personsOn(filter.asOf)} p WHERE ${where()}${after} ORDER BY p.id LIMIT ${param('limit')}::int
+      SELECT p.* FROM ${pageOfPersonsOn(filter.asOf, sql`${where()}${after}`, sql`${param('limit')}::int`)} p
     ), shown AS (SELECT * FROM page ORDER BY id LIMIT ${param('first')}::int)
     SELECT ${response(root, connectionJson(root, where(), aliases))} AS body`;
 }

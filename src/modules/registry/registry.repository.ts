@@ -18,7 +18,7 @@ import {
 } from '../../db/schema/index.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { personsOn } from '../../db/residence.js';
+import { pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { DomainError } from '../../errors.js';
 import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
@@ -202,10 +202,7 @@ export async function findBeneficiaryPage(
     SELECT p.*${includeColumns(include)} FROM (
       SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
              p.household_id, p.relation_to_head, p.date_of_death
-      FROM ${personsOn(f.asOf)} p
-      WHERE ${beneficiaryWhere(f)}${after}
-      ORDER BY p.id
-      LIMIT ${limit}) p
+      FROM ${pageOfPersonsOn(f.asOf, sql`${beneficiaryWhere(f)}${after}`, limit)} p) p
     ORDER BY p.id`,
   );
   return rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
