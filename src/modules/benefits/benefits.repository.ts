@@ -7,7 +7,7 @@ import { enrolments } from '../../db/schema/index.js';
 import { communeCondition } from '../auth/access-policy.js';
 import { firstDay, periodOf } from '../../core/period.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
-import { personsOn } from '../../db/residence.js';
+import { forEachResidenceBranch } from '../../db/residence.js';
 
 export type EnrolmentRow = typeof enrolments.$inferSelect;
 
@@ -123,7 +123,9 @@ export async function findEligiblePersonIds(db: DbOrTx, book: RuleBookForSql, pr
         sql`, `,
       )})`
     : sql``;
-  const r = await db.execute<{ id: string }>(sql`SELECT p.id FROM ${personsOn(asOf)} p WHERE ${where}${restrict} ORDER BY p.id`);
+  const r = await db.execute<{ id: string }>(
+    sql`SELECT b.id FROM (${forEachResidenceBranch(asOf, (from) => sql`SELECT p.id FROM ${from} WHERE ${where}${restrict}`)}) b ORDER BY b.id`,
+  );
   return r.rows.map((x) => x.id);
 }
 
@@ -140,8 +142,13 @@ function gapsUnion(book: RuleBookForSql, f: GapFilter): SQL | undefined {
   for (const code of f.programCodes) {
     const where = eligibleSql(book, code, f.asOf);
     if (!where) continue;
-    parts.push(sql`SELECT p.id AS person_id, ${code}::text AS program_code FROM ${personsOn(f.asOf)} p
-      WHERE ${where}${communes} AND NOT ${coveredSql(book, code, f.asOf)}`);
+    parts.push(
+      forEachResidenceBranch(
+        f.asOf,
+        (from) => sql`SELECT p.id AS person_id, ${code}::text AS program_code FROM ${from}
+          WHERE ${where}${communes} AND NOT ${coveredSql(book, code, f.asOf)}`,
+      ),
+    );
   }
   return parts.length ? sql.join(parts, sql` UNION ALL `) : undefined;
 }

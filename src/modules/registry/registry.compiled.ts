@@ -27,7 +27,7 @@ import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { pageOfPersonsOn, personsOn } from '../../db/residence.js';
+import { forEachResidenceBranch, pageOfPersonsOn } from '../../db/residence.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.service.js';
 
@@ -388,7 +388,10 @@ function connectionJson(root: FieldPlan, where: SQL, aliases: Aliases): SQL {
   root.children.forEach((c, i) => {
     parts.push(literal(`${i === 0 ? '{' : ','}"${c.responseName}":`));
     if (c.fieldName === '__typename') parts.push(literal('"BeneficiaryConnection"'));
-    else if (c.fieldName === 'totalCount') parts.push(sql`(SELECT count(*) FROM ${personsOn(bound('asOf'))} p WHERE ${where})::text`);
+    else if (c.fieldName === 'totalCount')
+      parts.push(
+        sql`(SELECT sum(b.n) FROM (${forEachResidenceBranch(bound('asOf'), (from) => sql`SELECT count(*) AS n FROM ${from} WHERE ${where}`)}) b)::text`,
+      );
     else if (c.fieldName === 'pageInfo') parts.push(pageInfo(c));
     else if (c.fieldName === 'nodes') parts.push(personList(c, false));
     else if (c.fieldName === 'edges') parts.push(personList(c, true));

@@ -18,7 +18,7 @@ import {
 } from '../../db/schema/index.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { pageOfPersonsOn, personsOn } from '../../db/residence.js';
+import { forEachResidenceBranch, pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { DomainError } from '../../errors.js';
 import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
@@ -209,7 +209,9 @@ export async function findBeneficiaryPage(
 }
 
 export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Promise<number> {
-  const result = await db.execute<{ n: number | string }>(sql`SELECT count(*)::int AS n FROM ${personsOn(f.asOf)} p WHERE ${beneficiaryWhere(f)}`);
+  const result = await db.execute<{ n: number | string }>(
+    sql`SELECT sum(b.n)::int AS n FROM (${forEachResidenceBranch(f.asOf, (from) => sql`SELECT count(*) AS n FROM ${from} WHERE ${beneficiaryWhere(f)}`)}) b`,
+  );
   return Number(result.rows[0]?.n ?? 0);
 }
 
