@@ -58,7 +58,8 @@ const config: CodegenConfig = {
           // A version from the rule book or one just published.
           RuleVersion: `${PARENTS}#RuleVersionParent`,
           BaseLevel: `${RULE_BOOK}#BaseLevelRow`,
-          Enrolment: `${BENEFITS_SERVICE}#EnrolmentRow`,
+          // An enrolment row; reached through an entitlement month, with the day its person is read as of.
+          Enrolment: `${BENEFITS_SERVICE}#EnrolmentParent`,
           EntitlementLine: `${BENEFITS_SERVICE}#EntitlementLine as EntitlementLineParent`,
           EntitlementMonth: `${BENEFITS_SERVICE}#EntitlementMonth as EntitlementMonthParent`,
           // What coverageGaps gives (the connection's counts are read when asked).

@@ -2,8 +2,11 @@
  * The rules are evaluated twice: in TypeScript for one person (eligibility, entitlements) and compiled to
  * SQL for whole communes (coverage gaps). This property test inserts random people with random
  * circumstances around threshold dates (birthdays to the day, leap days, month ends, records starting or
- * ending on the date) and checks that both pick exactly the same people, for every seeded rule version and
- * for random single conditions over every fact and operator.
+ * ending on the date) and random residence histories (arriving in the district after birth, then up to three
+ * moves: to another household of any commune, classified or not, in a classified village or not, poor or not,
+ * children moving along or staying, out of the district with a destination and back), with moves on the date
+ * asked, the day before and after, and far from it. It checks that both pick exactly the same people, for every
+ * seeded rule version and for random single conditions over every fact and operator.
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -22,13 +25,15 @@ import {
 import { findEligiblePersonIds } from '../src/modules/benefits/benefits.repository.js';
 import { livingOn } from '../src/db/beneficiary-groups.js';
 import { holds } from '../src/core/evaluate.js';
-import { addDays, factsAsOf, isAlive } from '../src/core/facts.js';
+import { addDays, factsAsOf, isAlive, residenceOn } from '../src/core/facts.js';
 import { eligibleOn } from '../src/modules/rules/rule-book.js';
 import { loadAreaClasses, loadFactsSources, loadRuleBook } from '../src/modules/rules/rules.repository.js';
 import { conditionsSql } from '../src/db/rule-sql.js';
 import { DISABILITY_LEVELS, FACTS, type FactName, type LeafCondition } from '../src/core/rule-format.js';
 import { CIRCUMSTANCE_FLAGS } from '../src/db/schema/rules.js';
+import { personsOn } from '../src/db/residence.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
+import { recordMove } from './support/residence.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -53,17 +58,39 @@ function shift(date: string, months: number, days: number): string {
 const offset = fc.oneof(fc.constant(0), fc.constant(-1), fc.constant(1), fc.integer({ min: -900, max: 900 }));
 const maybeEnd = fc.option(offset, { nil: undefined });
 const span = fc.record({ from: offset, to: maybeEnd });
+const COMMUNES = ['24865', '24862', '24850', '24847'] as const;
+const assessmentsSpec = fc.array(fc.record({ at: offset, cls: fc.constantFrom('POOR' as const, 'NEAR_POOR' as const, 'NONE' as const) }), { maxLength: 2 });
+
+/** A move on a day around the date asked: into a new household (or none) of a commune, or out of the district. */
+const moveSpec = fc.record({
+  at: offset,
+  to: fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        commune: fc.constantFrom(...COMMUNES),
+        village: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+        household: fc.boolean(),
+        relation: fc.constantFrom('Chủ hộ', 'Vợ', 'Chồng', 'Con', 'Cháu', null),
+        assessments: assessmentsSpec,
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant('OUT' as const) },
+  ),
+  /** The children living with the person move along (else they stay in the old household). */
+  withChildren: fc.boolean(),
+});
 
 const personSpec = fc.record({
   age: fc.record({ years: fc.constantFrom(...AGES), months: fc.integer({ min: 0, max: 11 }), days: fc.integer({ min: -2, max: 2 }) }),
   sex: fc.constantFrom('MALE' as const, 'FEMALE' as const),
   ethnicity: fc.constantFrom(null, 'Kinh', "K'Ho", 'Cil'),
-  commune: fc.constantFrom('24865', '24862', '24850', '24847'),
+  commune: fc.constantFrom(...COMMUNES),
   village: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
   household: fc.boolean(),
   relation: fc.constantFrom('Chủ hộ', 'Vợ', 'Chồng', 'Con', 'Cháu', null),
   death: fc.option(offset, { nil: undefined }),
-  assessments: fc.array(fc.record({ at: offset, cls: fc.constantFrom('POOR' as const, 'NEAR_POOR' as const, 'NONE' as const) }), { maxLength: 2 }),
+  assessments: assessmentsSpec,
   certificates: fc.array(fc.record({ level: fc.constantFrom('MILD' as const, 'SEVERE' as const, 'PARTICULARLY_SEVERE' as const), span }), { maxLength: 2 }),
   merits: fc.array(
     fc.record({
@@ -82,6 +109,10 @@ const personSpec = fc.record({
   children: fc.array(fc.record({ ageMonths: fc.integer({ min: 0, max: 200 }), days: fc.integer({ min: -2, max: 2 }), dead: fc.boolean() }), { maxLength: 3 }),
   /** Bit per kind (certificates, merits, pensions, pregnancies, flags): its first record is withdrawn and must count nowhere. */
   withdrawn: fc.integer({ min: 0, max: 31 }),
+  /** First resident in the district this many days around the date asked, rather than from birth. */
+  arrived: fc.option(offset, { nil: undefined }),
+  /** Moves after the first period (those not after the period then in force are skipped): 1–4 periods. */
+  moves: fc.array(moveSpec, { maxLength: 3 }),
 });
 type PersonSpec = typeof personSpec extends fc.Arbitrary<infer S> ? S : never;
 
@@ -97,18 +128,38 @@ async function insertPeople(asOf: string, specs: PersonSpec[]): Promise<string[]
     const to = s.to === undefined ? null : at(Math.max(s.from, s.to));
     return { from, to };
   };
-  for (const s of specs) {
-    const householdId = s.household ? randomUUID() : null;
-    if (householdId) {
-      await db
-        .insert(households)
-        .values({ id: householdId, code: `P-${householdId}`, communeCode: s.commune, villageCode: s.village ? `${s.commune}.0${s.village}` : null });
+  /** A household of a commune, with its assessments (one per date: poverty_assessments_household_date_uq). */
+  async function newHousehold(commune: string, village: number | undefined, assessments: PersonSpec['assessments']): Promise<string> {
+    const householdId = randomUUID();
+    await db
+      .insert(households)
+      .values({ id: householdId, code: `P-${householdId}`, communeCode: commune, villageCode: village ? `${commune}.0${village}` : null });
+    const assessedOn = new Set<string>();
+    for (const a of assessments) {
+      const on = later(at(a.at), '2022-01-01');
+      if (assessedOn.has(on)) continue;
+      assessedOn.add(on);
+      await db.insert(povertyAssessments).values({
+        householdId,
+        assessedOn: on,
+        standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021',
+        area: 'RURAL',
+        incomePerPerson: 1,
+        deprivations: [],
+        classification: a.cls,
+      });
     }
+    return householdId;
+  }
+  for (const s of specs) {
+    const householdId = s.household ? await newHousehold(s.commune, s.village, s.assessments) : null;
     const id = randomUUID();
     ids.push(id);
     const dob = shift(asOf, s.age.years * 12 + s.age.months, s.age.days);
     const death = s.death === undefined ? null : later(at(s.death), dob);
+    const residentFrom = s.arrived === undefined ? dob : later(at(s.arrived), dob);
     await db.insert(persons).values({
+      residentFrom,
       id,
       fullName: 'Thử Nghiệm',
       dateOfBirth: dob,
@@ -119,26 +170,15 @@ async function insertPeople(asOf: string, specs: PersonSpec[]): Promise<string[]
       relationToHead: householdId ? s.relation : null,
       dateOfDeath: death,
     });
+    /** The children living with the person, with the first day of their period in force. */
+    const children: { id: string; since: string }[] = [];
     if (householdId) {
-      // One assessment per household and date (poverty_assessments_household_date_uq): a second on a date is skipped.
-      const assessedOn = new Set<string>();
-      for (const a of s.assessments) {
-        const on = later(at(a.at), '2022-01-01');
-        if (assessedOn.has(on)) continue;
-        assessedOn.add(on);
-        await db.insert(povertyAssessments).values({
-          householdId,
-          assessedOn: on,
-          standardCode: on >= '2027-01-01' ? 'DECREE_351_2025' : 'DECREE_07_2021',
-          area: 'RURAL',
-          incomePerPerson: 1,
-          deprivations: [],
-          classification: a.cls,
-        });
-      }
       for (const c of s.children) {
         const born = shift(asOf, c.ageMonths, c.days);
+        const childId = randomUUID();
+        children.push({ id: childId, since: born });
         await db.insert(persons).values({
+          id: childId,
           fullName: 'Con Thử',
           dateOfBirth: born,
           sex: 'MALE',
@@ -179,6 +219,27 @@ async function insertPeople(asOf: string, specs: PersonSpec[]): Promise<string[]
       const { from, to } = spanOf(f.span);
       await db.insert(personCircumstanceFlags).values({ personId: id, flag: f.flag, validFrom: from, validTo: to, evidence: 'x', ...w(4, i) });
     }
+    // The residence history: each move after the period then in force (a move cannot start a period twice).
+    let since = residentFrom;
+    for (const m of [...s.moves].sort((a, b) => a.at - b.at)) {
+      const movedOn = at(m.at);
+      if (movedOn <= since) continue;
+      since = movedOn;
+      const to =
+        m.to === 'OUT' ? undefined : { ...m.to, householdId: m.to.household ? await newHousehold(m.to.commune, m.to.village, m.to.assessments) : null };
+      const place = (relationToHead: string | null) =>
+        to
+          ? { movedOn, communeCode: to.commune, householdId: to.householdId, relationToHead: to.householdId ? relationToHead : null }
+          : { movedOn, communeCode: null, destination: 'Bảo Lộc' };
+      await recordMove(db, id, place(to?.relation ?? null));
+      if (!m.withChildren) continue;
+      // The children move along, still children of the household; those born since stay where they were registered.
+      for (const c of children) {
+        if (movedOn <= c.since) continue;
+        c.since = movedOn;
+        await recordMove(db, c.id, place('Con'));
+      }
+    }
   }
   return ids;
 }
@@ -213,6 +274,8 @@ describe('TypeScript and SQL evaluation agree', () => {
     const areas = await loadAreaClasses(db);
     let compared = 0;
     let eligibleSeen = 0;
+    let moved = 0;
+    let historySeen = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...AS_OF),
@@ -229,10 +292,20 @@ describe('TypeScript and SQL evaluation agree', () => {
             compared++;
             eligibleSeen += inTs.length;
           }
+          for (const id of ids) {
+            const src = sources.get(id)!;
+            const home = residenceOn(src, asOf);
+            if (src.residences.length > 1) moved++;
+            // Read in an earlier period than the latest, or not resident on the date: the history is what decides.
+            if (home !== src.residences.at(-1)) historySeen++;
+          }
           for (const leaf of leaves) {
-            const inTs = ids.filter((id) => isAlive(sources.get(id)!, asOf) && holds(leaf, factsAsOf(sources.get(id)!, areas, asOf))).sort();
+            // Both read residents only: the SQL through personsOn, the TypeScript through the period in force.
+            const inTs = ids
+              .filter((id) => isAlive(sources.get(id)!, asOf) && residenceOn(sources.get(id)!, asOf) && holds(leaf, factsAsOf(sources.get(id)!, areas, asOf)))
+              .sort();
             const r = await db.execute(
-              sql`SELECT p.id FROM persons p WHERE ${livingOn(asOf)} AND ${conditionsSql([leaf], asOf)}
+              sql`SELECT p.id FROM ${personsOn(asOf)} p WHERE ${livingOn(asOf)} AND ${conditionsSql([leaf], asOf)}
                 AND p.id IN (${sql.join(
                   ids.map((id) => sql`${id}::uuid`),
                   sql`, `,
@@ -251,5 +324,8 @@ describe('TypeScript and SQL evaluation agree', () => {
     expect(compared).toBeGreaterThan(200);
     // The generator must actually produce eligible people, or the agreement would be vacuous.
     expect(eligibleSeen).toBeGreaterThan(10);
+    // ... nor would it say anything about residence without people who moved, read on dates their history decides.
+    expect(moved).toBeGreaterThan(20);
+    expect(historySeen).toBeGreaterThan(10);
   });
 });

@@ -88,7 +88,7 @@ export function factsAsOf(p: PersonFactsSource, areas: AreaClass[], d: string): 
   let householdPoverty: Facts['householdPoverty'] = 'NONE';
   for (let i = p.assessments.length - 1; i >= 0; i--) {
     const a = p.assessments[i];
-    if (a && a.householdId === householdId && a.assessedOn <= d && a.standardValidTo >= d) {
+    if (a?.householdId === householdId && a.assessedOn <= d && a.standardValidTo >= d) {
       householdPoverty = a.classification;
       break;
     }

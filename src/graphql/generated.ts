@@ -6,7 +6,7 @@ import type { AuditEventRow } from '../modules/audit/audit.service.js';
 import type { AdminUnitRow, AreaClassificationRow } from '../modules/places/places.service.js';
 import type { ProgramRow, BaseLevelRow } from '../modules/rules/rule-book.js';
 import type { RuleVersionParent, GapNode, GapConnection } from './parents.js';
-import type { EnrolmentRow, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent } from '../modules/benefits/benefits.service.js';
+import type { EnrolmentParent, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent } from '../modules/benefits/benefits.service.js';
 import type { MercuriusContext } from 'mercurius';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -412,7 +412,7 @@ export type EntitlementLine = {
   baseLevel?: Maybe<BaseLevel>;
   /** The rule's coefficient applied to the base level (null for fixed amounts or when not eligible). */
   coefficient?: Maybe<Scalars['Float']['output']>;
-  /** The enrolment this line is for. */
+  /** The enrolment this line is for (its person as they lived in the paying commune that month). */
   enrolment: Enrolment;
   /** When NOT_ELIGIBLE: the conditions not met that month. */
   failedConditions: Array<ConditionResult>;
@@ -422,6 +422,15 @@ export type EntitlementLine = {
   noteVi: Scalars['String']['output'];
   /** What is owed: amount when PAYABLE, else 0. */
   payableAmount: Scalars['Vnd']['output'];
+  /** The commune that pays the month (see payingCommuneCode). */
+  payingCommune?: Maybe<AdminUnit>;
+  /**
+   * Code of the commune that pays the month (Decree 20/2021 art. 8.3–8.4): the one the person lived in on the last
+   * day of the month before, so after a move the old commune pays through the month of the move and the new one
+   * from the month after; when the person did not live in the district that day (born or arrived during the month),
+   * the commune of their first period that month. Null when the person did not live in the district then.
+   */
+  payingCommuneCode?: Maybe<Scalars['String']['output']>;
   /** The month. */
   period: Scalars['Period']['output'];
   /** Code of the enrolment's program. */
@@ -920,21 +929,36 @@ export type Query = {
    */
   beneficiaries: BeneficiaryConnection;
   /**
-   * People eligible on asOf (default today) but not enrolled ('left behind'), in person order. Without communeCode:
-   * every commune the caller may see; without programCode: every program. `first` is 1–500 (default 100); a larger value is refused with VALIDATION_FAILED.
+   * People eligible on asOf (default today) but not enrolled ('left behind'), in person order, by the commune they
+   * lived in on asOf (their `person` as they lived that day). Without communeCode: every commune the caller may
+   * see; without programCode: every program. `first` is 1–500 (default 100); a larger value is refused with VALIDATION_FAILED.
    */
   coverageGaps: CoverageGapConnection;
-  /** Every program for one person on a date (default today): eligible or not, the amount, and why. */
+  /**
+   * Every program for one person on a date (default today): eligible or not, the amount, and why. A commune officer
+   * sees it when the person lived in one of their communes on that date (for a date the person did not live in the
+   * district: their latest commune); FORBIDDEN otherwise.
+   */
   eligibility: Array<ProgramEligibility>;
   /** One enrolment by id; null when it does not exist. */
   enrolment?: Maybe<Enrolment>;
-  /** Each month's amount per approved enrolment, with base level, rule version and coefficient (at most 120 months). */
+  /**
+   * Each month's amount per approved enrolment, with base level, rule version, coefficient and the commune that pays
+   * it (at most 120 months). District roles get every month. A commune officer gets only the months their communes
+   * answer for: those they pay (after a move within the district, the old commune's officers see the months through
+   * the month of the move, the new commune's the months after it) and, for months the person did not live in the
+   * district, the person's latest commune. The other months are left out of the list; FORBIDDEN when that leaves
+   * none.
+   */
   entitlements: Array<EntitlementMonth>;
   /** One household by id or by its code (give one of the two); null when none matches. */
   household?: Maybe<Household>;
-  /** One person by id; null when it does not exist. */
+  /**
+   * One person by id; null when it does not exist. A commune officer reaches the people living in their communes
+   * today (someone who moved out of the district: their last commune in it); FORBIDDEN otherwise.
+   */
   person?: Maybe<Person>;
-  /** One person by 12-digit identification number; null when none is on record. */
+  /** One person by 12-digit identification number; null when none is on record. Visible as `person`. */
   personByNationalId?: Maybe<Person>;
   /** Liveness of the GraphQL layer; needs no database. */
   ping: Scalars['String']['output'];
@@ -1344,7 +1368,7 @@ export type ResolversTypes = {
   DisabilityCertificate: ResolverTypeWrapper<DisabilityCertificateRow>;
   DisabilityLevel: DisabilityLevel;
   EnrolInput: EnrolInput;
-  Enrolment: ResolverTypeWrapper<EnrolmentRow>;
+  Enrolment: ResolverTypeWrapper<EnrolmentParent>;
   EnrolmentStatus: EnrolmentStatus;
   EntitlementLine: ResolverTypeWrapper<EntitlementLineParent>;
   EntitlementMonth: ResolverTypeWrapper<EntitlementMonthParent>;
@@ -1408,7 +1432,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   DisabilityCertificate: DisabilityCertificateRow;
   EnrolInput: EnrolInput;
-  Enrolment: EnrolmentRow;
+  Enrolment: EnrolmentParent;
   EntitlementLine: EntitlementLineParent;
   EntitlementMonth: EntitlementMonthParent;
   Float: Scalars['Float']['output'];
@@ -1602,6 +1626,8 @@ export type EntitlementLineResolvers<ContextType = MercuriusContext, ParentType 
   note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   noteVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   payableAmount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  payingCommune?: Resolver<Maybe<ResolversTypes['AdminUnit']>, ParentType, ContextType>;
+  payingCommuneCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
   programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ruleVersion?: Resolver<Maybe<ResolversTypes['RuleVersion']>, ParentType, ContextType>;
@@ -1991,6 +2017,8 @@ export type Loaders<TContext = MercuriusContext> = {
     note?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     noteVi?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     payableAmount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
+    payingCommune?: LoaderDefinition<Maybe<ResolversTypes['AdminUnit']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
+    payingCommuneCode?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     ruleVersion?: LoaderDefinition<Maybe<ResolversTypes['RuleVersion']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;

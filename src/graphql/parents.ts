@@ -16,6 +16,8 @@ export interface GapConnection {
 /** CoverageGap: one person's gap for one program, with the program's decision. */
 export interface GapNode {
   personId: string;
+  /** The date the gap was found on: its person is read as they lived that day. */
+  asOf: string;
   programCode: string;
   decision: ProgramDecision;
   reasons: unknown[];

@@ -6,6 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { maskNationalId } from '../../core/national-id.js';
+import { communeAnsweringForMonth, communeAnsweringOn, type CommunePeriod } from '../../core/residence.js';
 import { forbidden } from '../../errors.js';
 import type { Principal, Role } from './auth.types.js';
 
@@ -25,6 +26,37 @@ export function canSee(p: Principal, communeCode: string): boolean {
 export function assertCanSee(p: Principal, communeCode: string): void {
   if (!canSee(p, communeCode)) {
     throw forbidden(`Your token does not cover commune ${communeCode}`, `Tài khoản của bạn không có quyền với xã ${communeCode}`);
+  }
+}
+
+/**
+ * Visibility follows residence (LAW.md "Moving house"): on a date, a commune officer sees the people who lived
+ * in their communes that day; someone who did not live in the district that day answers to their latest commune
+ * (core/residence.ts communeAnsweringOn). District roles see every period. Single look-ups without a date
+ * (person, personByNationalId, mutations) read today, i.e. the person's latest commune.
+ */
+export function assertCanSeeOn(p: Principal, residences: readonly CommunePeriod[], d: string): void {
+  assertCanSeeCommune(p, communeAnsweringOn(residences, d));
+}
+
+/**
+ * A month of a person's entitlements is visible to the officers of the commune that pays it (after a move, the
+ * old commune sees the months through the month of the move, the new one the months after); a month without a
+ * paying commune (the person did not live in the district) to those of the person's latest commune.
+ */
+export function canSeeMonth(p: Principal, residences: readonly CommunePeriod[], period: string): boolean {
+  return canSeeCommune(p, communeAnsweringForMonth(residences, period));
+}
+
+/** As canSee, for a commune that may be unknown (a person without a period in the district: district roles only). */
+function canSeeCommune(p: Principal, communeCode: string | undefined): boolean {
+  const communes = communesVisibleTo(p);
+  return communes === null || (communeCode !== undefined && communes.includes(communeCode));
+}
+
+export function assertCanSeeCommune(p: Principal, communeCode: string | undefined): void {
+  if (!canSeeCommune(p, communeCode)) {
+    throw forbidden(`Your token does not cover commune ${communeCode ?? '(none)'}`, `Tài khoản của bạn không có quyền với xã ${communeCode ?? '(không có)'}`);
   }
 }
 

@@ -54,6 +54,7 @@ export const benefitsResolvers: Resolvers = {
   },
   EntitlementLine: {
     programCode: (l) => l.program.code,
+    payingCommune: (l, _, ctx) => (l.payingCommuneCode ? (ctx.services.places.get(l.payingCommuneCode) ?? null) : null),
   },
   Mutation: {
     enrol: (_, { input }, ctx) => {
@@ -73,15 +74,25 @@ export const benefitsResolvers: Resolvers = {
 
 /**
  * The people of many rows, in order, read with the caller's access policy (nested objects never leak another
- * commune). Every row reached here is one the caller was allowed to read for its person (an enrolment by id
- * checks the person; a person's enrolments and a commune's gaps are of people the caller sees), so a person
- * missing is a broken invariant, not a null to hand out for a non-null field.
+ * commune). A row with a date (`on`: a coverage gap's asOf, an entitlement month's paying day) reads the person as
+ * they lived that day, with visibility on that day; one without, as they live today. Every row reached here is one
+ * the caller was allowed to read for its person on that date (an enrolment by id checks the person; a person's
+ * enrolments, a commune's gaps and an entitlement month are of people the caller sees then), so a person missing
+ * is a broken invariant, not a null to hand out for a non-null field.
  */
-async function personsOf(ctx: MercuriusContext, ids: string[]): Promise<PersonRecord[]> {
-  const rows = await ctx.services.registry.visiblePersons(ctx.principal, ids);
-  const byId = new Map(rows.map((p) => [p.id, p]));
-  return ids.map((id) => {
-    const person = byId.get(id);
+async function personsOf(ctx: MercuriusContext, rows: { personId: string; on?: string | undefined }[]): Promise<PersonRecord[]> {
+  const byDate = new Map<string | undefined, string[]>();
+  for (const r of rows) byDate.set(r.on, [...(byDate.get(r.on) ?? []), r.personId]);
+  const found = new Map<string, PersonRecord>();
+  const key = (id: string, on: string | undefined) => `${on ?? ''}|${id}`;
+  await Promise.all(
+    [...byDate].map(async ([on, ids]) => {
+      const people = on ? await ctx.services.registry.visiblePersonsOn(ctx.principal, ids, on) : await ctx.services.registry.visiblePersons(ctx.principal, ids);
+      for (const p of people) found.set(key(p.id, on), p);
+    }),
+  );
+  return rows.map((r) => {
+    const person = found.get(key(r.personId, r.on));
     if (!person) throw new DomainError('INTERNAL', { en: 'a person of a benefit record cannot be read', vi: 'không đọc được người hưởng của hồ sơ trợ giúp' });
     return person;
   });
@@ -101,7 +112,7 @@ export const benefitsLoaders: Loaders = {
     person(queries, ctx) {
       return personsOf(
         ctx,
-        queries.map((q) => q.obj.personId),
+        queries.map((q) => ({ personId: q.obj.personId, on: q.obj.seenOn })),
       );
     },
   },
@@ -109,7 +120,7 @@ export const benefitsLoaders: Loaders = {
     person(queries, ctx) {
       return personsOf(
         ctx,
-        queries.map((q) => q.obj.personId),
+        queries.map((q) => ({ personId: q.obj.personId, on: q.obj.asOf })),
       );
     },
   },

@@ -9,7 +9,8 @@ import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDa
 import type { Database, Tx } from '../../db/client.js';
 import { conflict, DomainError, forbidden, notFound, Problems, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, assertMayReadBenefits, communesVisibleTo } from '../auth/access-policy.js';
+import { assertCanSee, assertCanSeeCommune, assertMayReadBenefits, canSeeMonth, communesVisibleTo } from '../auth/access-policy.js';
+import { communeAnsweringForMonth, payingResidence } from '../../core/residence.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -65,9 +66,18 @@ export const MAX_START_AHEAD_MONTHS = 12;
 const COMBINABLE_WITH_5_4 = new Set(['D20_5_5A', 'D20_5_5B', 'D20_5_5C', 'D20_5_5D', 'D20_5_6', 'D20_5_8']);
 const SINGLE_PARENT = 'D20_5_4';
 
+/**
+ * An enrolment as GraphQL reads it. `seenOn`: reached through an entitlement month, the day that decides the
+ * month's paying commune; its person is then read as of that day (where they lived then), so the officers of the
+ * commune that paid the month reach the person even after they moved away (access-policy.ts canSeeMonth).
+ */
+export type EnrolmentParent = EnrolmentRow & { seenOn?: string };
+
 export interface EntitlementLine {
   period: string;
-  enrolment: EnrolmentRow;
+  enrolment: EnrolmentParent;
+  /** The commune that pays the month (core/residence.ts payingCommune); null when the person did not live in the district. */
+  payingCommuneCode: string | null;
   program: ProgramRow;
   status: 'PAYABLE' | 'SUPPRESSED' | 'NOT_ELIGIBLE';
   /** The amount the rule gives for this month (0 when not eligible). */
@@ -306,7 +316,11 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       return row;
     },
 
-    /** Month by month, what each approved enrolment gives, and what is owed after the combination rules. */
+    /**
+     * Month by month, what each approved enrolment gives, and what is owed after the combination rules, with the
+     * commune that pays each month. A commune officer gets only the months their communes answer for (their paying
+     * commune, or for months without one, the person's latest commune): FORBIDDEN when that is none of the range.
+     */
     async entitlements(principal: Principal, personId: string, from: string, to: string): Promise<EntitlementMonth[]> {
       assertMayReadBenefits(principal);
       const p = new Problems();
@@ -319,19 +333,17 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       else if (fromMonth !== undefined && toMonth - fromMonth + 1 > MAX_ENTITLEMENT_MONTHS)
         p.add('to', `at most ${MAX_ENTITLEMENT_MONTHS} months at once`, `tối đa ${MAX_ENTITLEMENT_MONTHS} tháng một lần`);
       p.throwIfAny();
-      await registry.personForCaller(principal, personId);
-      const [book, sources, areas, rows] = await Promise.all([
-        rules.ruleBook(),
-        rules.factsSources([personId]),
-        rules.areaClasses(),
-        repo.findEnrolmentsOfPersons(db, [personId]),
-      ]);
+      const sources = await rules.factsSources([personId]);
       const src = sources.get(personId);
-      // personForCaller found the person above, so their records load.
-      if (!src) throw new Error(`no facts loaded for person ${personId}`);
+      if (!src) throw notFound('person', personId);
+      // Visibility follows residence, month by month (access-policy.ts canSeeMonth).
+      const months = monthsFrom(from, to).filter((period) => canSeeMonth(principal, src.residences, period));
+      if (months.length === 0) assertCanSeeCommune(principal, communeAnsweringForMonth(src.residences, from));
+      const [book, areas, rows] = await Promise.all([rules.ruleBook(), rules.areaClasses(), repo.findEnrolmentsOfPersons(db, [personId])]);
       // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
       const approved = rows.filter((e) => e.approvedAt !== null);
-      return monthsFrom(from, to).map((period) => {
+      return months.map((period) => {
+        const payer = payingResidence(src.residences, period);
         const lines: EntitlementLine[] = [];
         for (const enrolment of approved) {
           const start = periodOfMonth(enrolment.startMonth);
@@ -346,7 +358,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
           const payable = d.eligible && d.amount !== null && d.version ? { amount: d.amount, legalBasis: d.version.legalBasis } : undefined;
           lines.push({
             period,
-            enrolment,
+            enrolment: payer ? { ...enrolment, seenOn: payer.on } : enrolment,
+            payingCommuneCode: payer?.communeCode ?? null,
             program,
             status: payable ? 'PAYABLE' : 'NOT_ELIGIBLE',
             amount: payable?.amount ?? 0,
@@ -414,7 +427,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         // The gaps were found from this rule book's programs, among people who exist: both are at hand.
         if (!program || !src) throw new Error(`gap ${r.personId} ${r.programCode}: program or person records missing`);
         const decision = decide(book, program, src, areas, asOf);
-        return { ...r, decision, reasons: decision.conditions };
+        return { ...r, asOf, decision, reasons: decision.conditions };
       });
       const last = nodes[nodes.length - 1];
       return {

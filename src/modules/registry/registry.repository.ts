@@ -49,6 +49,20 @@ export async function findPersonsByIds(db: DbOrTx, ids: readonly string[]): Prom
     .where(inArray(persons.id, [...ids]));
 }
 
+/** People by id as they lived on `asOf` (that day's commune, household, relation); those not living in the district then are left out. */
+export async function findPersonsOnByIds(db: DbOrTx, ids: readonly string[], asOf: string): Promise<PersonRecord[]> {
+  if (ids.length === 0) return [];
+  const result = await db.execute(
+    sql`SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
+           p.household_id, p.relation_to_head, p.date_of_death
+      FROM ${personsOn(asOf)} p WHERE p.id IN (${sql.join(
+        ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`,
+  );
+  return result.rows.map(rowToPerson);
+}
+
 /** With `include`, the selected nested lists come in the same statement (see registry.prefetch.ts). */
 export async function findPersonByNationalId(db: DbOrTx, nationalId: string, include?: PersonInclude): Promise<PersonRecord | undefined> {
   if (!include) {

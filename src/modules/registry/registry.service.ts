@@ -700,6 +700,15 @@ export function createRegistryService(deps: {
       return filterVisible(principal, await repo.findPersonsByIds(db, [...new Set(ids)]));
     },
 
+    /**
+     * People by id as they lived on `asOf`, only those the caller may see that day (visibility follows residence:
+     * a row reached through a dated read, e.g. a coverage gap or an entitlement month, shows the person where
+     * they lived then).
+     */
+    async visiblePersonsOn(principal: Principal, ids: readonly string[], asOf: string): Promise<PersonRecord[]> {
+      return filterVisible(principal, await repo.findPersonsOnByIds(db, [...new Set(ids)], asOf));
+    },
+
     /** Households by id (reached from a person the caller already sees). */
     householdsByIds: (ids: readonly string[]) => repo.findHouseholdsByIds(db, [...new Set(ids)]),
 

@@ -136,7 +136,16 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
   const pregsBy = group(pregs, (r) => r.personId);
   const flagsBy = group(flags, (r) => r.personId);
   for (const p of people) {
-    const own = (residencesBy.get(p.id) ?? []).map(({ personId: _, communeCode, ...r }) => ({ ...r, communeCode: communeCode ?? '' }));
+    // The inner join on admin_units keeps only periods in the district, which have a commune.
+    const own = (residencesBy.get(p.id) ?? []).map((r) => ({
+      validFrom: r.validFrom,
+      validTo: r.validTo,
+      communeCode: r.communeCode ?? '',
+      communeSuccessor: r.communeSuccessor,
+      householdId: r.householdId,
+      villageCode: r.villageCode,
+      relationToHead: r.relationToHead,
+    }));
     const homes = [...new Set(own.map((r) => r.householdId).filter((h): h is string => !!h))];
     out.set(p.id, {
       ...p,

@@ -11,7 +11,7 @@ import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinit
 import type { Database, DbOrTx } from '../../db/client.js';
 import { conflict, DomainError, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
-import { assertMayReadBenefits } from '../auth/access-policy.js';
+import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
@@ -338,10 +338,11 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
     ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
-      await registry.personForCaller(principal, personId);
       const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
       const src = sources.get(personId);
       if (!src) throw notFound('person', personId);
+      // Visibility follows residence: the commune the person lived in on asOf (a past date: where they lived then).
+      assertCanSeeOn(principal, src.residences, date);
       return book.programs.map((program) => {
         const decision = decide(book, program, src, areas, date);
         return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, date) : null };
