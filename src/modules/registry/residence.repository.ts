@@ -61,9 +61,12 @@ export async function refreshResidenceCopy(db: DbOrTx, personId: string): Promis
 export async function correctLatestPeriod(
   db: DbOrTx,
   personId: string,
-  values: { communeCode?: string; householdId?: string | null; relationToHead?: string | null },
+  values: { communeCode?: string | undefined; householdId?: string | null | undefined; relationToHead?: string | null | undefined },
 ): Promise<void> {
-  const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  const set: Partial<typeof residencePeriods.$inferInsert> = {};
+  if (values.communeCode !== undefined) set.communeCode = values.communeCode;
+  if (values.householdId !== undefined) set.householdId = values.householdId;
+  if (values.relationToHead !== undefined) set.relationToHead = values.relationToHead;
   if (Object.keys(set).length === 0) return;
   await db
     .update(residencePeriods)
