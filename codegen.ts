@@ -8,6 +8,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const REGISTRY_SERVICE = '../modules/registry/registry.service.js';
+const RESIDENCE_SERVICE = '../modules/registry/residence.service.js';
 const PLACES_SERVICE = '../modules/places/places.service.js';
 const RULE_BOOK = '../modules/rules/rule-book.js';
 
@@ -45,6 +46,7 @@ const config: CodegenConfig = {
           Person: `${REGISTRY_SERVICE}#PersonRecord`,
           Household: `${REGISTRY_SERVICE}#HouseholdRow`,
           PovertyAssessment: `${REGISTRY_SERVICE}#PovertyAssessmentRow`,
+          ResidencePeriod: `${RESIDENCE_SERVICE}#ResidencePeriodRow`,
           // The page carries its filter so that totalCount can count it when asked.
           BeneficiaryConnection: `${REGISTRY_SERVICE}#BeneficiaryPage`,
           DisabilityCertificate: `${REGISTRY_SERVICE}#DisabilityCertificateRow`,

@@ -38,6 +38,8 @@ import { registryCompiledRoots } from './modules/registry/registry.compiled.js';
 import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { createRegistryService } from './modules/registry/registry.service.js';
+import { residenceLoaders, residenceResolvers } from './modules/registry/residence.resolvers.js';
+import { createResidenceService } from './modules/registry/residence.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService } from './modules/benefits/benefits.service.js';
 import { rulesLoaders, rulesResolvers } from './modules/rules/rules.resolvers.js';
@@ -108,6 +110,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A corrected death re-opens what it closed, in correctDeath's own transaction.
     onDeathCorrected: (tx, personId, dateOfDeath, reason) => benefits.reopenAfterDeathCorrection(tx, personId, dateOfDeath, reason),
   });
+  // A move out of the district ends the person's enrolments with the month of the move, in movePerson's own
+  // transaction (Decree 20/2021 art. 8.4); like the death hooks, it reaches the benefits service built below.
+  const residence = createResidenceService({
+    database,
+    places,
+    clock,
+    onTransferOut: (tx, personId, movedOn, destination) => benefits.endEnrolmentsOnTransferOut(tx, personId, movedOn, destination),
+  });
   const rules = createRulesService({ database, clock, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
@@ -125,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auth: createAuthService(config.jwt),
     places,
     registry,
+    residence,
     rules,
     benefits,
   };
@@ -224,11 +235,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       { Query: { ping: () => 'pong' } },
       placesResolvers,
       registryResolvers,
+      residenceResolvers,
       auditResolvers,
       rulesResolvers,
       benefitsResolvers,
     ),
-    loaders: mergeResolvers<Loaders>({}, registryLoaders, rulesLoaders, benefitsLoaders),
+    loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
     // GraphiQL is served from npm packages by src/http/graphiql.ts (Mercurius' page loads a CDN).
     graphiql: false,

@@ -8,6 +8,7 @@ import type { AuthService } from './modules/auth/auth.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
 import type { PlacesService } from './modules/places/places.service.js';
 import type { RegistryService } from './modules/registry/registry.service.js';
+import type { ResidenceService } from './modules/registry/residence.service.js';
 import type { RulesService } from './modules/rules/rules.service.js';
 
 export interface Services {
@@ -16,6 +17,7 @@ export interface Services {
   auth: AuthService;
   places: PlacesService;
   registry: RegistryService;
+  residence: ResidenceService;
   rules: RulesService;
   benefits: BenefitsService;
 }

@@ -59,3 +59,6 @@ export const ELDERLY_AGE = 60;
  */
 export const RESIDENCE_CHANGE_REASONS = ['REGISTRATION', 'MOVE', 'TRANSFER_OUT', 'SPLIT', 'MERGE', 'HEAD_CHANGE', 'CORRECTION'] as const;
 export type ResidenceChangeReason = (typeof RESIDENCE_CHANGE_REASONS)[number];
+
+/** The relation to head a household's head has on their residence period. */
+export const HEAD_RELATION = 'Chủ hộ';

@@ -20,6 +20,13 @@ export function lastDay(period: string): string {
   return `${period}-${String(d).padStart(2, '0')}`;
 }
 
+/** The date `n` days after `date` (before, for a negative n): a residence period ends the day before the next starts. */
+export function addDays(date: string, n: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
 export function addMonths(period: string, n: number): string {
   const [y = NaN, m = NaN] = period.split('-').map(Number);
   const i = y * 12 + (m - 1) + n;

@@ -135,6 +135,8 @@ export const enrolments = pgTable(
     startMonth: date('start_month').notNull(),
     endMonth: date('end_month'),
     endReason: text('end_reason'),
+    /** Where the person went, for an enrolment ended by a move out of the district (end reason TRANSFERRED_OUT). */
+    endDestination: text('end_destination'),
     proposedBy: text('proposed_by').notNull(),
     approvedBy: text('approved_by'),
     approvedAt: timestamp('approved_at', { withTimezone: true }),

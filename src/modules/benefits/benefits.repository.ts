@@ -83,6 +83,47 @@ export async function endEnrolmentsAfterDeath(tx: Tx, personId: string, dateOfDe
   return changes;
 }
 
+/** The end reason of an enrolment ended by a move out of the district (Decree 20/2021 art. 8.4). */
+export const TRANSFERRED_OUT = 'TRANSFERRED_OUT';
+
+/**
+ * movePerson's hook for a move out of the district: every ACTIVE or PROPOSED enrolment of the person ends with the
+ * month of the move (the new place pays from the month after), reason TRANSFERRED_OUT and the destination. One
+ * that would only have started after that month ends the month before its start (no months). Returns each change.
+ */
+export async function endEnrolmentsOnTransferOut(
+  tx: Tx,
+  personId: string,
+  movedOn: string,
+  destination: string,
+): Promise<{ before: EnrolmentRow; after: EnrolmentRow }[]> {
+  const moveMonth = firstDay(periodOf(movedOn));
+  const open = await tx
+    .select()
+    .from(enrolments)
+    .where(and(eq(enrolments.personId, personId), sql`${enrolments.status} IN ('ACTIVE', 'PROPOSED')`))
+    .orderBy(asc(enrolments.createdAt))
+    .for('update');
+  const changes: { before: EnrolmentRow; after: EnrolmentRow }[] = [];
+  for (const before of open) {
+    const endMonth =
+      before.startMonth > moveMonth
+        ? sql`(${before.startMonth}::date - interval '1 month')::date`
+        : before.endMonth && before.endMonth < moveMonth
+          ? before.endMonth
+          : moveMonth;
+    const [after] = await tx
+      .update(enrolments)
+      .set({ status: 'ENDED', endMonth, endReason: TRANSFERRED_OUT, endDestination: destination, updatedAt: new Date() })
+      .where(eq(enrolments.id, before.id))
+      .returning();
+    // The row is locked FOR UPDATE above, so the update finds it.
+    if (!after) throw new Error(`enrolment ${before.id} to end not found`);
+    changes.push({ before, after });
+  }
+  return changes;
+}
+
 /**
  * For correctDeath: every enrolment the recorded death ended (end reason DEATH) goes back to what it was before
  * (its state in the audit event of that ending; open if the death bounded it from the start). Returns what changed.

@@ -453,6 +453,16 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
     },
 
     /**
+     * movePerson's hook for a move out of the district (wired in app.ts): the person's ACTIVE and PROPOSED
+     * enrolments end with the month of the move, reason TRANSFERRED_OUT and the destination (Decree 20/2021
+     * art. 8.4), in movePerson's own transaction. A move within the district changes no enrolment (art. 8.3).
+     */
+    async endEnrolmentsOnTransferOut(tx: Tx, personId: string, movedOn: string, destination: string): Promise<AuditEntry[]> {
+      const changes = await repo.endEnrolmentsOnTransferOut(tx, personId, movedOn, destination);
+      return changes.map(({ before, after }) => ({ action: 'endEnrolment', entityType: 'Enrolment', entityId: before.id, before, after }));
+    },
+
+    /**
      * correctDeath's hook (wired in app.ts): what the recorded death ended goes back to what it was, then, when
      * the person did die on another date, the death's usual consequence applies for that date.
      */

@@ -27,7 +27,7 @@ import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { forEachResidenceBranch, pageOfPersonsOn } from '../../db/residence.js';
+import { forEachResidenceBranch, pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.service.js';
 
@@ -230,14 +230,14 @@ const householdSpec: ObjectSpec = {
   computed: {
     head: (plan, alias, aliases) =>
       rowJson(personSpec, plan, aliases, (p) => sql`${column(p, persons.id)} = ${column(alias, households.headPersonId)} AND ${visiblePerson(p)}`),
-    members: (plan, alias, aliases) =>
-      listJson(
-        personSpec,
-        plan,
-        aliases,
-        (m) => sql`${column(m, persons.householdId)} = ${column(alias, households.id)} AND ${visiblePerson(m)}`,
-        (m) => sql`${column(m, persons.dateOfBirth)}, ${column(m, persons.id)}`,
-      ),
+    // Who lived in the household on the field's asOf (default today), with that day's residence: the loader's personsOn.
+    members: (plan, alias, aliases) => {
+      const asOf = aliases.asOf(plan);
+      const m = aliases.next('l');
+      const item = objectJson(personSpec, plan.children, m, aliases);
+      return sql`COALESCE((SELECT '[' || string_agg(${item}, ',' ORDER BY ${column(m, persons.dateOfBirth)}, ${column(m, persons.id)}) || ']'
+        FROM ${personsOn(asOf)} ${sql.raw(m)} WHERE ${column(m, persons.householdId)} = ${column(alias, households.id)} AND ${visiblePerson(m)}), '[]')`;
+    },
     povertyAssessments: (plan, alias, aliases) =>
       listJson(
         povertyAssessmentSpec,

@@ -17,6 +17,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../../db/schema/index.js';
+import { personsOn } from '../../db/residence.js';
 import { filterVisible } from '../auth/access-policy.js';
 
 /** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
@@ -26,8 +27,17 @@ export const PREFETCHED: unique symbol = Symbol('prefetched');
 
 /** Which nested lists to read with the people. */
 export interface PersonInclude {
-  household?: { povertyAssessments: boolean; members: boolean };
+  /**
+   * `members` is prefetched only when selected without arguments, i.e. for today (Household.members(asOf) with
+   * a date goes to the loader); `membersOn` is that day, set by the service from its clock (withMembersOn).
+   */
+  household?: { povertyAssessments: boolean; members: boolean; membersOn?: string };
   circumstances: PersonCircumstance[];
+}
+
+/** The include with the day its prefetched members are read on (who lived in the household then). */
+export function withMembersOn(include: PersonInclude | undefined, today: string): PersonInclude | undefined {
+  return include?.household?.members ? { ...include, household: { ...include.household, membersOn: today } } : include;
 }
 
 type Prefetched = Record<string, unknown>;
@@ -79,7 +89,8 @@ export function personIncludeOf(info: GraphQLResolveInfo, ...paths: string[][]):
   const household = fields.get('household');
   if (household) {
     const h = childFields(household, info);
-    include.household = { povertyAssessments: h.has('povertyAssessments'), members: h.has('members') };
+    const members = h.get('members');
+    include.household = { povertyAssessments: h.has('povertyAssessments'), members: !!members && members.every((m) => !m.arguments?.length) };
   }
   return include;
 }
@@ -112,8 +123,8 @@ function jsonRow(table: PgTable, alias: string, only?: readonly string[], extra:
   return sql`json_build_object(${sql.join(pairs, sql.raw(', '))})`;
 }
 
-function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?: readonly string[]): SQL {
-  return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${table} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
+function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?: readonly string[], from: SQL = sql`${table}`): SQL {
+  return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${from} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
 }
 
 /** Built once per shape of `include` (a handful exist): building it is a visible part of a request's CPU. */
@@ -122,9 +133,14 @@ const columnsByShape = new Map<string, SQL>();
 /** Extra select-list columns (`pf_<field>`) for the included lists of the person row `p`. */
 export function includeColumns(include: PersonInclude | undefined): SQL {
   if (!include) return sql``;
-  const shape = `${include.circumstances.join(',')}|${include.household ? `${include.household.povertyAssessments}${include.household.members}` : ''}`;
+  const h = include.household;
+  const shape = `${include.circumstances.join(',')}|${h ? `${h.povertyAssessments}${h.members ? (h.membersOn ?? '') : ''}` : ''}`;
   let columns = columnsByShape.get(shape);
-  if (!columns) columnsByShape.set(shape, (columns = buildIncludeColumns(include)));
+  if (!columns) {
+    // Members carry their day in the statement (one shape a day): an old day's shapes are not kept forever.
+    if (columnsByShape.size > 200) columnsByShape.clear();
+    columnsByShape.set(shape, (columns = buildIncludeColumns(include)));
+  }
   return columns;
 }
 
@@ -142,8 +158,12 @@ function buildIncludeColumns(include: PersonInclude): SQL {
     if (include.household.povertyAssessments) {
       extra.push(sql`'povertyAssessments', ${jsonList(povertyAssessments, 'pa', sql.raw('pa.household_id = h.id'), sql.raw('pa.assessed_on, pa.created_at'))}`);
     }
-    if (include.household.members) {
-      extra.push(sql`'members', ${jsonList(persons, 'm', sql.raw('m.household_id = h.id'), sql.raw('m.date_of_birth, m.id'), PERSON_FIELDS)}`);
+    const { members, membersOn } = include.household;
+    if (members && membersOn) {
+      // Who lived in the household that day, with that day's residence, as the loader reads them (src/db/residence.ts).
+      extra.push(
+        sql`'members', ${jsonList(persons, 'm', sql.raw('m.household_id = h.id'), sql.raw('m.date_of_birth, m.id'), PERSON_FIELDS, personsOn(membersOn))}`,
+      );
     }
     // One JSON object: the household's columns, plus its lists under their field names.
     cols.push(sql`(SELECT ${jsonRow(households, 'h', undefined, extra)} FROM households h WHERE h.id = p.household_id) AS "pf_household"`);
@@ -187,7 +207,7 @@ export function attachPrefetched<T extends object>(person: T, raw: Record<string
       const hpre: Prefetched = {};
       if (include.household.povertyAssessments)
         hpre.povertyAssessments = (h.povertyAssessments ?? []).map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
-      if (include.household.members) hpre.members = h.members;
+      if (include.household.members && include.household.membersOn) hpre.members = h.members;
       delete h.povertyAssessments;
       delete h.members;
       reviveTimestamps(h, TIMESTAMPS.get('household'));

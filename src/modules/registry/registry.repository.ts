@@ -79,13 +79,20 @@ export async function findPersonByNationalId(db: DbOrTx, nationalId: string, inc
   return raw && attachPrefetched(rowToPerson(raw), raw, include);
 }
 
-export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[]): Promise<PersonRecord[]> {
+/**
+ * Who lived in each household on `asOf`, oldest first, with that day's residence (src/db/residence.ts): someone
+ * who moved out before then (to another household, or out of the district) is not a member that day.
+ */
+export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[], asOf: string): Promise<PersonRecord[]> {
   if (householdIds.length === 0) return [];
-  return db
-    .select(personColumns)
-    .from(persons)
-    .where(inArray(persons.householdId, [...householdIds]))
-    .orderBy(asc(persons.dateOfBirth), asc(persons.id));
+  const result = await db.execute(
+    sql`SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code, p.household_id, p.relation_to_head, p.date_of_death
+      FROM ${personsOn(asOf)} p WHERE p.household_id IN (${sql.join(
+        householdIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )}) ORDER BY p.date_of_birth, p.id`,
+  );
+  return result.rows.map(rowToPerson);
 }
 
 export async function findHouseholdsByIds(db: DbOrTx, ids: readonly string[]): Promise<HouseholdRow[]> {

@@ -122,11 +122,14 @@ export const registryLoaders: Loaders = {
   },
   Household: {
     async members(queries, ctx) {
-      const byHousehold = await ctx.services.registry.visibleMembersOf(
-        ctx.principal,
-        queries.map((q) => q.obj.id),
-      );
-      return queries.map((q) => byHousehold.get(q.obj.id) ?? []);
+      const today = ctx.services.clock.today();
+      // One call per date asked (usually one).
+      const byDate = new Map<string, Map<string, PersonRecord[]>>();
+      for (const asOf of new Set(queries.map((q) => q.params.asOf ?? today))) {
+        const ids = queries.filter((q) => (q.params.asOf ?? today) === asOf).map((q) => q.obj.id);
+        byDate.set(asOf, await ctx.services.registry.visibleMembersOf(ctx.principal, ids, asOf));
+      }
+      return queries.map((q) => byDate.get(q.params.asOf ?? today)?.get(q.obj.id) ?? []);
     },
     async head(queries, ctx) {
       const ids = queries.map((q) => q.obj.headPersonId).filter((id): id is string => !!id);

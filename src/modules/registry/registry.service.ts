@@ -17,7 +17,7 @@ import { assertCanSee, canSee, filterVisible } from '../auth/access-policy.js';
 import { assertCanMutate } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
-import type { PersonInclude } from './registry.prefetch.js';
+import { withMembersOn, type PersonInclude } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
 import * as residence from './residence.repository.js';
 import type {
@@ -62,10 +62,12 @@ export interface RegisterPersonInput {
   householdId?: string | null;
   relationToHead?: string | null;
   isHead?: boolean | null;
+  /** First day at this address (the first residence period); default the date of birth. */
+  residentSince?: string | null;
 }
 
 /** Every field may be left out; an explicit null is refused for the required ones ("cannot be cleared"). */
-export type UpdatePersonInput = { [K in keyof Omit<RegisterPersonInput, 'isHead'>]?: RegisterPersonInput[K] | null };
+export type UpdatePersonInput = { [K in keyof Omit<RegisterPersonInput, 'isHead' | 'residentSince'>]?: RegisterPersonInput[K] | null };
 
 export interface PovertyAssessmentInput {
   householdId: string;
@@ -305,6 +307,10 @@ export function createRegistryService(deps: {
       assertCanMutate(actor.principal);
       const p = new Problems();
       checkPersonFields(p, input, input);
+      checkDate(p, 'input.residentSince', input.residentSince, { notFuture: true });
+      if (input.residentSince != null && input.residentSince < input.dateOfBirth) {
+        p.add('input.residentSince', 'is before the date of birth', 'trước ngày sinh');
+      }
       p.throwIfAny();
       assertCanSee(actor.principal, input.communeCode);
       return guardUnique(() =>
@@ -322,6 +328,8 @@ export function createRegistryService(deps: {
             communeCode: input.communeCode,
             householdId: input.householdId ?? null,
             relationToHead: input.isHead ? 'Chủ hộ' : (input.relationToHead ?? null),
+            // Left out, the database starts the first period at the date of birth (trigger persons_resident_from).
+            ...(input.residentSince != null ? { residentFrom: input.residentSince } : {}),
           });
           const audit: AuditEntry[] = [{ action: 'registerPerson', entityType: 'Person', entityId: person.id, after: person }];
           if (input.isHead && household) {
@@ -648,7 +656,7 @@ export function createRegistryService(deps: {
 
     async personByNationalId(principal: Principal, nationalId: string, include?: PersonInclude): Promise<PersonRecord | null> {
       if (!/^\d{12}$/.test(nationalId)) new Problems().add('nationalId', 'must be exactly 12 digits', 'phải gồm đúng 12 chữ số').throwIfAny();
-      const person = await repo.findPersonByNationalId(db, nationalId, include);
+      const person = await repo.findPersonByNationalId(db, nationalId, withMembersOn(include, clock.today()));
       if (!person) return null;
       assertCanSee(principal, person.communeCode);
       return person;
@@ -681,7 +689,7 @@ export function createRegistryService(deps: {
         search,
         asOf: args.asOf ?? clock.today(),
       };
-      const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, include);
+      const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, withMembersOn(include, clock.today()));
       const page = rows.slice(0, first);
       const last = page[page.length - 1];
       return {
@@ -712,9 +720,10 @@ export function createRegistryService(deps: {
     /** Households by id (reached from a person the caller already sees). */
     householdsByIds: (ids: readonly string[]) => repo.findHouseholdsByIds(db, [...new Set(ids)]),
 
-    /** Members of many households, those the caller may see, grouped by household. */
-    async visibleMembersOf(principal: Principal, householdIds: readonly string[]): Promise<Map<string, PersonRecord[]>> {
-      const rows = await repo.findMembersOfHouseholds(db, householdIds);
+    /** Who lived in many households on `asOf`, those the caller may see, grouped by household. */
+    async visibleMembersOf(principal: Principal, householdIds: readonly string[], asOf: string): Promise<Map<string, PersonRecord[]>> {
+      if (!isValidDate(asOf)) new Problems().add('asOf', 'is not a valid date', 'không phải ngày hợp lệ').throwIfAny();
+      const rows = await repo.findMembersOfHouseholds(db, [...new Set(householdIds)], asOf);
       return groupBy(filterVisible(principal, rows), (r) => r.householdId ?? '');
     },
 

@@ -3,9 +3,9 @@
  * the copy exists). Writes change residence_periods first and then call `refreshResidenceCopy`, the one place
  * that derives the copy, so the two cannot drift apart.
  */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { residencePeriods } from '../../db/schema/index.js';
+import { households, residencePeriods } from '../../db/schema/index.js';
 
 export type ResidencePeriodRow = typeof residencePeriods.$inferSelect;
 
@@ -34,6 +34,54 @@ export async function closeOpenPeriod(db: DbOrTx, personId: string, lastDay: str
     .update(residencePeriods)
     .set({ validTo: lastDay })
     .where(and(eq(residencePeriods.personId, personId), isNull(residencePeriods.validTo)));
+}
+
+/** Ends one period on `lastDay` (the day before the change that follows it). */
+export async function endPeriod(db: DbOrTx, periodId: string, lastDay: string): Promise<void> {
+  await db.update(residencePeriods).set({ validTo: lastDay }).where(eq(residencePeriods.id, periodId));
+}
+
+/**
+ * For correctResidence: removes the person's periods that start on or after `from`, and ends the day before
+ * `from` the one that was in force then. The corrected periods are inserted after.
+ */
+export async function cutPeriodsFrom(db: DbOrTx, personId: string, from: string): Promise<void> {
+  await db.delete(residencePeriods).where(and(eq(residencePeriods.personId, personId), gte(residencePeriods.validFrom, from)));
+  await db
+    .update(residencePeriods)
+    .set({ validTo: sql`(${from}::date - 1)` })
+    .where(
+      and(
+        eq(residencePeriods.personId, personId),
+        lt(residencePeriods.validFrom, from),
+        or(isNull(residencePeriods.validTo), gte(residencePeriods.validTo, from)),
+      ),
+    );
+}
+
+/** The periods in a household that have not ended, or end on or after `day`: who lives there from that day on. */
+export async function findPeriodsInHouseholdFrom(db: DbOrTx, householdId: string, day: string): Promise<ResidencePeriodRow[]> {
+  return db
+    .select()
+    .from(residencePeriods)
+    .where(and(eq(residencePeriods.householdId, householdId), or(isNull(residencePeriods.validTo), gte(residencePeriods.validTo, day))))
+    .orderBy(asc(residencePeriods.personId));
+}
+
+/** Clears the household's head when it is this person (the head left: no head is recorded until a new one is named). */
+export async function clearHouseholdHeadIf(db: DbOrTx, householdId: string, personId: string): Promise<boolean> {
+  const rows = await db
+    .update(households)
+    .set({ headPersonId: null, updatedAt: new Date() })
+    .where(and(eq(households.id, householdId), eq(households.headPersonId, personId)))
+    .returning({ id: households.id });
+  return rows.length > 0;
+}
+
+/** Marks a household dissolved: `lastDay` is the last day it existed (mergeHouseholds). */
+export async function dissolveHousehold(db: DbOrTx, householdId: string, lastDay: string) {
+  const [row] = await db.update(households).set({ dissolvedOn: lastDay, updatedAt: new Date() }).where(eq(households.id, householdId)).returning();
+  return row;
 }
 
 export async function insertPeriod(db: DbOrTx, values: typeof residencePeriods.$inferInsert): Promise<ResidencePeriodRow> {
