@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
 import { assess, DA_SAR, eligibility, enrolAndApprove, household, LAT, ok, person } from './support/people.js';
-import { recordMove } from './support/residence.js';
+import { movePerson } from './support/residence.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -38,8 +38,8 @@ async function familyThatMoves(): Promise<{ child: string; parent: string; befor
   await enrolAndApprove(t, child, 'D20_5_7', '2024-02', DA_SAR);
   const before = ok(await entitlementsAs(child, '2024-01', '2024-12'), 'entitlements');
   const h2 = await household(t, { commune: LAT });
-  await recordMove(t.db.database.db, parent, { movedOn: '2024-10-15', communeCode: LAT, householdId: h2, relationToHead: 'Chủ hộ' });
-  await recordMove(t.db.database.db, child, { movedOn: '2024-10-15', communeCode: LAT, householdId: h2, relationToHead: 'Con' });
+  await movePerson(t, parent, { movedOn: '2024-10-15', communeCode: LAT, householdId: h2, relationToHead: 'Chủ hộ' });
+  await movePerson(t, child, { movedOn: '2024-10-15', communeCode: LAT, householdId: h2, relationToHead: 'Con' });
   return { child, parent, before };
 }
 
@@ -120,7 +120,7 @@ describe('visibility follows residence', () => {
   it('coverage gaps on a date list the people who lived in the commune then, with their person as of that date', async () => {
     // 82 in 2024, no pension: eligible for 5.5c wherever they live, never enrolled.
     const elder = await person(t, { dateOfBirth: '1942-03-03', commune: DA_SAR });
-    await recordMove(t.db.database.db, elder, { movedOn: '2024-10-15', communeCode: LAT });
+    await movePerson(t, elder, { movedOn: '2024-10-15', communeCode: LAT });
     const daSar = await t.token('commune_officer', [DA_SAR]);
     const lat = await t.token('commune_officer', [LAT]);
     const GAPS = `query($c: String, $d: Date, $after: String) { coverageGaps(communeCode: $c, programCode: "D20_5_5C", asOf: $d, first: 500, after: $after) {
@@ -150,21 +150,24 @@ describe('visibility follows residence', () => {
   it('after a move out of the district, the last commune keeps the person and the months without a paying commune', async () => {
     const elder = await person(t, { dateOfBirth: '1941-06-06', commune: LAT });
     await enrolAndApprove(t, elder, 'D20_5_5C', '2024-07', LAT);
-    await recordMove(t.db.database.db, elder, { movedOn: '2024-09-20', communeCode: null, destination: 'Bảo Lộc' });
+    await movePerson(t, elder, { movedOn: '2024-09-20', communeCode: null, destination: 'Bảo Lộc' });
     const lat = await t.token('commune_officer', [LAT]);
     const daSar = await t.token('commune_officer', [DA_SAR]);
     expect(ok(await t.gql(`{ person(id: "${elder}") { id communeCode } }`, {}, lat), 'person')).toEqual({ id: elder, communeCode: LAT });
     expect(codeOf(await t.gql(`{ person(id: "${elder}") { id } }`, {}, daSar))).toBe('FORBIDDEN');
     const months = ok(await entitlementsAs(elder, '2024-08', '2024-11', lat), 'entitlements');
-    expect(months.map((m: JsonBody) => [m.period, m.total, m.lines[0].payingCommuneCode, m.lines[0].payingCommune?.code ?? null])).toEqual([
+    expect(months.map((m: JsonBody) => [m.period, m.total, m.lines[0]?.payingCommuneCode ?? null, m.lines[0]?.payingCommune?.code ?? null])).toEqual([
       ['2024-08', 500_000, LAT, LAT],
       // The month of the move: Lát pays it (eligible on its first day).
       ['2024-09', 500_000, LAT, LAT],
-      // Outside the district: nobody here pays, the enrolment shows why, and Lát (which keeps the file) sees it.
+      // The move out of the district ended the enrolment with the month of the move: nothing is owed after it.
       ['2024-10', 0, null, null],
       ['2024-11', 0, null, null],
     ]);
-    expect(months[2].lines[0].failedConditions.map((c: JsonBody) => c.fact)).toEqual(['resident']);
+    expect(months[2].lines).toEqual([]);
+    // Lát, which keeps the file, still sees the enrolment and why it ended.
+    const enrolments = ok(await t.gql(`{ person(id: "${elder}") { enrolments { status endPeriod endReason endDestination } } }`, {}, lat), 'person');
+    expect(enrolments.enrolments).toEqual([{ status: 'ENDED', endPeriod: '2024-09', endReason: 'TRANSFERRED_OUT', endDestination: 'Bảo Lộc' }]);
     expect(codeOf(await entitlementsAs(elder, '2024-08', '2024-11', daSar))).toBe('FORBIDDEN');
   });
 });

@@ -33,7 +33,7 @@ import { DISABILITY_LEVELS, FACTS, type FactName, type LeafCondition } from '../
 import { CIRCUMSTANCE_FLAGS } from '../src/db/schema/rules.js';
 import { personsOn } from '../src/db/residence.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
-import { recordMove } from './support/residence.js';
+import { writeMove } from './support/residence.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -231,13 +231,13 @@ async function insertPeople(asOf: string, specs: PersonSpec[]): Promise<string[]
         to
           ? { movedOn, communeCode: to.commune, householdId: to.householdId, relationToHead: to.householdId ? relationToHead : null }
           : { movedOn, communeCode: null, destination: 'Bảo Lộc' };
-      await recordMove(db, id, place(to?.relation ?? null));
+      await writeMove(db, id, place(to?.relation ?? null));
       if (!m.withChildren) continue;
       // The children move along, still children of the household; those born since stay where they were registered.
       for (const c of children) {
         if (movedOn <= c.since) continue;
         c.since = movedOn;
-        await recordMove(db, c.id, place('Con'));
+        await writeMove(db, c.id, place('Con'));
       }
     }
   }

@@ -1,24 +1,45 @@
 /**
- * Moves for tests, until the residence mutations (movePerson and friends) are on this branch: the one place
- * tests record a move. It writes the periods through the residence repository's primitives in one transaction,
- * as a mutation would; switch its body to the `movePerson` mutation once that exists, and every test follows.
+ * Moves for tests. `movePerson` goes through the API (the `movePerson` mutation, as a district officer): what
+ * tests of behaviour use. `writeMove` writes the periods straight through the residence repository's primitives,
+ * as the mutation does, for generators that build many random histories directly in the database (the rules
+ * property test writes every other record the same way) and may place people where the API's date rules would
+ * need a longer set-up.
  */
 import type { Db } from '../../src/db/client.js';
 import { addDays } from '../../src/core/facts.js';
 import { closeOpenPeriod, insertPeriod, refreshResidenceCopy } from '../../src/modules/registry/residence.repository.js';
+import type { TestApp } from './app.js';
+import { ok } from './people.js';
 
 export interface MoveSpec {
   /** First day at the new address (the old period ends the day before). */
   movedOn: string;
   /** The commune moved to; null for a move out of the district (then `destination` says where). */
   communeCode: string | null;
+  /** The household joined; without one (in the district), the person heads a new household of that commune. */
   householdId?: string | null;
   relationToHead?: string | null;
   destination?: string | null;
 }
 
-/** Records that the person moved on `movedOn` (their open period ends the day before). */
-export async function recordMove(db: Db, personId: string, move: MoveSpec): Promise<void> {
+let newHouseholds = 0;
+
+/** Moves the person through the API; returns the mutation's answer (the person's residence after the move). */
+export async function movePerson(t: TestApp, personId: string, move: MoveSpec): Promise<void> {
+  const target =
+    move.communeCode === null
+      ? { outOfDistrict: { destination: move.destination ?? 'outside the district' } }
+      : move.householdId
+        ? { householdId: move.householdId, relationToHead: move.relationToHead ?? null }
+        : { newHousehold: { code: `MOVE-${Date.now().toString(36)}-${newHouseholds++}`, communeCode: move.communeCode } };
+  const r = await t.gql(`mutation($input: MovePersonInput!) { movePerson(input: $input) { id } }`, {
+    input: { personId, movedOn: move.movedOn, ...target },
+  });
+  ok(r, 'movePerson');
+}
+
+/** Writes a move's periods directly (see the file comment for when). */
+export async function writeMove(db: Db, personId: string, move: MoveSpec): Promise<void> {
   await db.transaction(async (tx) => {
     await closeOpenPeriod(tx, personId, addDays(move.movedOn, -1));
     await insertPeriod(tx, {
