@@ -17,7 +17,8 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../../db/schema/index.js';
-import { filterVisible } from '../auth/access-policy.js';
+import { personsOn } from '../../db/residence.js';
+import { filterVisible, principalOn } from '../auth/access-policy.js';
 
 /** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
 export type PersonCircumstance = 'disabilityCertificates' | 'meritRecords' | 'pensionStatuses' | 'pregnancies';
@@ -28,6 +29,8 @@ export const PREFETCHED: unique symbol = Symbol('prefetched');
 export interface PersonInclude {
   household?: { povertyAssessments: boolean; members: boolean };
   circumstances: PersonCircumstance[];
+  /** The day whose household members are read (Household.members: the people living there today); set by the service. */
+  membersOn?: string;
 }
 
 type Prefetched = Record<string, unknown>;
@@ -112,8 +115,9 @@ function jsonRow(table: PgTable, alias: string, only?: readonly string[], extra:
   return sql`json_build_object(${sql.join(pairs, sql.raw(', '))})`;
 }
 
-function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?: readonly string[]): SQL {
-  return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${table} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
+/** `from` replaces the table as the row source (same columns), e.g. personsOn(d) for the people of a day. */
+function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?: readonly string[], from: SQL = sql`${table}`): SQL {
+  return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${from} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
 }
 
 /** Built once per shape of `include` (a handful exist): building it is a visible part of a request's CPU. */
@@ -143,12 +147,29 @@ function buildIncludeColumns(include: PersonInclude): SQL {
       extra.push(sql`'povertyAssessments', ${jsonList(povertyAssessments, 'pa', sql.raw('pa.household_id = h.id'), sql.raw('pa.assessed_on, pa.created_at'))}`);
     }
     if (include.household.members) {
-      extra.push(sql`'members', ${jsonList(persons, 'm', sql.raw('m.household_id = h.id'), sql.raw('m.date_of_birth, m.id'), PERSON_FIELDS)}`);
+      // The people living in the household on the bound day (today), as findMembersOfHouseholds reads them. A
+      // placeholder, so the columns built once per shape serve every day (includeValues binds it).
+      const members = jsonList(
+        persons,
+        'm',
+        sql.raw('m.household_id = h.id'),
+        sql.raw('m.date_of_birth, m.id'),
+        PERSON_FIELDS,
+        personsOn(sql`${sql.placeholder('membersOn')}`),
+      );
+      extra.push(sql`'members', ${members}`);
     }
     // One JSON object: the household's columns, plus its lists under their field names.
     cols.push(sql`(SELECT ${jsonRow(households, 'h', undefined, extra)} FROM households h WHERE h.id = p.household_id) AS "pf_household"`);
   }
   return cols.length ? sql`, ${sql.join(cols, sql`, `)}` : sql``;
+}
+
+/** The values of the placeholders of includeColumns(include), for executePrepared. */
+export function includeValues(include: PersonInclude | undefined): Record<string, unknown> | undefined {
+  if (!include?.household?.members) return undefined;
+  if (!include.membersOn) throw new Error('PersonInclude.membersOn is needed to read household members');
+  return { membersOn: include.membersOn };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,8 +228,12 @@ const PREFETCHABLE: [type: string, field: string, post?: (ctx: MercuriusContext,
   ['Person', 'household'],
   ...CIRCUMSTANCES.map((c): [string, string] => ['Person', c]),
   ['Household', 'povertyAssessments'],
-  // Members are people: the access policy's filter, as in the loader (nested lists never leak another commune).
-  ['Household', 'members', (ctx, v) => filterVisible(ctx.principal, v as { communeCode: string }[])],
+  // Members are people: the access policy's filter as of today, as in the loader (nested lists never leak another commune).
+  [
+    'Household',
+    'members',
+    (ctx, v) => filterVisible(principalOn(ctx.principal, ctx.services.clock.today(), ctx.services.places.communesOn), v as { communeCode: string }[]),
+  ],
 ];
 
 /**

@@ -18,9 +18,10 @@ import {
 } from '../../db/schema/index.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
+import { communesCoveredOn } from '../../db/communes.js';
 import { personsOn } from '../../db/residence.js';
 import { DomainError } from '../../errors.js';
-import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
+import { attachPrefetched, includeColumns, includeValues, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
 export type PersonRow = typeof persons.$inferSelect;
 export type HouseholdRow = typeof households.$inferSelect;
@@ -61,17 +62,24 @@ export async function findPersonByNationalId(db: DbOrTx, nationalId: string, inc
     SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
            p.household_id, p.relation_to_head, p.date_of_death${includeColumns(include)}
     FROM persons p WHERE p.national_id = ${nationalId}`,
+    includeValues(include),
   );
   return raw && attachPrefetched(rowToPerson(raw), raw, include);
 }
 
-export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[]): Promise<PersonRecord[]> {
+/** The people living in many households on `asOf` (Household.members: today), with that day's commune and relation. */
+export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[], asOf: string): Promise<PersonRecord[]> {
   if (householdIds.length === 0) return [];
-  return db
-    .select(personColumns)
-    .from(persons)
-    .where(inArray(persons.householdId, [...householdIds]))
-    .orderBy(asc(persons.dateOfBirth), asc(persons.id));
+  const result = await db.execute(sql`
+    SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
+           p.household_id, p.relation_to_head, p.date_of_death
+    FROM ${personsOn(asOf)} p
+    WHERE p.household_id IN (${sql.join(
+      householdIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})
+    ORDER BY p.date_of_birth, p.id`);
+  return result.rows.map(rowToPerson);
 }
 
 export async function findHouseholdsByIds(db: DbOrTx, ids: readonly string[]): Promise<HouseholdRow[]> {
@@ -164,6 +172,12 @@ export interface BeneficiaryFilter {
   programCode?: string | undefined;
   search: string | undefined;
   asOf: string;
+  /**
+   * The commune is a successor of the 2025 merger (it has predecessors): its list also covers the people recorded
+   * under its predecessors from its first day on (src/db/communes.ts). Any other commune is matched by its own
+   * code alone, the condition its index serves in id order.
+   */
+  coversPredecessors?: boolean;
 }
 
 /**
@@ -171,7 +185,10 @@ export interface BeneficiaryFilter {
  * against: the escaped search text, or a placeholder the compiled reads bind already escaped.
  */
 export function beneficiaryWhere(f: BeneficiaryFilter, searchPattern: unknown = f.search && likeEscape(f.search)): SQL {
-  const parts: SQL[] = [sql`p.commune_code = ${f.communeCode}`, livingOn(f.asOf)];
+  const commune = f.coversPredecessors
+    ? sql`p.commune_code IN ${communesCoveredOn(sql`ARRAY[${f.communeCode}::text]`, f.asOf)}`
+    : sql`p.commune_code = ${f.communeCode}`;
+  const parts: SQL[] = [commune, livingOn(f.asOf)];
   // With a program, its active enrolment is what makes a beneficiary; a group narrows further when given.
   if (f.programCode) parts.push(enrolledOn(f.programCode, f.asOf));
   if (f.group || !f.programCode) parts.push(f.group ? groupCondition(f.group, f.asOf) : sql`(${anyGroupCondition(f.asOf)})`);
@@ -207,6 +224,7 @@ export async function findBeneficiaryPage(
       ORDER BY p.id
       LIMIT ${limit}) p
     ORDER BY p.id`,
+    includeValues(include),
   );
   return rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
 }
