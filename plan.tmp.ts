@@ -1,0 +1,11 @@
+import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { personsOn } from './src/db/residence.js';
+import { beneficiaryWhere } from './src/modules/registry/registry.repository.js';
+const code = process.argv[2]!; const asOf = process.argv[3]!; const merged = process.argv[4] === '1';
+const f = { communeCode: code, group: undefined, search: undefined, asOf, coversPredecessors: merged };
+const q = sql`EXPLAIN (ANALYZE, BUFFERS) SELECT p.id FROM ${personsOn(f.asOf)} p WHERE ${beneficiaryWhere(f)} ORDER BY p.id LIMIT 51`;
+const built = new PgDialect().sqlToQuery(q);
+let text = built.sql;
+built.params.forEach((v, i) => { text = text.replaceAll(new RegExp(`\\$${i + 1}(?!\\d)`, 'g'), `'${String(v)}'`); });
+console.log(text);
