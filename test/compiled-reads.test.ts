@@ -32,6 +32,10 @@ const data = {
   householdIds: [] as string[],
   householdCodes: [] as string[],
   cursors: [] as string[],
+  /** Split off from household DF-4 into DF-9 on 2026-09-01 (after AS_OF, before today). */
+  splitHead: '',
+  /** Left the district from household DF-1 on 2026-02-01. */
+  movedOut: '',
 };
 const callers: { name: string; token: string }[] = [];
 
@@ -194,6 +198,8 @@ async function seed(db: TestApp['db']) {
   await recordMove(db, { personId: grandchildren[1]!.id, on: '2026-02-01', householdId: null, communeCode: null, destination: 'TP. Hồ Chí Minh' });
   await recordMove(db, { personId: heads[4]!.id, on: '2026-09-01', householdId: split!.id, communeCode: DA_SAR, relationToHead: 'Chủ hộ', reason: 'SPLIT' });
   await d.update(households).set({ headPersonId: heads[4]!.id }).where(eq(households.id, split!.id));
+  data.splitHead = heads[4]!.id;
+  data.movedOut = grandchildren[1]!.id;
   const all = await d.select({ id: persons.id, nationalId: persons.nationalId }).from(persons);
   data.personIds = [...all.map((p) => p.id), '00000000-0000-4000-8000-000000000000', 'not-a-uuid'];
   data.nationalIds = [...all.flatMap((p) => (p.nationalId ? [p.nationalId] : [])), '068999999999', '12345', ''];
@@ -330,6 +336,16 @@ describe('compiled reads answer as the executor', () => {
         }
       }
     }
+    // Household members are the people living there today, on both paths.
+    const members = `query($code: String!) { household(code: $code) { members { id } } }`;
+    const ids = async (code: string) => {
+      const r = await same({ method: 'POST', query: members, variables: { code } }, callers[0]!.token, `members ${code}`);
+      expect(r.compiled).toBe(true);
+      return (JSON.parse(r.body).data.household.members as { id: string }[]).map((m) => m.id);
+    };
+    expect(await ids('DF-4')).not.toContain(data.splitHead);
+    expect(await ids('DF-9')).toEqual([data.splitHead]);
+    expect(await ids('DF-1')).not.toContain(data.movedOut);
     // The mover of household 5 is listed under Đạ Sar before his move and under Đạ Nhim after it.
     expect(seen.has(`${DA_SAR}|2024-06-01|DF-5`)).toBe(true);
     expect(seen.has(`${DA_NHIM}|${AS_OF}|DF-8`)).toBe(true);
