@@ -63,8 +63,11 @@ export interface DemoResult {
   ms: number;
   /** True when the demo population was already there and nothing was written. */
   skipped?: boolean;
-  /** Rows written per table. */
+  /** Rows written per table (residence_periods: besides the one the trigger writes per person). */
   rows?: Record<string, number>;
+  /** People who have moved at least once, and households split off (MOVES). */
+  movers?: number;
+  splits?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,7 +372,26 @@ type Row = Cell[];
 
 const TABLES = {
   households: ['id', 'code', 'commune_code', 'village_code', 'address', 'head_person_id'],
-  persons: ['id', 'national_id', 'full_name', 'date_of_birth', 'sex', 'ethnicity', 'commune_code', 'household_id', 'relation_to_head', 'date_of_death'],
+  // commune_code, household_id, relation_to_head, resident_from, resident_to: the copy of the latest period in the
+  // district (src/db/residence.ts); the persons_first_residence trigger writes that period (see MOVES below).
+  persons: [
+    'id',
+    'national_id',
+    'full_name',
+    'date_of_birth',
+    'sex',
+    'ethnicity',
+    'commune_code',
+    'household_id',
+    'relation_to_head',
+    'date_of_death',
+    'resident_from',
+    'resident_to',
+  ],
+  // The periods of movers other than the one the trigger writes: the earlier ones, and the one outside the district.
+  residence_periods: ['person_id', 'household_id', 'commune_code', 'relation_to_head', 'valid_from', 'valid_to', 'destination', 'reason'],
+  // What opened a mover's latest period (MOVE, SPLIT), for the trigger's REGISTRATION (a temporary table).
+  demo_move_reasons: ['person_id', 'reason'],
   poverty_assessments: ['id', 'household_id', 'assessed_on', 'standard_code', 'area', 'income_per_person', 'deprivations', 'classification', 'decision_no'],
   disability_certificates: ['id', 'person_id', 'level', 'certificate_no', 'issued_on', 'valid_to'],
   merit_records: ['id', 'person_id', 'category', 'injury_rate', 'decision_no', 'recognized_on', 'valid_to'],
@@ -379,6 +401,37 @@ const TABLES = {
 type TableName = keyof typeof TABLES;
 /** Written in this order: persons reference households, circumstances reference persons. */
 const TABLE_ORDER = Object.keys(TABLES) as TableName[];
+/** The tables of the schema (the rest is temporary). */
+const SCHEMA_TABLES = TABLE_ORDER.filter((t) => t !== 'demo_move_reasons');
+
+/**
+ * Residence histories (LAW.md "Moving house"), so a newcomer sees some: about 3% of the people have moved at least
+ * once. Per household, a married child may have split off into a household of their own; per other living member,
+ * a move from another household of the same commune, from another commune, or out of the district (with a
+ * destination). Moves within the district are dated up to the 2025 merger (the demo's households keep the old
+ * commune codes, which take no new residence after it); moves out, up to the day before asOf. Drawn from a PRNG of
+ * their own, so the rest of the population is the one the same seed always gave.
+ *
+ * The persons_first_residence trigger (migration 0005) writes each inserted person's period from resident_from,
+ * COPY included. A mover is inserted with the copy of their latest period in the district (resident_from the move
+ * date; resident_to set for a move out) and the seed writes the other periods; the trigger's period, labelled
+ * REGISTRATION, is then relabelled with what opened it (MOVE, SPLIT) in one UPDATE from demo_move_reasons.
+ */
+const MOVES = {
+  /** Share of households of which a married child (20–40) has split off. */
+  split: 0.03,
+  /** Share of other living members who have moved, and how. */
+  move: 0.045,
+  kinds: [
+    ['WITHIN', 45],
+    ['BETWEEN', 30],
+    ['OUT', 25],
+  ] as const,
+  earliest: daysFromCivil(2016, 1, 1),
+  /** The last day of the communes before the 2025 merger. */
+  lastInDistrict: daysFromCivil(2025, 6, 30),
+  destinations: ['TP. Hồ Chí Minh', 'Tỉnh Đồng Nai', 'Tỉnh Bình Dương', 'Tỉnh Đắk Lắk', 'TP. Đà Nẵng', 'Hà Nội'],
+};
 
 interface Sink {
   exec(sqlText: string): Promise<{ rows: unknown[] }>;
@@ -451,6 +504,9 @@ const MINORITY_GROUPS: ReadonlySet<string> = new Set([ETHNICITY.KHO, ETHNICITY.L
 export interface DemoStats {
   households: number;
   people: number;
+  /** People with more than one residence period, and households split off. */
+  movers: number;
+  splits: number;
   rows: Record<TableName, number>;
 }
 
@@ -467,11 +523,28 @@ class Generator {
   readonly stats: DemoStats = {
     households: 0,
     people: 0,
-    rows: { households: 0, persons: 0, poverty_assessments: 0, disability_certificates: 0, merit_records: 0, pension_statuses: 0, pregnancies: 0 },
+    movers: 0,
+    splits: 0,
+    rows: {
+      households: 0,
+      persons: 0,
+      residence_periods: 0,
+      demo_move_reasons: 0,
+      poverty_assessments: 0,
+      disability_certificates: 0,
+      merit_records: 0,
+      pension_statuses: 0,
+      pregnancies: 0,
+    },
   };
+  /** Residence histories (MOVES) draw from their own PRNG. */
+  private readonly moves: Rng;
+  /** The latest household generated in each commune: where a mover came from. */
+  private readonly lastHousehold = new Map<string, string>();
 
   constructor(seed: number, asOf: string) {
     this.rng = new Rng(seed);
+    this.moves = new Rng((seed ^ 0x5bd1e995) >>> 0);
     const p = parseDate(asOf);
     this.asOfDay = p.day;
     this.asOf = p;
@@ -692,6 +765,9 @@ class Generator {
         for (const m of members) if (m.relation === 'Con' && m.ethnicity === ETHNICITY.KINH) m.family = 'Nguyễn';
       }
       let headId = '';
+      const mv = this.moves;
+      // A married child (20–40, living) who has set up their own household: the first such "Con".
+      const splitting = !anchor && mv.chance(MOVES.split) ? members.findIndex((m, i) => i > 0 && m.relation === 'Con' && m.age >= 20 && m.age <= 40) : -1;
       for (const [i, m] of members.entries()) {
         const id = r.uuid();
         if (i === 0) headId = id;
@@ -704,17 +780,34 @@ class Generator {
         if (i > 0 && r.chance(m.age >= 80 ? 0.16 : m.age >= 60 ? 0.035 : 0.002)) {
           death = Math.max(dob, asOfDay - r.int(1, 1000));
         }
+        const nationalId = this.nationalId(plan, m, birthYear);
+        // The latest period in the district (the copy on the person row), and the mover's other periods.
+        let home = householdId;
+        let relation = m.relation;
+        let from = dob;
+        let to: number | null = null;
+        if (death === null && i > 0 && !anchor) {
+          const moved =
+            i === splitting
+              ? this.split(plan, householdId, seq, village, id, dob, out)
+              : mv.chance(MOVES.move)
+                ? this.move(plan, householdId, m, id, dob, out)
+                : undefined;
+          if (moved) ({ home, relation, from, to } = { ...moved, home: moved.household });
+        }
         out.persons.push([
           id,
-          this.nationalId(plan, m, birthYear),
+          nationalId,
           name,
           isoDate(dob),
           m.sex,
           m.ethnicity,
           plan.code,
-          householdId,
-          m.relation,
+          home,
+          relation,
           death === null ? null : isoDate(death),
+          isoDate(from),
+          to === null ? null : isoDate(to),
         ]);
         state.people++;
         this.stats.people++;
@@ -731,6 +824,7 @@ class Generator {
         headId,
       ]);
       this.stats.households++;
+      this.lastHousehold.set(plan.code, householdId);
 
       // Poverty: draw the intended class, then generate income and deprivations that produce it, and let
       // classifyPoverty decide, so the stored classification always follows from the stored measurements.
@@ -786,6 +880,79 @@ class Generator {
         cls === 'NONE' ? null : decision(2025),
       ]);
     }
+  }
+
+  /** A day in [lo, hi], or undefined when the range is empty. */
+  private moveDay(lo: number, hi: number): number | undefined {
+    return lo > hi ? undefined : this.moves.int(lo, hi);
+  }
+
+  /**
+   * The child `id` of household `parent` split off into a household of their own, of which they are the head: the
+   * new household, the period in the parent household up to the day before. Returns the latest period.
+   */
+  private split(
+    plan: CommunePlan,
+    parent: string,
+    seq: number,
+    village: { code: string; name: string },
+    id: string,
+    dob: number,
+    out: Record<TableName, Row[]>,
+  ): { household: string; relation: string; from: number; to: null } | undefined {
+    const on = this.moveDay(Math.max(MOVES.earliest, dob + 20 * 365), Math.min(MOVES.lastInDistrict, this.asOfDay - 1));
+    if (on === undefined) return undefined;
+    const household = this.moves.uuid();
+    out.households.push([
+      household,
+      `${plan.code}-${String(seq).padStart(5, '0')}.1`,
+      plan.code,
+      village.code,
+      `${village.name}, ${plan.addressName}, ${plan.addressTail}`,
+      id,
+    ]);
+    out.residence_periods.push([id, parent, plan.code, 'Con', isoDate(dob), isoDate(on - 1), null, 'REGISTRATION']);
+    out.demo_move_reasons.push([id, 'SPLIT']);
+    this.stats.households++;
+    this.stats.splits++;
+    this.stats.movers++;
+    return { household, relation: 'Chủ hộ', from: on, to: null };
+  }
+
+  /**
+   * Member `id` of `household` moved: into it from another household of this commune or of another commune, or out
+   * of the district from it. Writes the other period; returns the latest period in the district.
+   */
+  private move(
+    plan: CommunePlan,
+    household: string,
+    m: Member,
+    id: string,
+    dob: number,
+    out: Record<TableName, Row[]>,
+  ): { household: string; relation: string; from: number; to: number | null } | undefined {
+    const mv = this.moves;
+    const kind = mv.weighted(MOVES.kinds);
+    if (kind === 'OUT') {
+      if (m.age < 18) return undefined;
+      const on = this.moveDay(Math.max(MOVES.earliest, dob + 18 * 365), this.asOfDay - 1);
+      if (on === undefined) return undefined;
+      out.residence_periods.push([id, null, null, null, isoDate(on), null, mv.pick(MOVES.destinations), 'TRANSFER_OUT']);
+      this.stats.movers++;
+      return { household, relation: m.relation, from: dob, to: on - 1 };
+    }
+    let fromCommune = plan.code;
+    if (kind === 'BETWEEN') {
+      const others = [...this.lastHousehold.keys()].filter((c) => c !== plan.code);
+      if (others.length > 0) fromCommune = mv.pick(others);
+    }
+    const fromHousehold = this.lastHousehold.get(fromCommune);
+    const on = this.moveDay(Math.max(MOVES.earliest, dob + 1), Math.min(MOVES.lastInDistrict, this.asOfDay - 1));
+    if (fromHousehold === undefined || on === undefined) return undefined;
+    out.residence_periods.push([id, fromHousehold, fromCommune, m.age >= 18 ? 'Con' : 'Cháu', isoDate(dob), isoDate(on - 1), null, 'REGISTRATION']);
+    out.demo_move_reasons.push([id, 'MOVE']);
+    this.stats.movers++;
+    return { household, relation: m.relation, from: on, to: null };
   }
 
   private personCircumstances(plan: CommunePlan, m: Member, id: string, dob: number, death: number | null, out: Record<TableName, Row[]>): void {
@@ -862,7 +1029,17 @@ class Generator {
 }
 
 function emptyBatch(): Record<TableName, Row[]> {
-  return { households: [], persons: [], poverty_assessments: [], disability_certificates: [], merit_records: [], pension_statuses: [], pregnancies: [] };
+  return {
+    households: [],
+    persons: [],
+    residence_periods: [],
+    demo_move_reasons: [],
+    poverty_assessments: [],
+    disability_certificates: [],
+    merit_records: [],
+    pension_statuses: [],
+    pregnancies: [],
+  };
 }
 
 async function writeBatch(sink: Sink, batch: Record<TableName, Row[]>, stats: DemoStats): Promise<void> {
@@ -904,6 +1081,8 @@ async function generateInto(sink: Sink, people: number, seed: number, asOf: stri
     }
   }
   if (inflight) await inflight;
+  // The trigger's period of a mover is the latest: opened by the move or split, not by registration (MOVES).
+  await sink.exec(`UPDATE residence_periods rp SET reason = m.reason FROM demo_move_reasons m WHERE rp.person_id = m.person_id AND rp.valid_to IS NULL`);
   return gen.stats;
 }
 
@@ -963,8 +1142,9 @@ export async function seedDemoPopulation(database: Database, opts: DemoOptions):
       `INSERT INTO seed_runs (name, details) VALUES ('demo', ${literal(details)}::jsonb) ON CONFLICT (name) DO NOTHING RETURNING name`,
     );
     if (claimed.rows.length === 0) return undefined;
+    await sink.exec(`CREATE TEMPORARY TABLE demo_move_reasons (person_id uuid PRIMARY KEY, reason text NOT NULL) ON COMMIT DROP`);
     const stats = rebuildOn
-      ? await withConstraintsDeferredToEnd(rebuildOn, TABLE_ORDER, () => generateInto(sink, people, seed, asOf))
+      ? await withConstraintsDeferredToEnd(rebuildOn, SCHEMA_TABLES, () => generateInto(sink, people, seed, asOf))
       : await generateInto(sink, people, seed, asOf);
     await sink.exec(
       `UPDATE seed_runs SET details = ${literal(JSON.stringify({ people, seed, asOf, households: stats.households, rows: stats.rows }))}::jsonb WHERE name = 'demo'`,
@@ -993,12 +1173,15 @@ export async function seedDemoPopulation(database: Database, opts: DemoOptions):
   if (stats) {
     // Fresh statistics, so the first queries on the new data get sensible plans.
     await database.db.execute(
-      sql.raw('ANALYZE admin_units, households, persons, poverty_assessments, disability_certificates, merit_records, pension_statuses, pregnancies'),
+      sql.raw(
+        'ANALYZE admin_units, households, persons, residence_periods, poverty_assessments, disability_certificates, merit_records, pension_statuses, pregnancies',
+      ),
     );
   }
   // Enrolments consistent with the rules, with a share left behind (seeds/enrolments.ts; idempotent on its own).
   await seedDemoEnrolments(database, asOf);
   const ms = Math.round(performance.now() - started);
   if (!stats) return { people: 0, households: 0, ms, skipped: true };
-  return { people: stats.people, households: stats.households, ms, rows: { ...stats.rows } };
+  const rows = Object.fromEntries(Object.entries(stats.rows).filter(([table]) => table !== 'demo_move_reasons'));
+  return { people: stats.people, households: stats.households, movers: stats.movers, splits: stats.splits, ms, rows };
 }

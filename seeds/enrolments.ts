@@ -12,6 +12,7 @@
 import { asc, sql } from 'drizzle-orm';
 import { addMonths, firstDay, periodOf } from '../src/core/period.js';
 import type { Database, Db } from '../src/db/client.js';
+import { latestPeriodCovers } from '../src/db/residence.js';
 import { coveredSql, eligibleSql } from '../src/db/rule-sql.js';
 import { baseLevels, programRules, programRuleWithdrawals, programs } from '../src/db/schema/index.js';
 import { buildRuleBook } from '../src/modules/rules/rule-book.js';
@@ -69,14 +70,19 @@ export async function seedDemoEnrolments(database: Database, asOf: string): Prom
       if (!now) continue;
       const then = eligibleSql(book, code, earlier);
       for (const start of then ? [earlier, firstDay(periodOf(asOf))] : [firstDay(periodOf(asOf))]) {
-        const alsoThen = start === earlier ? sql` AND ${then}` : sql``;
+        // People who moved (seeds/demo.ts MOVES): the rows are the people whose latest period covers asOf, where and
+        // with whom they live then (no demo move is dated after asOf, so that is everyone living in the district on
+        // asOf; reading personsOn(asOf) instead gives the same rows but made this statement 30 times slower). Nobody
+        // living outside the district is enrolled, and a start a year back also needs them to have lived in the same
+        // place since then (the row holds for both dates), so no month before a move is paid by the new commune.
+        const alsoThen = start === earlier ? sql` AND p.resident_from <= ${earlier}::date AND ${then}` : sql``;
         const r = await tx.execute(sql`
           INSERT INTO enrolments (id, person_id, program_code, status, decision_no, decision_date, start_month, proposed_by, approved_by, approved_at)
           SELECT md5(p.id::text || ${code})::uuid, p.id, ${code}, 'ACTIVE',
                  'DEMO-' || ${code} || '-' || substr(md5(p.id::text), 1, 6), ${start}::date, ${start}::date,
                  'seed:demo-commune', 'seed:demo-district', now()
           FROM persons p
-          WHERE ${now}${alsoThen}
+          WHERE ${latestPeriodCovers('p', sql`${asOf}::date`)} AND ${now}${alsoThen}
             AND NOT ${coveredSql(book, code, asOf)}
             AND abs(hashtext(p.id::text || ${code})) % 100 >= ${LEFT_BEHIND_PERCENT}`);
         total += r.rowCount ?? (r as unknown as { affectedRows?: number }).affectedRows ?? 0;

@@ -51,6 +51,9 @@ empty database (createdb) to get another size.`);
     const rows = result.rows ?? {};
     const total = Object.values(rows).reduce((a, b) => a + b, 0);
     for (const [table, n] of Object.entries(rows)) console.log(`  ${table.padEnd(24)} ${n.toLocaleString('en-US').padStart(12)}`);
+    console.log(
+      `  (residence_periods: besides each person's first; ${(result.movers ?? 0).toLocaleString('en-US')} people have moved, ${(result.splits ?? 0).toLocaleString('en-US')} households split off)`,
+    );
     const seconds = result.ms / 1000;
     console.log(
       `seeded ${result.people.toLocaleString('en-US')} people in ${result.households.toLocaleString('en-US')} households: ` +

@@ -13,11 +13,16 @@ import type { Role } from '../src/modules/auth/auth.types.js';
 import { makeNationalId } from '../src/core/national-id.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { CORPUS } from './support/graphql-corpus.js';
+import { recordMove } from './support/residence-setup.js';
 
 const DA_SAR = '24865';
 const DA_NHIM = '24848';
 const LAT = '24862';
+/** Xã Lạc Dương, the 2025 successor of Đạ Sar, Đạ Nhim and Đạ Chais: its lists cover theirs from 2025-07-01. */
+const LAC_DUONG = '90001';
 const AS_OF = '2026-06-01';
+/** Dates before the moves below, between them, and after (today, the clock's date, is after all of them). */
+const PAST = ['2024-06-01', '2025-01-15', '2025-06-01'];
 
 let on: TestApp;
 let off: TestApp;
@@ -27,6 +32,10 @@ const data = {
   householdIds: [] as string[],
   householdCodes: [] as string[],
   cursors: [] as string[],
+  /** Split off from household DF-4 into DF-9 on 2026-09-01 (after AS_OF, before today). */
+  splitHead: '',
+  /** Left the district from household DF-1 on 2026-02-01. */
+  movedOut: '',
 };
 const callers: { name: string; token: string }[] = [];
 
@@ -177,11 +186,25 @@ async function seed(db: TestApp['db']) {
       },
     ]),
   );
+  // People who moved (LAW.md "Moving house"): pages as of past dates list them where they lived then, household
+  // members are today's, and a split after AS_OF but before today makes the two differ.
+  const [split] = await d
+    .insert(households)
+    .values({ code: 'DF-9', communeCode: DA_SAR, villageCode: `${DA_SAR}.02` })
+    .returning();
+  const grandchildren = people.filter((p) => p.relationToHead === null);
+  await recordMove(db, { personId: heads[5]!.id, on: '2025-03-01', householdId: hh[8]!.id, communeCode: DA_NHIM, relationToHead: 'Anh' });
+  await recordMove(db, { personId: wives[6]!.id, on: '2024-09-01', householdId: hh[7]!.id, communeCode: DA_SAR, relationToHead: 'Vợ' });
+  await recordMove(db, { personId: grandchildren[1]!.id, on: '2026-02-01', householdId: null, communeCode: null, destination: 'TP. Hồ Chí Minh' });
+  await recordMove(db, { personId: heads[4]!.id, on: '2026-09-01', householdId: split!.id, communeCode: DA_SAR, relationToHead: 'Chủ hộ', reason: 'SPLIT' });
+  await d.update(households).set({ headPersonId: heads[4]!.id }).where(eq(households.id, split!.id));
+  data.splitHead = heads[4]!.id;
+  data.movedOut = grandchildren[1]!.id;
   const all = await d.select({ id: persons.id, nationalId: persons.nationalId }).from(persons);
   data.personIds = [...all.map((p) => p.id), '00000000-0000-4000-8000-000000000000', 'not-a-uuid'];
   data.nationalIds = [...all.flatMap((p) => (p.nationalId ? [p.nationalId] : [])), '068999999999', '12345', ''];
-  data.householdIds = [...hh.map((h) => h.id), '00000000-0000-4000-8000-000000000000', 'nope'];
-  data.householdCodes = [...hh.map((h) => h.code), 'DF-none', ''];
+  data.householdIds = [...hh.map((h) => h.id), split!.id, '00000000-0000-4000-8000-000000000000', 'nope'];
+  data.householdCodes = [...hh.map((h) => h.code), 'DF-9', 'DF-none', ''];
 }
 
 beforeAll(async () => {
@@ -192,6 +215,7 @@ beforeAll(async () => {
     ['district_officer', 'district_officer', [], ''],
     ['commune_officer Đạ Sar', 'commune_officer', [DA_SAR], ''],
     ['commune_officer Đạ Nhim', 'commune_officer', [DA_NHIM], ''],
+    ['commune_officer Xã Lạc Dương (successor)', 'commune_officer', [LAC_DUONG], ''],
     ['auditor', 'auditor', [], ''],
     ['admin', 'admin', [], ''],
     ['integration', 'integration', [], ''],
@@ -280,7 +304,7 @@ describe('compiled reads answer as the executor', () => {
       person: data.personIds.slice(0, 6).concat(data.personIds.slice(-4)),
       nationalId: data.nationalIds.slice(0, 4).concat(data.nationalIds.slice(-5)),
       household: data.householdIds.slice(2, 5).concat(data.householdIds.slice(-3)),
-      commune: [DA_SAR, DA_NHIM, LAT, '99999', '675'],
+      commune: [DA_SAR, DA_NHIM, LAT, LAC_DUONG, '99999', '675'],
       none: [''],
     };
     for (const op of CORPUS) {
@@ -296,6 +320,36 @@ describe('compiled reads answer as the executor', () => {
       else expect(compiledHere, op.source).toBe(0);
     }
   }, 300_000);
+
+  it('for people who moved, as of past and present dates', async () => {
+    const query = `query($c: String!, $asOf: Date) { beneficiaries(communeCode: $c, asOf: $asOf, first: 200) {
+      totalCount nodes { id communeCode relationToHead household { code members { id relationToHead communeCode } head { id } } } } }`;
+    const seen = new Set<string>();
+    for (const asOf of [...PAST, AS_OF, undefined]) {
+      for (const c of [DA_SAR, DA_NHIM, LAC_DUONG]) {
+        for (const caller of [callers[0]!, callers[1]!, callers[3]!]) {
+          const r = await same({ method: 'POST', query, variables: { c, asOf } }, caller.token, `moves ${c} ${asOf ?? 'today'} as ${caller.name}`);
+          const page = JSON.parse(r.body).data?.beneficiaries as { nodes: { household: { code: string } | null }[] } | undefined;
+          // Every read allowed is answered by the compiled path (a forbidden one is the executor's error).
+          expect(r.compiled, r.body).toBe(page !== undefined);
+          for (const n of page?.nodes ?? []) seen.add(`${c}|${asOf ?? ''}|${n.household?.code ?? ''}`);
+        }
+      }
+    }
+    // Household members are the people living there today, on both paths.
+    const members = `query($code: String!) { household(code: $code) { members { id } } }`;
+    const ids = async (code: string) => {
+      const r = await same({ method: 'POST', query: members, variables: { code } }, callers[0]!.token, `members ${code}`);
+      expect(r.compiled).toBe(true);
+      return (JSON.parse(r.body).data.household.members as { id: string }[]).map((m) => m.id);
+    };
+    expect(await ids('DF-4')).not.toContain(data.splitHead);
+    expect(await ids('DF-9')).toEqual([data.splitHead]);
+    expect(await ids('DF-1')).not.toContain(data.movedOut);
+    // The mover of household 5 is listed under Đạ Sar before his move and under Đạ Nhim after it.
+    expect(seen.has(`${DA_SAR}|2024-06-01|DF-5`)).toBe(true);
+    expect(seen.has(`${DA_NHIM}|${AS_OF}|DF-8`)).toBe(true);
+  });
 
   it('for GET requests', async () => {
     const token = callers[0]!.token;
@@ -369,11 +423,11 @@ describe('compiled reads answer as the executor', () => {
     }));
     const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
     const beneficiaryArgs = fc.record({
-      communeCode: fc.constantFrom(DA_SAR, DA_SAR, DA_SAR, DA_NHIM, LAT, '99999', '675'),
+      communeCode: fc.constantFrom(DA_SAR, DA_SAR, DA_SAR, DA_NHIM, LAT, LAC_DUONG, '99999', '675'),
       group: maybe(fc.constantFrom('ELDERLY', 'CHILD_UNDER_36_MONTHS', 'POOR_HOUSEHOLD', 'NEAR_POOR_HOUSEHOLD', 'DISABILITY', 'MERIT', 'PREGNANT_WOMAN')),
       first: maybe(fc.constantFrom(1, 2, 5, 50, 200, 0, 201, -1)),
       after: maybe(fc.constantFrom(...data.cursors)),
-      asOf: maybe(fc.constantFrom(AS_OF, AS_OF, '2020-02-29', '2026-13-01', '0000-01-01')),
+      asOf: maybe(fc.constantFrom(AS_OF, AS_OF, ...PAST, '2020-02-29', '2026-13-01', '0000-01-01')),
       search: fc.option(fc.constantFrom('nguyen', 'ĐỨC', '%', '  ', 'x'.repeat(101), ' ka '), { nil: undefined, freq: 2 }),
       programCode: fc.option(fc.constantFrom('D20_5_5C', ''), { nil: undefined, freq: 2 }),
     });

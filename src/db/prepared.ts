@@ -31,14 +31,17 @@ interface PreparingSession {
     fields: undefined,
     name: string | undefined,
     isResponseInArrayMode: boolean,
-  ): { execute(): Promise<{ rows: Record<string, unknown>[] }> };
+  ): { execute(values?: Record<string, unknown>): Promise<{ rows: Record<string, unknown>[] }> };
 }
 
-/** Runs `query` as a named prepared statement; returns the rows as `db.execute` does. */
-export async function executePrepared<T extends Record<string, unknown>>(db: DbOrTx, query: SQL): Promise<T[]> {
+/**
+ * Runs `query` as a named prepared statement; returns the rows as `db.execute` does. `values` binds the query's
+ * Drizzle placeholders (`sql.placeholder(name)`), for fragments built once and reused across days (prefetch).
+ */
+export async function executePrepared<T extends Record<string, unknown>>(db: DbOrTx, query: SQL, values?: Record<string, unknown>): Promise<T[]> {
   const internals = db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } }; session: PreparingSession };
   const built = internals.dialect.sqlToQuery(query);
-  const result = await internals.session.prepareQuery(built, undefined, nameOf(built.sql), false).execute();
+  const result = await internals.session.prepareQuery(built, undefined, nameOf(built.sql), false).execute(values);
   return result.rows as T[];
 }
 

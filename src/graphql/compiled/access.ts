@@ -8,13 +8,15 @@
  * - `fullNationalId`: whether identification numbers come in full; otherwise they are masked as
  *   `maskNationalId` masks them (registry.resolvers.ts: integration clients need `person:national_id`).
  */
-import { canSee, communesVisibleTo, seesFullNationalId } from '../../modules/auth/access-policy.js';
+import { canSee, communesVisibleTo, principalOn, seesFullNationalId } from '../../modules/auth/access-policy.js';
 import type { Principal } from '../../modules/auth/auth.types.js';
 
 export interface ReadAccess {
   communes: string[] | null;
   fullNationalId: boolean;
   mayReadCommune(communeCode: string): boolean;
+  /** The access as of a date (principalOn: a successor commune in the token reaches its predecessors from the merger on). */
+  on(asOf: string, communesOn: (code: string, asOf: string) => readonly string[]): ReadAccess;
 }
 
 export function readAccessOf(principal: Principal): ReadAccess {
@@ -23,5 +25,9 @@ export function readAccessOf(principal: Principal): ReadAccess {
     communes: visible === null ? null : [...visible],
     fullNationalId: seesFullNationalId(principal),
     mayReadCommune: (communeCode) => canSee(principal, communeCode),
+    on: (asOf, communesOn) => {
+      const dated = principalOn(principal, asOf, communesOn);
+      return dated === principal ? readAccessOf(principal) : readAccessOf(dated);
+    },
   };
 }

@@ -60,6 +60,19 @@ export function assertCanSeeCommune(p: Principal, communeCode: string | undefine
   }
 }
 
+/**
+ * The caller as of a date, for reads as of that date. After the 2025 merger a commune officer's token may name a
+ * successor commune, whose people keep their records under its predecessors' codes: from the successor's first
+ * day on, the token reaches those predecessors too (before it, the successor code covers nobody's old records).
+ * `communesOn` says which codes a commune code covers on a date (PlacesService.communesOn). The checks above and
+ * below then apply to the caller returned, unchanged.
+ */
+export function principalOn(p: Principal, asOf: string, communesOn: (code: string, asOf: string) => readonly string[]): Principal {
+  if (communesVisibleTo(p) === null) return p;
+  const reached = new Set(p.communes.flatMap((c) => communesOn(c, asOf)));
+  return reached.size === p.communes.length ? p : { ...p, communes: [...reached] };
+}
+
 /** Drops the rows of communes the caller may not see (nested lists never leak another commune). */
 export function filterVisible<T extends { communeCode: string }>(p: Principal, rows: T[]): T[] {
   const communes = communesVisibleTo(p);

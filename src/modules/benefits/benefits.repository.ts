@@ -4,9 +4,9 @@
 import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { enrolments } from '../../db/schema/index.js';
-import { communeCondition } from '../auth/access-policy.js';
 import { firstDay, periodOf } from '../../core/period.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
+import { communesCoveredOn } from '../../db/communes.js';
 import { forEachResidenceBranch } from '../../db/residence.js';
 
 export type EnrolmentRow = typeof enrolments.$inferSelect;
@@ -178,8 +178,10 @@ export interface GapFilter {
 
 function gapsUnion(book: RuleBookForSql, f: GapFilter): SQL | undefined {
   const parts: SQL[] = [];
-  const visible = communeCondition(f.communeCodes ?? null, sql`p.commune_code`);
-  const communes = visible ? sql` AND ${visible}` : sql``;
+  // The communes asked, or the caller's (the access policy's communesVisibleTo), as of asOf: from the 2025 merger
+  // on a successor commune covers the people recorded under its predecessors (src/db/communes.ts). No communes
+  // (a token without any) cover nobody.
+  const communes = f.communeCodes ? sql` AND p.commune_code IN ${communesCoveredOn(f.communeCodes, f.asOf)}` : sql``;
   for (const code of f.programCodes) {
     const where = eligibleSql(book, code, f.asOf);
     if (!where) continue;

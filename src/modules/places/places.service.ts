@@ -78,6 +78,40 @@ export function createPlacesService(database: Database) {
     return unit;
   }
 
+  /**
+   * After checkCommune, for a residence that begins on `from`: a commune that had ended by then (the 2025 merger)
+   * takes no new residence; the problem names its successor, under which it goes.
+   */
+  function checkCommuneOpen(problems: Problems, field: string, code: string, from: string): void {
+    const unit = units.get(code);
+    if (unit?.level === 'COMMUNE' && unit.validTo != null && unit.validTo < from) {
+      const successor = unit.successorCode ? units.get(unit.successorCode) : undefined;
+      const en = `${code} (${unit.name}) ended on ${unit.validTo}`;
+      const vi = `${code} (${unit.name}) đã chấm dứt từ ngày ${unit.validTo}`;
+      if (successor) {
+        problems.add(
+          field,
+          `${en}: register under its successor ${successor.code} (${successor.name})`,
+          `${vi}: hãy đăng ký vào đơn vị kế thừa ${successor.code} (${successor.name})`,
+        );
+      } else problems.add(field, en, vi);
+    }
+  }
+
+  const predecessors = (code: string) => [...units.values()].filter((u) => u.successorCode === code);
+
+  /**
+   * The commune codes whose people count as living in `code` on `asOf` (the 2025 merger, LAW.md "Moving house"):
+   * records keep the codes they were made under, so from a successor's first day its code also covers its
+   * predecessors; before that day, and for any other commune, a code covers itself only. The same rule in SQL
+   * is src/db/communes.ts communesCoveredOn (test/merger.test.ts holds the two together).
+   */
+  function communesOn(code: string, asOf: string): string[] {
+    const unit = units.get(code);
+    if (!unit || asOf < unit.validFrom) return [code];
+    return [code, ...predecessors(code).map((u) => u.code)];
+  }
+
   const CLASSIFICATIONS = ['EXTREMELY_DISADVANTAGED'] as const;
 
   function checkPeriod(p: Problems, validFrom: string | undefined, validTo: string | null | undefined) {
@@ -147,8 +181,10 @@ export function createPlacesService(database: Database) {
     get,
     list,
     checkCommune,
+    checkCommuneOpen,
+    communesOn,
     children: (code: string) => [...units.values()].filter((u) => u.parentCode === code),
-    predecessors: (code: string) => [...units.values()].filter((u) => u.successorCode === code),
+    predecessors,
     classificationsOf: (code: string) => classifications.get(code) ?? [],
   };
 }

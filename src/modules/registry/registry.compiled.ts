@@ -143,11 +143,18 @@ function objectJson(spec: ObjectSpec, children: readonly FieldPlan[], alias: str
   return concatText(parts);
 }
 
-/** A JSON list of the rows of `table` matching `where`, in `order`. */
-function listJson(spec: ObjectSpec, plan: FieldPlan, aliases: Aliases, where: (alias: string) => SQL, order: (alias: string) => SQL): SQL {
+/** A JSON list of the rows of `table` (or of `from`, a row source with its columns) matching `where`, in `order`. */
+function listJson(
+  spec: ObjectSpec,
+  plan: FieldPlan,
+  aliases: Aliases,
+  where: (alias: string) => SQL,
+  order: (alias: string) => SQL,
+  from: SQL = sql`${spec.table}`,
+): SQL {
   const a = aliases.next('l');
   const item = objectJson(spec, plan.children, a, aliases);
-  return sql`COALESCE((SELECT '[' || string_agg(${item}, ',' ORDER BY ${order(a)}) || ']' FROM ${spec.table} ${sql.raw(a)} WHERE ${where(a)}), '[]')`;
+  return sql`COALESCE((SELECT '[' || string_agg(${item}, ',' ORDER BY ${order(a)}) || ']' FROM ${from} ${sql.raw(a)} WHERE ${where(a)}), '[]')`;
 }
 
 /** The one row of `table` matching `where`, or null. */
@@ -230,14 +237,16 @@ const householdSpec: ObjectSpec = {
   computed: {
     head: (plan, alias, aliases) =>
       rowJson(personSpec, plan, aliases, (p) => sql`${column(p, persons.id)} = ${column(alias, households.headPersonId)} AND ${visiblePerson(p)}`),
-    // Who lived in the household on the field's asOf (default today), with that day's residence: the loader's personsOn.
-    members: (plan, alias, aliases) => {
-      const asOf = aliases.asOf(plan);
-      const m = aliases.next('l');
-      const item = objectJson(personSpec, plan.children, m, aliases);
-      return sql`COALESCE((SELECT '[' || string_agg(${item}, ',' ORDER BY ${column(m, persons.dateOfBirth)}, ${column(m, persons.id)}) || ']'
-        FROM ${personsOn(asOf)} ${sql.raw(m)} WHERE ${column(m, persons.householdId)} = ${column(alias, households.id)} AND ${visiblePerson(m)}), '[]')`;
-    },
+    // The people living in the household on the field's day (today unless asked), as findMembersOfHouseholds.
+    members: (plan, alias, aliases) =>
+      listJson(
+        personSpec,
+        plan,
+        aliases,
+        (m) => sql`${column(m, persons.householdId)} = ${column(alias, households.id)} AND ${visiblePerson(m)}`,
+        (m) => sql`${column(m, persons.dateOfBirth)}, ${column(m, persons.id)}`,
+        personsOn(aliases.asOf(plan)),
+      ),
     povertyAssessments: (plan, alias, aliases) =>
       listJson(
         povertyAssessmentSpec,
@@ -258,7 +267,7 @@ const response = (root: FieldPlan, value: SQL): SQL => concatText([literal(`{"da
 
 export interface CompiledRegistryDeps {
   db: DbOrTx;
-  places: Pick<PlacesService, 'get'>;
+  places: Pick<PlacesService, 'get' | 'communesOn' | 'predecessors'>;
   clock: Clock;
 }
 
@@ -271,6 +280,11 @@ async function bodyOf(run: Runner, values: Record<string, unknown>): Promise<str
 }
 
 const accessValues = (access: ReadAccess) => ({ communes: access.communes, fullNationalId: access.fullNationalId });
+/**
+ * The access for the people as the rows give them (members and heads today, root people as recorded): as of
+ * today, as the registry service's callerToday.
+ */
+const accessToday = (deps: CompiledRegistryDeps, access: ReadAccess) => access.on(deps.clock.today(), deps.places.communesOn);
 
 /** A root that reads one row of `spec.table` by a key, or null (then, or when forbidden, the executor answers). */
 function singleRow(deps: CompiledRegistryDeps, root: FieldPlan, spec: ObjectSpec, where: (alias: string) => SQL, visible: (alias: string) => SQL) {
@@ -297,7 +311,7 @@ const compilePerson =
       run: (args, access, argumentsOf) => {
         const id = args.id;
         if (typeof id !== 'string' || !isUuid(id)) return Promise.resolve(undefined);
-        return run({ id, ...accessValues(access) }, argumentsOf);
+        return run({ id, ...accessValues(accessToday(deps, access)) }, argumentsOf);
       },
     };
   };
@@ -310,7 +324,7 @@ const compilePersonByNationalId =
       run: (args, access, argumentsOf) => {
         const nationalId = args.nationalId;
         if (typeof nationalId !== 'string' || !/^\d{12}$/.test(nationalId)) return Promise.resolve(undefined);
-        return run({ nationalId, ...accessValues(access) }, argumentsOf);
+        return run({ nationalId, ...accessValues(accessToday(deps, access)) }, argumentsOf);
       },
     };
   };
@@ -326,8 +340,9 @@ const compileHousehold =
         const { id, code } = args;
         // As the resolver: exactly one of id or code (by truthiness), and the id a UUID.
         if (!id === !code) return Promise.resolve(undefined);
-        if (id) return typeof id === 'string' && isUuid(id) ? byId({ id, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
-        return typeof code === 'string' ? byCode({ code, ...accessValues(access) }, argumentsOf) : Promise.resolve(undefined);
+        const today = accessValues(accessToday(deps, access));
+        if (id) return typeof id === 'string' && isUuid(id) ? byId({ id, ...today }, argumentsOf) : Promise.resolve(undefined);
+        return typeof code === 'string' ? byCode({ code, ...today }, argumentsOf) : Promise.resolve(undefined);
       },
     };
   };
@@ -347,6 +362,8 @@ function cursorId(cursor: string): string | undefined {
 }
 
 interface PageShape {
+  /** The commune is a successor of the 2025 merger (BeneficiaryFilter.coversPredecessors). */
+  merged: boolean;
   group: BeneficiaryGroup | undefined;
   program: boolean;
   search: boolean;
@@ -408,6 +425,7 @@ function pageStatement(root: FieldPlan, shape: PageShape, aliases: Aliases): SQL
     programCode: shape.program ? bound('programCode') : undefined,
     search: shape.search ? bound('search') : undefined,
     asOf: bound('asOf'),
+    coversPredecessors: shape.merged,
   };
   const where = () => beneficiaryWhere(filter, sql.placeholder('search'));
   const after = shape.after ? sql` AND p.id > ${param('after')}::uuid` : sql``;
@@ -421,14 +439,14 @@ const compileBeneficiaries =
   (deps: CompiledRegistryDeps) =>
   (root: FieldPlan): CompiledRoot => {
     // Built now for the shape of the request that compiles the document, and once for each further shape of
-    // the optional filters (at most 8 × 2 × 2 × 2): all shapes are checked to compile here, so an unsupported
+    // the optional filters (at most 2 × 8 × 2 × 2 × 2): all shapes are checked to compile here, so an unsupported
     // selection is known before the first request.
     const runners = new Map<string, Runner>();
-    const shapeKey = (s: PageShape) => `${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
+    const shapeKey = (s: PageShape) => `${s.merged ? 1 : 0}|${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
     // The dated fields are the same for every shape (the filters are not part of the selection).
     const { dated } = (() => {
       const aliases = new Aliases();
-      pageStatement(root, { group: undefined, program: false, search: false, after: false }, aliases);
+      pageStatement(root, { merged: false, group: undefined, program: false, search: false, after: false }, aliases);
       return aliases;
     })();
     const runnerFor = (shape: PageShape): Runner => {
@@ -447,15 +465,17 @@ const compileBeneficiaries =
         const trimmed = optionalString(args.search)?.trim();
         const search = trimmed === '' ? undefined : trimmed;
         if (search && search.length > 100) return Promise.resolve(undefined);
-        if (!access.mayReadCommune(communeCode)) return Promise.resolve(undefined);
+        const asOf = optionalString(args.asOf) ?? deps.clock.today();
+        // As the service: the list's commune as of asOf, the nested people as of today.
+        if (!access.on(asOf, deps.places.communesOn).mayReadCommune(communeCode)) return Promise.resolve(undefined);
         const after = optionalString(args.after);
         const afterId = after ? cursorId(after) : undefined;
         if (after && !afterId) return Promise.resolve(undefined);
         const group = BENEFICIARY_GROUPS.find((g) => g === args.group);
         if (args.group != null && !group) return Promise.resolve(undefined);
         const programCode = optionalString(args.programCode);
-        const asOf = optionalString(args.asOf) ?? deps.clock.today();
-        const shape: PageShape = { group, program: !!programCode, search: !!search, after: !!afterId };
+        const merged = deps.places.predecessors(communeCode).length > 0;
+        const shape: PageShape = { merged, group, program: !!programCode, search: !!search, after: !!afterId };
         const dates = datedValues(dated, argumentsOf, () => deps.clock.today());
         if (!dates) return Promise.resolve(undefined);
         return bodyOf(runnerFor(shape), {
@@ -467,7 +487,7 @@ const compileBeneficiaries =
           after: afterId,
           first,
           limit: first + 1,
-          ...accessValues(access),
+          ...accessValues(accessToday(deps, access)),
         });
       },
     };

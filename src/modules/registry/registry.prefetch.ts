@@ -18,7 +18,7 @@ import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, 
 import type { MercuriusContext } from 'mercurius';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../../db/schema/index.js';
 import { personsOn } from '../../db/residence.js';
-import { filterVisible } from '../auth/access-policy.js';
+import { filterVisible, principalOn } from '../auth/access-policy.js';
 
 /** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
 export type PersonCircumstance = 'disabilityCertificates' | 'meritRecords' | 'pensionStatuses' | 'pregnancies';
@@ -29,15 +29,17 @@ export const PREFETCHED: unique symbol = Symbol('prefetched');
 export interface PersonInclude {
   /**
    * `members` is prefetched only when selected without arguments, i.e. for today (Household.members(asOf) with
-   * a date goes to the loader); `membersOn` is that day, set by the service from its clock (withMembersOn).
+   * a date goes to the loader).
    */
-  household?: { povertyAssessments: boolean; members: boolean; membersOn?: string };
+  household?: { povertyAssessments: boolean; members: boolean };
   circumstances: PersonCircumstance[];
+  /** The day whose household members are read (today, from the service's clock: withMembersOn); bound, not inlined. */
+  membersOn?: string;
 }
 
 /** The include with the day its prefetched members are read on (who lived in the household then). */
 export function withMembersOn(include: PersonInclude | undefined, today: string): PersonInclude | undefined {
-  return include?.household?.members ? { ...include, household: { ...include.household, membersOn: today } } : include;
+  return include?.household?.members ? { ...include, membersOn: today } : include;
 }
 
 type Prefetched = Record<string, unknown>;
@@ -123,6 +125,7 @@ function jsonRow(table: PgTable, alias: string, only?: readonly string[], extra:
   return sql`json_build_object(${sql.join(pairs, sql.raw(', '))})`;
 }
 
+/** `from` replaces the table as the row source (same columns), e.g. personsOn(d) for the people of a day. */
 function jsonList(table: PgTable, alias: string, where: SQL, orderBy: SQL, only?: readonly string[], from: SQL = sql`${table}`): SQL {
   return sql`COALESCE((SELECT json_agg(${jsonRow(table, alias, only)} ORDER BY ${orderBy}) FROM ${from} ${sql.raw(alias)} WHERE ${where}), '[]'::json)`;
 }
@@ -134,11 +137,9 @@ const columnsByShape = new Map<string, SQL>();
 export function includeColumns(include: PersonInclude | undefined): SQL {
   if (!include) return sql``;
   const h = include.household;
-  const shape = `${include.circumstances.join(',')}|${h ? `${h.povertyAssessments}${h.members ? (h.membersOn ?? '') : ''}` : ''}`;
+  const shape = `${include.circumstances.join(',')}|${h ? `${h.povertyAssessments}${h.members}` : ''}`;
   let columns = columnsByShape.get(shape);
   if (!columns) {
-    // Members carry their day in the statement (one shape a day): an old day's shapes are not kept forever.
-    if (columnsByShape.size > 200) columnsByShape.clear();
     columnsByShape.set(shape, (columns = buildIncludeColumns(include)));
   }
   return columns;
@@ -158,17 +159,30 @@ function buildIncludeColumns(include: PersonInclude): SQL {
     if (include.household.povertyAssessments) {
       extra.push(sql`'povertyAssessments', ${jsonList(povertyAssessments, 'pa', sql.raw('pa.household_id = h.id'), sql.raw('pa.assessed_on, pa.created_at'))}`);
     }
-    const { members, membersOn } = include.household;
-    if (members && membersOn) {
-      // Who lived in the household that day, with that day's residence, as the loader reads them (src/db/residence.ts).
-      extra.push(
-        sql`'members', ${jsonList(persons, 'm', sql.raw('m.household_id = h.id'), sql.raw('m.date_of_birth, m.id'), PERSON_FIELDS, personsOn(membersOn))}`,
+    if (include.household.members) {
+      // The people living in the household on the bound day (today), as findMembersOfHouseholds reads them. A
+      // placeholder, so the columns built once per shape serve every day (includeValues binds it).
+      const members = jsonList(
+        persons,
+        'm',
+        sql.raw('m.household_id = h.id'),
+        sql.raw('m.date_of_birth, m.id'),
+        PERSON_FIELDS,
+        personsOn(sql`${sql.placeholder('membersOn')}`),
       );
+      extra.push(sql`'members', ${members}`);
     }
     // One JSON object: the household's columns, plus its lists under their field names.
     cols.push(sql`(SELECT ${jsonRow(households, 'h', undefined, extra)} FROM households h WHERE h.id = p.household_id) AS "pf_household"`);
   }
   return cols.length ? sql`, ${sql.join(cols, sql`, `)}` : sql``;
+}
+
+/** The values of the placeholders of includeColumns(include), for executePrepared. */
+export function includeValues(include: PersonInclude | undefined): Record<string, unknown> | undefined {
+  if (!include?.household?.members) return undefined;
+  if (!include.membersOn) throw new Error('PersonInclude.membersOn is needed to read household members');
+  return { membersOn: include.membersOn };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +221,7 @@ export function attachPrefetched<T extends object>(person: T, raw: Record<string
       const hpre: Prefetched = {};
       if (include.household.povertyAssessments)
         hpre.povertyAssessments = (h.povertyAssessments ?? []).map((r) => reviveTimestamps(r, TIMESTAMPS.get('povertyAssessments')));
-      if (include.household.members && include.household.membersOn) hpre.members = h.members;
+      if (include.household.members) hpre.members = h.members;
       delete h.povertyAssessments;
       delete h.members;
       reviveTimestamps(h, TIMESTAMPS.get('household'));
@@ -227,8 +241,12 @@ const PREFETCHABLE: [type: string, field: string, post?: (ctx: MercuriusContext,
   ['Person', 'household'],
   ...CIRCUMSTANCES.map((c): [string, string] => ['Person', c]),
   ['Household', 'povertyAssessments'],
-  // Members are people: the access policy's filter, as in the loader (nested lists never leak another commune).
-  ['Household', 'members', (ctx, v) => filterVisible(ctx.principal, v as { communeCode: string }[])],
+  // Members are people: the access policy's filter as of today, as in the loader (nested lists never leak another commune).
+  [
+    'Household',
+    'members',
+    (ctx, v) => filterVisible(principalOn(ctx.principal, ctx.services.clock.today(), ctx.services.places.communesOn), v as { communeCode: string }[]),
+  ],
 ];
 
 /**

@@ -18,9 +18,10 @@ import {
 } from '../../db/schema/index.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
+import { communesCoveredOn } from '../../db/communes.js';
 import { forEachResidenceBranch, pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { DomainError } from '../../errors.js';
-import { attachPrefetched, includeColumns, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
+import { attachPrefetched, includeColumns, includeValues, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
 export type PersonRow = typeof persons.$inferSelect;
 export type HouseholdRow = typeof households.$inferSelect;
@@ -75,6 +76,7 @@ export async function findPersonByNationalId(db: DbOrTx, nationalId: string, inc
     SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
            p.household_id, p.relation_to_head, p.date_of_death${includeColumns(include)}
     FROM persons p WHERE p.national_id = ${nationalId}`,
+    includeValues(include),
   );
   return raw && attachPrefetched(rowToPerson(raw), raw, include);
 }
@@ -185,6 +187,12 @@ export interface BeneficiaryFilter {
   programCode?: string | undefined;
   search: string | undefined;
   asOf: string;
+  /**
+   * The commune is a successor of the 2025 merger (it has predecessors): its list also covers the people recorded
+   * under its predecessors from its first day on (src/db/communes.ts). Any other commune is matched by its own
+   * code alone, the condition its index serves in id order.
+   */
+  coversPredecessors?: boolean;
 }
 
 /**
@@ -192,7 +200,10 @@ export interface BeneficiaryFilter {
  * against: the escaped search text, or a placeholder the compiled reads bind already escaped.
  */
 export function beneficiaryWhere(f: BeneficiaryFilter, searchPattern: unknown = f.search && likeEscape(f.search)): SQL {
-  const parts: SQL[] = [sql`p.commune_code = ${f.communeCode}`, livingOn(f.asOf)];
+  const commune = f.coversPredecessors
+    ? sql`p.commune_code IN ${communesCoveredOn(sql`ARRAY[${f.communeCode}::text]`, f.asOf)}`
+    : sql`p.commune_code = ${f.communeCode}`;
+  const parts: SQL[] = [commune, livingOn(f.asOf)];
   // With a program, its active enrolment is what makes a beneficiary; a group narrows further when given.
   if (f.programCode) parts.push(enrolledOn(f.programCode, f.asOf));
   if (f.group || !f.programCode) parts.push(f.group ? groupCondition(f.group, f.asOf) : sql`(${anyGroupCondition(f.asOf)})`);
@@ -225,6 +236,7 @@ export async function findBeneficiaryPage(
              p.household_id, p.relation_to_head, p.date_of_death
       FROM ${pageOfPersonsOn(f.asOf, sql`${beneficiaryWhere(f)}${after}`, limit)} p) p
     ORDER BY p.id`,
+    includeValues(include),
   );
   return rows.map((raw) => attachPrefetched(rowToPerson(raw), raw, include));
 }

@@ -13,7 +13,7 @@ import { yearsBetween } from '../../clock.js';
 import { disabilityCertificates, meritRecords, pensionStatuses, personCircumstanceFlags, pregnancies } from '../../db/schema/index.js';
 import { checkId, conflict, DomainError, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, canSee, filterVisible } from '../auth/access-policy.js';
+import { assertCanSee, canSee, filterVisible, principalOn } from '../auth/access-policy.js';
 import { assertCanMutate } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -217,11 +217,16 @@ export function createRegistryService(deps: {
     else if (opts.notFuture && value > clock.today()) p.add(field, 'is in the future', 'là ngày trong tương lai');
   };
 
+  /** The caller as of a date: a successor commune in the token reaches its predecessors from the merger on. */
+  const callerOn = (principal: Principal, asOf: string) => principalOn(principal, asOf, places.communesOn);
+  /** The caller for reads of the person rows as they are (their latest residence): as of today. */
+  const callerToday = (principal: Principal) => callerOn(principal, clock.today());
+
   /** The person, visible to the caller (a commune officer only reaches their communes). */
   async function personForCaller(principal: Principal, id: string, tx: DbOrTx = db, forUpdate = false): Promise<PersonRecord> {
     const person = forUpdate ? await repo.lockPerson(tx, id) : (await repo.findPersonsByIds(tx, [id]))[0];
     if (!person) throw notFound('person', id);
-    assertCanSee(principal, person.communeCode);
+    assertCanSee(callerToday(principal), person.communeCode);
     return person;
   }
 
@@ -278,10 +283,14 @@ export function createRegistryService(deps: {
       const p = new Problems();
       const code = input.code.trim();
       if (!/^[\p{L}\p{N}._\-/]{1,40}$/u.test(code)) p.add('input.code', 'must be 1–40 letters, digits or . _ - /', 'phải có 1–40 ký tự chữ, số hoặc . _ - /');
+      // Any generation: a household of a merged commune keeps its code, and people who lived there before the
+      // merger may still be registered into it (registerPerson).
       places.checkCommune(p, 'input.communeCode', input.communeCode);
       if (input.villageCode != null) {
         const village = places.get(input.villageCode);
-        if (village?.level !== 'VILLAGE' || village.parentCode !== input.communeCode) {
+        // Villages outlive the merger under the successor commune: a predecessor's village is the successor's.
+        const parents = places.communesOn(input.communeCode, clock.today());
+        if (village?.level !== 'VILLAGE' || !parents.includes(village.parentCode ?? '')) {
           p.add('input.villageCode', `is not a village of commune ${input.communeCode}`, `không phải thôn/bon của xã ${input.communeCode}`);
         }
       }
@@ -310,6 +319,14 @@ export function createRegistryService(deps: {
       checkDate(p, 'input.residentSince', input.residentSince, { notFuture: true });
       if (input.residentSince != null && input.residentSince < input.dateOfBirth) {
         p.add('input.residentSince', 'is before the date of birth', 'trước ngày sinh');
+      }
+      // Registration opens a residence (at birth, or on residentSince). Like a move, it cannot begin in a commune
+      // that had already ended (the 2025 merger): someone arriving since goes under the successor. Records of people
+      // who lived there before keep the old code, as everyone's do; joining a household on record keeps the
+      // household's code (checkHousehold below: the person's commune is the household's).
+      const residentFrom = input.residentSince ?? input.dateOfBirth;
+      if (input.householdId == null && isValidDate(residentFrom)) {
+        places.checkCommuneOpen(p, 'input.communeCode', input.communeCode, residentFrom);
       }
       p.throwIfAny();
       assertCanSee(actor.principal, input.communeCode);
@@ -650,7 +667,7 @@ export function createRegistryService(deps: {
     async person(principal: Principal, id: string): Promise<PersonRecord | null> {
       const [person] = await repo.findPersonsByIds(db, [id]);
       if (!person) return null;
-      assertCanSee(principal, person.communeCode);
+      assertCanSee(callerToday(principal), person.communeCode);
       return person;
     },
 
@@ -658,7 +675,7 @@ export function createRegistryService(deps: {
       if (!/^\d{12}$/.test(nationalId)) new Problems().add('nationalId', 'must be exactly 12 digits', 'phải gồm đúng 12 chữ số').throwIfAny();
       const person = await repo.findPersonByNationalId(db, nationalId, withMembersOn(include, clock.today()));
       if (!person) return null;
-      assertCanSee(principal, person.communeCode);
+      assertCanSee(callerToday(principal), person.communeCode);
       return person;
     },
 
@@ -667,7 +684,7 @@ export function createRegistryService(deps: {
       if (args.id) checkId('id', args.id);
       const household = args.id ? (await repo.findHouseholdsByIds(db, [args.id]))[0] : await repo.findHouseholdByCode(db, args.code ?? '');
       if (!household) return null;
-      assertCanSee(principal, household.communeCode);
+      assertCanSee(callerToday(principal), household.communeCode);
       return household;
     },
 
@@ -680,14 +697,18 @@ export function createRegistryService(deps: {
       const search = emptyAsNull(args.search?.trim()) ?? undefined;
       if (search && search.length > 100) p.add('search', 'must be at most 100 characters', 'tối đa 100 ký tự');
       p.throwIfAny();
-      assertCanSee(principal, args.communeCode);
+      const asOf = args.asOf ?? clock.today();
+      // Whom the list shows is asked as of asOf: a successor commune of the 2025 merger reaches its predecessors'
+      // people from the merger on, before it nobody's.
+      assertCanSee(callerOn(principal, asOf), args.communeCode);
       const afterId = args.after ? decodePersonCursor(args.after) : undefined;
       const filter: BeneficiaryFilter = {
         communeCode: args.communeCode,
         group: args.group ?? undefined,
         programCode: args.programCode ?? undefined,
         search,
-        asOf: args.asOf ?? clock.today(),
+        asOf,
+        coversPredecessors: places.predecessors(args.communeCode).length > 0,
       };
       const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, withMembersOn(include, clock.today()));
       const page = rows.slice(0, first);
@@ -705,7 +726,7 @@ export function createRegistryService(deps: {
 
     /** People by id, only those the caller may see (for nested fields: never another commune's). */
     async visiblePersons(principal: Principal, ids: readonly string[]): Promise<PersonRecord[]> {
-      return filterVisible(principal, await repo.findPersonsByIds(db, [...new Set(ids)]));
+      return filterVisible(callerToday(principal), await repo.findPersonsByIds(db, [...new Set(ids)]));
     },
 
     /**
@@ -720,11 +741,11 @@ export function createRegistryService(deps: {
     /** Households by id (reached from a person the caller already sees). */
     householdsByIds: (ids: readonly string[]) => repo.findHouseholdsByIds(db, [...new Set(ids)]),
 
-    /** Who lived in many households on `asOf`, those the caller may see, grouped by household. */
+    /** Who lived in many households on `asOf`, those the caller may see that day, grouped by household. */
     async visibleMembersOf(principal: Principal, householdIds: readonly string[], asOf: string): Promise<Map<string, PersonRecord[]>> {
       if (!isValidDate(asOf)) new Problems().add('asOf', 'is not a valid date', 'không phải ngày hợp lệ').throwIfAny();
       const rows = await repo.findMembersOfHouseholds(db, [...new Set(householdIds)], asOf);
-      return groupBy(filterVisible(principal, rows), (r) => r.householdId ?? '');
+      return groupBy(filterVisible(callerOn(principal, asOf), rows), (r) => r.householdId ?? '');
     },
 
     /** One kind of circumstance record for many people, grouped by person. */
