@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/clock.js';
 import { communesCoveredOn } from '../src/db/communes.js';
 import { createPlacesService } from '../src/modules/places/places.service.js';
 import { NEW_GENERATION_VALID_FROM, OLD_GENERATION_VALID_TO, SUCCESSOR_UNITS } from '../src/reference/reference.js';
@@ -142,6 +143,34 @@ describe('a commune officer of the successor', () => {
     const daNhim = await t.token('commune_officer', ['24848']);
     const wider = await t.gql(PAGE, { c: LAC_DUONG, asOf: AFTER }, daNhim);
     expect(wider.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("reads a predecessor's gaps, eligibility and entitlements as of dates after the merger, and moves its people today", async () => {
+    const officer = await t.token('commune_officer', [LAC_DUONG]);
+    const daNhimElder = elder.get('24848');
+    // A predecessor's coverage gaps by its own code: after the merger yes (the gap's person included), before no.
+    expect(await gapIds('24848', AFTER, officer)).toContain(daNhimElder);
+    expect((await t.gql(GAPS, { c: '24848', asOf: BEFORE }, officer)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Eligibility and entitlements follow the same date.
+    const ELIGIBILITY = `query($id: ID!, $asOf: Date) { eligibility(personId: $id, asOf: $asOf) { program { code } } }`;
+    expect(ok(await t.gql(ELIGIBILITY, { id: daNhimElder, asOf: AFTER }, officer), 'eligibility').length).toBeGreaterThan(0);
+    expect((await t.gql(ELIGIBILITY, { id: daNhimElder, asOf: BEFORE }, officer)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const ENTITLEMENTS = `query($id: ID!, $from: Period!, $to: Period!) { entitlements(personId: $id, from: $from, to: $to) { period } }`;
+    const months = ok(await t.gql(ENTITLEMENTS, { id: daNhimElder, from: '2025-05', to: '2025-08' }, officer), 'entitlements');
+    expect(months.map((m: { period: string }) => m.period)).toEqual(['2025-07', '2025-08']);
+    // A move today, within the successor's reach: from a predecessor's household into a new one under 90001.
+    const moved = await t.gql(
+      `mutation($input: MovePersonInput!) { movePerson(input: $input) { id communeCode } }`,
+      {
+        input: {
+          personId: daNhimElder,
+          movedOn: systemClock.today(),
+          newHousehold: { code: `MERGER-MOVE-${Date.now().toString(36)}`, communeCode: LAC_DUONG },
+        },
+      },
+      officer,
+    );
+    expect(ok(moved, 'movePerson')).toEqual({ id: daNhimElder, communeCode: LAC_DUONG });
   });
 });
 

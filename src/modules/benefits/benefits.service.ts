@@ -337,8 +337,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       const src = sources.get(personId);
       if (!src) throw notFound('person', personId);
       // Visibility follows residence, month by month (access-policy.ts canSeeMonth).
-      const months = monthsFrom(from, to).filter((period) => canSeeMonth(principal, src.residences, period));
-      if (months.length === 0) assertCanSeeCommune(principal, communeAnsweringForMonth(src.residences, from));
+      const months = monthsFrom(from, to).filter((period) => canSeeMonth(registry.callerOn(principal, firstDay(period)), src.residences, period));
+      if (months.length === 0) assertCanSeeCommune(registry.callerOn(principal, firstDay(from)), communeAnsweringForMonth(src.residences, from));
       const [book, areas, rows] = await Promise.all([rules.ruleBook(), rules.areaClasses(), repo.findEnrolmentsOfPersons(db, [personId])]);
       // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
       const approved = rows.filter((e) => e.approvedAt !== null);
@@ -406,7 +406,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       const after = args.after ? decodeGapCursor(args.after) : undefined;
       let communeCodes: string[] | undefined;
       if (args.communeCode) {
-        assertCanSee(principal, args.communeCode);
+        assertCanSee(registry.callerOn(principal, asOf), args.communeCode);
         communeCodes = [args.communeCode];
       } else {
         const visible = communesVisibleTo(principal);

@@ -724,6 +724,12 @@ export function createRegistryService(deps: {
     /** The size of a page's whole list; the filter comes from `beneficiaries`, which checked access. */
     countBeneficiaries: (filter: BeneficiaryFilter) => repo.countBeneficiaries(db, filter),
 
+    /**
+     * The caller as of a date: after the 2025 merger a token naming a successor commune also reaches its
+     * predecessors' people from the merger on (access-policy.ts principalOn). Other modules' dated checks use it.
+     */
+    callerOn,
+
     /** People by id, only those the caller may see (for nested fields: never another commune's). */
     async visiblePersons(principal: Principal, ids: readonly string[]): Promise<PersonRecord[]> {
       return filterVisible(callerToday(principal), await repo.findPersonsByIds(db, [...new Set(ids)]));
@@ -735,7 +741,7 @@ export function createRegistryService(deps: {
      * they lived then).
      */
     async visiblePersonsOn(principal: Principal, ids: readonly string[], asOf: string): Promise<PersonRecord[]> {
-      return filterVisible(principal, await repo.findPersonsOnByIds(db, [...new Set(ids)], asOf));
+      return filterVisible(callerOn(principal, asOf), await repo.findPersonsOnByIds(db, [...new Set(ids)], asOf));
     },
 
     /** Households by id (reached from a person the caller already sees). */

@@ -15,7 +15,7 @@ import { addDays, isValidDate } from '../../core/period.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
 import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, canSee } from '../auth/access-policy.js';
+import { assertCanSee, canSee, principalOn } from '../auth/access-policy.js';
 import { assertCanMutate } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -113,6 +113,11 @@ type PeriodValues = Pick<ResidencePeriodRow, 'householdId' | 'communeCode' | 're
 
 export function createResidenceService(deps: { database: Database; places: PlacesService; clock: Clock; onTransferOut?: TransferOutHook }) {
   const { database, places, clock } = deps;
+  /**
+   * The caller as of today: after the 2025 merger, a token naming a successor commune reaches the people whose
+   * records keep its predecessors' codes (access-policy.ts principalOn).
+   */
+  const callerToday = (principal: Principal) => principalOn(principal, clock.today(), places.communesOn);
   const db = database.db;
 
   // Input checks ---------------------------------------------------------------------------------
@@ -334,10 +339,10 @@ export function createResidenceService(deps: { database: Database; places: Place
             const current = (await currentPeriods(tx, [person.id])).get(person.id);
             // The commune left (none for someone coming back from outside the district) and the one entered.
             const left = current ? current.communeCode : person.communeCode;
-            if (left) assertCanSee(actor.principal, left);
+            if (left) assertCanSee(callerToday(actor.principal), left);
             const joined = input.householdId ? await lockHousehold(tx, input.householdId) : undefined;
-            if (joined) assertCanSee(actor.principal, joined.communeCode);
-            if (nh) assertCanSee(actor.principal, nh.communeCode);
+            if (joined) assertCanSee(callerToday(actor.principal), joined.communeCode);
+            if (nh) assertCanSee(callerToday(actor.principal), nh.communeCode);
 
             checkPersonDate(p, 'input.movedOn', person, current, movedOn);
             if (joined) {
@@ -406,9 +411,9 @@ export function createResidenceService(deps: { database: Database; places: Place
           auditedTransaction(db, actor, async (tx) => {
             const people = await lockPeople(tx, input.memberIds);
             const from = await lockHousehold(tx, input.householdId);
-            assertCanSee(actor.principal, from.communeCode);
+            assertCanSee(callerToday(actor.principal), from.communeCode);
             const communeCode = communeForNewHousehold(from.communeCode, splitOn);
-            if (communeCode !== from.communeCode) assertCanSee(actor.principal, communeCode);
+            if (communeCode !== from.communeCode) assertCanSee(callerToday(actor.principal), communeCode);
             checkCommuneOn(p, 'input.splitOn', communeCode, splitOn);
             checkVillage(p, 'input.newHousehold.villageCode', input.newHousehold.villageCode, communeCode);
             if (from.dissolvedOn && from.dissolvedOn < splitOn)
@@ -488,8 +493,8 @@ export function createResidenceService(deps: { database: Database; places: Place
         const absorbed = locked.get(input.householdId);
         const into = locked.get(input.intoHouseholdId);
         if (!absorbed || !into) throw new Error('locked households missing');
-        assertCanSee(actor.principal, absorbed.communeCode);
-        assertCanSee(actor.principal, into.communeCode);
+        assertCanSee(callerToday(actor.principal), absorbed.communeCode);
+        assertCanSee(callerToday(actor.principal), into.communeCode);
         const living = await repo.findPeriodsInHouseholdFrom(tx, absorbed.id, mergedOn);
         for (const id of living.map((r) => r.personId).filter((id) => !people.has(id))) people.set(id, await lockPerson(tx, id));
 
@@ -567,7 +572,7 @@ export function createResidenceService(deps: { database: Database; places: Place
         // The household is read first to know its head; people are then locked, the household last.
         const peek = (await registry.findHouseholdsByIds(tx, [input.householdId]))[0];
         if (!peek) throw notFound('household', input.householdId);
-        assertCanSee(actor.principal, peek.communeCode);
+        assertCanSee(callerToday(actor.principal), peek.communeCode);
         const people = await lockPeople(tx, [input.newHeadId, ...relations.keys(), ...(peek.headPersonId ? [peek.headPersonId] : [])]);
         const household = await lockHousehold(tx, input.householdId);
         const oldHead = household.headPersonId;
@@ -678,15 +683,15 @@ export function createResidenceService(deps: { database: Database; places: Place
 
       return auditedTransaction(db, actor, async (tx) => {
         const person = await lockPerson(tx, input.personId);
-        assertCanSee(actor.principal, person.communeCode);
+        assertCanSee(callerToday(actor.principal), person.communeCode);
         const before = await repo.findResidencePeriods(tx, [person.id]);
         // Every commune whose periods change: those replaced and those written.
-        for (const r of before) if (r.communeCode && (r.validTo === null || r.validTo >= firstFrom)) assertCanSee(actor.principal, r.communeCode);
+        for (const r of before) if (r.communeCode && (r.validTo === null || r.validTo >= firstFrom)) assertCanSee(callerToday(actor.principal), r.communeCode);
         const householdIds = periods.map((r) => r.householdId).filter((id): id is string => id != null);
         const households = new Map((await registry.findHouseholdsByIds(tx, [...new Set(householdIds)])).map((h) => [h.id, h]));
         for (const id of householdIds) if (!households.has(id)) throw notFound('household', id);
         const communes = periods.map((r) => (r.householdId ? (households.get(r.householdId)?.communeCode ?? null) : (r.communeCode ?? null)));
-        for (const c of communes) if (c) assertCanSee(actor.principal, c);
+        for (const c of communes) if (c) assertCanSee(callerToday(actor.principal), c);
 
         periods.forEach((r, i) => {
           const f = `input.periods[${i}]`;

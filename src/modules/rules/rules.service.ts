@@ -342,7 +342,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       const src = sources.get(personId);
       if (!src) throw notFound('person', personId);
       // Visibility follows residence: the commune the person lived in on asOf (a past date: where they lived then).
-      assertCanSeeOn(principal, src.residences, date);
+      assertCanSeeOn(registry.callerOn(principal, date), src.residences, date);
       return book.programs.map((program) => {
         const decision = decide(book, program, src, areas, date);
         return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, date) : null };
