@@ -67,6 +67,7 @@ const config: CodegenConfig = {
           // What coverageGaps gives (the connection's counts are read when asked).
           CoverageGap: `${PARENTS}#GapNode`,
           CoverageGapConnection: `${PARENTS}#GapConnection`,
+          PensionConversion: `${BENEFITS_SERVICE}#PensionConversionRow`,
         },
       },
     },

@@ -1,10 +1,10 @@
 /**
  * Enrolments and month-by-month entitlements through the real app: the law's start and stop months,
- * Decree 20 art. 6.2 and the social pension's "higher of the two", death, arrears after a base level
- * published late, and the coverage gaps (eligible, not enrolled).
+ * Decree 20 art. 6.2 and the social pension's "higher of the two", death, a base level applying from before it
+ * came into force (arrears), and the coverage gaps (eligible, not enrolled).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
+import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
 import { assess, DA_SAR, ENROL, enrolAndApprove, entitlements, flag, household, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
@@ -247,30 +247,28 @@ describe('start and stop months', () => {
   });
 });
 
-describe('a base level published late', () => {
-  it('540,000 from 2026-07-01 entered in October 2026 changes 2026-07..2026-10 to 540,000 × coefficient, showing the new row', async () => {
+describe('a base level that applies from before it was published', () => {
+  it('the seeded 540,000 from 2026-07-01 (Decree 335/2026, in force 2026-10-05) makes 2026-07..2026-10 540,000 × coefficient, showing its row', async () => {
     const h = await household(t, { commune: LAT });
     const id = await person(t, { dateOfBirth: '1943-06-01', householdId: h, isHead: true, commune: LAT });
     await assess(t, h, 'POOR', '2025-06-01');
     await flag(t, id, 'NO_SUPPORTER');
     await enrolAndApprove(t, id, 'D20_5_5A', '2025-07', LAT);
-    const before = await entitlements(t, id, '2026-06', '2026-10');
-    expect(before.map((m) => m.total)).toEqual([1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000]);
-    const published = ok(
+    const months: JsonBody[] = ok(
       await t.gql(
-        `mutation { publishBaseLevel(kind: SOCIAL_ASSISTANCE, amount: 540000, effectiveFrom: "2026-07-01", legalBasis: "Nghị định 335/2026/NĐ-CP", confirmed: false) { id publishedAt } }`,
-        undefined,
-        await t.token('admin'),
+        `{ entitlements(personId: "${id}", from: "2026-06", to: "2026-10") { period total lines { coefficient baseLevelInForce unconfirmed baseLevel { amount effectiveFrom inForceOn confirmed publishedBy } } } }`,
       ),
-      'publishBaseLevel',
+      'entitlements',
     );
-    const after = await entitlements(t, id, '2026-06', '2026-10');
-    expect(after.map((m) => m.total)).toEqual([1_000_000, 1_080_000, 1_080_000, 1_080_000, 1_080_000]);
-    expect(month(after, '2026-07').lines[0]).toMatchObject({
+    expect(months.map((m: { total: number }) => m.total)).toEqual([1_000_000, 1_080_000, 1_080_000, 1_080_000, 1_080_000]);
+    expect(month(months, '2026-07').lines[0]).toMatchObject({
       coefficient: 2,
-      baseLevel: { amount: 540_000, effectiveFrom: '2026-07-01', publishedAt: published.publishedAt },
+      unconfirmed: true,
+      baseLevelInForce: false,
+      baseLevel: { amount: 540_000, effectiveFrom: '2026-07-01', inForceOn: '2026-10-05', confirmed: false, publishedBy: 'seed:reference' },
     });
-    expect(month(after, '2026-06').lines[0].baseLevel.amount).toBe(500_000);
+    expect(month(months, '2026-10').lines[0]).toMatchObject({ baseLevelInForce: true, unconfirmed: true });
+    expect(month(months, '2026-06').lines[0]).toMatchObject({ baseLevel: { amount: 500_000 }, baseLevelInForce: true, unconfirmed: false });
   });
 });
 

@@ -157,7 +157,8 @@ describe('withdrawing a rule version', () => {
     expect(missing.body.errors[0].extensions.code).toBe('NOT_FOUND');
     ok(await t.gql(WITHDRAW, { code: 'D20_5_5C', v, to: '2027-06-30', r: 'Quyết định bãi bỏ từ 01/7/2027' }, admin));
     expect((await eligibility(t, id, '2027-03-01')).get('D20_5_5C')).toMatchObject({ eligible: false, ruleVersion: { version: v } });
-    expect((await eligibility(t, id, '2027-07-01')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 1 } });
+    // The version before it applies again: the seeded v2 from 2025-07-01 (5.5c's legal status unconfirmed).
+    expect((await eligibility(t, id, '2027-07-01')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 2 } });
   });
 });
 

@@ -49,16 +49,27 @@ describe('seeded programs, rules and base levels', () => {
     }
   });
 
-  it('seeds the confirmed base levels and not the unconfirmed 2026 ones', async () => {
+  it('seeds the confirmed base levels, and the 2026 ones flagged unconfirmed', async () => {
     const r = ok(await t.gql(`{ baseLevels { kind amount effectiveFrom confirmed } }`), 'baseLevels');
-    expect(
-      r.filter((b: { kind: string }) => b.kind === 'SOCIAL_ASSISTANCE').map((b: { effectiveFrom: string; amount: number }) => [b.effectiveFrom, b.amount]),
-    ).toEqual([
-      ['2021-07-01', 360_000],
-      ['2024-07-01', 500_000],
+    const of = (kind: string) =>
+      r
+        .filter((b: { kind: string }) => b.kind === kind)
+        .map((b: { effectiveFrom: string; amount: number; confirmed: boolean }) => [b.effectiveFrom, b.amount, b.confirmed]);
+    expect(of('SOCIAL_ASSISTANCE')).toEqual([
+      ['2021-07-01', 360_000, true],
+      ['2024-07-01', 500_000, true],
+      ['2026-07-01', 540_000, false],
     ]);
-    expect(r.filter((b: { kind: string }) => b.kind === 'MERIT').map((b: { amount: number }) => b.amount)).toEqual([1_624_000, 2_055_000, 2_789_000]);
-    expect(r.some((b: { effectiveFrom: string }) => b.effectiveFrom >= '2026-01-01')).toBe(false);
+    expect(of('SOCIAL_PENSION')).toEqual([
+      ['2025-07-01', 500_000, true],
+      ['2026-07-01', 540_000, false],
+    ]);
+    expect(of('MERIT')).toEqual([
+      ['2021-07-01', 1_624_000, true],
+      ['2023-07-01', 2_055_000, true],
+      ['2024-07-01', 2_789_000, true],
+      ['2026-07-01', 3_012_000, false],
+    ]);
   });
 
   it('re-seeding writes nothing (idempotent)', async () => {
@@ -205,7 +216,8 @@ describe('publishing', () => {
           legalBasis: 'Nghị định thử nghiệm',
           definition,
           examples: [
-            { name: 'ok case', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 600_000 },
+            // 1.2 × 540,000, the base level applying from 2026-07-01.
+            { name: 'ok case', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 648_000 },
             { name: 'wrong amount', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 500_000 },
             { name: 'wrong eligibility', facts: { ageYears: 82 }, expectedEligible: true },
           ],
@@ -254,32 +266,34 @@ describe('publishing', () => {
           legalBasis: 'Nghị định thử nghiệm, điều 1',
           definition,
           examples: [
-            { name: '86', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 600_000 },
+            { name: '86', asOf: '2027-01-01', facts: { ageYears: 86 }, expectedEligible: true, expectedAmount: 648_000 },
             { name: '82', facts: { ageYears: 82 }, expectedEligible: false },
           ],
         },
       },
       admin,
     );
+    // Version 3: the seeded versions are 1 (2021-07-01) and 2 (2025-07-01, legal status unconfirmed).
     expect(ok(r, 'publishRuleVersion')).toMatchObject({
       programCode: 'D20_5_5C',
-      version: 2,
+      version: 3,
       effectiveFrom: '2027-01-01',
       publishedBy: 'test-admin',
       summary: definition.summaryVi,
     });
     const id = await person(t, { dateOfBirth: '1944-01-01', commune: LAT });
-    expect((await eligibility(t, id, '2026-12-31')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 1 } });
-    expect((await eligibility(t, id, '2027-01-02')).get('D20_5_5C')).toMatchObject({ eligible: false, ruleVersion: { version: 2 } });
+    expect((await eligibility(t, id, '2026-12-31')).get('D20_5_5C')).toMatchObject({ eligible: true, ruleVersion: { version: 2 } });
+    expect((await eligibility(t, id, '2027-01-02')).get('D20_5_5C')).toMatchObject({ eligible: false, ruleVersion: { version: 3 } });
     const versions = ok(await t.gql(`{ program(code: "D20_5_5C") { ruleVersions { version } v: ruleVersion(asOf: "2027-06-01") { version } } }`), 'program');
-    expect(versions).toEqual({ ruleVersions: [{ version: 1 }, { version: 2 }], v: { version: 2 } });
+    expect(versions).toEqual({ ruleVersions: [{ version: 1 }, { version: 2 }, { version: 3 }], v: { version: 3 } });
   });
 
   it('publishes a base level once per kind and date (admin only)', async () => {
-    const q = `mutation { publishBaseLevel(kind: MERIT, amount: 3012000, effectiveFrom: "2026-07-01", legalBasis: "Nghị định 321/2026/NĐ-CP", confirmed: false) { amount confirmed publishedBy } }`;
+    // A level of our own invention on a date no seeded level uses (the 2026 levels are seeded: test/law-levels.test.ts).
+    const q = `mutation { publishBaseLevel(kind: MERIT, amount: 3250000, effectiveFrom: "2028-07-01", legalBasis: "Nghị định thử nghiệm", confirmed: false) { amount confirmed publishedBy } }`;
     expect((await t.gql(q)).body.errors[0].extensions.code).toBe('FORBIDDEN');
     const admin = await t.token('admin');
-    expect(ok(await t.gql(q, undefined, admin), 'publishBaseLevel')).toEqual({ amount: 3_012_000, confirmed: false, publishedBy: 'test-admin' });
+    expect(ok(await t.gql(q, undefined, admin), 'publishBaseLevel')).toEqual({ amount: 3_250_000, confirmed: false, publishedBy: 'test-admin' });
     expect((await t.gql(q, undefined, admin)).body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'effectiveFrom' });
   });
 });
@@ -287,7 +301,7 @@ describe('publishing', () => {
 describe('publishing under concurrency', () => {
   it('lets exactly one of several simultaneous publications of the same base level through; the rest are CONFLICT, never INTERNAL', async () => {
     const admin = await t.token('admin');
-    const q = `mutation { publishBaseLevel(kind: SOCIAL_PENSION, amount: 540000, effectiveFrom: "2026-07-01", legalBasis: "Nghị định 335/2026/NĐ-CP", confirmed: false) { amount } }`;
+    const q = `mutation { publishBaseLevel(kind: SOCIAL_PENSION, amount: 580000, effectiveFrom: "2028-07-01", legalBasis: "Nghị định thử nghiệm", confirmed: false) { amount } }`;
     const results = await Promise.all(Array.from({ length: 8 }, () => t.gql(q, undefined, admin)));
     const codes = results.map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK').sort();
     expect(codes).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT', 'OK']);

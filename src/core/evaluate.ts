@@ -128,6 +128,10 @@ export interface BaseLevelLike {
   kind: string;
   amount: number;
   effectiveFrom: string;
+  /** The day the decree was signed; null when unknown. */
+  issuedOn: string | null;
+  /** The day the decree came into force: a month that ended before it is paid back later (arrears). */
+  inForceOn: string;
   legalBasis: string;
   confirmed: boolean;
   publishedAt: Date;

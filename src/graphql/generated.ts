@@ -7,7 +7,7 @@ import type { AuditEventRow } from '../modules/audit/audit.service.js';
 import type { AdminUnitRow, AreaClassificationRow } from '../modules/places/places.service.js';
 import type { ProgramRow, BaseLevelRow } from '../modules/rules/rule-book.js';
 import type { RuleVersionParent, GapNode, GapConnection } from './parents.js';
-import type { EnrolmentParent, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent } from '../modules/benefits/benefits.service.js';
+import type { EnrolmentParent, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent, PensionConversionRow } from '../modules/benefits/benefits.service.js';
 import type { MercuriusContext } from 'mercurius';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -157,13 +157,21 @@ export type BaseLevel = {
   amount: Scalars['Vnd']['output'];
   /** False when taken from secondary sources and not yet checked. */
   confirmed: Scalars['Boolean']['output'];
-  /** First day it applies (until the next of the same kind). */
+  /** First day it applies (until the next of the same kind): the 'applies from' date, which months use it. */
   effectiveFrom: Scalars['Date']['output'];
   /** Id of the base level. */
   id: Scalars['ID']['output'];
+  /**
+   * The day that decree came into force. A month that ended before it (effectiveFrom may be earlier: a decree applying
+   * back to July) was payable at the time only on the previous level; the difference is arrears
+   * (EntitlementLine.baseLevelInForce). Equal to effectiveFrom when the decree gives no other date.
+   */
+  inForceOn: Scalars['Date']['output'];
+  /** The day the decree that sets it was signed; null when our sources do not give it. */
+  issuedOn?: Maybe<Scalars['Date']['output']>;
   /** Which base level. */
   kind: BaseLevelKind;
-  /** The decree that sets it. */
+  /** The decree that sets it (with its dates, and what is unknown about them). */
   legalBasis: Scalars['String']['output'];
   /** When it was published (later than its effective date means arrears). */
   publishedAt: Scalars['DateTime']['output'];
@@ -331,6 +339,10 @@ export type CoverageGap = {
   reasons: Array<ConditionResult>;
   /** The rule version that makes them eligible. */
   ruleVersion?: Maybe<RuleVersion>;
+  /** True when the eligibility or the amount rests on a rule version or a base level not confirmed. */
+  unconfirmed: Scalars['Boolean']['output'];
+  /** The unconfirmed rule version and base level it rests on. */
+  unconfirmedReasons: Array<UnconfirmedReason>;
 };
 
 /** A page of coverage gaps with totals. */
@@ -439,6 +451,12 @@ export type EntitlementLine = {
   amount: Scalars['Vnd']['output'];
   /** The base level row used (with its publication date: a base published later for this month means arrears). */
   baseLevel?: Maybe<BaseLevel>;
+  /**
+   * True when the base level used had come into force (BaseLevel.inForceOn) by the last day of the month, or no base
+   * level is used. False marks a month paid back by a decree that applies from before it came into force: what was
+   * payable when the month ended was the previous level, and the difference is arrears (for the payments issue).
+   */
+  baseLevelInForce: Scalars['Boolean']['output'];
   /** The rule's coefficient applied to the base level (null for fixed amounts or when not eligible). */
   coefficient?: Maybe<Scalars['Float']['output']>;
   /** The enrolment this line is for (its person as they lived in the paying commune that month). */
@@ -460,6 +478,12 @@ export type EntitlementLine = {
    * the commune of their first period that month. Null when the person did not live in the district then.
    */
   payingCommuneCode?: Maybe<Scalars['String']['output']>;
+  /**
+   * When the month follows the social pension because an admin recorded its commune's conversion from art. 5.5.b/5.5.c
+   * (recordPensionConversion): that conversion. The line's program is then SOCIAL_PENSION (the social pension's budget
+   * line) while its enrolment stays the 5.5.b/5.5.c record.
+   */
+  pensionConversion?: Maybe<PensionConversion>;
   /** The month. */
   period: Scalars['Period']['output'];
   /** Code of the enrolment's program. */
@@ -470,6 +494,10 @@ export type EntitlementLine = {
   status: EntitlementStatus;
   /** The enrolment paid instead, when SUPPRESSED. */
   suppressedBy?: Maybe<Scalars['ID']['output']>;
+  /** True when the amount rests on a rule version or a base level not confirmed (see unconfirmedReasons). */
+  unconfirmed: Scalars['Boolean']['output'];
+  /** The unconfirmed rule version and base level this month rests on (e.g. art. 5.5.c after 2025-06, the 2026 levels). */
+  unconfirmedReasons: Array<UnconfirmedReason>;
 };
 
 /** One month of a person's entitlements. */
@@ -639,7 +667,11 @@ export type Mutation = {
    * head of a household moves out of it, the household has no recorded head until changeHouseholdHead.
    */
   movePerson: Person;
-  /** Admin only: adds a base level; a past effective date changes past months' entitlements (arrears). */
+  /**
+   * Admin only: adds a base level; a past effective date changes past months' entitlements (arrears). issuedOn: the day
+   * the decree was signed, if known; inForceOn: the day it came into force (default effectiveFrom, or issuedOn when
+   * later); VALIDATION_FAILED when inForceOn is before issuedOn.
+   */
   publishBaseLevel: BaseLevel;
   /** Admin only: adds a rule version; refused (VALIDATION_FAILED, listing them) unless every example passes. */
   publishRuleVersion: RuleVersion;
@@ -656,6 +688,12 @@ export type Mutation = {
   recordDisability: DisabilityCertificate;
   /** Records a merit record (meritorious service to the revolution) of a person. */
   recordMeritStatus: MeritRecord;
+  /**
+   * Admin only: records the conversion of a commune's art. 5.5.b/5.5.c recipients to the social pension from a month,
+   * with its legal basis (one per commune: CONFLICT when already recorded). Audited, in one transaction. From that
+   * month their entitlement lines follow the social pension (same amount, social pension budget line).
+   */
+  recordPensionConversion: PensionConversion;
   /** Records a pension or monthly social insurance allowance a person receives (rules read it, e.g. the social pension). */
   recordPensionStatus: PensionStatus;
   /** Records a household's poverty assessment; the classification is computed under the poverty standard in force on the assessment date. */
@@ -742,6 +780,8 @@ export type MutationPublishBaseLevelArgs = {
   amount: Scalars['Vnd']['input'];
   confirmed?: InputMaybe<Scalars['Boolean']['input']>;
   effectiveFrom: Scalars['Date']['input'];
+  inForceOn?: InputMaybe<Scalars['Date']['input']>;
+  issuedOn?: InputMaybe<Scalars['Date']['input']>;
   kind: BaseLevelKind;
   legalBasis: Scalars['String']['input'];
 };
@@ -781,6 +821,12 @@ export type MutationRecordDisabilityArgs = {
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordMeritStatusArgs = {
   input: RecordMeritStatusInput;
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationRecordPensionConversionArgs = {
+  input: RecordPensionConversionInput;
 };
 
 
@@ -850,6 +896,29 @@ export type PageInfo = {
   endCursor?: Maybe<Scalars['String']['output']>;
   /** True when more items follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/**
+ * A commune's art. 5.5.b / 5.5.c recipients moved to the social pension (Law 41/2024/QH15, Decree 176/2025/NĐ-CP),
+ * recorded by an admin as one reviewed bulk event with its legal basis. From effectivePeriod, the months of those
+ * enrolments paid by the commune (for a 2025 successor commune: by its predecessors too) follow the social pension.
+ */
+export type PensionConversion = {
+  __typename?: 'PensionConversion';
+  /** The commune converted. */
+  communeCode: Scalars['String']['output'];
+  /** Number of the decision recording the conversion. */
+  decisionNo: Scalars['String']['output'];
+  /** First month that follows the social pension. */
+  effectivePeriod: Scalars['Period']['output'];
+  /** Id of the conversion. */
+  id: Scalars['ID']['output'];
+  /** The instrument that converts them (Vietnamese). */
+  legalBasis: Scalars['String']['output'];
+  /** When it was recorded. */
+  recordedAt: Scalars['DateTime']['output'];
+  /** Subject of the token of the admin who recorded it. */
+  recordedBy: Scalars['String']['output'];
 };
 
 /** Kind of regular payment that may compete with a benefit. */
@@ -1045,6 +1114,10 @@ export type ProgramEligibility = {
   startRuleTextVi?: Maybe<Scalars['String']['output']>;
   /** When eligible: the first month an enrolment decided on asOf may start, and why. */
   startsFrom?: Maybe<Scalars['Period']['output']>;
+  /** True when the decision or the amount rests on a rule version or a base level not confirmed (see unconfirmedReasons). */
+  unconfirmed: Scalars['Boolean']['output'];
+  /** The unconfirmed rule version (eligible or not) and, when eligible, the unconfirmed base level the amount uses. */
+  unconfirmedReasons: Array<UnconfirmedReason>;
 };
 
 /** Which amounts compete under Decree 20 art. 6.2 and the social pension's 'higher of the two'. */
@@ -1117,6 +1190,8 @@ export type Query = {
   entitlements: Array<EntitlementMonth>;
   /** One household by id or by its code (give one of the two); null when none matches. */
   household?: Maybe<Household>;
+  /** Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one). */
+  pensionConversions: Array<PensionConversion>;
   /**
    * One person by id; null when it does not exist. A commune officer reaches the people living in their communes
    * today (someone who moved out of the district: their last commune in it); FORBIDDEN otherwise.
@@ -1212,6 +1287,12 @@ export type QueryHouseholdArgs = {
 
 
 /** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryPensionConversionsArgs = {
+  communeCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryPersonArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1270,6 +1351,18 @@ export type RecordMeritStatusInput = {
   recognizedOn: Scalars['Date']['input'];
   /** Last day it applies, if it ends. */
   validTo?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** The conversion of one commune's art. 5.5.b / 5.5.c recipients to the social pension. */
+export type RecordPensionConversionInput = {
+  /** The commune converted (a 2025 successor also covers its predecessors' records from its first day). */
+  communeCode: Scalars['String']['input'];
+  /** Number of the decision recording the conversion. */
+  decisionNo: Scalars['String']['input'];
+  /** First month that follows the social pension; not before 2025-07 (the social pension began 2025-07-01). */
+  effectivePeriod: Scalars['Period']['input'];
+  /** The instrument that converts them (decree, provincial decision), cited in Vietnamese. */
+  legalBasis: Scalars['String']['input'];
 };
 
 /** A pension or allowance a person receives. */
@@ -1510,6 +1603,26 @@ export type StartRule =
   | 'TURNS_75'
   | 'TURNS_80';
 
+/** Why an amount or a decision is flagged unconfirmed: the unconfirmed row it rests on, and why, in English and Vietnamese. */
+export type UnconfirmedReason = {
+  __typename?: 'UnconfirmedReason';
+  /** Whether a rule version or a base level. */
+  source: UnconfirmedSource;
+  /** Id of that rule version or base level. */
+  sourceId: Scalars['ID']['output'];
+  /** The reason in English, e.g. 'base level SOCIAL_ASSISTANCE 540,000 from 2026-07-01 is unconfirmed (…)'. */
+  text: Scalars['String']['output'];
+  /** The reason in Vietnamese. */
+  textVi: Scalars['String']['output'];
+};
+
+/** What an unconfirmed amount or decision rests on. */
+export type UnconfirmedSource =
+  /** A base level stored with confirmed = false (e.g. the 2026 levels, taken from secondary sources). */
+  | 'BASE_LEVEL'
+  /** A rule version stored with confirmed = false (e.g. art. 5.5.b/5.5.c after 2025-06: legal status unconfirmed). */
+  | 'RULE_VERSION';
+
 /** Fields of a person to change; absent fields stay as they are. */
 export type UpdatePersonInput = {
   /** Code of the commune of residence: corrects the commune of the person's latest period in the district (a record made wrongly, not a move: moves go through movePerson). */
@@ -1649,6 +1762,7 @@ export type ResolversTypes = {
   MovePersonInput: MovePersonInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PensionConversion: ResolverTypeWrapper<PensionConversionRow>;
   PensionKind: PensionKind;
   PensionStatus: ResolverTypeWrapper<PensionStatusRow>;
   Period: ResolverTypeWrapper<Scalars['Period']['output']>;
@@ -1665,6 +1779,7 @@ export type ResolversTypes = {
   RecordCircumstanceFlagInput: RecordCircumstanceFlagInput;
   RecordDisabilityInput: RecordDisabilityInput;
   RecordMeritStatusInput: RecordMeritStatusInput;
+  RecordPensionConversionInput: RecordPensionConversionInput;
   RecordPensionStatusInput: RecordPensionStatusInput;
   RecordPovertyAssessmentInput: RecordPovertyAssessmentInput;
   RecordPregnancyInput: RecordPregnancyInput;
@@ -1681,6 +1796,8 @@ export type ResolversTypes = {
   SplitNewHouseholdInput: SplitNewHouseholdInput;
   StartRule: StartRule;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  UnconfirmedReason: ResolverTypeWrapper<UnconfirmedReason>;
+  UnconfirmedSource: UnconfirmedSource;
   UpdatePersonInput: UpdatePersonInput;
   Vnd: ResolverTypeWrapper<Scalars['Vnd']['output']>;
 };
@@ -1723,6 +1840,7 @@ export type ResolversParentTypes = {
   MovePersonInput: MovePersonInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  PensionConversion: PensionConversionRow;
   PensionStatus: PensionStatusRow;
   Period: Scalars['Period']['output'];
   Person: PersonRecord;
@@ -1735,6 +1853,7 @@ export type ResolversParentTypes = {
   RecordCircumstanceFlagInput: RecordCircumstanceFlagInput;
   RecordDisabilityInput: RecordDisabilityInput;
   RecordMeritStatusInput: RecordMeritStatusInput;
+  RecordPensionConversionInput: RecordPensionConversionInput;
   RecordPensionStatusInput: RecordPensionStatusInput;
   RecordPovertyAssessmentInput: RecordPovertyAssessmentInput;
   RecordPregnancyInput: RecordPregnancyInput;
@@ -1748,6 +1867,7 @@ export type ResolversParentTypes = {
   SplitHouseholdInput: SplitHouseholdInput;
   SplitNewHouseholdInput: SplitNewHouseholdInput;
   String: Scalars['String']['output'];
+  UnconfirmedReason: UnconfirmedReason;
   UpdatePersonInput: UpdatePersonInput;
   Vnd: Scalars['Vnd']['output'];
 };
@@ -1804,6 +1924,8 @@ export type BaseLevelResolvers<ContextType = MercuriusContext, ParentType extend
   confirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inForceOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  issuedOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['BaseLevelKind'], ParentType, ContextType>;
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1855,6 +1977,8 @@ export type CoverageGapResolvers<ContextType = MercuriusContext, ParentType exte
   programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reasons?: Resolver<Array<ResolversTypes['ConditionResult']>, ParentType, ContextType>;
   ruleVersion?: Resolver<Maybe<ResolversTypes['RuleVersion']>, ParentType, ContextType>;
+  unconfirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  unconfirmedReasons?: Resolver<Array<ResolversTypes['UnconfirmedReason']>, ParentType, ContextType>;
 };
 
 export type CoverageGapConnectionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['CoverageGapConnection'] = ResolversParentTypes['CoverageGapConnection']> = {
@@ -1906,6 +2030,7 @@ export type EnrolmentResolvers<ContextType = MercuriusContext, ParentType extend
 export type EntitlementLineResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['EntitlementLine'] = ResolversParentTypes['EntitlementLine']> = {
   amount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
   baseLevel?: Resolver<Maybe<ResolversTypes['BaseLevel']>, ParentType, ContextType>;
+  baseLevelInForce?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   coefficient?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   enrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType>;
   failedConditions?: Resolver<Array<ResolversTypes['ConditionResult']>, ParentType, ContextType>;
@@ -1914,11 +2039,14 @@ export type EntitlementLineResolvers<ContextType = MercuriusContext, ParentType 
   payableAmount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
   payingCommune?: Resolver<Maybe<ResolversTypes['AdminUnit']>, ParentType, ContextType>;
   payingCommuneCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  pensionConversion?: Resolver<Maybe<ResolversTypes['PensionConversion']>, ParentType, ContextType>;
   period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
   programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ruleVersion?: Resolver<Maybe<ResolversTypes['RuleVersion']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['EntitlementStatus'], ParentType, ContextType>;
   suppressedBy?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  unconfirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  unconfirmedReasons?: Resolver<Array<ResolversTypes['UnconfirmedReason']>, ParentType, ContextType>;
 };
 
 export type EntitlementMonthResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['EntitlementMonth'] = ResolversParentTypes['EntitlementMonth']> = {
@@ -1971,6 +2099,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   recordDeath?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationRecordDeathArgs, 'dateOfDeath' | 'personId'>>;
   recordDisability?: Resolver<ResolversTypes['DisabilityCertificate'], ParentType, ContextType, RequireFields<MutationRecordDisabilityArgs, 'input'>>;
   recordMeritStatus?: Resolver<ResolversTypes['MeritRecord'], ParentType, ContextType, RequireFields<MutationRecordMeritStatusArgs, 'input'>>;
+  recordPensionConversion?: Resolver<ResolversTypes['PensionConversion'], ParentType, ContextType, RequireFields<MutationRecordPensionConversionArgs, 'input'>>;
   recordPensionStatus?: Resolver<ResolversTypes['PensionStatus'], ParentType, ContextType, RequireFields<MutationRecordPensionStatusArgs, 'input'>>;
   recordPovertyAssessment?: Resolver<ResolversTypes['PovertyAssessment'], ParentType, ContextType, RequireFields<MutationRecordPovertyAssessmentArgs, 'input'>>;
   recordPregnancy?: Resolver<ResolversTypes['Pregnancy'], ParentType, ContextType, RequireFields<MutationRecordPregnancyArgs, 'input'>>;
@@ -1985,6 +2114,16 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
 export type PageInfoResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PensionConversionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PensionConversion'] = ResolversParentTypes['PensionConversion']> = {
+  communeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decisionNo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectivePeriod?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type PensionStatusResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PensionStatus'] = ResolversParentTypes['PensionStatus']> = {
@@ -2068,6 +2207,8 @@ export type ProgramEligibilityResolvers<ContextType = MercuriusContext, ParentTy
   startRuleText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startRuleTextVi?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startsFrom?: Resolver<Maybe<ResolversTypes['Period']>, ParentType, ContextType>;
+  unconfirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  unconfirmedReasons?: Resolver<Array<ResolversTypes['UnconfirmedReason']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -2081,6 +2222,7 @@ export type QueryResolvers<ContextType = MercuriusContext, ParentType extends Re
   enrolment?: Resolver<Maybe<ResolversTypes['Enrolment']>, ParentType, ContextType, RequireFields<QueryEnrolmentArgs, 'id'>>;
   entitlements?: Resolver<Array<ResolversTypes['EntitlementMonth']>, ParentType, ContextType, RequireFields<QueryEntitlementsArgs, 'from' | 'personId' | 'to'>>;
   household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType, Partial<QueryHouseholdArgs>>;
+  pensionConversions?: Resolver<Array<ResolversTypes['PensionConversion']>, ParentType, ContextType, Partial<QueryPensionConversionsArgs>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
   personByNationalId?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonByNationalIdArgs, 'nationalId'>>;
   ping?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2125,6 +2267,13 @@ export type RuleWithdrawalResolvers<ContextType = MercuriusContext, ParentType e
   withdrawnBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type UnconfirmedReasonResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['UnconfirmedReason'] = ResolversParentTypes['UnconfirmedReason']> = {
+  source?: Resolver<ResolversTypes['UnconfirmedSource'], ParentType, ContextType>;
+  sourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  textVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface VndScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Vnd'], any> {
   name: 'Vnd';
 }
@@ -2154,6 +2303,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   MeritRecord?: MeritRecordResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PensionConversion?: PensionConversionResolvers<ContextType>;
   PensionStatus?: PensionStatusResolvers<ContextType>;
   Period?: GraphQLScalarType;
   Person?: PersonResolvers<ContextType>;
@@ -2165,6 +2315,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   ResidencePeriod?: ResidencePeriodResolvers<ContextType>;
   RuleVersion?: RuleVersionResolvers<ContextType>;
   RuleWithdrawal?: RuleWithdrawalResolvers<ContextType>;
+  UnconfirmedReason?: UnconfirmedReasonResolvers<ContextType>;
   Vnd?: GraphQLScalarType;
 };
 
@@ -2234,6 +2385,8 @@ export type Loaders<TContext = MercuriusContext> = {
     confirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     effectiveFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    inForceOn?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    issuedOn?: LoaderDefinition<Maybe<ResolversTypes['Date']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     kind?: LoaderDefinition<ResolversTypes['BaseLevelKind'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     publishedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
@@ -2279,6 +2432,8 @@ export type Loaders<TContext = MercuriusContext> = {
     programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
     reasons?: LoaderDefinition<Array<ResolversTypes['ConditionResult']>, ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
     ruleVersion?: LoaderDefinition<Maybe<ResolversTypes['RuleVersion']>, ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
+    unconfirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
+    unconfirmedReasons?: LoaderDefinition<Array<ResolversTypes['UnconfirmedReason']>, ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
   };
   CoverageGapConnection?: {
     byProgram?: LoaderDefinition<Array<ResolversTypes['CoverageGapCount']>, ResolversParentTypes['CoverageGapConnection'], Record<string, never>, TContext>;
@@ -2317,6 +2472,7 @@ export type Loaders<TContext = MercuriusContext> = {
   EntitlementLine?: {
     amount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     baseLevel?: LoaderDefinition<Maybe<ResolversTypes['BaseLevel']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
+    baseLevelInForce?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     coefficient?: LoaderDefinition<Maybe<ResolversTypes['Float']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     enrolment?: LoaderDefinition<ResolversTypes['Enrolment'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     failedConditions?: LoaderDefinition<Array<ResolversTypes['ConditionResult']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
@@ -2325,11 +2481,14 @@ export type Loaders<TContext = MercuriusContext> = {
     payableAmount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     payingCommune?: LoaderDefinition<Maybe<ResolversTypes['AdminUnit']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     payingCommuneCode?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
+    pensionConversion?: LoaderDefinition<Maybe<ResolversTypes['PensionConversion']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     ruleVersion?: LoaderDefinition<Maybe<ResolversTypes['RuleVersion']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     status?: LoaderDefinition<ResolversTypes['EntitlementStatus'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
     suppressedBy?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
+    unconfirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
+    unconfirmedReasons?: LoaderDefinition<Array<ResolversTypes['UnconfirmedReason']>, ResolversParentTypes['EntitlementLine'], Record<string, never>, TContext>;
   };
   EntitlementMonth?: {
     lines?: LoaderDefinition<Array<ResolversTypes['EntitlementLine']>, ResolversParentTypes['EntitlementMonth'], Record<string, never>, TContext>;
@@ -2359,6 +2518,15 @@ export type Loaders<TContext = MercuriusContext> = {
   PageInfo?: {
     endCursor?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PageInfo'], Record<string, never>, TContext>;
     hasNextPage?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['PageInfo'], Record<string, never>, TContext>;
+  };
+  PensionConversion?: {
+    communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    decisionNo?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    effectivePeriod?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    recordedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    recordedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
   };
   PensionStatus?: {
     decisionNo?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionStatus'], Record<string, never>, TContext>;
@@ -2432,6 +2600,8 @@ export type Loaders<TContext = MercuriusContext> = {
     startRuleText?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     startRuleTextVi?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     startsFrom?: LoaderDefinition<Maybe<ResolversTypes['Period']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
+    unconfirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
+    unconfirmedReasons?: LoaderDefinition<Array<ResolversTypes['UnconfirmedReason']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
   };
   ResidencePeriod?: {
     commune?: LoaderDefinition<Maybe<ResolversTypes['AdminUnit']>, ResolversParentTypes['ResidencePeriod'], Record<string, never>, TContext>;
@@ -2465,5 +2635,11 @@ export type Loaders<TContext = MercuriusContext> = {
     reason?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['RuleWithdrawal'], Record<string, never>, TContext>;
     withdrawnAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['RuleWithdrawal'], Record<string, never>, TContext>;
     withdrawnBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['RuleWithdrawal'], Record<string, never>, TContext>;
+  };
+  UnconfirmedReason?: {
+    source?: LoaderDefinition<ResolversTypes['UnconfirmedSource'], ResolversParentTypes['UnconfirmedReason'], Record<string, never>, TContext>;
+    sourceId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['UnconfirmedReason'], Record<string, never>, TContext>;
+    text?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['UnconfirmedReason'], Record<string, never>, TContext>;
+    textVi?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['UnconfirmedReason'], Record<string, never>, TContext>;
   };
 };

@@ -4,7 +4,7 @@
  * that use them because generated.ts imports them and the resolvers import generated.ts (no import cycle).
  */
 import type { GapFilter } from '../modules/benefits/benefits.service.js';
-import type { ProgramDecision, RuleBook, RuleVersionRow } from '../modules/rules/rules.service.js';
+import type { ProgramDecision, RuleBook, RuleVersionRow, UnconfirmedReason } from '../modules/rules/rules.service.js';
 
 /** CoverageGapConnection: the gap counts are read once, when asked (coverageGaps brings them with the page). */
 export interface GapConnection {
@@ -21,6 +21,8 @@ export interface GapNode {
   programCode: string;
   decision: ProgramDecision;
   reasons: unknown[];
+  /** The unconfirmed rule version and base level the gap's eligibility and amount rest on. */
+  unconfirmedReasons: UnconfirmedReason[];
 }
 
 /**

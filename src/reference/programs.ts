@@ -5,12 +5,11 @@
  * later is never touched. Rule versions and base levels are immutable once written (a trigger refuses
  * UPDATE/DELETE): a change of law is published as a new row (publishRuleVersion / publishBaseLevel).
  *
- * Deliberately NOT seeded (docs/rules.md, "What is seeded"):
- * - SOCIAL_ASSISTANCE 540,000 and SOCIAL_PENSION 540,000 from 2026-07-01 (Decree 335/2026, unconfirmed):
- *   the district publishes it with publishBaseLevel once the decree is in hand; entitlements then show
- *   the arrears from July.
- * - MERIT 3,012,000 from 2026-07-01 (Decree 321/2026, unconfirmed): same reason. A base level has no
- *   "do not pay yet" state; seeding an unconfirmed amount would silently change what is owed.
+ * The 2026 levels (docs/law.md#social-assistance-base-level, #merit-base-levels) are seeded flagged unconfirmed
+ * (`confirmed: false`) with their decree numbers and dates: every amount resting on them says so (eligibility,
+ * entitlements, coverage gaps: `unconfirmed`, `unconfirmedReasons`). Being inserted with ON CONFLICT DO NOTHING,
+ * they also reach a database seeded before them, on its next start; a row an admin had already published for the
+ * same kind and date is kept instead.
  */
 import type { Db } from '../db/client.js';
 import { baseLevels, programRules, programs } from '../db/schema/index.js';
@@ -41,13 +40,47 @@ export const PROGRAMS: ProgramRow[] = [
 ];
 
 type BaseLevelRow = typeof baseLevels.$inferInsert;
+/**
+ * Three dates per level (docs/law.md#social-assistance-base-level): `effectiveFrom` (applies from), `inForceOn`
+ * and `issuedOn`. Where our sources give no in-force date, it is taken to be the applies-from date (the level
+ * was payable for every month it applies to: no arrears), and `issuedOn` stays null (unknown); the legal basis
+ * says so for the 2026 rows, which are unconfirmed.
+ */
 export const BASE_LEVELS: Omit<BaseLevelRow, 'publishedBy'>[] = [
-  { kind: 'SOCIAL_ASSISTANCE', amount: 360_000, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 4 khoản 2', confirmed: true },
-  { kind: 'SOCIAL_ASSISTANCE', amount: 500_000, effectiveFrom: '2024-07-01', legalBasis: 'Nghị định 76/2024/NĐ-CP', confirmed: true },
-  { kind: 'SOCIAL_PENSION', amount: 500_000, effectiveFrom: '2025-07-01', legalBasis: 'Luật Bảo hiểm xã hội 41/2024/QH15; Nghị định 176/2025/NĐ-CP', confirmed: true },
-  { kind: 'MERIT', amount: 1_624_000, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 75/2021/NĐ-CP', confirmed: true },
-  { kind: 'MERIT', amount: 2_055_000, effectiveFrom: '2023-07-01', legalBasis: 'Nghị định 55/2023/NĐ-CP', confirmed: true },
-  { kind: 'MERIT', amount: 2_789_000, effectiveFrom: '2024-07-01', legalBasis: 'Nghị định 77/2024/NĐ-CP', confirmed: true },
+  { kind: 'SOCIAL_ASSISTANCE', amount: 360_000, effectiveFrom: '2021-07-01', inForceOn: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 4 khoản 2', confirmed: true },
+  { kind: 'SOCIAL_ASSISTANCE', amount: 500_000, effectiveFrom: '2024-07-01', inForceOn: '2024-07-01', legalBasis: 'Nghị định 76/2024/NĐ-CP', confirmed: true },
+  {
+    kind: 'SOCIAL_ASSISTANCE',
+    amount: 540_000,
+    effectiveFrom: '2026-07-01',
+    issuedOn: '2026-08-21',
+    inForceOn: '2026-10-05',
+    legalBasis: 'Nghị định 335/2026/NĐ-CP (ban hành 21/8/2026, có hiệu lực 05/10/2026, áp dụng từ 01/7/2026); chưa xác nhận từ văn bản gốc',
+    confirmed: false,
+  },
+  { kind: 'SOCIAL_PENSION', amount: 500_000, effectiveFrom: '2025-07-01', inForceOn: '2025-07-01', legalBasis: 'Luật Bảo hiểm xã hội 41/2024/QH15; Nghị định 176/2025/NĐ-CP', confirmed: true },
+  {
+    kind: 'SOCIAL_PENSION',
+    amount: 540_000,
+    effectiveFrom: '2026-07-01',
+    issuedOn: '2026-08-21',
+    inForceOn: '2026-10-05',
+    legalBasis:
+      'Có lẽ cùng Nghị định 335/2026/NĐ-CP (ban hành 21/8/2026, có hiệu lực 05/10/2026, áp dụng từ 01/7/2026); chưa xác nhận văn bản nào quy định mức này, các ngày lấy theo Nghị định 335/2026',
+    confirmed: false,
+  },
+  { kind: 'MERIT', amount: 1_624_000, effectiveFrom: '2021-07-01', inForceOn: '2021-07-01', legalBasis: 'Nghị định 75/2021/NĐ-CP', confirmed: true },
+  { kind: 'MERIT', amount: 2_055_000, effectiveFrom: '2023-07-01', inForceOn: '2023-07-01', legalBasis: 'Nghị định 55/2023/NĐ-CP', confirmed: true },
+  { kind: 'MERIT', amount: 2_789_000, effectiveFrom: '2024-07-01', inForceOn: '2024-07-01', legalBasis: 'Nghị định 77/2024/NĐ-CP', confirmed: true },
+  {
+    kind: 'MERIT',
+    amount: 3_012_000,
+    effectiveFrom: '2026-07-01',
+    inForceOn: '2026-07-01',
+    legalBasis:
+      'Nghị định 321/2026/NĐ-CP (áp dụng từ 01/7/2026); chưa xác nhận từ văn bản gốc. Ngày ban hành và ngày có hiệu lực chưa rõ: tạm coi có hiệu lực từ ngày áp dụng',
+    confirmed: false,
+  },
 ];
 
 // -------------------------------------------------------------------------------------------------
@@ -101,6 +134,70 @@ export interface SeedRule {
 const POOR_OR_NEAR = { fact: 'householdPoverty' as const, op: 'in' as const, value: ['POOR', 'NEAR_POOR'] };
 const POOR = { fact: 'householdPoverty', op: 'eq', value: 'POOR' } as const;
 const SA = (coefficient: number) => ({ kind: 'BASE_TIMES_COEFFICIENT' as const, base: 'SOCIAL_ASSISTANCE' as const, coefficient });
+
+// Art. 5.5.b and 5.5.c: their definitions serve two versions (v1 from 2021-07-01, v2 from 2025-07-01 below).
+const D20_5_5B_RULE: RuleDefinition = {
+  summaryVi: 'Người từ 75 đến dưới 80 tuổi thuộc hộ nghèo, cận nghèo, sống ở xã, thôn đặc biệt khó khăn vùng đồng bào dân tộc thiểu số và miền núi: hệ số 1,0 (từ tháng đủ 75 tuổi).',
+  summaryEn: 'Aged 75 to under 80, poor or near-poor household, in an extremely disadvantaged commune or village: 1.0 (from the month they turn 75).',
+  conditions: [{ fact: 'ageYears', op: 'gte', value: 75 }, { fact: 'ageYears', op: 'lt', value: 80 }, POOR_OR_NEAR, { fact: 'disadvantagedArea', op: 'eq', value: true }],
+  amount: SA(1.0),
+};
+const D20_5_5B_EXAMPLES: RuleExample[] = [
+  { name: '76, near-poor, region III commune', asOf: '2024-07-01', facts: { ageYears: 76, householdPoverty: 'NEAR_POOR', disadvantagedArea: true }, expectedEligible: true, expectedAmount: 500_000 },
+  { name: '76, near-poor, ordinary commune', facts: { ageYears: 76, householdPoverty: 'NEAR_POOR' }, expectedEligible: false },
+];
+const D20_5_5C_RULE: RuleDefinition = {
+  summaryVi: 'Người từ đủ 80 tuổi không có lương hưu, trợ cấp bảo hiểm xã hội hằng tháng, trợ cấp xã hội hằng tháng: hệ số 1,0 (từ tháng đủ 80 tuổi).',
+  summaryEn: 'Aged 80 and over without pension, monthly social insurance or social allowance: 1.0 (from the month they turn 80).',
+  conditions: [{ fact: 'ageYears', op: 'gte', value: 80 }, { fact: 'receivesPension', op: 'eq', value: false }],
+  amount: SA(1.0),
+};
+const D20_5_5C_EXAMPLES: RuleExample[] = [
+  { name: '82 without pension, June 2024', asOf: '2024-06-01', facts: { ageYears: 82 }, expectedEligible: true, expectedAmount: 360_000 },
+  { name: '82 without pension, July 2024', asOf: '2024-07-01', facts: { ageYears: 82 }, expectedEligible: true, expectedAmount: 500_000 },
+  { name: '82 with a pension', facts: { ageYears: 82, receivesPension: true }, expectedEligible: false },
+  { name: '79 without pension', facts: { ageYears: 79 }, expectedEligible: false },
+];
+
+/**
+ * Art. 5.5.b and 5.5.c after 2025-06 (docs/law.md#social-pension): Decree 176/2025 very probably ended them, their
+ * people moving to the social pension, but whether and from which month is unconfirmed. The same conditions and
+ * amount continue as version 2 from 2025-07-01 flagged `confirmed: false`, so every month after 2025-06 resting on
+ * them carries the "legal status unconfirmed" flag (the same flag as an unconfirmed base level), and a commune's
+ * move to the social pension is recorded by an admin (recordPensionConversion), never assumed here.
+ */
+const REGIME_UNCONFIRMED_NOTE =
+  'Legal status unconfirmed after 2025-06-30: Decree 176/2025 very probably ended art. 5.5.b/5.5.c, their recipients moving to the social pension (whether automatically, and from which month, is unconfirmed). Months are paid as before until an admin records the conversion for the commune (recordPensionConversion).';
+const REGIME_UNCONFIRMED_VERSIONS: SeedRule[] = [
+  {
+    programCode: 'D20_5_5B',
+    version: 2,
+    effectiveFrom: '2025-07-01',
+    legalBasis:
+      'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm b; điều 6.1 (hệ số 1,0). Từ 01/7/2025 chưa xác định còn áp dụng hay đã chuyển sang trợ cấp hưu trí xã hội (Luật 41/2024/QH15, Nghị định 176/2025/NĐ-CP)',
+    confirmed: false,
+    note: REGIME_UNCONFIRMED_NOTE,
+    definition: D20_5_5B_RULE,
+    examples: [
+      { name: '76, near-poor, region III commune, August 2025', asOf: '2025-08-01', facts: { ageYears: 76, householdPoverty: 'NEAR_POOR', disadvantagedArea: true }, expectedEligible: true, expectedAmount: 500_000 },
+      { name: '76, near-poor, ordinary commune', facts: { ageYears: 76, householdPoverty: 'NEAR_POOR' }, expectedEligible: false },
+    ],
+  },
+  {
+    programCode: 'D20_5_5C',
+    version: 2,
+    effectiveFrom: '2025-07-01',
+    legalBasis:
+      'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm c; điều 6.1 (hệ số 1,0). Từ 01/7/2025 chưa xác định còn áp dụng hay đã chuyển sang trợ cấp hưu trí xã hội (Luật 41/2024/QH15, Nghị định 176/2025/NĐ-CP)',
+    confirmed: false,
+    note: REGIME_UNCONFIRMED_NOTE,
+    definition: D20_5_5C_RULE,
+    examples: [
+      { name: '82 without pension, August 2025', asOf: '2025-08-01', facts: { ageYears: 82 }, expectedEligible: true, expectedAmount: 500_000 },
+      { name: '82 with a pension', facts: { ageYears: 82, receivesPension: true }, expectedEligible: false },
+    ],
+  },
+];
 
 export const RULES: SeedRule[] = [
   {
@@ -172,34 +269,9 @@ export const RULES: SeedRule[] = [
       { name: '82, poor, with children who support them', facts: { ageYears: 82, householdPoverty: 'POOR' }, expectedEligible: false },
     ],
   },
-  {
-    programCode: 'D20_5_5B', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm b; điều 6.1 (hệ số 1,0)', confirmed: true,
-    definition: {
-      summaryVi: 'Người từ 75 đến dưới 80 tuổi thuộc hộ nghèo, cận nghèo, sống ở xã, thôn đặc biệt khó khăn vùng đồng bào dân tộc thiểu số và miền núi: hệ số 1,0 (từ tháng đủ 75 tuổi).',
-      summaryEn: 'Aged 75 to under 80, poor or near-poor household, in an extremely disadvantaged commune or village: 1.0 (from the month they turn 75).',
-      conditions: [{ fact: 'ageYears', op: 'gte', value: 75 }, { fact: 'ageYears', op: 'lt', value: 80 }, POOR_OR_NEAR, { fact: 'disadvantagedArea', op: 'eq', value: true }],
-      amount: SA(1.0),
-    },
-    examples: [
-      { name: '76, near-poor, region III commune', asOf: '2024-07-01', facts: { ageYears: 76, householdPoverty: 'NEAR_POOR', disadvantagedArea: true }, expectedEligible: true, expectedAmount: 500_000 },
-      { name: '76, near-poor, ordinary commune', facts: { ageYears: 76, householdPoverty: 'NEAR_POOR' }, expectedEligible: false },
-    ],
-  },
-  {
-    programCode: 'D20_5_5C', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm c; điều 6.1 (hệ số 1,0)', confirmed: true,
-    definition: {
-      summaryVi: 'Người từ đủ 80 tuổi không có lương hưu, trợ cấp bảo hiểm xã hội hằng tháng, trợ cấp xã hội hằng tháng: hệ số 1,0 (từ tháng đủ 80 tuổi).',
-      summaryEn: 'Aged 80 and over without pension, monthly social insurance or social allowance: 1.0 (from the month they turn 80).',
-      conditions: [{ fact: 'ageYears', op: 'gte', value: 80 }, { fact: 'receivesPension', op: 'eq', value: false }],
-      amount: SA(1.0),
-    },
-    examples: [
-      { name: '82 without pension, June 2024', asOf: '2024-06-01', facts: { ageYears: 82 }, expectedEligible: true, expectedAmount: 360_000 },
-      { name: '82 without pension, July 2024', asOf: '2024-07-01', facts: { ageYears: 82 }, expectedEligible: true, expectedAmount: 500_000 },
-      { name: '82 with a pension', facts: { ageYears: 82, receivesPension: true }, expectedEligible: false },
-      { name: '79 without pension', facts: { ageYears: 79 }, expectedEligible: false },
-    ],
-  },
+  { programCode: 'D20_5_5B', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm b; điều 6.1 (hệ số 1,0)', confirmed: true, definition: D20_5_5B_RULE, examples: D20_5_5B_EXAMPLES },
+  { programCode: 'D20_5_5C', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm c; điều 6.1 (hệ số 1,0)', confirmed: true, definition: D20_5_5C_RULE, examples: D20_5_5C_EXAMPLES },
+  ...REGIME_UNCONFIRMED_VERSIONS,
   {
     programCode: 'D20_5_5D', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5.5 điểm d; điều 6.1 (hệ số 3,0)', confirmed: true,
     definition: {

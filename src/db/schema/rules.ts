@@ -10,7 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
-import { persons, withdrawal } from './registry.js';
+import { adminUnits, persons, withdrawal } from './registry.js';
 
 // The code lists are the domain's (src/core/code-lists.ts); re-exported for the schema's readers.
 export { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
@@ -78,20 +78,34 @@ export const programRuleWithdrawals = pgTable(
   (t) => [uniqueIndex('program_rule_withdrawals_rule_uq').on(t.ruleId)],
 );
 
-/** Effective-dated base amounts (mức chuẩn): amount = base × coefficient, resolved month by month. */
+/**
+ * Effective-dated base amounts (mức chuẩn): amount = base × coefficient, resolved month by month. A decree has
+ * three dates (docs/law.md#social-assistance-base-level): issued (`issued_on`, null when our sources do not give
+ * it), in force (`in_force_on`) and applies from (`effective_from`, which months use it). A level applying from
+ * before it came into force pays those months back: months that ended before `in_force_on` are arrears.
+ */
 export const baseLevels = pgTable(
   'base_levels',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     kind: text('kind', { enum: BASE_LEVEL_KINDS }).notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
+    /** Applies from: the first month whose amount it sets. */
     effectiveFrom: date('effective_from').notNull(),
+    /** The day the decree was signed; null when unknown. */
+    issuedOn: date('issued_on'),
+    /** The day the decree came into force (legally payable); effective_from when the decree gives no other date. */
+    inForceOn: date('in_force_on').notNull(),
     legalBasis: text('legal_basis').notNull(),
     confirmed: boolean('confirmed').notNull(),
     publishedBy: text('published_by').notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom), check('base_levels_amount_positive', sql`${t.amount} > 0`)],
+  (t) => [
+    uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom),
+    check('base_levels_amount_positive', sql`${t.amount} > 0`),
+    check('base_levels_issued_before_in_force', sql`${t.issuedOn} IS NULL OR ${t.issuedOn} <= ${t.inForceOn}`),
+  ],
 );
 
 /** Dated social circumstances the rules read (no one to support them, single parent, HIV, ...). */
@@ -151,5 +165,32 @@ export const enrolments = pgTable(
       .where(sql`${t.status} <> 'ENDED'`),
     index('enrolments_program_idx').on(t.programCode, t.status, t.personId),
     check('enrolments_months', sql`${t.endMonth} IS NULL OR ${t.endMonth} >= ${t.startMonth} - interval '1 month'`),
+  ],
+);
+
+/**
+ * The conversion of a commune's art. 5.5.b / 5.5.c recipients to the social pension (Law 41/2024/QH15, Decree
+ * 176/2025/NĐ-CP; docs/law.md#social-pension): a reviewed bulk event an admin records with its legal basis, because
+ * whether and from which month they moved over is unconfirmed and must not be assumed in code. From
+ * `effective_month` on, the months of those enrolments paid by the commune (or, for a 2025 successor, by its
+ * predecessors) follow the social pension. One per commune.
+ */
+export const pensionConversions = pgTable(
+  'pension_conversions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communeCode: text('commune_code')
+      .notNull()
+      .references(() => adminUnits.code),
+    /** First month that follows the social pension (first day of the month). */
+    effectiveMonth: date('effective_month').notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    decisionNo: text('decision_no').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('pension_conversions_commune_uq').on(t.communeCode),
+    check('pension_conversions_month_first_day', sql`extract(day from ${t.effectiveMonth}) = 1`),
   ],
 );

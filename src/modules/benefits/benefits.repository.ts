@@ -3,13 +3,50 @@
  */
 import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { enrolments } from '../../db/schema/index.js';
+import { enrolments, pensionConversions } from '../../db/schema/index.js';
 import { firstDay, periodOf } from '../../core/period.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
 import { communesCoveredOn } from '../../db/communes.js';
-import { forEachResidenceBranch } from '../../db/residence.js';
+import { forEachResidenceBranch, personsOn } from '../../db/residence.js';
 
 export type EnrolmentRow = typeof enrolments.$inferSelect;
+export type PensionConversionRow = typeof pensionConversions.$inferSelect;
+
+/** Conversions to the social pension (a handful: at most one per commune), by commune code. */
+export async function findPensionConversions(db: DbOrTx, communeCode?: string): Promise<PensionConversionRow[]> {
+  const q = db.select().from(pensionConversions);
+  return (communeCode ? q.where(eq(pensionConversions.communeCode, communeCode)) : q).orderBy(asc(pensionConversions.communeCode));
+}
+
+/**
+ * The enrolments a conversion moves to the social pension (for its audit event): those of `programCodes` not ended
+ * before `month`, of people whose month is paid by the commune (living in it, or for a successor in its
+ * predecessors, on the day before the month: core/residence.ts payingCommune).
+ */
+export async function findEnrolmentsConverted(
+  db: DbOrTx,
+  programCodes: readonly string[],
+  communeCode: string,
+  month: string,
+): Promise<{ id: string; personId: string; programCode: string }[]> {
+  const payDay = sql`(${month}::date - 1)`;
+  const result = await db.execute(
+    sql`SELECT e.id, e.person_id, e.program_code FROM enrolments e JOIN ${personsOn(payDay)} p ON p.id = e.person_id
+      WHERE e.program_code IN (${sql.join(
+        programCodes.map((c) => sql`${c}`),
+        sql`, `,
+      )}) AND (e.end_month IS NULL OR e.end_month >= ${month}::date)
+        AND p.commune_code IN ${communesCoveredOn([communeCode], month)}
+      ORDER BY e.id`,
+  );
+  return result.rows.map((r) => ({ id: String(r.id), personId: String(r.person_id), programCode: String(r.program_code) }));
+}
+
+export async function insertPensionConversion(db: DbOrTx, values: typeof pensionConversions.$inferInsert): Promise<PensionConversionRow> {
+  const [row] = await db.insert(pensionConversions).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
+}
 
 export async function findEnrolmentsOfPersons(db: DbOrTx, personIds: readonly string[]): Promise<EnrolmentRow[]> {
   if (personIds.length === 0) return [];

@@ -35,6 +35,7 @@ export const benefitsResolvers: Resolvers = {
       return ctx.services.benefits.entitlements(ctx.principal, args.personId, args.from, args.to);
     },
     coverageGaps: (_, args, ctx) => ctx.services.benefits.coverageGaps(ctx.principal, args, ctx),
+    pensionConversions: (_, { communeCode }, ctx) => ctx.services.benefits.pensionConversions(ctx.principal, communeCode),
   },
   CoverageGapConnection: {
     // The service counts with the page (finding a page evaluates every gap anyway); a connection without
@@ -46,6 +47,10 @@ export const benefitsResolvers: Resolvers = {
     program: (g, _, ctx) => programOf(ctx, g.programCode),
     ruleVersion: (g) => g.decision.version ?? null,
     monthlyAmount: (g) => (g.decision.program.kind === 'MONTHLY' ? g.decision.amount : null),
+    unconfirmed: (g) => g.unconfirmedReasons.length > 0,
+  },
+  PensionConversion: {
+    effectivePeriod: (c) => periodOf(toDateString(c.effectiveMonth)),
   },
   Enrolment: {
     program: (e, _, ctx) => programOf(ctx, e.programCode),
@@ -54,6 +59,7 @@ export const benefitsResolvers: Resolvers = {
   },
   EntitlementLine: {
     programCode: (l) => l.program.code,
+    unconfirmed: (l) => l.unconfirmedReasons.length > 0,
     payingCommune: (l, _, ctx) => (l.payingCommuneCode ? (ctx.services.places.get(l.payingCommuneCode) ?? null) : null),
   },
   Mutation: {
@@ -65,6 +71,7 @@ export const benefitsResolvers: Resolvers = {
       checkId('id', id);
       return ctx.services.benefits.approveEnrolment(actorOf(ctx), id);
     },
+    recordPensionConversion: (_, { input }, ctx) => ctx.services.benefits.recordPensionConversion(actorOf(ctx), input),
     endEnrolment: (_, args, ctx) => {
       checkId('id', args.id);
       return ctx.services.benefits.endEnrolment(actorOf(ctx), args.id, args.endPeriod, args.reason);

@@ -5,9 +5,9 @@
 import { codeVi } from '../../core/labels-vi.js';
 import type { Clock } from '../../clock.js';
 import type { ConditionResult } from '../../core/evaluate.js';
-import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
+import { addMonths, firstDay, isValidDate, lastDay, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import type { Database, Tx } from '../../db/client.js';
-import { conflict, DomainError, forbidden, notFound, Problems, ValidationError } from '../../errors.js';
+import { conflict, DomainError, forbidden, notFound, Problems, uniqueAsConflict, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, assertCanSeeCommune, assertMayReadBenefits, canSeeMonth, communesVisibleTo } from '../auth/access-policy.js';
 import { communeAnsweringForMonth, payingResidence } from '../../core/residence.js';
@@ -16,20 +16,37 @@ import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import {
+  baseLevelInForceBy,
   decide,
   decideMonth,
   earliestStart,
+  unconfirmedReasons,
   type BaseLevelRow,
   type ProgramRow,
   type RuleBook,
   type RuleVersionRow,
   type RulesService,
+  type UnconfirmedReason,
 } from '../rules/rules.service.js';
 import { monthIndex, parsePeriod, PERIOD_RANGE_TEXT } from '../../core/bounds.js';
 import * as repo from './benefits.repository.js';
-import type { EnrolmentRow, GapFilter } from './benefits.repository.js';
+import type { EnrolmentRow, GapFilter, PensionConversionRow } from './benefits.repository.js';
 
-export type { EnrolmentRow, GapFilter } from './benefits.repository.js';
+export type { EnrolmentRow, GapFilter, PensionConversionRow } from './benefits.repository.js';
+
+export interface RecordPensionConversionInput {
+  communeCode: string;
+  effectivePeriod: string;
+  legalBasis: string;
+  decisionNo: string;
+}
+
+/**
+ * The art. 5.5 groups the social pension very probably replaced from 2025-07-01 (docs/law.md#social-pension): a
+ * recorded conversion moves their months to the social pension. Before the pension existed nothing converts.
+ */
+const CONVERTED_TO_PENSION = new Set(['D20_5_5B', 'D20_5_5C']);
+const PENSION_FROM_PERIOD = '2025-07';
 
 export interface EnrolInput {
   personId: string;
@@ -91,6 +108,12 @@ export interface EntitlementLine {
   failedConditions: ConditionResult[];
   note: string;
   noteVi: string;
+  /** The unconfirmed rule version and base level the month rests on (rule-book.ts unconfirmedReasons). */
+  unconfirmedReasons: UnconfirmedReason[];
+  /** The base level had come into force by the month's last day (false: arrears once it is). */
+  baseLevelInForce: boolean;
+  /** Set when the month follows the social pension by a recorded conversion of its commune. */
+  pensionConversion: PensionConversionRow | null;
 }
 
 export interface EntitlementMonth {
@@ -100,6 +123,9 @@ export interface EntitlementMonth {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** The first month of a line's enrolment, yyyy-mm. */
+const startOf = (l: EntitlementLine) => periodOf(toDateString(l.enrolment.startMonth));
 
 /**
  * Applies Decree 20 art. 6.2 (only the highest social-assistance amount; 5.4 plus one of 5.5/5.6/5.8) and
@@ -134,23 +160,61 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
       l.noteVi = `không chi do đã hưởng chế độ «${winner.program.nameVi}» (${fmt(total(bundle))} ≥ ${fmt(l.amount)}): NĐ 20/2021 điều 6.2, chỉ hưởng một mức cao nhất`;
     }
   }
-  const pension = payable.find((l) => l.program.family === 'SOCIAL_PENSION');
+  // The social pension is paid once a month: a direct enrolment and a converted 5.5.b/5.5.c record (or two
+  // records) give one payable line, the earliest-started direct one first.
+  const pensions = payable
+    .filter((l) => l.program.family === 'SOCIAL_PENSION')
+    .sort((a, b) => Number(a.pensionConversion !== null) - Number(b.pensionConversion !== null) || startOf(a).localeCompare(startOf(b)));
+  const pension = pensions[0];
+  for (const l of pensions.slice(1)) {
+    if (!pension) break;
+    l.status = 'SUPPRESSED';
+    l.payableAmount = 0;
+    l.suppressedBy = pension.enrolment.id;
+    l.note = `suppressed: the social pension is already paid this month under enrolment ${pension.enrolment.decisionNo} (paid once)`;
+    l.noteVi = `không chi: trợ cấp hưu trí xã hội tháng này đã chi theo hồ sơ ${pension.enrolment.decisionNo} (chỉ hưởng một lần)`;
+  }
   if (pension && winner) {
     const saTotal = bundle.reduce((s, l) => s + l.amount, 0);
-    if (pension.amount > saTotal) {
+    // Law 41/2024 art. 22.2: the higher of the two. On a tie the law gives no order: the person keeps the regime they
+    // are on (the enrolment that started first; social assistance when both started the same month), and, for
+    // art. 5.5.b/5.5.c, stays on it until a conversion of their commune is recorded (docs/law.md#social-pension).
+    const tie = pension.amount === saTotal;
+    const saStart = bundle.map(startOf).sort()[0] ?? startOf(winner);
+    const pensionWins = pension.amount > saTotal || (tie && startOf(pension) < saStart);
+    const unconverted = bundle.some((l) => CONVERTED_TO_PENSION.has(l.program.code));
+    // Said when art. 5.5.b/5.5.c is kept: it stays until a conversion of the commune is recorded.
+    const stays = !pensionWins && unconverted;
+    const tieWhy = (kept: string, since: string) =>
+      `the higher of the two is paid, and on a tie (${fmt(saTotal)} each) the person keeps the regime they are on (${kept} since ${since})${stays ? '; no conversion of their commune to the social pension is recorded' : ''}`;
+    const tieWhyVi = (kept: string, since: string) =>
+      `hưởng mức cao hơn; hai mức bằng nhau (${fmt(saTotal)}) nên giữ chế độ đang hưởng (${kept} từ ${since})${stays ? '; chưa ghi nhận chuyển đổi sang trợ cấp hưu trí xã hội cho xã' : ''}`;
+    if (pensionWins) {
       for (const l of bundle) {
         l.status = 'SUPPRESSED';
         l.payableAmount = 0;
         l.suppressedBy = pension.enrolment.id;
-        l.note = `suppressed by the social pension (${fmt(pension.amount)} > ${fmt(saTotal)}): the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
-        l.noteVi = `không chi do hưởng trợ cấp hưu trí xã hội cao hơn (${fmt(pension.amount)} > ${fmt(saTotal)}): Luật BHXH 41/2024 điều 21`;
+        l.note = tie
+          ? `suppressed by the social pension: ${tieWhy(pension.program.code, startOf(pension))} (Social Insurance Law 41/2024 art. 22.2)`
+          : `suppressed by the social pension (${fmt(pension.amount)} > ${fmt(saTotal)}): the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
+        l.noteVi = tie
+          ? `không chi do hưởng trợ cấp hưu trí xã hội: ${tieWhyVi('trợ cấp hưu trí xã hội', startOf(pension))} (Luật BHXH 41/2024 điều 22.2)`
+          : `không chi do hưởng trợ cấp hưu trí xã hội cao hơn (${fmt(pension.amount)} > ${fmt(saTotal)}): Luật BHXH 41/2024 điều 22.2`;
       }
     } else {
       pension.status = 'SUPPRESSED';
       pension.payableAmount = 0;
       pension.suppressedBy = winner.enrolment.id;
-      pension.note = `suppressed: the social-assistance allowance (${fmt(saTotal)}) is at least the social pension (${fmt(pension.amount)}); the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
-      pension.noteVi = `không chi: trợ cấp xã hội (${fmt(saTotal)}) không thấp hơn trợ cấp hưu trí xã hội (${fmt(pension.amount)}); hưởng mức cao hơn (Luật BHXH 41/2024 điều 21)`;
+      pension.note = tie
+        ? `suppressed: ${tieWhy(winner.program.code, saStart)} (Social Insurance Law 41/2024 art. 22.2)`
+        : `suppressed: the social-assistance allowance (${fmt(saTotal)}) is higher than the social pension (${fmt(pension.amount)}); the higher of the two is paid (Social Insurance Law 41/2024 art. 22.2)`;
+      pension.noteVi = tie
+        ? `không chi: ${tieWhyVi(`«${winner.program.nameVi}»`, saStart)} (Luật BHXH 41/2024 điều 22.2)`
+        : `không chi: trợ cấp xã hội (${fmt(saTotal)}) cao hơn trợ cấp hưu trí xã hội (${fmt(pension.amount)}); hưởng mức cao hơn (Luật BHXH 41/2024 điều 22.2)`;
+      if (tie) {
+        winner.note = `${winner.note}; kept over the social pension: ${tieWhy(winner.program.code, saStart)}`;
+        winner.noteVi = `${winner.noteVi}; không chuyển sang trợ cấp hưu trí xã hội: ${tieWhyVi(`«${winner.program.nameVi}»`, saStart)}`;
+      }
     }
   }
 }
@@ -302,6 +366,74 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       });
     },
 
+    /**
+     * Admin: records the conversion of a commune's art. 5.5.b/5.5.c recipients to the social pension from a month,
+     * with its legal basis (docs/law.md#social-pension): one reviewed bulk event per commune, audited with the
+     * enrolments it moves, in one transaction. From that month entitlements follow the social pension for them.
+     */
+    async recordPensionConversion(actor: AuditActor, input: RecordPensionConversionInput) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      places.checkCommune(p, 'input.communeCode', input.communeCode);
+      if (!PERIOD_RE.test(input.effectivePeriod)) p.add('input.effectivePeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      else if (input.effectivePeriod < PENSION_FROM_PERIOD)
+        p.add(
+          'input.effectivePeriod',
+          `cannot be before ${PENSION_FROM_PERIOD}: the social pension began on 2025-07-01 (Law 41/2024/QH15)`,
+          `không được trước ${PENSION_FROM_PERIOD}: trợ cấp hưu trí xã hội áp dụng từ 01/7/2025 (Luật 41/2024/QH15)`,
+        );
+      else if (monthIndex(input.effectivePeriod) > monthIndex(periodOf(clock.today())) + MAX_START_AHEAD_MONTHS)
+        p.add(
+          'input.effectivePeriod',
+          `cannot be more than ${MAX_START_AHEAD_MONTHS} months after this month`,
+          `không được muộn hơn ${MAX_START_AHEAD_MONTHS} tháng sau tháng hiện tại`,
+        );
+      const legalBasis = input.legalBasis.trim();
+      const decisionNo = input.decisionNo.trim();
+      if (!legalBasis || legalBasis.length > 1000)
+        p.add(
+          'input.legalBasis',
+          'must be 1–1000 characters: cite the instrument that converts them',
+          'phải có 1–1000 ký tự: ghi rõ văn bản quy định việc chuyển đổi',
+        );
+      if (!decisionNo || decisionNo.length > 200) p.add('input.decisionNo', 'must be 1–200 characters', 'phải có 1–200 ký tự');
+      p.throwIfAny();
+      const already = (decision: string) =>
+        conflict(
+          `A conversion to the social pension is already recorded for commune ${input.communeCode} (${decision})`,
+          `Đã ghi nhận chuyển đổi sang trợ cấp hưu trí xã hội cho xã ${input.communeCode} (${decision})`,
+          { field: 'input.communeCode' },
+        );
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const [existing] = await repo.findPensionConversions(tx, input.communeCode);
+            if (existing) throw already(existing.decisionNo);
+            const month = firstDay(input.effectivePeriod);
+            const row = await repo.insertPensionConversion(tx, {
+              communeCode: input.communeCode,
+              effectiveMonth: month,
+              legalBasis,
+              decisionNo,
+              recordedBy: actor.principal.subject,
+            });
+            // The bulk event names what it moves: the enrolments paid by the commune in its first month.
+            const moved = await repo.findEnrolmentsConverted(tx, [...CONVERTED_TO_PENSION], input.communeCode, month);
+            return {
+              result: row,
+              audit: [{ action: 'recordPensionConversion', entityType: 'PensionConversion', entityId: row.id, after: { ...row, enrolments: moved } }],
+            };
+          }),
+        { pension_conversions_commune_uq: () => already('recorded concurrently') },
+      );
+    },
+
+    /** Conversions to the social pension (reference data of the law's application: any reader of benefits). */
+    async pensionConversions(principal: Principal, communeCode?: string | null) {
+      assertMayReadBenefits(principal);
+      return repo.findPensionConversions(db, communeCode ?? undefined);
+    },
+
     /** Enrolments of many people (reached from people the caller already sees). */
     async enrolmentsOf(principal: Principal, personIds: readonly string[]) {
       assertMayReadBenefits(principal);
@@ -339,7 +471,19 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       // Visibility follows residence, month by month (access-policy.ts canSeeMonth).
       const months = monthsFrom(from, to).filter((period) => canSeeMonth(registry.callerOn(principal, firstDay(period)), src.residences, period));
       if (months.length === 0) assertCanSeeCommune(registry.callerOn(principal, firstDay(from)), communeAnsweringForMonth(src.residences, from));
-      const [book, areas, rows] = await Promise.all([rules.ruleBook(), rules.areaClasses(), repo.findEnrolmentsOfPersons(db, [personId])]);
+      const [book, areas, rows, conversions] = await Promise.all([
+        rules.ruleBook(),
+        rules.areaClasses(),
+        repo.findEnrolmentsOfPersons(db, [personId]),
+        repo.findPensionConversions(db),
+      ]);
+      const pensionProgram = book.programs.find((x) => x.family === 'SOCIAL_PENSION');
+      // The earliest conversion covering the paying commune that month (a successor's also covers its predecessors).
+      const byMonth = [...conversions].sort((a, b) => toDateString(a.effectiveMonth).localeCompare(toDateString(b.effectiveMonth)));
+      const conversionFor = (communeCode: string | null, period: string) =>
+        communeCode === null
+          ? undefined
+          : byMonth.find((c) => periodOfMonth(c.effectiveMonth) <= period && places.communesOn(c.communeCode, firstDay(period)).includes(communeCode));
       // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
       const approved = rows.filter((e) => e.approvedAt !== null);
       return months.map((period) => {
@@ -349,13 +493,27 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
           const start = periodOfMonth(enrolment.startMonth);
           const end = enrolment.endMonth ? periodOfMonth(enrolment.endMonth) : undefined;
           if (period < start || (end && period > end)) continue;
-          const program = book.program(enrolment.programCode);
+          const enrolled = book.program(enrolment.programCode);
           // An enrolment's program is a foreign key to programs, all of which the rule book holds.
-          if (!program) throw new Error(`program ${enrolment.programCode} not in the rule book`);
-          if (program.kind === 'ONE_OFF' && period !== start) continue;
+          if (!enrolled) throw new Error(`program ${enrolment.programCode} not in the rule book`);
+          if (enrolled.kind === 'ONE_OFF' && period !== start) continue;
+          // A 5.5.b/5.5.c month paid by a commune whose conversion is recorded follows the social pension: its rule,
+          // its level, its budget line (docs/law.md#social-pension).
+          const conversion =
+            pensionProgram && CONVERTED_TO_PENSION.has(enrolled.code) && period >= PENSION_FROM_PERIOD
+              ? conversionFor(payer?.communeCode ?? null, period)
+              : undefined;
+          const program = conversion && pensionProgram ? pensionProgram : enrolled;
           const d = decideMonth(book, program, src, areas, period);
           // Payable: eligible (so under a rule version in force) with an amount (none without a base level).
           const payable = d.eligible && d.amount !== null && d.version ? { amount: d.amount, legalBasis: d.version.legalBasis } : undefined;
+          const converted = conversion
+            ? {
+                en: `; ${enrolled.code} converted to the social pension from ${periodOfMonth(conversion.effectiveMonth)} (decision ${conversion.decisionNo}: ${conversion.legalBasis})`,
+                vi: `; chuyển từ chế độ «${enrolled.nameVi}» sang trợ cấp hưu trí xã hội từ ${periodOfMonth(conversion.effectiveMonth)} (quyết định ${conversion.decisionNo}: ${conversion.legalBasis})`,
+              }
+            : { en: '', vi: '' };
+          const baseLevel = (d.baseLevel as BaseLevelRow | null) ?? null;
           lines.push({
             period,
             enrolment: payer ? { ...enrolment, seenOn: payer.on } : enrolment,
@@ -365,26 +523,31 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
             amount: payable?.amount ?? 0,
             payableAmount: payable?.amount ?? 0,
             coefficient: d.coefficient,
-            baseLevel: (d.baseLevel as BaseLevelRow | null) ?? null,
+            baseLevel,
             ruleVersion: d.version ?? null,
             suppressedBy: null,
             failedConditions: d.conditions.filter((c) => !c.held),
-            note: payable
-              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
-              : `not eligible in ${period}: ${
-                  d.conditions
-                    .filter((c) => !c.held)
-                    .map((c) => c.text)
-                    .join('; ') || d.problem
-                }`,
-            noteVi: payable
-              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
-              : `không đủ điều kiện tháng ${period}: ${
-                  d.conditions
-                    .filter((c) => !c.held)
-                    .map((c) => c.textVi)
-                    .join('; ') || d.problem
-                }`,
+            note:
+              (payable
+                ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
+                : `not eligible in ${period}: ${
+                    d.conditions
+                      .filter((c) => !c.held)
+                      .map((c) => c.text)
+                      .join('; ') || d.problem
+                  }`) + converted.en,
+            noteVi:
+              (payable
+                ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
+                : `không đủ điều kiện tháng ${period}: ${
+                    d.conditions
+                      .filter((c) => !c.held)
+                      .map((c) => c.textVi)
+                      .join('; ') || d.problem
+                  }`) + converted.vi,
+            unconfirmedReasons: unconfirmedReasons(d.version, baseLevel),
+            baseLevelInForce: baseLevelInForceBy(baseLevel, lastDay(period)),
+            pensionConversion: conversion ?? null,
           });
         }
         applyCombinationRules(lines);
@@ -427,7 +590,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         // The gaps were found from this rule book's programs, among people who exist: both are at hand.
         if (!program || !src) throw new Error(`gap ${r.personId} ${r.programCode}: program or person records missing`);
         const decision = decide(book, program, src, areas, asOf);
-        return { ...r, asOf, decision, reasons: decision.conditions };
+        return { ...r, asOf, decision, reasons: decision.conditions, unconfirmedReasons: unconfirmedReasons(decision.version, decision.baseLevel) };
       });
       const last = nodes[nodes.length - 1];
       return {

@@ -78,6 +78,63 @@ export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withd
 
 export const asBaseLike = (b: BaseLevelRow): BaseLevelLike => b;
 
+/**
+ * Why an amount is not settled law: it rests on a rule version or a base level stored `confirmed: false`
+ * (docs/law.md#how-to-read-this-file). The same shape serves eligibility, entitlement lines and coverage gaps.
+ */
+export interface UnconfirmedReason {
+  source: 'RULE_VERSION' | 'BASE_LEVEL';
+  /** Id of the rule version or base level. */
+  sourceId: string;
+  text: string;
+  textVi: string;
+}
+
+const enAmount = (n: number) => n.toLocaleString('en-US');
+const viAmount = (n: number) => n.toLocaleString('en-US').replaceAll(',', '.');
+const BASE_KIND_VI: Record<string, string> = {
+  SOCIAL_ASSISTANCE: 'mức chuẩn trợ giúp xã hội',
+  SOCIAL_PENSION: 'mức trợ cấp hưu trí xã hội',
+  MERIT: 'mức chuẩn trợ cấp ưu đãi người có công',
+};
+
+/**
+ * The reasons a decision or an entitlement line is flagged unconfirmed: its rule version (eligible or not, the
+ * verdict rests on it) and the base level its amount used, each when stored `confirmed: false`. Art. 5.5.b/5.5.c
+ * after 2025-06 are flagged this way: their version 2 from 2025-07-01 is unconfirmed (src/reference/programs.ts).
+ */
+export function unconfirmedReasons(
+  version: Pick<RuleVersionRow, 'id' | 'programCode' | 'version' | 'effectiveFrom' | 'confirmed' | 'note' | 'legalBasis'> | null | undefined,
+  baseLevel: BaseLevelLike | null | undefined,
+): UnconfirmedReason[] {
+  const reasons: UnconfirmedReason[] = [];
+  if (version && !version.confirmed) {
+    reasons.push({
+      source: 'RULE_VERSION',
+      sourceId: version.id,
+      text: `rule version ${version.programCode} v${version.version} (from ${version.effectiveFrom}) is unconfirmed: ${version.note ?? version.legalBasis}`,
+      textVi: `quy tắc ${version.programCode} phiên bản ${version.version} (từ ${version.effectiveFrom}) chưa được xác nhận: ${version.legalBasis}`,
+    });
+  }
+  if (baseLevel && !baseLevel.confirmed) {
+    reasons.push({
+      source: 'BASE_LEVEL',
+      sourceId: baseLevel.id,
+      text: `base level ${baseLevel.kind} ${enAmount(baseLevel.amount)} from ${baseLevel.effectiveFrom} is unconfirmed (${baseLevel.legalBasis})`,
+      textVi: `${BASE_KIND_VI[baseLevel.kind] ?? baseLevel.kind} ${viAmount(baseLevel.amount)} đồng từ ${baseLevel.effectiveFrom} chưa được xác nhận (${baseLevel.legalBasis})`,
+    });
+  }
+  return reasons;
+}
+
+/**
+ * Whether a month's base level was in force (its decree legally payable) by the month's last day. A month that
+ * ended before the decree came into force was, at the time, payable only on the level before: once the decree
+ * is in force the difference is arrears (the payments issue pays them). True when the amount uses no base level.
+ */
+export const baseLevelInForceBy = (baseLevel: Pick<BaseLevelLike, 'inForceOn'> | null | undefined, monthLastDay: string): boolean =>
+  !baseLevel || baseLevel.inForceOn <= monthLastDay;
+
 export interface ProgramDecision extends RuleEvaluation {
   program: ProgramRow;
   version: RuleVersionRow | undefined;

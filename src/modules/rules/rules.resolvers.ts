@@ -9,12 +9,12 @@ import type { BaseLevelLike } from '../../core/evaluate.js';
 import { checkId, DomainError } from '../../errors.js';
 import type { Loaders, Resolvers } from '../../graphql/generated.js';
 import type { AuditActor } from '../audit/audit.service.js';
-import type { BaseLevelRow, ProgramDecision } from './rules.service.js';
+import type { BaseLevelRow, ProgramDecision, UnconfirmedReason } from './rules.service.js';
 
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
-type EligibilityRow = ProgramDecision & { startsFrom: { period: string; en: string; vi: string } | null };
+type EligibilityRow = ProgramDecision & { startsFrom: { period: string; en: string; vi: string } | null; unconfirmedReasons: UnconfirmedReason[] };
 
 /** A summary text of a rule definition (validated when published: a hand-made row may lack it). */
 function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string {
@@ -52,6 +52,8 @@ export const rulesResolvers: Resolvers = {
         startsFrom: r.startsFrom?.period ?? null,
         startRuleText: r.startsFrom?.en ?? null,
         startRuleTextVi: r.startsFrom?.vi ?? null,
+        unconfirmed: r.unconfirmedReasons.length > 0,
+        unconfirmedReasons: r.unconfirmedReasons,
       }));
     },
   },

@@ -15,14 +15,14 @@ import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js'
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import { decide, earliestStart, type ProgramDecision, type RuleBook } from './rule-book.js';
+import { decide, earliestStart, unconfirmedReasons, type ProgramDecision, type RuleBook, type UnconfirmedReason } from './rule-book.js';
 import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
 import * as repo from './rules.repository.js';
 
 export type { CircumstanceFlagRow } from './rules.repository.js';
-export type { ProgramDecision, ProgramRow, RuleBook, RuleVersionRow, BaseLevelRow } from './rule-book.js';
+export type { ProgramDecision, ProgramRow, RuleBook, RuleVersionRow, BaseLevelRow, UnconfirmedReason } from './rule-book.js';
 // The pure decisions other modules (benefits) build on, offered through this interface.
-export { decide, decideMonth, earliestStart } from './rule-book.js';
+export { baseLevelInForceBy, decide, decideMonth, earliestStart, unconfirmedReasons } from './rule-book.js';
 
 export interface CircumstanceFlagInput {
   personId: string;
@@ -43,6 +43,10 @@ export interface PublishBaseLevelInput {
   kind: string;
   amount: number;
   effectiveFrom: string;
+  /** The day the decree was signed, when known. */
+  issuedOn?: string | null;
+  /** The day the decree came into force; default effectiveFrom, or issuedOn when that is later. */
+  inForceOn?: string | null;
   legalBasis: string;
   confirmed?: boolean | null;
 }
@@ -275,7 +279,20 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         p.add('kind', `must be one of ${BASE_LEVEL_KINDS.join(', ')}`, `phải là một trong ${BASE_LEVEL_KINDS.join(', ')}`);
       if (!Number.isSafeInteger(args.amount) || args.amount <= 0) p.add('amount', 'must be a positive whole number of đồng', 'phải là số đồng nguyên dương');
       if (!isValidDate(args.effectiveFrom)) p.add('effectiveFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+      if (args.issuedOn != null && !isValidDate(args.issuedOn)) p.add('issuedOn', 'is not a valid date', 'không phải ngày hợp lệ');
+      if (args.inForceOn != null && !isValidDate(args.inForceOn)) p.add('inForceOn', 'is not a valid date', 'không phải ngày hợp lệ');
       if (!args.legalBasis.trim()) p.add('legalBasis', 'is required: cite the decree', 'là bắt buộc: ghi rõ nghị định');
+      p.throwIfAny();
+      // A decree silent on its in-force date is taken to be payable from the date it applies (or from its signing,
+      // when that is later): docs/law.md#social-assistance-base-level.
+      const issuedOn = args.issuedOn ?? null;
+      const inForceOn = args.inForceOn ?? (issuedOn !== null && issuedOn > args.effectiveFrom ? issuedOn : args.effectiveFrom);
+      if (issuedOn !== null && issuedOn > inForceOn)
+        p.add(
+          'inForceOn',
+          `is before issuedOn (${issuedOn}): a decree is in force only once signed`,
+          `trước ngày ban hành (${issuedOn}): văn bản chỉ có hiệu lực sau khi ban hành`,
+        );
       p.throwIfAny();
       const alreadyPublished = (amount: number | string) =>
         conflict(
@@ -293,6 +310,8 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
               kind,
               amount: args.amount,
               effectiveFrom: args.effectiveFrom,
+              issuedOn,
+              inForceOn,
               legalBasis: args.legalBasis.trim(),
               confirmed: args.confirmed ?? true,
               publishedBy: actor.principal.subject,
@@ -335,7 +354,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       personId: string,
       asOf: string | null | undefined,
       scope?: object,
-    ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+    ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null; unconfirmedReasons: UnconfirmedReason[] })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
@@ -345,7 +364,11 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       assertCanSeeOn(registry.callerOn(principal, date), src.residences, date);
       return book.programs.map((program) => {
         const decision = decide(book, program, src, areas, date);
-        return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, date) : null };
+        return {
+          ...decision,
+          startsFrom: decision.eligible ? earliestStart(program, src, date) : null,
+          unconfirmedReasons: unconfirmedReasons(decision.version, decision.eligible ? decision.baseLevel : null),
+        };
       });
     },
   };
