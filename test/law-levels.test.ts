@@ -269,6 +269,22 @@ describe('art. 5.5.b and 5.5.c after 2025-06', () => {
     }
   });
 
+  it('on a tie, someone already on the social pension stays on it when enrolled in 5.5c later', async () => {
+    const id = await person(t, { dateOfBirth: '1938-04-04', commune: LAT });
+    const pensionId = await enrolAndApprove(t, id, 'SOCIAL_PENSION', '2025-08', LAT, '2025-08-10');
+    await enrolAndApprove(t, id, 'D20_5_5C', '2025-10', LAT, '2025-10-10');
+    const [oct] = await months(id, '2025-10', '2025-10');
+    expect(oct.total).toBe(500_000);
+    const c55 = oct.lines.find((l: { programCode: string }) => l.programCode === 'D20_5_5C');
+    expect(oct.lines.find((l: { programCode: string }) => l.programCode === 'SOCIAL_PENSION')).toMatchObject({
+      status: 'PAYABLE',
+      enrolment: { id: pensionId },
+    });
+    expect(c55).toMatchObject({ status: 'SUPPRESSED', payableAmount: 0, suppressedBy: pensionId });
+    expect(c55.note).toMatch(/keeps the regime they are on \(SOCIAL_PENSION since 2025-08\)/);
+    expect(c55.note).not.toMatch(/no conversion/);
+  });
+
   it('after a conversion recorded for the commune, the social pension pays instead (same amount, its own budget line)', async () => {
     const h = await household(t, { commune: DA_SAR });
     const id = await person(t, { dateOfBirth: '1942-01-20', householdId: h, isHead: true, commune: DA_SAR });
