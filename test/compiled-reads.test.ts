@@ -13,7 +13,7 @@ import type { Role } from '../src/modules/auth/auth.types.js';
 import { makeNationalId } from '../src/core/national-id.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { CORPUS } from './support/graphql-corpus.js';
-import { recordMove } from './support/residence-setup.js';
+import { writeMove } from './support/residence.js';
 
 const DA_SAR = '24865';
 const DA_NHIM = '24848';
@@ -193,10 +193,16 @@ async function seed(db: TestApp['db']) {
     .values({ code: 'DF-9', communeCode: DA_SAR, villageCode: `${DA_SAR}.02` })
     .returning();
   const grandchildren = people.filter((p) => p.relationToHead === null);
-  await recordMove(db, { personId: heads[5]!.id, on: '2025-03-01', householdId: hh[8]!.id, communeCode: DA_NHIM, relationToHead: 'Anh' });
-  await recordMove(db, { personId: wives[6]!.id, on: '2024-09-01', householdId: hh[7]!.id, communeCode: DA_SAR, relationToHead: 'Vợ' });
-  await recordMove(db, { personId: grandchildren[1]!.id, on: '2026-02-01', householdId: null, communeCode: null, destination: 'TP. Hồ Chí Minh' });
-  await recordMove(db, { personId: heads[4]!.id, on: '2026-09-01', householdId: split!.id, communeCode: DA_SAR, relationToHead: 'Chủ hộ', reason: 'SPLIT' });
+  await writeMove(db.database.db, heads[5]!.id, { movedOn: '2025-03-01', householdId: hh[8]!.id, communeCode: DA_NHIM, relationToHead: 'Anh' });
+  await writeMove(db.database.db, wives[6]!.id, { movedOn: '2024-09-01', householdId: hh[7]!.id, communeCode: DA_SAR, relationToHead: 'Vợ' });
+  await writeMove(db.database.db, grandchildren[1]!.id, { movedOn: '2026-02-01', householdId: null, communeCode: null, destination: 'TP. Hồ Chí Minh' });
+  await writeMove(db.database.db, heads[4]!.id, {
+    movedOn: '2026-09-01',
+    householdId: split!.id,
+    communeCode: DA_SAR,
+    relationToHead: 'Chủ hộ',
+    reason: 'SPLIT',
+  });
   await d.update(households).set({ headPersonId: heads[4]!.id }).where(eq(households.id, split!.id));
   data.splitHead = heads[4]!.id;
   data.movedOut = grandchildren[1]!.id;

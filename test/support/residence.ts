@@ -1,10 +1,10 @@
 /**
  * Moves for tests. `movePerson` goes through the API (the `movePerson` mutation, as a district officer): what
  * tests of behaviour use. `writeMove` writes the periods straight through the residence repository's primitives,
- * as the mutation does, for generators that build many random histories directly in the database (the rules
- * property test writes every other record the same way) and may place people where the API's date rules would
- * need a longer set-up.
+ * as the mutation does, for test data built directly in the database (the rules property test's random histories,
+ * the compiled-reads data set: both write every other record the same way).
  */
+import type { ResidenceChangeReason } from '../../src/core/code-lists.js';
 import type { Db } from '../../src/db/client.js';
 import { addDays } from '../../src/core/facts.js';
 import { closeOpenPeriod, insertPeriod, refreshResidenceCopy } from '../../src/modules/registry/residence.repository.js';
@@ -20,6 +20,8 @@ export interface MoveSpec {
   householdId?: string | null;
   relationToHead?: string | null;
   destination?: string | null;
+  /** What opened the new period (writeMove only): MOVE or TRANSFER_OUT unless given, e.g. SPLIT. */
+  reason?: ResidenceChangeReason;
 }
 
 let newHouseholds = 0;
@@ -49,7 +51,7 @@ export async function writeMove(db: Db, personId: string, move: MoveSpec): Promi
       relationToHead: move.communeCode === null ? null : (move.relationToHead ?? null),
       validFrom: move.movedOn,
       destination: move.communeCode === null ? (move.destination ?? 'outside the district') : null,
-      reason: move.communeCode === null ? 'TRANSFER_OUT' : 'MOVE',
+      reason: move.reason ?? (move.communeCode === null ? 'TRANSFER_OUT' : 'MOVE'),
     });
     await refreshResidenceCopy(tx, personId);
   });
