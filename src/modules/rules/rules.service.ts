@@ -15,14 +15,14 @@ import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js'
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import { decide, earliestStart, type ProgramDecision, type RuleBook } from './rule-book.js';
+import { decide, earliestStart, type ProgramDecision, type RuleBook, type StartMonth } from './rule-book.js';
 import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
 import * as repo from './rules.repository.js';
 
 export type { CircumstanceFlagRow } from './rules.repository.js';
-export type { ProgramDecision, ProgramRow, RuleBook, RuleVersionRow, BaseLevelRow } from './rule-book.js';
+export type { ProgramDecision, ProgramRow, RuleBook, RuleVersionRow, BaseLevelRow, TimingRuleRow, StartMonth, LevelChange } from './rule-book.js';
 // The pure decisions other modules (benefits) build on, offered through this interface.
-export { decide, decideMonth, earliestStart } from './rule-book.js';
+export { decide, decideEnrolmentMonth, decideMonth, earliestStart } from './rule-book.js';
 
 export interface CircumstanceFlagInput {
   personId: string;
@@ -335,7 +335,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       personId: string,
       asOf: string | null | undefined,
       scope?: object,
-    ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null })[]> {
+    ): Promise<(ProgramDecision & { startsFrom: StartMonth | null })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
@@ -345,7 +345,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       assertCanSeeOn(registry.callerOn(principal, date), src.residences, date);
       return book.programs.map((program) => {
         const decision = decide(book, program, src, areas, date);
-        return { ...decision, startsFrom: decision.eligible ? earliestStart(program, src, date) : null };
+        return { ...decision, startsFrom: decision.eligible ? earliestStart(book, program, src, date) : null };
       });
     },
   };
