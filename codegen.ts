@@ -45,6 +45,7 @@ const config: CodegenConfig = {
         mappers: {
           Person: `${REGISTRY_SERVICE}#PersonRecord`,
           Household: `${REGISTRY_SERVICE}#HouseholdRow`,
+          BirthYearConvention: `${REGISTRY_SERVICE}#BirthYearConventionRow`,
           PovertyAssessment: `${REGISTRY_SERVICE}#PovertyAssessmentRow`,
           ResidencePeriod: `${RESIDENCE_SERVICE}#ResidencePeriodRow`,
           // The page carries its filter so that totalCount can count it when asked.
@@ -60,6 +61,8 @@ const config: CodegenConfig = {
           // A version from the rule book or one just published.
           RuleVersion: `${PARENTS}#RuleVersionParent`,
           BaseLevel: `${RULE_BOOK}#BaseLevelRow`,
+          TimingRule: `${RULE_BOOK}#TimingRuleRow`,
+          EnrolmentSuspension: `${BENEFITS_SERVICE}#SuspensionRow`,
           // An enrolment row; reached through an entitlement month, with the day its person is read as of.
           Enrolment: `${BENEFITS_SERVICE}#EnrolmentParent`,
           EntitlementLine: `${BENEFITS_SERVICE}#EntitlementLine as EntitlementLineParent`,

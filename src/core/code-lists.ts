@@ -25,6 +25,28 @@ export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_
 export const BASE_LEVEL_KINDS = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION', 'MERIT'] as const;
 /** The first month an enrolment may start (Decree 20/2021 art. 8.1). */
 export const START_RULES = ['DECISION_MONTH', 'TURNS_75', 'TURNS_80', 'CERTIFICATE_MONTH'] as const;
+/**
+ * When a change of level within an enrolment takes effect (timing rules, src/db/schema/rules.ts timing_rules):
+ * from the month of the event, or from the month after it.
+ */
+export const CHANGE_EFFECTS = ['SAME_MONTH', 'MONTH_AFTER'] as const;
+export type ChangeEffect = (typeof CHANGE_EFFECTS)[number];
+/**
+ * Where an enrolment may start under a timing rule: from the program's legal start (turning 75/80, the
+ * certificate month; months before the decision are back pay), or only from the month of the decision.
+ */
+export const START_BASES = ['LEGAL_START', 'DECISION_MONTH'] as const;
+/** Why an enrolment is suspended (Circular 02/2021/TT-BLĐTBXH art. 2): no months are owed while suspended. */
+export const SUSPENSION_REASONS = ['NOT_COLLECTED_3_MONTHS', 'REASSESSMENT_REFUSED', 'DETENTION'] as const;
+export type SuspensionReason = (typeof SUSPENSION_REASONS)[number];
+/** Why an enrolment is stopped (Circular 02/2021/TT-BLĐTBXH art. 2), when an officer ends it. */
+export const STOP_CASES = ['DIED_OR_MISSING', 'NO_LONGER_ELIGIBLE', 'IMPRISONED', 'REFUSED', 'SUSPENDED_WITHOUT_COOPERATION'] as const;
+export type StopCase = (typeof STOP_CASES)[number];
+/**
+ * How much of a date of birth is recorded: the day, or only the year (then the day stored is an admin-set
+ * convention's, docs/law.md#birth-year-only).
+ */
+export const BIRTH_DATE_PRECISIONS = ['DAY', 'YEAR'] as const;
 /** Dated social circumstances the rules read that the registry's own records do not hold. */
 export const CIRCUMSTANCE_FLAGS = [
   'NO_SUPPORTER',

@@ -43,6 +43,11 @@ export interface ResidenceFact {
 export interface PersonFactsSource {
   id: string;
   dateOfBirth: string;
+  /**
+   * Set when only the year of birth is known: the convention that gave dateOfBirth its day and month, which the
+   * reasons cite (docs/law.md#birth-year-only).
+   */
+  birthYearOnly?: { monthDay: string; legalBasis: string; confirmed: boolean } | null;
   dateOfDeath: string | null;
   sex: 'MALE' | 'FEMALE';
   ethnicity: string | null;

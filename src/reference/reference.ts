@@ -10,6 +10,7 @@
 import type { Db } from '../db/client.js';
 import { adminUnits, areaClassifications, povertyStandards, seedRuns } from '../db/schema/index.js';
 import { seedProgramsAndRules } from './programs.js';
+import { seedTimingRules } from './timing-rules.js';
 
 export const PROVINCE_CODE = '68';
 export const DISTRICT_CODE = '675';
@@ -289,4 +290,6 @@ export async function seedReferenceData(db: Db): Promise<void> {
   });
   // Programs, rule versions and base levels (programs.ts); idempotent (ON CONFLICT DO NOTHING).
   await seedProgramsAndRules(db);
+  // Timing rules (timing-rules.ts): start and change months by period of the law; idempotent.
+  await seedTimingRules(db);
 }

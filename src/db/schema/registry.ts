@@ -3,7 +3,7 @@
  * migrations in /migrations. Feature modules read and write these tables through their repositories.
  */
 import { sql } from 'drizzle-orm';
-import { RESIDENCE_CHANGE_REASONS } from '../../core/code-lists.js';
+import { BIRTH_DATE_PRECISIONS, RESIDENCE_CHANGE_REASONS } from '../../core/code-lists.js';
 import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 // ---------------------------------------------------------------------------------------------
@@ -56,6 +56,25 @@ export const areaClassifications = pgTable(
   (t) => [index('area_classifications_unit_idx').on(t.unitCode, t.validFrom)],
 );
 
+/**
+ * The day-and-month an admin sets for people whose year of birth only is known (docs/law.md#birth-year-only),
+ * with its basis: a person registered with a year only gets that day, and keeps the convention they were
+ * registered under. Append-only: the latest row is the one in use.
+ */
+export const birthYearConventions = pgTable(
+  'birth_year_conventions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** 'MM-DD', a day every year has (no 29 February). */
+    monthDay: text('month_day').notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    confirmed: boolean('confirmed').notNull(),
+    setBy: text('set_by').notNull(),
+    setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('birth_year_conventions_month_day', sql`${t.monthDay} ~ '^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' AND ${t.monthDay} <> '02-29'`)],
+);
+
 // ---------------------------------------------------------------------------------------------
 // Registry
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +118,9 @@ export const persons = pgTable(
       .notNull()
       .generatedAlwaysAs(sql`an_sinh_search_text(full_name)`),
     dateOfBirth: date('date_of_birth').notNull(),
+    /** YEAR: only the year is known, and date_of_birth is that year on the convention's day (birth_year_convention_id). */
+    birthDatePrecision: text('birth_date_precision', { enum: BIRTH_DATE_PRECISIONS }).notNull().default('DAY'),
+    birthYearConventionId: uuid('birth_year_convention_id').references(() => birthYearConventions.id),
     sex: text('sex', { enum: ['MALE', 'FEMALE'] }).notNull(),
     ethnicity: text('ethnicity'),
     communeCode: text('commune_code')

@@ -9,11 +9,20 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
+import {
+  BASE_LEVEL_KINDS,
+  CHANGE_EFFECTS,
+  CIRCUMSTANCE_FLAGS,
+  PROGRAM_FAMILIES,
+  START_BASES,
+  START_RULES,
+  STOP_CASES,
+  SUSPENSION_REASONS,
+} from '../../core/code-lists.js';
 import { adminUnits, persons, withdrawal } from './registry.js';
 
 // The code lists are the domain's (src/core/code-lists.ts); re-exported for the schema's readers.
-export { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES } from '../../core/code-lists.js';
+export { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES, SUSPENSION_REASONS, STOP_CASES } from '../../core/code-lists.js';
 export const ENROLMENT_STATUSES = ['PROPOSED', 'ACTIVE', 'ENDED'] as const;
 
 /** One benefit scheme, e.g. Decree 20/2021 art. 5.5c "aged 80+ without pension". */
@@ -29,6 +38,36 @@ export const programs = pgTable('programs', {
   legalBasis: text('legal_basis').notNull(),
   sortOrder: smallint('sort_order').notNull(),
 });
+
+/**
+ * Timing rules: when an enrolment may start, and when a change of level within it takes effect, as the law
+ * said at the time (Decree 20/2021/NĐ-CP art. 8 from 2021-07-01, Decree 147/2025/NĐ-CP art. 5 from
+ * 2025-07-01; docs/law.md#start-change-and-stop-months). The rule in force on the decision's date governs the
+ * start; the rule in force on the day a change happens governs that change. Seeded from
+ * src/reference/timing-rules.ts, read-only over GraphQL; applies to the program families it lists.
+ */
+export const timingRules = pgTable(
+  'timing_rules',
+  {
+    code: text('code').primaryKey(),
+    validFrom: date('valid_from').notNull(),
+    /** Last day it applies; null while in force. */
+    validTo: date('valid_to'),
+    /** The program families (PROGRAM_FAMILIES) it governs. */
+    families: text('families').array().notNull(),
+    startBasis: text('start_basis', { enum: START_BASES }).notNull(),
+    /** The earliest month any back pay may cover (Decree 20 took effect on 2021-07-01). */
+    backPayFloor: date('back_pay_floor'),
+    /** A change to a higher amount: from the month of the event or the month after. */
+    increaseEffect: text('increase_effect', { enum: CHANGE_EFFECTS }).notNull(),
+    /** A change to a lower amount. */
+    decreaseEffect: text('decrease_effect', { enum: CHANGE_EFFECTS }).notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    confirmed: boolean('confirmed').notNull(),
+    note: text('note'),
+  },
+  (t) => [check('timing_rules_dates', sql`${t.validTo} IS NULL OR ${t.validTo} >= ${t.validFrom}`)],
+);
 
 /** A rule version: conditions and amount formula (jsonb), its legal basis and worked examples. */
 export const programRules = pgTable(
@@ -151,6 +190,8 @@ export const enrolments = pgTable(
     endReason: text('end_reason'),
     /** Where the person went, for an enrolment ended by a move out of the district (end reason TRANSFERRED_OUT). */
     endDestination: text('end_destination'),
+    /** The stop case of Circular 02/2021 art. 2 the officer cited, when ended with one. */
+    endCase: text('end_case', { enum: STOP_CASES }),
     proposedBy: text('proposed_by').notNull(),
     approvedBy: text('approved_by'),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
@@ -192,5 +233,36 @@ export const pensionConversions = pgTable(
   (t) => [
     uniqueIndex('pension_conversions_commune_uq').on(t.communeCode),
     check('pension_conversions_month_first_day', sql`extract(day from ${t.effectiveMonth}) = 1`),
+  ],
+);
+
+/**
+ * A suspension of an enrolment (Circular 02/2021/TT-BLĐTBXH art. 2): from `from_month` through `to_month`
+ * (inclusive; null while suspended) nothing is owed, unless the resumption granted the suspended months back
+ * (`paid_back`: they become back pay needing approval). Suspensions of one enrolment never overlap and at most one
+ * is open.
+ */
+export const enrolmentSuspensions = pgTable(
+  'enrolment_suspensions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    enrolmentId: uuid('enrolment_id')
+      .notNull()
+      .references(() => enrolments.id),
+    fromMonth: date('from_month').notNull(),
+    toMonth: date('to_month'),
+    reason: text('reason', { enum: SUSPENSION_REASONS }).notNull(),
+    paidBack: boolean('paid_back').notNull().default(false),
+    suspendedBy: text('suspended_by').notNull(),
+    suspendedAt: timestamp('suspended_at', { withTimezone: true }).notNull().defaultNow(),
+    resumedBy: text('resumed_by'),
+    resumedAt: timestamp('resumed_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('enrolment_suspensions_enrolment_idx').on(t.enrolmentId, t.fromMonth),
+    uniqueIndex('enrolment_suspensions_open_uq')
+      .on(t.enrolmentId)
+      .where(sql`${t.toMonth} IS NULL`),
+    check('enrolment_suspensions_months', sql`${t.toMonth} IS NULL OR ${t.toMonth} >= ${t.fromMonth}`),
   ],
 );

@@ -3,7 +3,7 @@
  */
 import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { enrolments, pensionConversions } from '../../db/schema/index.js';
+import { enrolments, enrolmentSuspensions, pensionConversions } from '../../db/schema/index.js';
 import { firstDay, periodOf } from '../../core/period.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
 import { communesCoveredOn } from '../../db/communes.js';
@@ -45,6 +45,31 @@ export async function findEnrolmentsConverted(
 export async function insertPensionConversion(db: DbOrTx, values: typeof pensionConversions.$inferInsert): Promise<PensionConversionRow> {
   const [row] = await db.insert(pensionConversions).values(values).returning();
   if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
+}
+
+export type SuspensionRow = typeof enrolmentSuspensions.$inferSelect;
+
+/** The suspensions of many enrolments, oldest first. */
+export async function findSuspensions(db: DbOrTx, enrolmentIds: readonly string[]): Promise<SuspensionRow[]> {
+  if (enrolmentIds.length === 0) return [];
+  return db
+    .select()
+    .from(enrolmentSuspensions)
+    .where(inArray(enrolmentSuspensions.enrolmentId, [...enrolmentIds]))
+    .orderBy(asc(enrolmentSuspensions.fromMonth));
+}
+
+export async function insertSuspension(db: DbOrTx, values: typeof enrolmentSuspensions.$inferInsert): Promise<SuspensionRow> {
+  const [row] = await db.insert(enrolmentSuspensions).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
+}
+
+/** Closes a suspension the caller found in the same transaction (its enrolment locked). */
+export async function updateSuspension(db: DbOrTx, id: string, values: Partial<typeof enrolmentSuspensions.$inferInsert>): Promise<SuspensionRow> {
+  const [row] = await db.update(enrolmentSuspensions).set(values).where(eq(enrolmentSuspensions.id, id)).returning();
+  if (!row) throw new Error(`suspension ${id} to update not found`);
   return row;
 }
 

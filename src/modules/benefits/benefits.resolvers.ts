@@ -57,6 +57,10 @@ export const benefitsResolvers: Resolvers = {
     startPeriod: (e) => periodOf(toDateString(e.startMonth)),
     endPeriod: (e) => (e.endMonth ? periodOf(toDateString(e.endMonth)) : null),
   },
+  EnrolmentSuspension: {
+    fromPeriod: (x) => periodOf(toDateString(x.fromMonth)),
+    toPeriod: (x) => (x.toMonth ? periodOf(toDateString(x.toMonth)) : null),
+  },
   EntitlementLine: {
     programCode: (l) => l.program.code,
     unconfirmed: (l) => l.unconfirmedReasons.length > 0,
@@ -75,6 +79,18 @@ export const benefitsResolvers: Resolvers = {
     endEnrolment: (_, args, ctx) => {
       checkId('id', args.id);
       return ctx.services.benefits.endEnrolment(actorOf(ctx), args.id, args.endPeriod, args.reason);
+    },
+    stopEnrolment: (_, args, ctx) => {
+      checkId('id', args.id);
+      return ctx.services.benefits.stopEnrolment(actorOf(ctx), args.id, args.endPeriod, args.stopCase, args.reason);
+    },
+    suspendEnrolment: (_, args, ctx) => {
+      checkId('id', args.id);
+      return ctx.services.benefits.suspendEnrolment(actorOf(ctx), args.id, args.fromPeriod, args.reason);
+    },
+    resumeEnrolment: (_, args, ctx) => {
+      checkId('id', args.id);
+      return ctx.services.benefits.resumeEnrolment(actorOf(ctx), args.id, args.fromPeriod, args.payBack);
     },
   },
 };
@@ -116,6 +132,13 @@ export const benefitsLoaders: Loaders = {
     },
   },
   Enrolment: {
+    async suspensions(queries, ctx) {
+      const rows = await ctx.services.benefits.suspensionsOf(
+        ctx.principal,
+        queries.map((q) => q.obj.id),
+      );
+      return queries.map((q) => rows.filter((r) => r.enrolmentId === q.obj.id));
+    },
     person(queries, ctx) {
       return personsOf(
         ctx,

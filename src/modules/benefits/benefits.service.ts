@@ -18,21 +18,25 @@ import type { RegistryService } from '../registry/registry.service.js';
 import {
   baseLevelInForceBy,
   decide,
+  decideEnrolmentMonth,
   decideMonth,
   earliestStart,
   unconfirmedReasons,
   type BaseLevelRow,
+  type LevelChange,
   type ProgramRow,
   type RuleBook,
   type RuleVersionRow,
   type RulesService,
+  type TimingRuleRow,
   type UnconfirmedReason,
 } from '../rules/rules.service.js';
+import { STOP_CASES, SUSPENSION_REASONS, type StopCase, type SuspensionReason } from '../../core/code-lists.js';
 import { monthIndex, parsePeriod, PERIOD_RANGE_TEXT } from '../../core/bounds.js';
 import * as repo from './benefits.repository.js';
-import type { EnrolmentRow, GapFilter, PensionConversionRow } from './benefits.repository.js';
+import type { EnrolmentRow, GapFilter, PensionConversionRow, SuspensionRow } from './benefits.repository.js';
 
-export type { EnrolmentRow, GapFilter, PensionConversionRow } from './benefits.repository.js';
+export type { EnrolmentRow, GapFilter, PensionConversionRow, SuspensionRow } from './benefits.repository.js';
 
 export interface RecordPensionConversionInput {
   communeCode: string;
@@ -96,7 +100,17 @@ export interface EntitlementLine {
   /** The commune that pays the month (core/residence.ts payingCommune); null when the person did not live in the district. */
   payingCommuneCode: string | null;
   program: ProgramRow;
-  status: 'PAYABLE' | 'SUPPRESSED' | 'NOT_ELIGIBLE';
+  status: 'PAYABLE' | 'SUPPRESSED' | 'NOT_ELIGIBLE' | 'SUSPENDED';
+  /** Back pay: a month before the decision month (from the legal start), or a suspended month granted back. */
+  kind: 'REGULAR' | 'BACK_PAY';
+  /** Back pay is paid only after approval (docs/law.md#start-change-and-stop-months). */
+  needsApproval: boolean;
+  /** The timing rule that set the month (a change's, else the decision's); null when none governs the program. */
+  timingRule: TimingRuleRow | null;
+  timingReason: string | null;
+  timingReasonVi: string | null;
+  levelChange: LevelChangeView | null;
+  suspension: SuspensionRow | null;
   /** The amount the rule gives for this month (0 when not eligible). */
   amount: number;
   /** What is owed: the amount when payable, else 0. */
@@ -116,9 +130,21 @@ export interface EntitlementLine {
   pensionConversion: PensionConversionRow | null;
 }
 
+/** A change of level as an entitlement line shows it. */
+export interface LevelChangeView {
+  on: string;
+  fromAmount: number;
+  toAmount: number;
+  fromCoefficient: number | null;
+  toCoefficient: number | null;
+  appliesFrom: string;
+}
+
 export interface EntitlementMonth {
   period: string;
   total: number;
+  /** Of total, the back pay still needing approval. */
+  needsApprovalTotal: number;
   lines: EntitlementLine[];
 }
 
@@ -221,6 +247,73 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
 
 const periodOfMonth = (d: string | Date) => periodOf(toDateString(d));
 
+/** A change of level as a line shows it (both sides have an amount: the person was eligible on both days). */
+function levelChangeView(change: LevelChange): LevelChangeView | null {
+  const { before, after } = change;
+  if (before.amount === null || after.amount === null) return null;
+  return {
+    on: change.on,
+    fromAmount: before.amount,
+    toAmount: after.amount,
+    fromCoefficient: before.coefficient,
+    toCoefficient: after.coefficient,
+    appliesFrom: change.appliesFrom,
+  };
+}
+
+/** The suspension covering a month, if any. */
+function suspensionOf(suspensions: SuspensionRow[], period: string): SuspensionRow | undefined {
+  return suspensions.find((s) => periodOfMonth(s.fromMonth) <= period && (s.toMonth === null || period <= periodOfMonth(s.toMonth)));
+}
+
+/**
+ * How a month of an enrolment is timed, in words: a change of level (the rule in force on the day of the change
+ * says from which month), back pay (before the decision month), or an ordinary month under the decision's rule.
+ */
+function timingOf(
+  enrolment: EnrolmentRow,
+  period: string,
+  decisionRule: TimingRuleRow | undefined,
+  change: LevelChange | undefined,
+): { rule: TimingRuleRow | null; en: string | null; vi: string | null; backPay: boolean } {
+  const decisionPeriod = periodOf(toDateString(enrolment.decisionDate));
+  const backPay = period < decisionPeriod;
+  if (change) {
+    const from = change.before.coefficient ?? change.before.amount;
+    const to = change.after.coefficient ?? change.after.amount;
+    const when = change.appliesFrom === periodOf(change.on) ? 'the month of the change' : 'the month after the change';
+    const whenVi = change.appliesFrom === periodOf(change.on) ? 'tháng phát sinh' : 'tháng sau tháng phát sinh';
+    return {
+      rule: change.rule,
+      en: `level change on ${change.on} (${String(from)} → ${String(to)}) applies from ${change.appliesFrom}, ${when} (${change.rule.code}: ${change.rule.legalBasis})`,
+      vi: `thay đổi mức hưởng ngày ${change.on} (${String(from)} → ${String(to)}) áp dụng từ tháng ${change.appliesFrom}, ${whenVi} (${change.rule.code}: ${change.rule.legalBasis})`,
+      backPay,
+    };
+  }
+  if (!decisionRule) return { rule: null, en: null, vi: null, backPay };
+  const decided = toDateString(enrolment.decisionDate);
+  if (backPay) {
+    return {
+      rule: decisionRule,
+      en: `back pay: ${period} is before the month of the decision of ${decided} (${decisionPeriod}); owed from the legal start, paid after approval (${decisionRule.code}: ${decisionRule.legalBasis})`,
+      vi: `truy lĩnh: tháng ${period} trước tháng ra quyết định ngày ${decided} (${decisionPeriod}); được hưởng từ thời điểm đủ điều kiện, chi sau khi được duyệt (${decisionRule.code}: ${decisionRule.legalBasis})`,
+      backPay,
+    };
+  }
+  return {
+    rule: decisionRule,
+    en: `paid under the decision of ${decided} (${decisionRule.code}: ${decisionRule.legalBasis})`,
+    vi: `hưởng theo quyết định ngày ${decided} (${decisionRule.code}: ${decisionRule.legalBasis})`,
+    backPay,
+  };
+}
+
+const SUSPENSION_TEXT: Record<SuspensionReason, { en: string; vi: string }> = {
+  NOT_COLLECTED_3_MONTHS: { en: 'not collected for 3 months or more', vi: 'không nhận trợ cấp từ 3 tháng trở lên' },
+  REASSESSMENT_REFUSED: { en: 're-assessment refused', vi: 'không chấp hành việc rà soát, đánh giá lại' },
+  DETENTION: { en: 'detained for 1 month or more', vi: 'bị tạm giam, tạm giữ từ 1 tháng trở lên' },
+};
+
 /**
  * For a person with a recorded death: refuses an enrolment starting after the month of death (nothing is owed
  * from the month after, Decree 20 art. 8), else returns the month of death (first day), where the enrolment
@@ -292,7 +385,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
             input.startPeriod,
             decision.conditions.filter((c) => !c.held),
           );
-        const earliest = earliestStart(program, src, input.decisionDate);
+        const earliest = earliestStart(book, program, src, input.decisionDate);
         if (input.startPeriod < earliest.period) {
           p.add('input.startPeriod', `cannot be before ${earliest.en}`, `không được trước ${earliest.vi}`).throwIfAny();
         }
@@ -434,6 +527,150 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       return repo.findPensionConversions(db, communeCode ?? undefined);
     },
 
+    /**
+     * Ends an enrolment citing a stop case of Circular 02/2021/TT-BLĐTBXH art. 2 (docs/law.md#suspension-and-stopping).
+     * SUSPENDED_WITHOUT_COOPERATION needs an open suspension covering at least 3 months through `endPeriod`.
+     */
+    async stopEnrolment(actor: AuditActor, id: string, endPeriod: string, stopCase: string, reason: string) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      if (!PERIOD_RE.test(endPeriod)) p.add('endPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      if (!(STOP_CASES as readonly string[]).includes(stopCase))
+        p.add('stopCase', `must be one of ${STOP_CASES.join(', ')}`, `phải là một trong ${STOP_CASES.join(', ')}`);
+      if (!reason.trim()) p.add('reason', 'is required', 'là bắt buộc');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const before = await repo.findEnrolment(tx, id, true);
+        if (!before) throw notFound('enrolment', id);
+        await registry.personForCaller(actor.principal, before.personId, tx);
+        if (before.status === 'ENDED') throw conflict(`The enrolment already ended (${before.endReason})`, `Hồ sơ đã kết thúc (${before.endReason})`);
+        const start = periodOfMonth(before.startMonth);
+        if (endPeriod < addMonths(start, -1)) p.add('endPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`).throwIfAny();
+        if (stopCase === 'SUSPENDED_WITHOUT_COOPERATION') {
+          const open = (await repo.findSuspensions(tx, [id])).find((x) => x.toMonth === null);
+          if (!open || monthIndex(endPeriod) - monthIndex(periodOfMonth(open.fromMonth)) + 1 < 3) {
+            p.add(
+              'stopCase',
+              'needs a suspension of at least 3 months by endPeriod (Circular 02/2021 art. 2)',
+              'cần thời gian tạm dừng ít nhất 3 tháng tính đến tháng kết thúc (Thông tư 02/2021 điều 2)',
+            ).throwIfAny();
+          }
+        }
+        const after = await repo.updateEnrolment(tx, id, {
+          status: 'ENDED',
+          endMonth: firstDay(endPeriod),
+          endReason: reason.trim(),
+          endCase: stopCase as StopCase,
+        });
+        return { result: after, audit: [{ action: 'stopEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
+      });
+    },
+
+    /**
+     * Suspends an active enrolment from `fromPeriod` (Circular 02/2021/TT-BLĐTBXH art. 2): its months owe nothing
+     * until resumed. One transaction, audited.
+     */
+    async suspendEnrolment(actor: AuditActor, id: string, fromPeriod: string, reason: string) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      if (!PERIOD_RE.test(fromPeriod)) p.add('fromPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      if (!(SUSPENSION_REASONS as readonly string[]).includes(reason))
+        p.add('reason', `must be one of ${SUSPENSION_REASONS.join(', ')}`, `phải là một trong ${SUSPENSION_REASONS.join(', ')}`);
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const enrolment = await repo.findEnrolment(tx, id, true);
+        if (!enrolment) throw notFound('enrolment', id);
+        await registry.personForCaller(actor.principal, enrolment.personId, tx);
+        if (enrolment.status !== 'ACTIVE')
+          throw conflict(
+            `Only an active enrolment can be suspended; this one is ${enrolment.status}`,
+            `Chỉ tạm dừng được hồ sơ đang hưởng; hồ sơ này đang ở trạng thái «${codeVi(enrolment.status)}»`,
+            { field: 'id' },
+          );
+        const existing = await repo.findSuspensions(tx, [id]);
+        const open = existing.find((x) => x.toMonth === null);
+        if (open)
+          throw conflict(
+            `The enrolment is already suspended from ${periodOfMonth(open.fromMonth)}`,
+            `Hồ sơ đang bị tạm dừng từ tháng ${periodOfMonth(open.fromMonth)}`,
+            { field: 'id' },
+          );
+        const start = periodOfMonth(enrolment.startMonth);
+        if (fromPeriod < start) p.add('fromPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`);
+        if (enrolment.endMonth && fromPeriod > periodOfMonth(enrolment.endMonth))
+          p.add('fromPeriod', `is after the last month ${periodOfMonth(enrolment.endMonth)}`, `sau tháng cuối ${periodOfMonth(enrolment.endMonth)}`);
+        const lastEnd = existing.reduce<string | undefined>(
+          (m, x) => (x.toMonth && (!m || periodOfMonth(x.toMonth) > m) ? periodOfMonth(x.toMonth) : m),
+          undefined,
+        );
+        if (lastEnd && fromPeriod <= lastEnd)
+          p.add('fromPeriod', `is within an earlier suspension (through ${lastEnd})`, `nằm trong lần tạm dừng trước (đến tháng ${lastEnd})`);
+        p.throwIfAny();
+        const suspension = await repo.insertSuspension(tx, {
+          enrolmentId: id,
+          fromMonth: firstDay(fromPeriod),
+          reason: reason as SuspensionReason,
+          suspendedBy: actor.principal.subject,
+        });
+        return {
+          result: enrolment,
+          audit: [{ action: 'suspendEnrolment', entityType: 'Enrolment', entityId: id, before: enrolment, after: { ...enrolment, suspension } }],
+        };
+      });
+    },
+
+    /**
+     * Resumes a suspended enrolment from `fromPeriod`, the first month owed again. With `payBack` the suspended
+     * months are granted back (back pay needing approval); without, they stay owed nothing. Audited.
+     */
+    async resumeEnrolment(actor: AuditActor, id: string, fromPeriod: string, payBack: boolean | null | undefined) {
+      assertCanMutate(actor.principal);
+      const p = new Problems();
+      if (!PERIOD_RE.test(fromPeriod)) p.add('fromPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const enrolment = await repo.findEnrolment(tx, id, true);
+        if (!enrolment) throw notFound('enrolment', id);
+        await registry.personForCaller(actor.principal, enrolment.personId, tx);
+        if (enrolment.status !== 'ACTIVE')
+          throw conflict(
+            `Only an active enrolment can be resumed; this one is ${enrolment.status}`,
+            `Chỉ hưởng lại được hồ sơ đang hưởng; hồ sơ này đang ở trạng thái «${codeVi(enrolment.status)}»`,
+            { field: 'id' },
+          );
+        const open = (await repo.findSuspensions(tx, [id])).find((x) => x.toMonth === null);
+        if (!open) throw conflict('The enrolment is not suspended', 'Hồ sơ không bị tạm dừng', { field: 'id' });
+        const from = periodOfMonth(open.fromMonth);
+        if (fromPeriod <= from)
+          p.add('fromPeriod', `must be after the first month suspended (${from})`, `phải sau tháng bắt đầu tạm dừng (${from})`).throwIfAny();
+        const after = await repo.updateSuspension(tx, open.id, {
+          toMonth: firstDay(addMonths(fromPeriod, -1)),
+          // An explicit null is the default: not granted back.
+          paidBack: payBack === true,
+          resumedBy: actor.principal.subject,
+          resumedAt: new Date(),
+        });
+        return {
+          result: enrolment,
+          audit: [
+            {
+              action: 'resumeEnrolment',
+              entityType: 'Enrolment',
+              entityId: id,
+              before: { ...enrolment, suspension: open },
+              after: { ...enrolment, suspension: after },
+            },
+          ],
+        };
+      });
+    },
+
+    /** The suspensions of enrolments the caller already reached (through their people). */
+    async suspensionsOf(principal: Principal, enrolmentIds: readonly string[]) {
+      assertMayReadBenefits(principal);
+      return repo.findSuspensions(db, [...new Set(enrolmentIds)]);
+    },
+
     /** Enrolments of many people (reached from people the caller already sees). */
     async enrolmentsOf(principal: Principal, personIds: readonly string[]) {
       assertMayReadBenefits(principal);
@@ -486,6 +723,12 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
           : byMonth.find((c) => periodOfMonth(c.effectiveMonth) <= period && places.communesOn(c.communeCode, firstDay(period)).includes(communeCode));
       // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
       const approved = rows.filter((e) => e.approvedAt !== null);
+      const suspensions = await repo.findSuspensions(
+        db,
+        approved.map((e) => e.id),
+      );
+      // Changes of level found per enrolment and month: each month also looks at the month before.
+      const changesOf = new Map(approved.map((e) => [e.id, new Map<string, LevelChange | undefined>()]));
       return months.map((period) => {
         const payer = payingResidence(src.residences, period);
         const lines: EntitlementLine[] = [];
@@ -504,7 +747,16 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
               ? conversionFor(payer?.communeCode ?? null, period)
               : undefined;
           const program = conversion && pensionProgram ? pensionProgram : enrolled;
-          const d = decideMonth(book, program, src, areas, period);
+          // The timing rule of the decision's date sets the start; a change of level is timed by the rule of its day.
+          const { decision: d, change } = decideEnrolmentMonth(book, program, src, areas, period, changesOf.get(enrolment.id));
+          const timing = timingOf(enrolment, period, book.timingAt(enrolled.family, toDateString(enrolment.decisionDate)), change);
+          const suspension = suspensionOf(
+            suspensions.filter((x) => x.enrolmentId === enrolment.id),
+            period,
+          );
+          // A suspended month owes nothing (Circular 02/2021 art. 2), unless the resumption granted it back.
+          const suspended = suspension !== undefined && !suspension.paidBack;
+          const backPay = timing.backPay || suspension?.paidBack === true;
           // Payable: eligible (so under a rule version in force) with an amount (none without a base level).
           const payable = d.eligible && d.amount !== null && d.version ? { amount: d.amount, legalBasis: d.version.legalBasis } : undefined;
           const converted = conversion
@@ -513,15 +765,28 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
                 vi: `; chuyển từ chế độ «${enrolled.nameVi}» sang trợ cấp hưu trí xã hội từ ${periodOfMonth(conversion.effectiveMonth)} (quyết định ${conversion.decisionNo}: ${conversion.legalBasis})`,
               }
             : { en: '', vi: '' };
+          const suspensionNote = suspension
+            ? {
+                en: `; suspended from ${periodOfMonth(suspension.fromMonth)} (${SUSPENSION_TEXT[suspension.reason].en}, Circular 02/2021 art. 2)${suspension.paidBack ? ', granted back on resumption' : ': nothing owed'}`,
+                vi: `; tạm dừng từ tháng ${periodOfMonth(suspension.fromMonth)} (${SUSPENSION_TEXT[suspension.reason].vi}, Thông tư 02/2021 điều 2)${suspension.paidBack ? ', được truy lĩnh khi hưởng lại' : ': không chi'}`,
+              }
+            : { en: '', vi: '' };
           const baseLevel = (d.baseLevel as BaseLevelRow | null) ?? null;
           lines.push({
             period,
             enrolment: payer ? { ...enrolment, seenOn: payer.on } : enrolment,
             payingCommuneCode: payer?.communeCode ?? null,
             program,
-            status: payable ? 'PAYABLE' : 'NOT_ELIGIBLE',
+            status: suspended ? 'SUSPENDED' : payable ? 'PAYABLE' : 'NOT_ELIGIBLE',
+            kind: backPay ? 'BACK_PAY' : 'REGULAR',
+            needsApproval: backPay,
+            timingRule: timing.rule,
+            timingReason: timing.en,
+            timingReasonVi: timing.vi,
+            levelChange: change ? levelChangeView(change) : null,
+            suspension: suspension ?? null,
             amount: payable?.amount ?? 0,
-            payableAmount: payable?.amount ?? 0,
+            payableAmount: suspended ? 0 : (payable?.amount ?? 0),
             coefficient: d.coefficient,
             baseLevel,
             ruleVersion: d.version ?? null,
@@ -535,7 +800,9 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
                       .filter((c) => !c.held)
                       .map((c) => c.text)
                       .join('; ') || d.problem
-                  }`) + converted.en,
+                  }`) +
+              converted.en +
+              suspensionNote.en,
             noteVi:
               (payable
                 ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
@@ -544,14 +811,21 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
                       .filter((c) => !c.held)
                       .map((c) => c.textVi)
                       .join('; ') || d.problem
-                  }`) + converted.vi,
+                  }`) +
+              converted.vi +
+              suspensionNote.vi,
             unconfirmedReasons: unconfirmedReasons(d.version, baseLevel),
             baseLevelInForce: baseLevelInForceBy(baseLevel, lastDay(period)),
             pensionConversion: conversion ?? null,
           });
         }
         applyCombinationRules(lines);
-        return { period, total: lines.reduce((s, l) => s + l.payableAmount, 0), lines };
+        return {
+          period,
+          total: lines.reduce((s, l) => s + l.payableAmount, 0),
+          needsApprovalTotal: lines.reduce((s, l) => s + (l.needsApproval ? l.payableAmount : 0), 0),
+          lines,
+        };
       });
     },
 

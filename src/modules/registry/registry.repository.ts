@@ -6,6 +6,7 @@ import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { executePrepared } from '../../db/prepared.js';
 import {
+  birthYearConventions,
   disabilityCertificates,
   households,
   meritRecords,
@@ -302,6 +303,31 @@ function returned<T>(rows: T[], what: string): T {
 
 export async function insertHousehold(db: DbOrTx, values: typeof households.$inferInsert): Promise<HouseholdRow> {
   return returned(await db.insert(households).values(values).returning(), 'a household');
+}
+
+export type BirthYearConventionRow = typeof birthYearConventions.$inferSelect;
+
+/** Every birth-year convention, oldest first; the last is the one in use. */
+export async function findBirthYearConventions(db: DbOrTx): Promise<BirthYearConventionRow[]> {
+  return db.select().from(birthYearConventions).orderBy(asc(birthYearConventions.setAt), asc(birthYearConventions.id));
+}
+
+export async function insertBirthYearConvention(db: DbOrTx, values: typeof birthYearConventions.$inferInsert): Promise<BirthYearConventionRow> {
+  return returned(await db.insert(birthYearConventions).values(values).returning(), 'a birth-year convention');
+}
+
+/** How much of each person's date of birth is known, with the convention behind a year-only one. */
+export async function findBirthDatePrecisions(
+  db: DbOrTx,
+  ids: readonly string[],
+): Promise<{ id: string; birthDatePrecision: 'DAY' | 'YEAR'; convention: BirthYearConventionRow | null }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ id: persons.id, birthDatePrecision: persons.birthDatePrecision, convention: birthYearConventions })
+    .from(persons)
+    .leftJoin(birthYearConventions, eq(birthYearConventions.id, persons.birthYearConventionId))
+    .where(inArray(persons.id, [...ids]));
+  return rows;
 }
 
 export async function insertPerson(db: DbOrTx, values: typeof persons.$inferInsert): Promise<PersonRecord> {

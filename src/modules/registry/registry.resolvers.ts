@@ -25,6 +25,7 @@ export const registryResolvers: Resolvers = {
     },
     personByNationalId: (_, { nationalId }, ctx, info) => ctx.services.registry.personByNationalId(ctx.principal, nationalId, personIncludeOf(info, [])),
     household: (_, args, ctx) => ctx.services.registry.household(ctx.principal, args),
+    birthYearConventions: (_, __, ctx) => ctx.services.registry.birthYearConventions(),
     beneficiaries: (_, args, ctx, info) => ctx.services.registry.beneficiaries(ctx.principal, args, personIncludeOf(info, ['nodes'], ['edges', 'node'])),
   },
   BeneficiaryConnection: {
@@ -44,6 +45,7 @@ export const registryResolvers: Resolvers = {
     village: (h, _, ctx) => (h.villageCode ? (ctx.services.places.get(h.villageCode) ?? null) : null),
   },
   Mutation: {
+    setBirthYearConvention: (_, args, ctx) => ctx.services.registry.setBirthYearConvention(actorOf(ctx), args),
     registerHousehold: (_, { input }, ctx) => ctx.services.registry.registerHousehold(actorOf(ctx), input),
     registerPerson: (_, { input }, ctx) => {
       if (input.householdId) checkId('input.householdId', input.householdId);
@@ -99,6 +101,14 @@ const circumstanceLoader =
 
 export const registryLoaders: Loaders = {
   Person: {
+    async birthDatePrecision(queries, ctx) {
+      const rows = new Map((await ctx.services.registry.birthDatePrecisionsOf(queries.map((q) => q.obj.id))).map((r) => [r.id, r]));
+      return queries.map((q) => rows.get(q.obj.id)?.birthDatePrecision ?? 'DAY');
+    },
+    async birthYearConvention(queries, ctx) {
+      const rows = new Map((await ctx.services.registry.birthDatePrecisionsOf(queries.map((q) => q.obj.id))).map((r) => [r.id, r]));
+      return queries.map((q) => rows.get(q.obj.id)?.convention ?? null);
+    },
     async household(queries, ctx) {
       const ids = queries.map((q) => q.obj.householdId).filter((id): id is string => !!id);
       const byId = new Map((await ctx.services.registry.householdsByIds(ids)).map((h) => [h.id, h]));

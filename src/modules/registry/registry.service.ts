@@ -14,7 +14,7 @@ import { disabilityCertificates, meritRecords, pensionStatuses, personCircumstan
 import { checkId, conflict, DomainError, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, canSee, filterVisible, principalOn } from '../auth/access-policy.js';
-import { assertCanMutate } from '../auth/auth.service.js';
+import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
 import { withMembersOn, type PersonInclude } from './registry.prefetch.js';
@@ -31,7 +31,15 @@ import type {
 } from './registry.repository.js';
 
 // The rows the service hands out, named for its callers (resolvers do not reach into the repository).
-export type { BeneficiaryFilter, HouseholdRow, PersonCircumstanceRows, PersonRecord, PovertyAssessmentRow, PovertyStandardRow } from './registry.repository.js';
+export type {
+  BeneficiaryFilter,
+  BirthYearConventionRow,
+  HouseholdRow,
+  PersonCircumstanceRows,
+  PersonRecord,
+  PovertyAssessmentRow,
+  PovertyStandardRow,
+} from './registry.repository.js';
 
 /** The largest page of beneficiaries one request may ask for. */
 export const MAX_PAGE_SIZE = 200;
@@ -64,10 +72,12 @@ export interface RegisterPersonInput {
   isHead?: boolean | null;
   /** First day at this address (the first residence period); default the date of birth. */
   residentSince?: string | null;
+  /** YEAR: only the year of dateOfBirth is known; the day stored is the birth-year convention's. */
+  birthDatePrecision?: 'DAY' | 'YEAR' | null;
 }
 
 /** Every field may be left out; an explicit null is refused for the required ones ("cannot be cleared"). */
-export type UpdatePersonInput = { [K in keyof Omit<RegisterPersonInput, 'isHead' | 'residentSince'>]?: RegisterPersonInput[K] | null };
+export type UpdatePersonInput = { [K in keyof Omit<RegisterPersonInput, 'isHead' | 'residentSince' | 'birthDatePrecision'>]?: RegisterPersonInput[K] | null };
 
 export interface PovertyAssessmentInput {
   householdId: string;
@@ -140,6 +150,9 @@ export interface BeneficiaryPage {
 }
 
 /** A text without content (empty, or nothing given) as null. */
+/** The year of a yyyy-mm-dd date, to which a birth-year convention adds its day. */
+const YEAR_PREFIX_RE = /^\d{4}-/;
+
 const emptyAsNull = (text: string | null | undefined) => (text === '' ? null : (text ?? null));
 
 /** Page cursors are opaque to clients: base64url of the last person's id. */
@@ -312,9 +325,50 @@ export function createRegistryService(deps: {
       );
     },
 
-    async registerPerson(actor: AuditActor, input: RegisterPersonInput) {
+    /** The birth-year conventions, oldest first: the last is the one in use (docs/law.md#birth-year-only). */
+    birthYearConventions: () => repo.findBirthYearConventions(db),
+
+    /**
+     * Admin only: sets the day-and-month used for people whose year of birth only is known, citing its basis.
+     * People registered before keep the convention they were registered under (a correction re-dates them).
+     */
+    async setBirthYearConvention(actor: AuditActor, args: { monthDay: string; legalBasis: string; confirmed?: boolean | null }) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      const monthDay = args.monthDay.trim();
+      // A day every year has: 29 February would give no birthday three years in four.
+      if (!/^\d{2}-\d{2}$/.test(monthDay) || !isValidDate(`2023-${monthDay}`))
+        p.add('monthDay', 'must be a day of every year, MM-DD (e.g. 01-01 or 07-01)', 'phải là ngày có trong mọi năm, dạng MM-DD (vd. 01-01, 07-01)');
+      if (!args.legalBasis.trim()) p.add('legalBasis', 'is required: cite the basis of the convention', 'là bắt buộc: ghi rõ căn cứ của quy ước');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const row = await repo.insertBirthYearConvention(tx, {
+          monthDay,
+          legalBasis: args.legalBasis.trim(),
+          confirmed: args.confirmed ?? false,
+          setBy: actor.principal.subject,
+        });
+        return { result: row, audit: [{ action: 'setBirthYearConvention', entityType: 'BirthYearConvention', entityId: row.id, after: row }] };
+      });
+    },
+
+    /** How much of each person's date of birth is known (people the caller already reached). */
+    birthDatePrecisionsOf: (ids: readonly string[]) => repo.findBirthDatePrecisions(db, ids),
+
+    async registerPerson(actor: AuditActor, raw: RegisterPersonInput) {
       assertCanMutate(actor.principal);
       const p = new Problems();
+      // A year of birth only: the day is the convention in use (docs/law.md#birth-year-only), never a guess.
+      const yearOnly = raw.birthDatePrecision === 'YEAR';
+      const convention = yearOnly ? (await repo.findBirthYearConventions(db)).at(-1) : undefined;
+      if (yearOnly && !convention) {
+        p.add(
+          'input.birthDatePrecision',
+          'no birth-year convention is set: an admin sets one first (setBirthYearConvention)',
+          'chưa có quy ước ngày sinh cho người chỉ biết năm sinh: quản trị viên cần thiết lập trước',
+        );
+      }
+      const input = convention && YEAR_PREFIX_RE.test(raw.dateOfBirth) ? { ...raw, dateOfBirth: `${raw.dateOfBirth.slice(0, 4)}-${convention.monthDay}` } : raw;
       checkPersonFields(p, input, input);
       checkDate(p, 'input.residentSince', input.residentSince, { notFuture: true });
       if (input.residentSince != null && input.residentSince < input.dateOfBirth) {
@@ -340,6 +394,7 @@ export function createRegistryService(deps: {
             nationalId: input.nationalId ?? null,
             fullName: input.fullName.trim().normalize('NFC'),
             dateOfBirth: input.dateOfBirth,
+            ...(convention ? { birthDatePrecision: 'YEAR' as const, birthYearConventionId: convention.id } : {}),
             sex: input.sex,
             ethnicity: input.ethnicity ?? null,
             communeCode: input.communeCode,

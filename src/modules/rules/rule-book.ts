@@ -1,16 +1,16 @@
 /**
- * The rule book: programs, every rule version (with its withdrawal, if any) and every base level (read by the
- * rules repository in four small statements, loadRuleBook) resolved by date in memory. "Which version is in
+ * The rule book: programs, every rule version (with its withdrawal, if any), every base level and the timing
+ * rules (read by the rules repository in five small statements, loadRuleBook) resolved by date in memory. "Which version is in
  * force on d": the versions whose effective_from ≤ d and
  * effective_to (if any) ≥ d; of those the latest effective_from wins, then the highest version number (a
  * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
  * with the latest effective_from ≤ d.
  */
-import type { baseLevels, programRules, programRuleWithdrawals, programs } from '../../db/schema/index.js';
+import type { baseLevels, programRules, programRuleWithdrawals, programs, timingRules } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { factsAsOf, isAlive, residenceOn, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
-import { firstDay, lastDay, periodOf } from '../../core/period.js';
+import { addDays, addMonths, firstDay, lastDay, periodOf } from '../../core/period.js';
 import { disabilityRank, RuleDefinitionSchema, type RuleDefinition } from '../../core/rule-format.js';
 
 export type ProgramRow = typeof programs.$inferSelect;
@@ -21,6 +21,7 @@ export type RuleWithdrawalRow = typeof programRuleWithdrawals.$inferSelect;
  */
 export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition; withdrawal: RuleWithdrawalRow | null };
 export type BaseLevelRow = typeof baseLevels.$inferSelect;
+export type TimingRuleRow = typeof timingRules.$inferSelect;
 
 export interface RuleBook {
   programs: ProgramRow[];
@@ -29,6 +30,9 @@ export interface RuleBook {
   ruleAt(code: string, date: string): RuleVersionRow | undefined;
   baseAt(kind: string, date: string): BaseLevelRow | undefined;
   baseLevels: BaseLevelRow[];
+  timingRules: TimingRuleRow[];
+  /** The timing rule governing a program family on a date (docs/law.md#start-change-and-stop-months), if any. */
+  timingAt(family: string, date: string): TimingRuleRow | undefined;
 }
 
 /** The rows a rule book is built from: programs by sort order, versions by program and number, base levels by kind and date, withdrawals. */
@@ -37,9 +41,10 @@ export interface RuleBookRows {
   rules: (typeof programRules.$inferSelect)[];
   baseLevels: BaseLevelRow[];
   withdrawals: RuleWithdrawalRow[];
+  timingRules: TimingRuleRow[];
 }
 
-export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals }: RuleBookRows): RuleBook {
+export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing }: RuleBookRows): RuleBook {
   const withdrawalOf = new Map(withdrawals.map((w) => [w.ruleId, w]));
   const byCode = new Map<string, RuleVersionRow[]>();
   for (const r of rules) {
@@ -58,6 +63,12 @@ export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withd
   return {
     programs: progs,
     baseLevels: bases,
+    timingRules: timing,
+    // Seeded periods do not overlap; should an admin's rows ever do, the latest valid_from wins.
+    timingAt: (family, date) =>
+      timing
+        .filter((r) => r.families.includes(family) && r.validFrom <= date && (r.validTo === null || r.validTo >= date))
+        .reduce<TimingRuleRow | undefined>((best, r) => (!best || r.validFrom > best.validFrom ? r : best), undefined),
     program: (code) => programByCode.get(code),
     versions: (code) => byCode.get(code) ?? [],
     ruleAt(code, date) {
@@ -166,11 +177,33 @@ const notResidentResult = (d: string): ConditionResult => ({
   textVi: `cư trú trên địa bàn ngày ${d}: không ✗`,
 });
 
+/**
+ * Shown for someone whose year of birth only is known: the day every birthday rule read is the convention's
+ * (docs/law.md#birth-year-only). Always held: it explains, it does not decide.
+ */
+function birthYearResult(src: PersonFactsSource): ConditionResult | undefined {
+  const c = src.birthYearOnly;
+  if (!c) return undefined;
+  const year = src.dateOfBirth.slice(0, 4);
+  const unconfirmed = c.confirmed ? '' : '; unconfirmed';
+  return {
+    fact: 'birthDate',
+    operator: 'convention',
+    expected: c.monthDay,
+    actual: `${year} (year only)`,
+    held: true,
+    text: `year of birth only (${year}): birthday rules read ${src.dateOfBirth} by the convention ${c.monthDay} (${c.legalBasis}${unconfirmed}) ✓`,
+    textVi: `chỉ biết năm sinh (${year}): các điều kiện theo tuổi tính từ ngày ${src.dateOfBirth} theo quy ước ${c.monthDay} (${c.legalBasis}${c.confirmed ? '' : '; chưa xác nhận'}) ✓`,
+  };
+}
+
 /** Alive on d, and, when not resident, the condition that says so. */
 function presence(src: PersonFactsSource, d: string): { present: boolean; conditions: ConditionResult[] } {
   const alive = isAlive(src, d);
-  if (alive && !residenceOn(src, d)) return { present: false, conditions: [aliveResult(true, d), notResidentResult(d)] };
-  return { present: alive, conditions: [aliveResult(alive, d)] };
+  const birthYear = birthYearResult(src);
+  const convention = birthYear ? [birthYear] : [];
+  if (alive && !residenceOn(src, d)) return { present: false, conditions: [aliveResult(true, d), notResidentResult(d), ...convention] };
+  return { present: alive, conditions: [aliveResult(alive, d), ...convention] };
 }
 
 /** A program's decision for a person on a date, with every condition explained. */
@@ -212,8 +245,16 @@ export function decideMonth(book: RuleBook, program: ProgramRow, src: PersonFact
   return last.eligible ? last : first;
 }
 
-/** The earliest month an enrolment may start (Decree 20/2021 art. 8.1), given its decision date. */
-export function earliestStart(program: ProgramRow, src: PersonFactsSource, decisionDate: string): { period: string; en: string; vi: string } {
+/** Where an enrolment may start and why (with the timing rule that says so, when one governs the program). */
+export interface StartMonth {
+  period: string;
+  en: string;
+  vi: string;
+  timingRule: TimingRuleRow | null;
+}
+
+/** The program's own legal start (Decree 20/2021 art. 8.1.đ): the 75th/80th birthday month, the certificate month. */
+function legalStart(program: ProgramRow, src: PersonFactsSource, decisionDate: string): Omit<StartMonth, 'timingRule'> {
   const [y, m] = src.dateOfBirth.split('-');
   switch (program.startRule) {
     case 'TURNS_75':
@@ -235,4 +276,96 @@ export function earliestStart(program: ProgramRow, src: PersonFactsSource, decis
       return { period, en: `the month of the decision (${period})`, vi: `tháng ra quyết định (${period})` };
     }
   }
+}
+
+/**
+ * The earliest month an enrolment may start, given its decision date: the timing rule in force on that date
+ * decides (docs/law.md#start-change-and-stop-months). Under Decree 20/2021 art. 8.1 the program's legal start,
+ * never before the rule's back-pay floor (2021-07-01); under Decree 147/2025 art. 5 the month of the decision.
+ * A program no timing rule governs keeps its own start rule.
+ */
+export function earliestStart(book: RuleBook, program: ProgramRow, src: PersonFactsSource, decisionDate: string): StartMonth {
+  const rule = book.timingAt(program.family, decisionDate) ?? null;
+  const cite = rule ? ` (${rule.code})` : '';
+  if (rule?.startBasis === 'DECISION_MONTH') {
+    const period = periodOf(decisionDate);
+    return { period, en: `the month of the decision (${period})${cite}`, vi: `tháng ra quyết định (${period})${cite}`, timingRule: rule };
+  }
+  const legal = legalStart(program, src, decisionDate);
+  const floor = rule?.backPayFloor ? periodOf(rule.backPayFloor) : undefined;
+  if (floor && legal.period < floor) {
+    return {
+      period: floor,
+      en: `${legal.en}, but not before ${floor}${cite}`,
+      vi: `${legal.vi}, nhưng không trước tháng ${floor}${cite}`,
+      timingRule: rule,
+    };
+  }
+  return { period: legal.period, en: `${legal.en}${cite}`, vi: `${legal.vi}${cite}`, timingRule: rule };
+}
+
+/** A change of level within a month: the day it happens and the amounts before and after (at the month's base level). */
+export interface LevelChange {
+  on: string;
+  before: ProgramDecision;
+  after: ProgramDecision;
+  rule: TimingRuleRow;
+  /** The first month paid at the new level. */
+  appliesFrom: string;
+}
+
+/**
+ * The change of level that happens in a month, when the person is eligible on its first and last day with other
+ * amounts (5.5.a turning 80, a child turning 4 under 5.1/5.3, a disability level re-assessed), together with the
+ * timing rule in force on the day of the change, which says whether the new level applies from this month or the
+ * next. Undefined when the amount does not change, or no timing rule governs the program on that day.
+ */
+export function levelChangeIn(book: RuleBook, program: ProgramRow, src: PersonFactsSource, areas: AreaClass[], period: string): LevelChange | undefined {
+  const start = firstDay(period);
+  const before = decide(book, program, src, areas, start, start);
+  if (!before.eligible || before.amount === null) return undefined;
+  const end = lastDay(period);
+  const last = decide(book, program, src, areas, end, start);
+  if (!last.eligible || last.amount === null || last.amount === before.amount) return undefined;
+  // The day of the change: the first day with another amount (at most 30 evaluations, only in such a month).
+  for (let d = addDays(start, 1); d <= end; d = addDays(d, 1)) {
+    const after = decide(book, program, src, areas, d, start);
+    if (!after.eligible || after.amount === null || after.amount === before.amount) continue;
+    const rule = book.timingAt(program.family, d);
+    if (!rule) return undefined;
+    const effect = after.amount > before.amount ? rule.increaseEffect : rule.decreaseEffect;
+    return { on: d, before, after, rule, appliesFrom: effect === 'SAME_MONTH' ? period : addMonths(period, 1) };
+  }
+  return undefined;
+}
+
+/** A month of an enrolment: the decision that sets its amount, and the change of level that timed it, if any. */
+export interface EnrolmentMonthDecision {
+  decision: ProgramDecision;
+  change: LevelChange | undefined;
+}
+
+/**
+ * A month as an enrolment pays it: decideMonth, except that a change of level in the month, or in the month
+ * before, takes effect when the timing rule in force on the day of the change says (Decree 20/2021 art. 8.1: an
+ * increase from the month the person qualifies; Decree 147/2025 art. 5: from the month after).
+ */
+export function decideEnrolmentMonth(
+  book: RuleBook,
+  program: ProgramRow,
+  src: PersonFactsSource,
+  areas: AreaClass[],
+  period: string,
+  /** Changes already found by month, for a caller walking consecutive months of one enrolment. */
+  changes = new Map<string, LevelChange | undefined>(),
+): EnrolmentMonthDecision {
+  const changeIn = (p: string) => {
+    if (!changes.has(p)) changes.set(p, levelChangeIn(book, program, src, areas, p));
+    return changes.get(p);
+  };
+  const change = changeIn(period);
+  if (change) return { decision: change.appliesFrom === period ? change.after : change.before, change };
+  const decision = decideMonth(book, program, src, areas, period);
+  const previous = changeIn(addMonths(period, -1));
+  return { decision, change: previous?.appliesFrom === period ? previous : undefined };
 }

@@ -8,6 +8,7 @@ import {
   adminUnits,
   areaClassifications,
   baseLevels,
+  birthYearConventions,
   disabilityCertificates,
   households,
   meritRecords,
@@ -21,21 +22,23 @@ import {
   programRuleWithdrawals,
   programs,
   residencePeriods,
+  timingRules,
 } from '../../db/schema/index.js';
 import { CHILD_RELATION, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { buildRuleBook, type RuleBook } from './rule-book.js';
 
 export type CircumstanceFlagRow = typeof personCircumstanceFlags.$inferSelect;
 
-/** The whole rule book: four small statements (programs, rule versions, base levels, withdrawals). */
+/** The whole rule book: five small statements (programs, rule versions, base levels, withdrawals, timing rules). */
 export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
-  const [progs, rules, bases, withdrawals] = await Promise.all([
+  const [progs, rules, bases, withdrawals, timing] = await Promise.all([
     db.select().from(programs).orderBy(asc(programs.sortOrder)),
     db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
     db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
     db.select().from(programRuleWithdrawals),
+    db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
   ]);
-  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals });
+  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing });
 }
 
 function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
@@ -56,8 +59,19 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
   const ids = [...new Set(personIds)];
   const [people, residences] = await Promise.all([
     db
-      .select({ id: persons.id, dateOfBirth: persons.dateOfBirth, dateOfDeath: persons.dateOfDeath, sex: persons.sex, ethnicity: persons.ethnicity })
+      .select({
+        id: persons.id,
+        dateOfBirth: persons.dateOfBirth,
+        dateOfDeath: persons.dateOfDeath,
+        sex: persons.sex,
+        ethnicity: persons.ethnicity,
+        birthDatePrecision: persons.birthDatePrecision,
+        conventionMonthDay: birthYearConventions.monthDay,
+        conventionBasis: birthYearConventions.legalBasis,
+        conventionConfirmed: birthYearConventions.confirmed,
+      })
       .from(persons)
+      .leftJoin(birthYearConventions, eq(birthYearConventions.id, persons.birthYearConventionId))
       .where(inArray(persons.id, ids)),
     // Every period in the district (periods outside it have no commune and give no facts).
     db
@@ -147,8 +161,13 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
       relationToHead: r.relationToHead,
     }));
     const homes = [...new Set(own.map((r) => r.householdId).filter((h): h is string => !!h))];
+    const { birthDatePrecision, conventionMonthDay, conventionBasis, conventionConfirmed, ...person } = p;
     out.set(p.id, {
-      ...p,
+      ...person,
+      birthYearOnly:
+        birthDatePrecision === 'YEAR' && conventionMonthDay !== null && conventionBasis !== null && conventionConfirmed !== null
+          ? { monthDay: conventionMonthDay, legalBasis: conventionBasis, confirmed: conventionConfirmed }
+          : null,
       residences: own,
       // Assessments sorted oldest first across the person's households, as factsAsOf reads them.
       assessments: homes.flatMap((h) => byHousehold.get(h) ?? []).sort((a, b) => (a.assessedOn < b.assessedOn ? -1 : a.assessedOn > b.assessedOn ? 1 : 0)),

@@ -9,12 +9,12 @@ import type { BaseLevelLike } from '../../core/evaluate.js';
 import { checkId, DomainError } from '../../errors.js';
 import type { Loaders, Resolvers } from '../../graphql/generated.js';
 import type { AuditActor } from '../audit/audit.service.js';
-import type { BaseLevelRow, ProgramDecision, UnconfirmedReason } from './rules.service.js';
+import type { BaseLevelRow, ProgramDecision, StartMonth, UnconfirmedReason } from './rules.service.js';
 
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
-type EligibilityRow = ProgramDecision & { startsFrom: { period: string; en: string; vi: string } | null; unconfirmedReasons: UnconfirmedReason[] };
+type EligibilityRow = ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[] };
 
 /** A summary text of a rule definition (validated when published: a hand-made row may lack it). */
 function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string {
@@ -35,6 +35,7 @@ export const rulesResolvers: Resolvers = {
     programs: async (_, __, ctx) => (await bookFor(ctx)).programs,
     program: async (_, { code }, ctx) => (await bookFor(ctx)).program(code) ?? null,
     baseLevels: async (_, { kind }, ctx) => (await bookFor(ctx)).baseLevels.filter((b) => !kind || b.kind === kind),
+    timingRules: async (_, __, ctx) => (await bookFor(ctx)).timingRules,
     async eligibility(_, args, ctx) {
       checkId('personId', args.personId);
       const rows = await ctx.services.rules.eligibility(ctx.principal, args.personId, args.asOf, ctx);
@@ -54,6 +55,7 @@ export const rulesResolvers: Resolvers = {
         startRuleTextVi: r.startsFrom?.vi ?? null,
         unconfirmed: r.unconfirmedReasons.length > 0,
         unconfirmedReasons: r.unconfirmedReasons,
+        startTimingRule: r.startsFrom?.timingRule ?? null,
       }));
     },
   },

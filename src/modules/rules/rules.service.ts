@@ -15,14 +15,24 @@ import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js'
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import { decide, earliestStart, unconfirmedReasons, type ProgramDecision, type RuleBook, type UnconfirmedReason } from './rule-book.js';
+import { decide, earliestStart, unconfirmedReasons, type ProgramDecision, type RuleBook, type StartMonth, type UnconfirmedReason } from './rule-book.js';
 import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
 import * as repo from './rules.repository.js';
 
 export type { CircumstanceFlagRow } from './rules.repository.js';
-export type { ProgramDecision, ProgramRow, RuleBook, RuleVersionRow, BaseLevelRow, UnconfirmedReason } from './rule-book.js';
+export type {
+  ProgramDecision,
+  ProgramRow,
+  RuleBook,
+  RuleVersionRow,
+  BaseLevelRow,
+  TimingRuleRow,
+  StartMonth,
+  LevelChange,
+  UnconfirmedReason,
+} from './rule-book.js';
 // The pure decisions other modules (benefits) build on, offered through this interface.
-export { baseLevelInForceBy, decide, decideMonth, earliestStart, unconfirmedReasons } from './rule-book.js';
+export { baseLevelInForceBy, decide, decideEnrolmentMonth, decideMonth, earliestStart, unconfirmedReasons } from './rule-book.js';
 
 export interface CircumstanceFlagInput {
   personId: string;
@@ -354,7 +364,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       personId: string,
       asOf: string | null | undefined,
       scope?: object,
-    ): Promise<(ProgramDecision & { startsFrom: ReturnType<typeof earliestStart> | null; unconfirmedReasons: UnconfirmedReason[] })[]> {
+    ): Promise<(ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[] })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
@@ -366,7 +376,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         const decision = decide(book, program, src, areas, date);
         return {
           ...decision,
-          startsFrom: decision.eligible ? earliestStart(program, src, date) : null,
+          startsFrom: decision.eligible ? earliestStart(book, program, src, date) : null,
           unconfirmedReasons: unconfirmedReasons(decision.version, decision.eligible ? decision.baseLevel : null),
         };
       });
