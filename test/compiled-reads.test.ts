@@ -14,6 +14,8 @@ import { makeNationalId } from '../src/core/national-id.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { CORPUS } from './support/graphql-corpus.js';
 import { writeMove } from './support/residence.js';
+import { systemClock } from '../src/clock.js';
+import { countBeneficiaries, findBeneficiaryPage } from '../src/modules/registry/registry.repository.js';
 
 const DA_SAR = '24865';
 const DA_NHIM = '24848';
@@ -303,6 +305,23 @@ function variablesFor(kind: (typeof CORPUS)[number]['uses'], value: string) {
       return {};
   }
 }
+
+describe('reads for today', () => {
+  it('take the person table alone (latestOnly) and give what the two-branch statement gives', async () => {
+    const today = systemClock.today();
+    const db = on.db.database.db;
+    // The movers above moved before today: on today's date, no earlier period can be in force.
+    for (const communeCode of [DA_SAR, DA_NHIM, LAT, LAC_DUONG]) {
+      for (const group of [undefined, 'ELDERLY', 'POOR_HOUSEHOLD'] as const) {
+        const f = { communeCode, group, search: undefined, asOf: today, coversPredecessors: communeCode === LAC_DUONG };
+        const both = await findBeneficiaryPage(db, f, undefined, 500);
+        const latest = await findBeneficiaryPage(db, { ...f, latestOnly: true }, undefined, 500);
+        expect(latest, `${communeCode} ${group ?? 'any'}`).toEqual(both);
+        expect(await countBeneficiaries(db, { ...f, latestOnly: true })).toBe(await countBeneficiaries(db, f));
+      }
+    }
+  });
+});
 
 describe('compiled reads answer as the executor', () => {
   it('for every registry read of the test suite, as every role', async () => {

@@ -27,7 +27,7 @@ import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { forEachResidenceBranch, pageOfPersonsOn, personsOn } from '../../db/residence.js';
+import { forEachResidenceBranch, noEarlierPeriodOn, pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.service.js';
 
@@ -364,6 +364,8 @@ function cursorId(cursor: string): string | undefined {
 interface PageShape {
   /** The commune is a successor of the 2025 merger (BeneficiaryFilter.coversPredecessors). */
   merged: boolean;
+  /** asOf is today or later: the person table alone answers (BeneficiaryFilter.latestOnly). */
+  latestOnly: boolean;
   group: BeneficiaryGroup | undefined;
   program: boolean;
   search: boolean;
@@ -371,7 +373,7 @@ interface PageShape {
 }
 
 /** The connection object over the CTEs `page` (first + 1 rows) and `shown` (first rows). */
-function connectionJson(root: FieldPlan, where: SQL, aliases: Aliases): SQL {
+function connectionJson(root: FieldPlan, where: SQL, aliases: Aliases, latestOnly: boolean): SQL {
   const personList = (plan: FieldPlan, asEdge: boolean): SQL => {
     const s = aliases.next('s');
     let item: SQL;
@@ -407,7 +409,7 @@ function connectionJson(root: FieldPlan, where: SQL, aliases: Aliases): SQL {
     if (c.fieldName === '__typename') parts.push(literal('"BeneficiaryConnection"'));
     else if (c.fieldName === 'totalCount')
       parts.push(
-        sql`(SELECT sum(b.n) FROM (${forEachResidenceBranch(bound('asOf'), (from) => sql`SELECT count(*) AS n FROM ${from} WHERE ${where}`)}) b)::text`,
+        sql`(SELECT sum(b.n) FROM (${forEachResidenceBranch(bound('asOf'), (from) => sql`SELECT count(*) AS n FROM ${from} WHERE ${where}`, latestOnly)}) b)::text`,
       );
     else if (c.fieldName === 'pageInfo') parts.push(pageInfo(c));
     else if (c.fieldName === 'nodes') parts.push(personList(c, false));
@@ -426,13 +428,14 @@ function pageStatement(root: FieldPlan, shape: PageShape, aliases: Aliases): SQL
     search: shape.search ? bound('search') : undefined,
     asOf: bound('asOf'),
     coversPredecessors: shape.merged,
+    latestOnly: shape.latestOnly,
   };
   const where = () => beneficiaryWhere(filter, sql.placeholder('search'));
   const after = shape.after ? sql` AND p.id > ${param('after')}::uuid` : sql``;
   return sql`WITH page AS (
-      SELECT p.* FROM ${pageOfPersonsOn(filter.asOf, sql`${where()}${after}`, sql`${param('limit')}::int`)} p
+      SELECT p.* FROM ${pageOfPersonsOn(filter.asOf, sql`${where()}${after}`, sql`${param('limit')}::int`, shape.latestOnly)} p
     ), shown AS (SELECT * FROM page ORDER BY id LIMIT ${param('first')}::int)
-    SELECT ${response(root, connectionJson(root, where(), aliases))} AS body`;
+    SELECT ${response(root, connectionJson(root, where(), aliases, shape.latestOnly))} AS body`;
 }
 
 const compileBeneficiaries =
@@ -442,11 +445,12 @@ const compileBeneficiaries =
     // the optional filters (at most 2 × 8 × 2 × 2 × 2): all shapes are checked to compile here, so an unsupported
     // selection is known before the first request.
     const runners = new Map<string, Runner>();
-    const shapeKey = (s: PageShape) => `${s.merged ? 1 : 0}|${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
+    const shapeKey = (s: PageShape) =>
+      `${s.merged ? 1 : 0}${s.latestOnly ? 1 : 0}|${s.group ?? ''}|${s.program ? 1 : 0}|${s.search ? 1 : 0}|${s.after ? 1 : 0}`;
     // The dated fields are the same for every shape (the filters are not part of the selection).
     const { dated } = (() => {
       const aliases = new Aliases();
-      pageStatement(root, { merged: false, group: undefined, program: false, search: false, after: false }, aliases);
+      pageStatement(root, { merged: false, latestOnly: false, group: undefined, program: false, search: false, after: false }, aliases);
       return aliases;
     })();
     const runnerFor = (shape: PageShape): Runner => {
@@ -475,7 +479,14 @@ const compileBeneficiaries =
         if (args.group != null && !group) return Promise.resolve(undefined);
         const programCode = optionalString(args.programCode);
         const merged = deps.places.predecessors(communeCode).length > 0;
-        const shape: PageShape = { merged, group, program: !!programCode, search: !!search, after: !!afterId };
+        const shape: PageShape = {
+          merged,
+          latestOnly: noEarlierPeriodOn(asOf, deps.clock.today()),
+          group,
+          program: !!programCode,
+          search: !!search,
+          after: !!afterId,
+        };
         const dates = datedValues(dated, argumentsOf, () => deps.clock.today());
         if (!dates) return Promise.resolve(undefined);
         return bodyOf(runnerFor(shape), {

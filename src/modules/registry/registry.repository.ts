@@ -194,6 +194,8 @@ export interface BeneficiaryFilter {
    * code alone, the condition its index serves in id order.
    */
   coversPredecessors?: boolean;
+  /** asOf is today or later: only latest periods can be in force (src/db/residence.ts noEarlierPeriodOn). */
+  latestOnly?: boolean;
 }
 
 /**
@@ -235,7 +237,7 @@ export async function findBeneficiaryPage(
     SELECT p.*${includeColumns(include)} FROM (
       SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code,
              p.household_id, p.relation_to_head, p.date_of_death
-      FROM ${pageOfPersonsOn(f.asOf, sql`${beneficiaryWhere(f)}${after}`, limit)} p) p
+      FROM ${pageOfPersonsOn(f.asOf, sql`${beneficiaryWhere(f)}${after}`, limit, f.latestOnly)} p) p
     ORDER BY p.id`,
     includeValues(include),
   );
@@ -244,7 +246,7 @@ export async function findBeneficiaryPage(
 
 export async function countBeneficiaries(db: DbOrTx, f: BeneficiaryFilter): Promise<number> {
   const result = await db.execute<{ n: number | string }>(
-    sql`SELECT sum(b.n)::int AS n FROM (${forEachResidenceBranch(f.asOf, (from) => sql`SELECT count(*) AS n FROM ${from} WHERE ${beneficiaryWhere(f)}`)}) b`,
+    sql`SELECT sum(b.n)::int AS n FROM (${forEachResidenceBranch(f.asOf, (from) => sql`SELECT count(*) AS n FROM ${from} WHERE ${beneficiaryWhere(f)}`, f.latestOnly)}) b`,
   );
   return Number(result.rows[0]?.n ?? 0);
 }

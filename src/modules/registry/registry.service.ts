@@ -20,6 +20,7 @@ import type { PlacesService } from '../places/places.service.js';
 import { withMembersOn, type PersonInclude } from './registry.prefetch.js';
 import * as repo from './registry.repository.js';
 import * as residence from './residence.repository.js';
+import { noEarlierPeriodOn } from '../../db/residence.js';
 import type {
   BeneficiaryFilter,
   HouseholdRow,
@@ -764,6 +765,7 @@ export function createRegistryService(deps: {
         search,
         asOf,
         coversPredecessors: places.predecessors(args.communeCode).length > 0,
+        latestOnly: noEarlierPeriodOn(asOf, clock.today()),
       };
       const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, withMembersOn(include, clock.today()));
       const page = rows.slice(0, first);
