@@ -854,6 +854,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         p.add('programCode', `unknown program ${args.programCode}`, `không có chương trình ${args.programCode}`);
       if (first < 1 || first > MAX_GAP_PAGE) p.add('first', `must be 1–${MAX_GAP_PAGE}`, `phải từ 1 đến ${MAX_GAP_PAGE}`);
       p.throwIfAny();
+      // Widened to the communes they cover on asOf (a successor of the 2025 merger covers its predecessors).
+      if (communeCodes) communeCodes = [...new Set(communeCodes.flatMap((c) => places.communesOn(c, asOf)))];
       const filter: GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf };
       const { rows, counts } = await repo.findGapPage(db, book, filter, after, first + 1);
       const page = rows.slice(0, first);
