@@ -72,6 +72,9 @@ function earlierBranch(asOf: string | SQL): SQL {
  */
 export const noEarlierPeriodOn = (asOf: string, today: string): boolean => asOf >= today;
 
+/** personsOn for a day known to be today or later (noEarlierPeriodOn): the person table alone. */
+export const latestPersonsOn = (asOf: string | SQL): SQL => sql`(${latestBranch(asOf)})`;
+
 /**
  * A statement over the people living in the district on `asOf`, built once per branch and the results
  * concatenated (UNION ALL): `build(from)` gets the row source to select from, already aliased `p`. Use it for

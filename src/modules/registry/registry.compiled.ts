@@ -27,7 +27,7 @@ import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
-import { forEachResidenceBranch, noEarlierPeriodOn, pageOfPersonsOn, personsOn } from '../../db/residence.js';
+import { forEachResidenceBranch, latestPersonsOn, noEarlierPeriodOn, pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { beneficiaryWhere, likeEscape, personCircumstanceTables, type BeneficiaryFilter, type PersonCircumstance } from './registry.repository.js';
 import { MAX_PAGE_SIZE } from './registry.service.js';
 
@@ -245,7 +245,8 @@ const householdSpec: ObjectSpec = {
         aliases,
         (m) => sql`${column(m, persons.householdId)} = ${column(alias, households.id)} AND ${visiblePerson(m)}`,
         (m) => sql`${column(m, persons.dateOfBirth)}, ${column(m, persons.id)}`,
-        personsOn(aliases.asOf(plan)),
+        // Without an argument the day is today, when only latest periods can be in force (src/db/residence.ts).
+        plan.arguments.length === 0 ? latestPersonsOn(aliases.asOf(plan)) : personsOn(aliases.asOf(plan)),
       ),
     povertyAssessments: (plan, alias, aliases) =>
       listJson(

@@ -17,7 +17,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../../db/schema/index.js';
-import { personsOn } from '../../db/residence.js';
+import { latestPersonsOn } from '../../db/residence.js';
 import { filterVisible, principalOn } from '../auth/access-policy.js';
 
 /** The per-person circumstance lists (the repository's findCircumstances reads the same ones). */
@@ -168,7 +168,8 @@ function buildIncludeColumns(include: PersonInclude): SQL {
         sql.raw('m.household_id = h.id'),
         sql.raw('m.date_of_birth, m.id'),
         PERSON_FIELDS,
-        personsOn(sql`${sql.placeholder('membersOn')}`),
+        // Prefetched only for today (no argument), when only latest periods can be in force (src/db/residence.ts).
+        latestPersonsOn(sql`${sql.placeholder('membersOn')}`),
       );
       extra.push(sql`'members', ${members}`);
     }

@@ -20,7 +20,7 @@ import {
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { anyGroupCondition, enrolledOn, groupCondition, livingOn } from '../../db/beneficiary-groups.js';
 import { communesCoveredOn } from '../../db/communes.js';
-import { forEachResidenceBranch, pageOfPersonsOn, personsOn } from '../../db/residence.js';
+import { forEachResidenceBranch, latestPersonsOn, pageOfPersonsOn, personsOn } from '../../db/residence.js';
 import { DomainError } from '../../errors.js';
 import { attachPrefetched, includeColumns, includeValues, type PersonCircumstance, type PersonInclude } from './registry.prefetch.js';
 
@@ -86,11 +86,11 @@ export async function findPersonByNationalId(db: DbOrTx, nationalId: string, inc
  * Who lived in each household on `asOf`, oldest first, with that day's residence (src/db/residence.ts): someone
  * who moved out before then (to another household, or out of the district) is not a member that day.
  */
-export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[], asOf: string): Promise<PersonRecord[]> {
+export async function findMembersOfHouseholds(db: DbOrTx, householdIds: readonly string[], asOf: string, latestOnly = false): Promise<PersonRecord[]> {
   if (householdIds.length === 0) return [];
   const result = await db.execute(
     sql`SELECT p.id, p.national_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity, p.commune_code, p.household_id, p.relation_to_head, p.date_of_death
-      FROM ${personsOn(asOf)} p WHERE p.household_id IN (${sql.join(
+      FROM ${latestOnly ? latestPersonsOn(asOf) : personsOn(asOf)} p WHERE p.household_id IN (${sql.join(
         householdIds.map((id) => sql`${id}::uuid`),
         sql`, `,
       )}) ORDER BY p.date_of_birth, p.id`,

@@ -807,7 +807,7 @@ export function createRegistryService(deps: {
     /** Who lived in many households on `asOf`, those the caller may see that day, grouped by household. */
     async visibleMembersOf(principal: Principal, householdIds: readonly string[], asOf: string): Promise<Map<string, PersonRecord[]>> {
       if (!isValidDate(asOf)) new Problems().add('asOf', 'is not a valid date', 'không phải ngày hợp lệ').throwIfAny();
-      const rows = await repo.findMembersOfHouseholds(db, [...new Set(householdIds)], asOf);
+      const rows = await repo.findMembersOfHouseholds(db, [...new Set(householdIds)], asOf, noEarlierPeriodOn(asOf, clock.today()));
       return groupBy(filterVisible(callerOn(principal, asOf), rows), (r) => r.householdId ?? '');
     },
 
