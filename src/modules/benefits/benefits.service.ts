@@ -336,6 +336,39 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
   const { database, clock, places, registry, rules } = deps;
   const db = database.db;
 
+  /**
+   * Ends an enrolment with `endPeriod` as its last month (endEnrolment, stopEnrolment): checks the input, then in one
+   * audited transaction the enrolment (locked), the caller's access to its person, that it has not ended and that
+   * the end is not before its start; `check` adds the caller's own checks on the locked enrolment.
+   */
+  function endWith(
+    actor: AuditActor,
+    action: string,
+    id: string,
+    endPeriod: string,
+    reason: string,
+    values: Partial<EnrolmentRow>,
+    problems: Problems,
+    check?: (tx: Tx, before: EnrolmentRow, p: Problems) => Promise<void>,
+  ) {
+    assertCanMutate(actor.principal);
+    const p = problems;
+    if (!PERIOD_RE.test(endPeriod)) p.add('endPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+    if (!reason.trim()) p.add('reason', 'is required', 'là bắt buộc');
+    p.throwIfAny();
+    return auditedTransaction(db, actor, async (tx) => {
+      const before = await repo.findEnrolment(tx, id, true);
+      if (!before) throw notFound('enrolment', id);
+      await registry.personForCaller(actor.principal, before.personId, tx);
+      if (before.status === 'ENDED') throw conflict(`The enrolment already ended (${before.endReason})`, `Hồ sơ đã kết thúc (${before.endReason})`);
+      const start = periodOfMonth(before.startMonth);
+      if (endPeriod < addMonths(start, -1)) p.add('endPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`).throwIfAny();
+      await check?.(tx, before, p);
+      const after = await repo.updateEnrolment(tx, id, { status: 'ENDED', endMonth: firstDay(endPeriod), endReason: reason.trim(), ...values });
+      return { result: after, audit: [{ action, entityType: 'Enrolment', entityId: id, before, after }] };
+    });
+  }
+
   function notEligible(program: ProgramRow, period: string, failing: ConditionResult[]) {
     return new DomainError(
       'CONFLICT',
@@ -442,21 +475,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
 
     /** Ends an enrolment: `endPeriod` is the last month with an entitlement. */
     async endEnrolment(actor: AuditActor, id: string, endPeriod: string, reason: string) {
-      assertCanMutate(actor.principal);
-      const p = new Problems();
-      if (!PERIOD_RE.test(endPeriod)) p.add('endPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
-      if (!reason.trim()) p.add('reason', 'is required', 'là bắt buộc');
-      p.throwIfAny();
-      return auditedTransaction(db, actor, async (tx) => {
-        const before = await repo.findEnrolment(tx, id, true);
-        if (!before) throw notFound('enrolment', id);
-        await registry.personForCaller(actor.principal, before.personId, tx);
-        if (before.status === 'ENDED') throw conflict(`The enrolment already ended (${before.endReason})`, `Hồ sơ đã kết thúc (${before.endReason})`);
-        const start = periodOfMonth(before.startMonth);
-        if (endPeriod < addMonths(start, -1)) p.add('endPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`).throwIfAny();
-        const after = await repo.updateEnrolment(tx, id, { status: 'ENDED', endMonth: firstDay(endPeriod), endReason: reason.trim() });
-        return { result: after, audit: [{ action: 'endEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
-      });
+      return endWith(actor, 'endEnrolment', id, endPeriod, reason, {}, new Problems());
     },
 
     /**
@@ -532,37 +551,19 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
      * SUSPENDED_WITHOUT_COOPERATION needs an open suspension covering at least 3 months through `endPeriod`.
      */
     async stopEnrolment(actor: AuditActor, id: string, endPeriod: string, stopCase: string, reason: string) {
-      assertCanMutate(actor.principal);
       const p = new Problems();
-      if (!PERIOD_RE.test(endPeriod)) p.add('endPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
       if (!(STOP_CASES as readonly string[]).includes(stopCase))
         p.add('stopCase', `must be one of ${STOP_CASES.join(', ')}`, `phải là một trong ${STOP_CASES.join(', ')}`);
-      if (!reason.trim()) p.add('reason', 'is required', 'là bắt buộc');
-      p.throwIfAny();
-      return auditedTransaction(db, actor, async (tx) => {
-        const before = await repo.findEnrolment(tx, id, true);
-        if (!before) throw notFound('enrolment', id);
-        await registry.personForCaller(actor.principal, before.personId, tx);
-        if (before.status === 'ENDED') throw conflict(`The enrolment already ended (${before.endReason})`, `Hồ sơ đã kết thúc (${before.endReason})`);
-        const start = periodOfMonth(before.startMonth);
-        if (endPeriod < addMonths(start, -1)) p.add('endPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`).throwIfAny();
-        if (stopCase === 'SUSPENDED_WITHOUT_COOPERATION') {
-          const open = (await repo.findSuspensions(tx, [id])).find((x) => x.toMonth === null);
-          if (!open || monthIndex(endPeriod) - monthIndex(periodOfMonth(open.fromMonth)) + 1 < 3) {
-            p.add(
-              'stopCase',
-              'needs a suspension of at least 3 months by endPeriod (Circular 02/2021 art. 2)',
-              'cần thời gian tạm dừng ít nhất 3 tháng tính đến tháng kết thúc (Thông tư 02/2021 điều 2)',
-            ).throwIfAny();
-          }
+      return endWith(actor, 'stopEnrolment', id, endPeriod, reason, { endCase: stopCase as StopCase }, p, async (tx) => {
+        if (stopCase !== 'SUSPENDED_WITHOUT_COOPERATION') return;
+        const open = (await repo.findSuspensions(tx, [id])).find((x) => x.toMonth === null);
+        if (!open || monthIndex(endPeriod) - monthIndex(periodOfMonth(open.fromMonth)) + 1 < 3) {
+          p.add(
+            'stopCase',
+            'needs a suspension of at least 3 months by endPeriod (Circular 02/2021 art. 2)',
+            'cần thời gian tạm dừng ít nhất 3 tháng tính đến tháng kết thúc (Thông tư 02/2021 điều 2)',
+          ).throwIfAny();
         }
-        const after = await repo.updateEnrolment(tx, id, {
-          status: 'ENDED',
-          endMonth: firstDay(endPeriod),
-          endReason: reason.trim(),
-          endCase: stopCase as StopCase,
-        });
-        return { result: after, audit: [{ action: 'stopEnrolment', entityType: 'Enrolment', entityId: id, before, after }] };
       });
     },
 

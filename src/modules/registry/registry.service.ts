@@ -3,6 +3,7 @@
  * of them with the caller's access policy applied. Each mutation checks its input completely (every field
  * at fault is reported), then runs in one transaction with its audit event.
  */
+import { groupBy } from '../../core/collections.js';
 import type { Clock } from '../../clock.js';
 import { MERIT_CATEGORIES, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { checkNationalId, type NationalIdProblem, type Sex } from '../../core/national-id.js';
@@ -163,17 +164,6 @@ function decodePersonCursor(cursor: string): string {
   const id = text.startsWith('p:') ? text.slice(2) : '';
   if (!isUuid(id)) new Problems().add('after', 'is not a cursor this API returned', 'không phải mã trang do dịch vụ trả về').throwIfAny();
   return id;
-}
-
-function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }
 
 /**

@@ -9,6 +9,7 @@
  * the first's period and is judged against it. Lock order: people (in id order), then households; mergeHouseholds
  * reads the members before locking them and reads them again after, so it waits like a move does.
  */
+import { groupBy } from '../../core/collections.js';
 import type { Clock } from '../../clock.js';
 import { HEAD_RELATION } from '../../core/code-lists.js';
 import { addDays, isValidDate } from '../../core/period.js';
@@ -97,17 +98,6 @@ const cleanText = (text: string | null | undefined): string | null => {
   const t = text?.trim() ?? '';
   return t === '' ? null : t;
 };
-
-function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
 
 type PeriodValues = Pick<ResidencePeriodRow, 'householdId' | 'communeCode' | 'relationToHead' | 'destination' | 'reason'>;
 

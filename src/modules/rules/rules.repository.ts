@@ -2,6 +2,7 @@
  * SQL for the rules module: the rule book's rows, the records behind a person's facts, circumstance
  * flags, and the writes of publishing (rule versions and base levels are only ever inserted).
  */
+import { groupBy } from '../../core/collections.js';
 import { and, asc, eq, inArray, isNull, max } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import {
@@ -39,17 +40,6 @@ export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
     db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
   ]);
   return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing });
-}
-
-function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const l = m.get(k);
-    if (l) l.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }
 
 /** Loads the records behind the facts of many people: a fixed number of statements whatever their count. */
@@ -141,14 +131,14 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
           .where(and(inArray(residencePeriods.householdId, householdIds), eq(residencePeriods.relationToHead, CHILD_RELATION)))
       : Promise.resolve([]),
   ]);
-  const byHousehold = group(assessments, (a) => a.householdId);
-  const kidsByHousehold = group(children, (c) => c.householdId ?? '');
-  const residencesBy = group(residences, (r) => r.personId);
-  const certsBy = group(certs, (r) => r.personId);
-  const meritsBy = group(merits, (r) => r.personId);
-  const pensionsBy = group(pensions, (r) => r.personId);
-  const pregsBy = group(pregs, (r) => r.personId);
-  const flagsBy = group(flags, (r) => r.personId);
+  const byHousehold = groupBy(assessments, (a) => a.householdId);
+  const kidsByHousehold = groupBy(children, (c) => c.householdId ?? '');
+  const residencesBy = groupBy(residences, (r) => r.personId);
+  const certsBy = groupBy(certs, (r) => r.personId);
+  const meritsBy = groupBy(merits, (r) => r.personId);
+  const pensionsBy = groupBy(pensions, (r) => r.personId);
+  const pregsBy = groupBy(pregs, (r) => r.personId);
+  const flagsBy = groupBy(flags, (r) => r.personId);
   for (const p of people) {
     // The inner join on admin_units keeps only periods in the district, which have a commune.
     const own = (residencesBy.get(p.id) ?? []).map((r) => ({
