@@ -369,6 +369,23 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
     });
   }
 
+  /**
+   * The enrolment `id` locked for a suspension or a resumption: it exists, the caller may reach its person, and it
+   * is ACTIVE (otherwise CONFLICT, saying what was tried: `en`/`vi`).
+   */
+  async function lockActiveEnrolment(tx: Tx, actor: AuditActor, id: string, doing: { en: string; vi: string }): Promise<EnrolmentRow> {
+    const enrolment = await repo.findEnrolment(tx, id, true);
+    if (!enrolment) throw notFound('enrolment', id);
+    await registry.personForCaller(actor.principal, enrolment.personId, tx);
+    if (enrolment.status !== 'ACTIVE')
+      throw conflict(
+        `Only an active enrolment can be ${doing.en}; this one is ${enrolment.status}`,
+        `Chỉ ${doing.vi} được hồ sơ đang hưởng; hồ sơ này đang ở trạng thái «${codeVi(enrolment.status)}»`,
+        { field: 'id' },
+      );
+    return enrolment;
+  }
+
   function notEligible(program: ProgramRow, period: string, failing: ConditionResult[]) {
     return new DomainError(
       'CONFLICT',
@@ -579,15 +596,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         p.add('reason', `must be one of ${SUSPENSION_REASONS.join(', ')}`, `phải là một trong ${SUSPENSION_REASONS.join(', ')}`);
       p.throwIfAny();
       return auditedTransaction(db, actor, async (tx) => {
-        const enrolment = await repo.findEnrolment(tx, id, true);
-        if (!enrolment) throw notFound('enrolment', id);
-        await registry.personForCaller(actor.principal, enrolment.personId, tx);
-        if (enrolment.status !== 'ACTIVE')
-          throw conflict(
-            `Only an active enrolment can be suspended; this one is ${enrolment.status}`,
-            `Chỉ tạm dừng được hồ sơ đang hưởng; hồ sơ này đang ở trạng thái «${codeVi(enrolment.status)}»`,
-            { field: 'id' },
-          );
+        const enrolment = await lockActiveEnrolment(tx, actor, id, { en: 'suspended', vi: 'tạm dừng' });
         const existing = await repo.findSuspensions(tx, [id]);
         const open = existing.find((x) => x.toMonth === null);
         if (open)
@@ -630,15 +639,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       if (!PERIOD_RE.test(fromPeriod)) p.add('fromPeriod', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
       p.throwIfAny();
       return auditedTransaction(db, actor, async (tx) => {
-        const enrolment = await repo.findEnrolment(tx, id, true);
-        if (!enrolment) throw notFound('enrolment', id);
-        await registry.personForCaller(actor.principal, enrolment.personId, tx);
-        if (enrolment.status !== 'ACTIVE')
-          throw conflict(
-            `Only an active enrolment can be resumed; this one is ${enrolment.status}`,
-            `Chỉ hưởng lại được hồ sơ đang hưởng; hồ sơ này đang ở trạng thái «${codeVi(enrolment.status)}»`,
-            { field: 'id' },
-          );
+        const enrolment = await lockActiveEnrolment(tx, actor, id, { en: 'resumed', vi: 'hưởng lại' });
         const open = (await repo.findSuspensions(tx, [id])).find((x) => x.toMonth === null);
         if (!open) throw conflict('The enrolment is not suspended', 'Hồ sơ không bị tạm dừng', { field: 'id' });
         const from = periodOfMonth(open.fromMonth);
