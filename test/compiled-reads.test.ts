@@ -361,6 +361,15 @@ describe('compiled reads answer as the executor', () => {
         }
       }
     }
+    // Someone who moved out of the district is in no group today, on both paths (the compiled path once read the
+    // groups off the person row's last household: POOR_HOUSEHOLD and CHILD_UNDER_36_MONTHS for this grandchild).
+    const groups = await same(
+      { method: 'POST', query: `query($id: ID!) { person(id: $id) { groups } }`, variables: { id: data.movedOut } },
+      callers[0]!.token,
+      'groups of a person who moved out',
+    );
+    expect(groups.compiled).toBe(true);
+    expect(JSON.parse(groups.body).data.person.groups).toEqual([]);
     // Household members are the people living there today, on both paths.
     const members = `query($code: String!) { household(code: $code) { members { id } } }`;
     const ids = async (code: string) => {

@@ -191,8 +191,10 @@ const CIRCUMSTANCE_TYPES: Record<PersonCircumstance, string> = {
  */
 function groupsJson(alias: string, asOf: string): SQL {
   const cases = BENEFICIARY_GROUPS.map((g) => sql`CASE WHEN ${livingOn(asOf)} AND ${groupCondition(g, asOf)} THEN ${literal(`"${g}"`)} END`);
-  return sql`(SELECT concat('[', concat_ws(',', ${sql.join(cases, sql`, `)}), ']')
-    FROM (SELECT ${sql.raw(`${alias}.id, ${alias}.household_id, ${alias}.sex, ${alias}.date_of_birth, ${alias}.date_of_death`)}) p)`;
+  // The person as they lived on asOf (their household that day), as the loader reads them: someone not living in
+  // the district that day is in no group.
+  return sql`COALESCE((SELECT concat('[', concat_ws(',', ${sql.join(cases, sql`, `)}), ']')
+    FROM ${personsOn(asOf)} p WHERE p.id = ${sql.raw(`${alias}.id`)}), '[]')`;
 }
 
 const circumstanceSpecs = (Object.keys(CIRCUMSTANCE_TYPES) as PersonCircumstance[]).map((field) => {
