@@ -14,19 +14,20 @@ import { addMonths, firstDay, periodOf } from '../src/core/period.js';
 import type { Database, Db } from '../src/db/client.js';
 import { latestPeriodCovers } from '../src/db/residence.js';
 import { coveredSql, eligibleSql } from '../src/db/rule-sql.js';
-import { baseLevels, programRules, programRuleWithdrawals, programs, timingRules } from '../src/db/schema/index.js';
+import { baseLevels, programRules, programRuleWithdrawals, programs, provincialSchemes, timingRules } from '../src/db/schema/index.js';
 import { buildRuleBook } from '../src/modules/rules/rule-book.js';
 
 /** The rule book as the service reads it (the seeds read the tables themselves: no module repository). */
 async function readRuleBook(db: Db) {
-  const [progs, rules, bases, withdrawals, timing] = await Promise.all([
+  const [progs, rules, bases, withdrawals, timing, schemes] = await Promise.all([
     db.select().from(programs).orderBy(asc(programs.sortOrder)),
     db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
     db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
     db.select().from(programRuleWithdrawals),
     db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
+    db.select().from(provincialSchemes),
   ]);
-  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing });
+  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing, provincialSchemes: schemes });
 }
 
 /** Out of 100: the share of eligible people left without a record. */

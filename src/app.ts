@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     onTransferOut: (tx, personId, movedOn, destination) => benefits.endEnrolmentsOnTransferOut(tx, personId, movedOn, destination),
   });
-  const rules = createRulesService({ database, clock, registry });
+  const rules = createRulesService({ database, clock, places, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.

@@ -19,8 +19,13 @@ export const MERIT_CATEGORIES = [
   'REVOLUTION_HELPER',
 ] as const;
 
-/** Families of programs whose amounts compete (Decree 20/2021 art. 6.2, the social pension's "higher of the two"). */
-export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_PENSION', 'MERIT', 'BIRTH_SUPPORT'] as const;
+/**
+ * Families of programs whose amounts compete (Decree 20/2021 art. 6.2, the social pension's "higher of the two").
+ * PROVINCIAL: a scheme of the province's own, by People's Council resolution (Decree 20 art. 4.3 as amended by Decree
+ * 76/2024); whether it competes under art. 6.2 is the scheme's own `highestOnly` (core/combination.ts).
+ */
+export const PROGRAM_FAMILIES = ['SOCIAL_ASSISTANCE', 'CARE_ALLOWANCE', 'SOCIAL_PENSION', 'MERIT', 'BIRTH_SUPPORT', 'PROVINCIAL'] as const;
+export type ProgramFamily = (typeof PROGRAM_FAMILIES)[number];
 /** Kinds of base level (mức chuẩn) an amount is a multiple of. */
 export const BASE_LEVEL_KINDS = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION', 'MERIT'] as const;
 /** The first month an enrolment may start (Decree 20/2021 art. 8.1). */
@@ -57,6 +62,7 @@ export const CIRCUMSTANCE_FLAGS = [
   'IN_SCHOOL',
   'COMMUNITY_CARER',
   'COMPULSORY_SOCIAL_INSURANCE',
+  'NON_FAMILY_CARER',
 ] as const;
 
 /** The registry's beneficiary groups (the SQL that decides membership is src/db/beneficiary-groups.ts). */

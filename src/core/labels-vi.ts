@@ -22,6 +22,7 @@ const CODES_VI: Record<string, string> = {
   IN_SCHOOL: 'đang đi học',
   COMMUNITY_CARER: 'được cộng đồng nhận chăm sóc',
   COMPULSORY_SOCIAL_INSURANCE: 'tham gia bảo hiểm xã hội bắt buộc',
+  NON_FAMILY_CARER: 'được người không phải thành viên gia đình nhận nuôi dưỡng, chăm sóc',
   // Merit categories (Pháp lệnh 02/2020/UBTVQH14)
   REVOLUTIONARY_PRE_1945: 'người hoạt động cách mạng trước năm 1945',
   REVOLUTIONARY_1945: 'người hoạt động cách mạng từ 1945 đến Tổng khởi nghĩa',

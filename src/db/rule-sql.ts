@@ -9,6 +9,7 @@
  * can turn into semi-joins; the cheap conditions come first so PostgreSQL skips the rest for most people.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { competesInCoverage, type CombiningProgram } from '../core/combination.js';
 import { CHILD_RELATION, PARENT_RELATIONS } from '../core/facts.js';
 import { DISABILITY_LEVELS, disabilityRank, type Condition, type LeafCondition, type RuleDefinition } from '../core/rule-format.js';
 import { groupCondition, householdClassificationAsOf, livingOn } from './beneficiary-groups.js';
@@ -19,8 +20,8 @@ import { personsOn } from './residence.js';
  * programs' families. Stated here as a shape so that this file depends on the core only.
  */
 export interface RuleBookForSql {
-  programs: readonly { code: string; family: string }[];
-  program(code: string): { family: string } | undefined;
+  programs: readonly CombiningProgram[];
+  program(code: string): CombiningProgram | undefined;
   ruleAt(code: string, date: string): { parsed: RuleDefinition } | undefined;
 }
 
@@ -184,16 +185,13 @@ export function conditionsSql(conditions: Condition[], asOf: string): SQL {
   );
 }
 
-/** Families whose amounts compete: someone receiving one of them is not "left behind" by another. */
-const COMPETING = ['SOCIAL_ASSISTANCE', 'SOCIAL_PENSION'];
-
 /** "Has a record": an open (proposed or active) enrolment, or one whose months cover asOf. */
 export function coveredSql(book: RuleBookForSql, programCode: string, asOf: string): SQL {
   // Callers pass codes taken from the rule book itself.
   const program = book.program(programCode);
   if (!program) throw new Error(`no program ${programCode} in the rule book`);
-  const family = program.family;
-  const codes = COMPETING.includes(family) ? book.programs.filter((p) => COMPETING.includes(p.family)).map((p) => p.code) : [programCode];
+  // Amounts that compete: someone receiving one of them is not "left behind" by another (core/combination.ts).
+  const codes = competesInCoverage(program) ? book.programs.filter(competesInCoverage).map((p) => p.code) : [programCode];
   return sql`EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id
     AND e.program_code IN (${sql.join(
       codes.map((c) => sql`${c}`),

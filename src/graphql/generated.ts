@@ -270,11 +270,13 @@ export type ChangeHouseholdHeadInput = {
 
 /** Dated social circumstances the rules read (sensitive personal data: HIV in particular). */
 export type CircumstanceFlag =
-  /** Taken in by a community carer (art. 5.5d). */
+  /** Taken in by a carer in the community: an elderly person (art. 5.5d) or a child without support (art. 20.1). */
   | 'COMMUNITY_CARER'
   | 'COMPULSORY_SOCIAL_INSURANCE'
   | 'HIV'
   | 'IN_SCHOOL'
+  /** Cared for by someone who is not a member of their family (art. 20.2.d). */
+  | 'NON_FAMILY_CARER'
   | 'NO_STABLE_INCOME'
   /** No one is obliged and able to support them (không có người phụng dưỡng / nuôi dưỡng). */
   | 'NO_SUPPORTER'
@@ -780,6 +782,12 @@ export type Mutation = {
    * later); VALIDATION_FAILED when inForceOn is before issuedOn.
    */
   publishBaseLevel: BaseLevel;
+  /**
+   * Admin only: publishes a province's own scheme: its program, its resolution and its first rule version, in one
+   * audited transaction. VALIDATION_FAILED on the field at fault (the code, an unknown province, dates, a definition or
+   * example that fails); CONFLICT when the code is taken. Later changes are new rule versions (publishRuleVersion).
+   */
+  publishProvincialScheme: Program;
   /** Admin only: adds a rule version; refused (VALIDATION_FAILED, listing them) unless every example passes. */
   publishRuleVersion: RuleVersion;
   /**
@@ -911,6 +919,12 @@ export type MutationPublishBaseLevelArgs = {
   issuedOn?: InputMaybe<Scalars['Date']['input']>;
   kind: BaseLevelKind;
   legalBasis: Scalars['String']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationPublishProvincialSchemeArgs = {
+  input: PublishProvincialSchemeInput;
 };
 
 
@@ -1235,6 +1249,8 @@ export type Program = {
   name: Scalars['String']['output'];
   /** Name in English. */
   nameEn: Scalars['String']['output'];
+  /** Set for a province's own scheme: its resolution and dates. */
+  provincialScheme?: Maybe<ProvincialScheme>;
   /** The version in force on the date (default today). */
   ruleVersion?: Maybe<RuleVersion>;
   /** Every rule version, oldest first. */
@@ -1291,8 +1307,69 @@ export type ProgramFamily =
   | 'BIRTH_SUPPORT'
   | 'CARE_ALLOWANCE'
   | 'MERIT'
+  /** A province's own scheme by People's Council resolution (Decree 20/2021 art. 4.3 as amended by Decree 76/2024). */
+  | 'PROVINCIAL'
   | 'SOCIAL_ASSISTANCE'
   | 'SOCIAL_PENSION';
+
+/**
+ * A province's own scheme (Decree 20/2021 art. 4.3 as amended by Decree 76/2024: a province may pay more than the
+ * national levels, or add groups, by a resolution of its People's Council). Its conditions and amount are the
+ * program's rule versions like any other (docs/law.md#provincial-schemes).
+ */
+export type ProvincialScheme = {
+  __typename?: 'ProvincialScheme';
+  /** Competes with the social-assistance allowances under Decree 20 art. 6.2 (only the highest is paid); false: paid on top. */
+  highestOnly: Scalars['Boolean']['output'];
+  /** Code of its program (P<province code>_…). */
+  programCode: Scalars['String']['output'];
+  /** Code of the province whose People's Council passed the resolution. */
+  provinceCode: Scalars['String']['output'];
+  /** When it was published. */
+  publishedAt: Scalars['DateTime']['output'];
+  /** Subject of the token that published it. */
+  publishedBy: Scalars['String']['output'];
+  /** The day the resolution was passed. */
+  resolutionIssuedOn: Scalars['Date']['output'];
+  /** Number of the People's Council resolution, e.g. 12/2025/NQ-HĐND. */
+  resolutionNo: Scalars['String']['output'];
+  /** First day the scheme applies. */
+  validFrom: Scalars['Date']['output'];
+  /** Last day it applies, if the resolution says. */
+  validTo?: Maybe<Scalars['Date']['output']>;
+};
+
+/** A province's own scheme, with its first rule version. */
+export type PublishProvincialSchemeInput = {
+  /** Code of the new program: P, the province code, an underscore, then capitals, digits or underscores (e.g. P68_ELDERLY_70), at most 40 characters. */
+  code: Scalars['String']['input'];
+  /** False when the resolution's text was not seen (say why in note). */
+  confirmed?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The rule as data (docs/rules.md): conditions, and a FIXED amount or a coefficient of the social-assistance base. */
+  definition: Scalars['JSON']['input'];
+  /** Example cases { name, asOf?, facts, expectedEligible, expectedAmount? }; all must pass. */
+  examples: Array<Scalars['JSON']['input']>;
+  /** Whether it competes with the social-assistance allowances under Decree 20 art. 6.2 (only the highest is paid), as the resolution says. */
+  highestOnly: Scalars['Boolean']['input'];
+  /** Monthly or one-off. */
+  kind?: InputMaybe<BenefitKind>;
+  /** Name in English. */
+  nameEn: Scalars['String']['input'];
+  /** Name in Vietnamese. */
+  nameVi: Scalars['String']['input'];
+  /** Free remark. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Code of the province (its People's Council passed the resolution). */
+  provinceCode: Scalars['String']['input'];
+  /** The day the resolution was passed. */
+  resolutionIssuedOn: Scalars['Date']['input'];
+  /** Number of the resolution, e.g. 12/2025/NQ-HĐND. */
+  resolutionNo: Scalars['String']['input'];
+  /** First day the scheme applies. */
+  validFrom: Scalars['Date']['input'];
+  /** Last day it applies, if the resolution says. */
+  validTo?: InputMaybe<Scalars['Date']['input']>;
+};
 
 /** A new rule version of a program. */
 export type PublishRuleVersionInput = {
@@ -2012,6 +2089,8 @@ export type ResolversTypes = {
   Program: ResolverTypeWrapper<ProgramRow>;
   ProgramEligibility: ResolverTypeWrapper<Omit<ProgramEligibility, 'baseLevel' | 'program' | 'ruleVersion' | 'startTimingRule'> & { baseLevel?: Maybe<ResolversTypes['BaseLevel']>, program: ResolversTypes['Program'], ruleVersion?: Maybe<ResolversTypes['RuleVersion']>, startTimingRule?: Maybe<ResolversTypes['TimingRule']> }>;
   ProgramFamily: ProgramFamily;
+  ProvincialScheme: ResolverTypeWrapper<ProvincialScheme>;
+  PublishProvincialSchemeInput: PublishProvincialSchemeInput;
   PublishRuleVersionInput: PublishRuleVersionInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordCircumstanceFlagInput: RecordCircumstanceFlagInput;
@@ -2093,6 +2172,8 @@ export type ResolversParentTypes = {
   Pregnancy: PregnancyRow;
   Program: ProgramRow;
   ProgramEligibility: Omit<ProgramEligibility, 'baseLevel' | 'program' | 'ruleVersion' | 'startTimingRule'> & { baseLevel?: Maybe<ResolversParentTypes['BaseLevel']>, program: ResolversParentTypes['Program'], ruleVersion?: Maybe<ResolversParentTypes['RuleVersion']>, startTimingRule?: Maybe<ResolversParentTypes['TimingRule']> };
+  ProvincialScheme: ProvincialScheme;
+  PublishProvincialSchemeInput: PublishProvincialSchemeInput;
   PublishRuleVersionInput: PublishRuleVersionInput;
   Query: Record<PropertyKey, never>;
   RecordCircumstanceFlagInput: RecordCircumstanceFlagInput;
@@ -2379,6 +2460,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   mergeHouseholds?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationMergeHouseholdsArgs, 'input'>>;
   movePerson?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationMovePersonArgs, 'input'>>;
   publishBaseLevel?: Resolver<ResolversTypes['BaseLevel'], ParentType, ContextType, RequireFields<MutationPublishBaseLevelArgs, 'amount' | 'confirmed' | 'effectiveFrom' | 'kind' | 'legalBasis'>>;
+  publishProvincialScheme?: Resolver<ResolversTypes['Program'], ParentType, ContextType, RequireFields<MutationPublishProvincialSchemeArgs, 'input'>>;
   publishRuleVersion?: Resolver<ResolversTypes['RuleVersion'], ParentType, ContextType, RequireFields<MutationPublishRuleVersionArgs, 'input'>>;
   recordAreaClassification?: Resolver<ResolversTypes['AreaClassification'], ParentType, ContextType, RequireFields<MutationRecordAreaClassificationArgs, 'input'>>;
   recordCircumstanceFlag?: Resolver<ResolversTypes['CircumstanceFlagRecord'], ParentType, ContextType, RequireFields<MutationRecordCircumstanceFlagArgs, 'input'>>;
@@ -2480,6 +2562,7 @@ export type ProgramResolvers<ContextType = MercuriusContext, ParentType extends 
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nameEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provincialScheme?: Resolver<Maybe<ResolversTypes['ProvincialScheme']>, ParentType, ContextType>;
   ruleVersion?: Resolver<Maybe<ResolversTypes['RuleVersion']>, ParentType, ContextType, Partial<ProgramRuleVersionArgs>>;
   ruleVersions?: Resolver<Array<ResolversTypes['RuleVersion']>, ParentType, ContextType>;
   startRule?: Resolver<ResolversTypes['StartRule'], ParentType, ContextType>;
@@ -2502,6 +2585,18 @@ export type ProgramEligibilityResolvers<ContextType = MercuriusContext, ParentTy
   startsFrom?: Resolver<Maybe<ResolversTypes['Period']>, ParentType, ContextType>;
   unconfirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   unconfirmedReasons?: Resolver<Array<ResolversTypes['UnconfirmedReason']>, ParentType, ContextType>;
+};
+
+export type ProvincialSchemeResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ProvincialScheme'] = ResolversParentTypes['ProvincialScheme']> = {
+  highestOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  provinceCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publishedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolutionIssuedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  resolutionNo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  validTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -2623,6 +2718,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   Pregnancy?: PregnancyResolvers<ContextType>;
   Program?: ProgramResolvers<ContextType>;
   ProgramEligibility?: ProgramEligibilityResolvers<ContextType>;
+  ProvincialScheme?: ProvincialSchemeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ResidencePeriod?: ResidencePeriodResolvers<ContextType>;
   RuleVersion?: RuleVersionResolvers<ContextType>;
@@ -2934,6 +3030,7 @@ export type Loaders<TContext = MercuriusContext> = {
     legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Program'], Record<string, never>, TContext>;
     name?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Program'], Record<string, never>, TContext>;
     nameEn?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Program'], Record<string, never>, TContext>;
+    provincialScheme?: LoaderDefinition<Maybe<ResolversTypes['ProvincialScheme']>, ResolversParentTypes['Program'], Record<string, never>, TContext>;
     ruleVersion?: LoaderDefinition<Maybe<ResolversTypes['RuleVersion']>, ResolversParentTypes['Program'], ProgramRuleVersionArgs, TContext>;
     ruleVersions?: LoaderDefinition<Array<ResolversTypes['RuleVersion']>, ResolversParentTypes['Program'], Record<string, never>, TContext>;
     startRule?: LoaderDefinition<ResolversTypes['StartRule'], ResolversParentTypes['Program'], Record<string, never>, TContext>;
@@ -2955,6 +3052,17 @@ export type Loaders<TContext = MercuriusContext> = {
     startsFrom?: LoaderDefinition<Maybe<ResolversTypes['Period']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     unconfirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     unconfirmedReasons?: LoaderDefinition<Array<ResolversTypes['UnconfirmedReason']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
+  };
+  ProvincialScheme?: {
+    highestOnly?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    provinceCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    publishedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    publishedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    resolutionIssuedOn?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    resolutionNo?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    validFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
+    validTo?: LoaderDefinition<Maybe<ResolversTypes['Date']>, ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;
   };
   ResidencePeriod?: {
     commune?: LoaderDefinition<Maybe<ResolversTypes['AdminUnit']>, ResolversParentTypes['ResidencePeriod'], Record<string, never>, TContext>;

@@ -32,6 +32,9 @@ export const PROGRAMS: ProgramRow[] = [
   { code: 'D20_5_7', sortOrder: 70, family: 'SOCIAL_ASSISTANCE', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5 khoản 7', nameVi: 'Trẻ em dưới 3 tuổi thuộc hộ nghèo, cận nghèo ở xã, thôn đặc biệt khó khăn', nameEn: 'Child under 36 months, poor or near-poor, in an extremely disadvantaged commune or village' },
   { code: 'D20_5_8', sortOrder: 80, family: 'SOCIAL_ASSISTANCE', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 5 khoản 8', nameVi: 'Người nhiễm HIV/AIDS thuộc hộ nghèo không có nguồn thu nhập ổn định', nameEn: 'Person with HIV in a poor household without stable income' },
   { code: 'D20_20_2', sortOrder: 90, family: 'CARE_ALLOWANCE', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 2', nameVi: 'Hỗ trợ kinh phí chăm sóc: người khuyết tật nặng, đặc biệt nặng mang thai hoặc nuôi con dưới 36 tháng', nameEn: 'Care allowance: severely disabled person pregnant or raising a child under 36 months' },
+  { code: 'D20_20_1', sortOrder: 88, family: 'CARE_ALLOWANCE', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 1', nameVi: 'Hỗ trợ kinh phí chăm sóc, nuôi dưỡng: hộ gia đình, cá nhân nhận chăm sóc trẻ em không có nguồn nuôi dưỡng hoặc người cao tuổi tại cộng đồng', nameEn: 'Care allowance: household or person taking in a child without support or an elderly person in the community' },
+  { code: 'D20_20_2C', sortOrder: 91, family: 'CARE_ALLOWANCE', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 2 điểm c', nameVi: 'Hỗ trợ kinh phí chăm sóc: hộ gia đình trực tiếp nuôi dưỡng, chăm sóc người khuyết tật đặc biệt nặng', nameEn: 'Care allowance: household caring for its particularly severely disabled member' },
+  { code: 'D20_20_2D', sortOrder: 92, family: 'CARE_ALLOWANCE', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 2 điểm d', nameVi: 'Hỗ trợ kinh phí chăm sóc: người nhận nuôi dưỡng, chăm sóc người khuyết tật đặc biệt nặng', nameEn: 'Care allowance: non-family carer of a particularly severely disabled person' },
   { code: 'SOCIAL_PENSION', sortOrder: 100, family: 'SOCIAL_PENSION', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Luật Bảo hiểm xã hội 41/2024/QH15, điều 21; Nghị định 176/2025/NĐ-CP', nameVi: 'Trợ cấp hưu trí xã hội', nameEn: 'Social pension' },
   { code: 'D39_BIRTH', sortOrder: 110, family: 'BIRTH_SUPPORT', kind: 'ONE_OFF', startRule: 'DECISION_MONTH', legalBasis: 'Nghị định 39/2015/NĐ-CP', nameVi: 'Hỗ trợ phụ nữ dân tộc thiểu số thuộc hộ nghèo khi sinh con', nameEn: 'One-off birth support for ethnic-minority women in poor households' },
   { code: 'MERIT_WAR_INVALID', sortOrder: 200, family: 'MERIT', kind: 'MONTHLY', startRule: 'DECISION_MONTH', legalBasis: 'Pháp lệnh 02/2020/UBTVQH14; Nghị định 75/2021/NĐ-CP, phụ lục II', nameVi: 'Thương binh (trợ cấp theo tỷ lệ tổn thương cơ thể)', nameEn: 'War invalid (by injury rate)' },
@@ -360,6 +363,64 @@ export const RULES: SeedRule[] = [
       { name: 'severely disabled mother of one baby', asOf: '2024-07-01', facts: { ageYears: 28, disabilityLevel: 'SEVERE', childrenUnder36Months: 1 }, expectedEligible: true, expectedAmount: 750_000 },
       { name: 'pregnant with one baby', asOf: '2024-07-01', facts: { ageYears: 28, disabilityLevel: 'SEVERE', pregnant: true, childrenUnder36Months: 1 }, expectedEligible: true, expectedAmount: 1_000_000 },
       { name: 'no child, not pregnant', facts: { ageYears: 28, disabilityLevel: 'SEVERE' }, expectedEligible: false },
+    ],
+  },
+  // Art. 20.1, 20.2.c, 20.2.d (docs/law.md#care-allowances): paid on top of the person's own allowance (not under
+  // art. 6.2) to whoever cares for them; the enrolment is the cared-for person's, the payment's recipient the carer.
+  {
+    programCode: 'D20_20_1', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 1 (hệ số 2,5 / 1,5; người cao tuổi 1,5)', confirmed: true,
+    note: 'The enrolment is recorded on the person cared for (a child under art. 5.1, or an elderly person under art. 5.5.d) with the COMMUNITY_CARER flag; the carer receives the money (the payment recipient).',
+    definition: {
+      summaryVi: 'Hộ gia đình, cá nhân nhận chăm sóc, nuôi dưỡng tại cộng đồng trẻ em không có nguồn nuôi dưỡng (hệ số 2,5 nếu dưới 4 tuổi, 1,5 từ 4 đến dưới 16 tuổi) hoặc người cao tuổi thuộc hộ nghèo (hệ số 1,5). Hưởng thêm, ngoài trợ cấp hằng tháng của người được chăm sóc.',
+      summaryEn: 'A household or person taking in, in the community, a child without support (2.5 under 4, 1.5 from 4 to under 16) or a poor elderly person (1.5). Paid on top of the cared-for person\'s own allowance.',
+      conditions: [
+        { fact: 'flags', op: 'includes', value: 'COMMUNITY_CARER' },
+        { anyOf: [{ allOf: [{ fact: 'ageYears', op: 'lt', value: 16 }, { fact: 'flags', op: 'includes', value: 'ORPHAN_NO_SUPPORT' }] }, { allOf: [{ fact: 'ageYears', op: 'gte', value: 60 }, POOR] }] },
+      ],
+      amount: { ...SA(1.5), tiers: [{ when: [{ fact: 'ageYears', op: 'lt', value: 4 }], coefficient: 2.5, label: 'trẻ em dưới 4 tuổi' }] },
+    },
+    examples: [
+      { name: 'carer of a 3-year-old orphan', asOf: '2024-07-01', facts: { ageYears: 3, flags: ['ORPHAN_NO_SUPPORT', 'COMMUNITY_CARER'] }, expectedEligible: true, expectedAmount: 1_250_000 },
+      { name: 'carer of a 10-year-old orphan', asOf: '2024-07-01', facts: { ageYears: 10, flags: ['ORPHAN_NO_SUPPORT', 'COMMUNITY_CARER'] }, expectedEligible: true, expectedAmount: 750_000 },
+      { name: 'carer of a poor 70-year-old', asOf: '2024-07-01', facts: { ageYears: 70, householdPoverty: 'POOR', flags: ['COMMUNITY_CARER'] }, expectedEligible: true, expectedAmount: 750_000 },
+      { name: 'orphan not taken in by a carer', facts: { ageYears: 10, flags: ['ORPHAN_NO_SUPPORT'] }, expectedEligible: false },
+    ],
+  },
+  {
+    programCode: 'D20_20_2C', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 2 điểm c (hệ số 1,0)', confirmed: true,
+    note: 'READING: a household is taken to care for its particularly severely disabled member unless the member is cared for by someone outside the family (NON_FAMILY_CARER, art. 20.2.d) or taken in by a community carer (COMMUNITY_CARER). The household (its head) receives the money.',
+    definition: {
+      summaryVi: 'Hộ gia đình có người khuyết tật đặc biệt nặng đang trực tiếp nuôi dưỡng, chăm sóc người đó: hệ số 1,0. Hưởng thêm, ngoài trợ cấp hằng tháng của người khuyết tật.',
+      summaryEn: 'A household directly caring for its particularly severely disabled member: 1.0. Paid on top of the disabled person\'s own allowance.',
+      conditions: [
+        { fact: 'disabilityLevel', op: 'eq', value: 'PARTICULARLY_SEVERE' },
+        { fact: 'flags', op: 'excludes', value: 'NON_FAMILY_CARER' },
+        { fact: 'flags', op: 'excludes', value: 'COMMUNITY_CARER' },
+      ],
+      amount: SA(1.0),
+    },
+    examples: [
+      { name: 'household of a particularly severely disabled adult', asOf: '2024-07-01', facts: { ageYears: 40, disabilityLevel: 'PARTICULARLY_SEVERE' }, expectedEligible: true, expectedAmount: 500_000 },
+      { name: 'severe (not particularly severe) disability', facts: { ageYears: 40, disabilityLevel: 'SEVERE' }, expectedEligible: false },
+      { name: 'cared for outside the family (art. 20.2.d instead)', facts: { ageYears: 40, disabilityLevel: 'PARTICULARLY_SEVERE', flags: ['NON_FAMILY_CARER'] }, expectedEligible: false },
+    ],
+  },
+  {
+    programCode: 'D20_20_2D', version: 1, effectiveFrom: '2021-07-01', legalBasis: 'Nghị định 20/2021/NĐ-CP, điều 20 khoản 2 điểm d (hệ số 1,5; trẻ em 2,5)', confirmed: true,
+    note: 'The enrolment is recorded on the disabled person with the NON_FAMILY_CARER flag; the carer receives the money. "Child" read as under 16.',
+    definition: {
+      summaryVi: 'Người nhận nuôi dưỡng, chăm sóc người khuyết tật đặc biệt nặng (không phải thành viên gia đình): hệ số 1,5; nếu là trẻ em khuyết tật đặc biệt nặng: 2,5.',
+      summaryEn: 'A person (not family) taking in and caring for a particularly severely disabled person: 1.5; for a particularly severely disabled child: 2.5.',
+      conditions: [
+        { fact: 'disabilityLevel', op: 'eq', value: 'PARTICULARLY_SEVERE' },
+        { fact: 'flags', op: 'includes', value: 'NON_FAMILY_CARER' },
+      ],
+      amount: { ...SA(1.5), tiers: [{ when: [{ fact: 'ageYears', op: 'lt', value: 16 }], coefficient: 2.5, label: 'trẻ em' }] },
+    },
+    examples: [
+      { name: 'carer of a particularly severely disabled adult', asOf: '2024-07-01', facts: { ageYears: 40, disabilityLevel: 'PARTICULARLY_SEVERE', flags: ['NON_FAMILY_CARER'] }, expectedEligible: true, expectedAmount: 750_000 },
+      { name: 'carer of a particularly severely disabled child', asOf: '2024-07-01', facts: { ageYears: 9, disabilityLevel: 'PARTICULARLY_SEVERE', flags: ['NON_FAMILY_CARER'] }, expectedEligible: true, expectedAmount: 1_250_000 },
+      { name: 'cared for by the family', facts: { ageYears: 40, disabilityLevel: 'PARTICULARLY_SEVERE' }, expectedEligible: false },
     ],
   },
   {

@@ -26,18 +26,54 @@ export { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS, PROGRAM_FAMILIES, START_RULES, SU
 export const ENROLMENT_STATUSES = ['PROPOSED', 'ACTIVE', 'ENDED'] as const;
 
 /** One benefit scheme, e.g. Decree 20/2021 art. 5.5c "aged 80+ without pension". */
-export const programs = pgTable('programs', {
-  code: text('code').primaryKey(),
-  nameVi: text('name_vi').notNull(),
-  nameEn: text('name_en').notNull(),
-  /** Which amounts compete under Decree 20 art. 6.2 / the social pension's "higher of the two". */
-  family: text('family', { enum: PROGRAM_FAMILIES }).notNull(),
-  kind: text('kind', { enum: ['MONTHLY', 'ONE_OFF'] }).notNull(),
-  /** The first month an enrolment may start (Decree 20/2021 art. 8.1: 5.5b/5.5c on turning 75/80, disability from the certificate). */
-  startRule: text('start_rule', { enum: START_RULES }).notNull(),
-  legalBasis: text('legal_basis').notNull(),
-  sortOrder: smallint('sort_order').notNull(),
-});
+export const programs = pgTable(
+  'programs',
+  {
+    code: text('code').primaryKey(),
+    nameVi: text('name_vi').notNull(),
+    nameEn: text('name_en').notNull(),
+    /** Which amounts compete under Decree 20 art. 6.2 / the social pension's "higher of the two". */
+    family: text('family', { enum: PROGRAM_FAMILIES }).notNull(),
+    kind: text('kind', { enum: ['MONTHLY', 'ONE_OFF'] }).notNull(),
+    /** The first month an enrolment may start (Decree 20/2021 art. 8.1: 5.5b/5.5c on turning 75/80, disability from the certificate). */
+    startRule: text('start_rule', { enum: START_RULES }).notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    sortOrder: smallint('sort_order').notNull(),
+    /**
+     * A PROVINCIAL scheme that competes with the social-assistance allowances under Decree 20 art. 6.2 (only the
+     * highest amount is paid); false for one paid on top. National programs compete by their family instead.
+     */
+    highestOnly: boolean('highest_only').notNull().default(false),
+  },
+  (t) => [check('programs_highest_only_provincial', sql`NOT ${t.highestOnly} OR ${t.family} = 'PROVINCIAL'`)],
+);
+
+/**
+ * A province's own scheme (Decree 20/2021 art. 4.3 as amended by Decree 76/2024: a province may pay more, or add
+ * groups, by a resolution of its People's Council): the resolution it rests on and the dates it applies. Its
+ * conditions and amount (a fixed amount or a coefficient of the social-assistance base) are the program's rule
+ * versions like any other; whether it competes under art. 6.2 is programs.highest_only.
+ */
+export const provincialSchemes = pgTable(
+  'provincial_schemes',
+  {
+    programCode: text('program_code')
+      .primaryKey()
+      .references(() => programs.code),
+    /** The province whose People's Council passed the resolution. */
+    provinceCode: text('province_code')
+      .notNull()
+      .references(() => adminUnits.code),
+    resolutionNo: text('resolution_no').notNull(),
+    resolutionIssuedOn: date('resolution_issued_on').notNull(),
+    /** First and last day the scheme applies (the resolution's own dates). */
+    validFrom: date('valid_from').notNull(),
+    validTo: date('valid_to'),
+    publishedBy: text('published_by').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('provincial_schemes_dates', sql`${t.validTo} IS NULL OR ${t.validTo} >= ${t.validFrom}`)],
+);
 
 /**
  * Timing rules: when an enrolment may start, and when a change of level within it takes effect, as the law

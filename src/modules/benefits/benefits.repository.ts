@@ -5,6 +5,8 @@ import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { enrolments, enrolmentSuspensions, pensionConversions } from '../../db/schema/index.js';
 import { firstDay, periodOf } from '../../core/period.js';
+import { HEAD_RELATION } from '../../core/code-lists.js';
+import { SPOUSE_RELATIONS } from '../../core/combination.js';
 import { coveredSql, eligibleSql, type RuleBookForSql } from '../../db/rule-sql.js';
 import { communesCoveredOn } from '../../db/communes.js';
 import { forEachResidenceBranch, personsOn } from '../../db/residence.js';
@@ -71,6 +73,26 @@ export async function updateSuspension(db: DbOrTx, id: string, values: Partial<t
   const [row] = await db.update(enrolmentSuspensions).set(values).where(eq(enrolmentSuspensions.id, id)).returning();
   if (!row) throw new Error(`suspension ${id} to update not found`);
   return row;
+}
+
+/**
+ * The people who were ever, in one household at the same time, the head and the head's wife or husband with this
+ * person (its spouses in the household register), for the one-award-per-couple rule (core/combination.ts).
+ */
+export async function findSpouseIds(db: DbOrTx, personId: string): Promise<string[]> {
+  const spouses = sql`(${sql.join(
+    SPOUSE_RELATIONS.map((r) => sql`${r}`),
+    sql`, `,
+  )})`;
+  const { rows } = await db.execute<{ id: string }>(sql`
+    SELECT DISTINCT o.person_id AS id
+    FROM residence_periods me
+    JOIN residence_periods o ON o.household_id = me.household_id AND o.person_id <> me.person_id
+      AND o.valid_from <= coalesce(me.valid_to, 'infinity'::date) AND me.valid_from <= coalesce(o.valid_to, 'infinity'::date)
+    WHERE me.person_id = ${personId}
+      AND ((me.relation_to_head = ${HEAD_RELATION} AND o.relation_to_head IN ${spouses})
+        OR (o.relation_to_head = ${HEAD_RELATION} AND me.relation_to_head IN ${spouses}))`);
+  return rows.map((r) => r.id);
 }
 
 export async function findEnrolmentsOfPersons(db: DbOrTx, personIds: readonly string[]): Promise<EnrolmentRow[]> {

@@ -32,6 +32,8 @@ import {
   type UnconfirmedReason,
 } from '../rules/rules.service.js';
 import { STOP_CASES, SUSPENSION_REASONS, type StopCase, type SuspensionReason } from '../../core/code-lists.js';
+import { areSpouses, claimPaidOverOther, competesForHighestAmount, ONE_AWARD_PER_COUPLE, type CoupleClaim } from '../../core/combination.js';
+import { residenceOn, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { monthIndex, parsePeriod, PERIOD_RANGE_TEXT } from '../../core/bounds.js';
 import * as repo from './benefits.repository.js';
 import type { EnrolmentRow, GapFilter, PensionConversionRow, SuspensionRow } from './benefits.repository.js';
@@ -159,13 +161,15 @@ const startOf = (l: EntitlementLine) => periodOf(toDateString(l.enrolment.startM
  */
 export function applyCombinationRules(lines: EntitlementLine[]): void {
   const payable = lines.filter((l) => l.status === 'PAYABLE');
-  const sa = payable.filter((l) => l.program.family === 'SOCIAL_ASSISTANCE').sort((a, b) => a.program.sortOrder - b.program.sortOrder);
+  // Art. 6.2's competitors: the social-assistance allowances and any provincial scheme under highest-only.
+  const sa = payable.filter((l) => competesForHighestAmount(l.program)).sort((a, b) => a.program.sortOrder - b.program.sortOrder);
   let bundle: EntitlementLine[] = [];
   // The bundle's last line: the one it was built for (a single parent's 5.4 comes first when combined).
   let winner: EntitlementLine | undefined;
   if (sa.length) {
-    const singleParent = sa.find((l) => l.program.code === SINGLE_PARENT);
-    const bundles = sa.map((l) => (singleParent && l !== singleParent && COMBINABLE_WITH_5_4.has(l.program.code) ? [singleParent, l] : [l]));
+    // Each 5.4 line may pair with a combinable one (a month normally holds one 5.4 line; should it hold two, both are tried).
+    const singleParents = sa.filter((l) => l.program.code === SINGLE_PARENT);
+    const bundles = sa.flatMap((l) => (singleParents.length > 0 && COMBINABLE_WITH_5_4.has(l.program.code) ? singleParents.map((sp) => [sp, l]) : [[l]]));
     const total = (b: EntitlementLine[]) => b.reduce((s, l) => s + l.amount, 0);
     bundle = bundles.reduce((best, b) => (total(b) > total(best) ? b : best));
     winner = bundle.at(-1);
@@ -187,10 +191,10 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
     }
   }
   // The social pension is paid once a month: a direct enrolment and a converted 5.5.b/5.5.c record (or two
-  // records) give one payable line, the earliest-started direct one first.
+  // records) give one payable line: the highest amount (they normally agree), then a direct one, then the earliest.
   const pensions = payable
     .filter((l) => l.program.family === 'SOCIAL_PENSION')
-    .sort((a, b) => Number(a.pensionConversion !== null) - Number(b.pensionConversion !== null) || startOf(a).localeCompare(startOf(b)));
+    .sort((a, b) => b.amount - a.amount || Number(a.pensionConversion !== null) - Number(b.pensionConversion !== null) || startOf(a).localeCompare(startOf(b)));
   const pension = pensions[0];
   for (const l of pensions.slice(1)) {
     if (!pension) break;
@@ -242,6 +246,24 @@ export function applyCombinationRules(lines: EntitlementLine[]): void {
         winner.noteVi = `${winner.noteVi}; không chuyển sang trợ cấp hưu trí xã hội: ${tieWhyVi(`«${winner.program.nameVi}»`, saStart)}`;
       }
     }
+  }
+}
+
+/**
+ * Decree 20 art. 20.2 (docs/law.md#care-allowances): of a couple both claiming a one-award-per-couple care allowance
+ * in a month, one is paid. `spouseClaims` are the other spouse's payable claims that month on the same program.
+ */
+export function applyOneAwardPerCouple(lines: EntitlementLine[], spouseClaims: (line: EntitlementLine) => (CoupleClaim & { decisionNo: string })[]): void {
+  for (const l of lines) {
+    if (l.status !== 'PAYABLE' || !ONE_AWARD_PER_COUPLE.has(l.program.code)) continue;
+    const own: CoupleClaim = { enrolmentId: l.enrolment.id, startPeriod: startOf(l), amount: l.amount };
+    const paid = spouseClaims(l).find((c) => claimPaidOverOther(c, own));
+    if (!paid) continue;
+    l.status = 'SUPPRESSED';
+    l.payableAmount = 0;
+    l.suppressedBy = paid.enrolmentId;
+    l.note = `suppressed: the spouse's enrolment ${paid.decisionNo} (${fmt(paid.amount)}) is paid this month; Decree 20 art. 20.2, a couple receives one care allowance`;
+    l.noteVi = `không chi: vợ/chồng đã hưởng theo hồ sơ ${paid.decisionNo} (${fmt(paid.amount)}) trong tháng; NĐ 20/2021 điều 20 khoản 2, hai vợ chồng chỉ hưởng một mức hỗ trợ kinh phí chăm sóc`;
   }
 }
 
@@ -335,6 +357,41 @@ function afterDeath(dateOfDeath: string | null, startPeriod: string, field = 'in
 export function createBenefitsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; rules: RulesService }) {
   const { database, clock, places, registry, rules } = deps;
   const db = database.db;
+
+  /**
+   * The other spouse's payable claims, month by month, on the programs paid once per couple (Decree 20 art. 20.2):
+   * the people who were ever head and spouse with this person in one household, their approved enrolments in those
+   * programs, and whether each pays the month (in force, not suspended, eligible), decided by the same rule book.
+   */
+  async function spouseClaimsOf(personId: string, src: PersonFactsSource, book: RuleBook, areas: AreaClass[]) {
+    const spouseIds = await repo.findSpouseIds(db, personId);
+    if (spouseIds.length === 0) return () => [];
+    const [sources, enrolled] = await Promise.all([rules.factsSources(spouseIds), repo.findEnrolmentsOfPersons(db, spouseIds)]);
+    const claims = enrolled.filter((e) => e.approvedAt !== null && ONE_AWARD_PER_COUPLE.has(e.programCode));
+    const suspensions = await repo.findSuspensions(
+      db,
+      claims.map((e) => e.id),
+    );
+    return (line: EntitlementLine) => {
+      const day = firstDay(line.period);
+      const mine = residenceOn(src, day);
+      return claims.flatMap((e) => {
+        const spouse = sources.get(e.personId);
+        const theirs = spouse && residenceOn(spouse, day);
+        const program = book.program(e.programCode);
+        if (!spouse || !program || !mine || !theirs || !areSpouses(mine, theirs) || e.programCode !== line.program.code) return [];
+        if (line.period < periodOfMonth(e.startMonth) || (e.endMonth && line.period > periodOfMonth(e.endMonth))) return [];
+        const suspension = suspensionOf(
+          suspensions.filter((x) => x.enrolmentId === e.id),
+          line.period,
+        );
+        if (suspension && !suspension.paidBack) return [];
+        const { decision } = decideEnrolmentMonth(book, program, spouse, areas, line.period);
+        if (!decision.eligible || decision.amount === null) return [];
+        return [{ enrolmentId: e.id, startPeriod: periodOfMonth(e.startMonth), amount: decision.amount, decisionNo: e.decisionNo }];
+      });
+    };
+  }
 
   /**
    * Ends an enrolment with `endPeriod` as its last month (endEnrolment, stopEnrolment): checks the input, then in one
@@ -729,6 +786,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         db,
         approved.map((e) => e.id),
       );
+      // Only someone enrolled in a program paid once per couple has their spouse's claims read.
+      const spouseClaims = approved.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode)) ? await spouseClaimsOf(personId, src, book, areas) : () => [];
       // Changes of level found per enrolment and month: each month also looks at the month before.
       const changesOf = new Map(approved.map((e) => [e.id, new Map<string, LevelChange | undefined>()]));
       return months.map((period) => {
@@ -821,6 +880,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
             pensionConversion: conversion ?? null,
           });
         }
+        applyOneAwardPerCouple(lines, spouseClaims);
         applyCombinationRules(lines);
         return {
           period,

@@ -78,6 +78,15 @@ export function createPlacesService(database: Database) {
     return unit;
   }
 
+  /** Adds a problem when `code` is not a province we know. */
+  function checkProvince(problems: Problems, field: string, code: string): AdminUnitRow | undefined {
+    const unit = units.get(code);
+    if (!unit) problems.add(field, `Unknown province code ${code}`, `Không có mã tỉnh ${code}`);
+    else if (unit.level !== 'PROVINCE') problems.add(field, `${code} (${unit.name}) is not a province`, `${code} (${unit.name}) không phải là tỉnh`);
+    else return unit;
+    return undefined;
+  }
+
   /**
    * After checkCommune, for a residence that begins on `from`: a commune that had ended by then (the 2025 merger)
    * takes no new residence; the problem names its successor, under which it goes.
@@ -182,6 +191,7 @@ export function createPlacesService(database: Database) {
     list,
     checkCommune,
     checkCommuneOpen,
+    checkProvince,
     communesOn,
     children: (code: string) => [...units.values()].filter((u) => u.parentCode === code),
     predecessors,

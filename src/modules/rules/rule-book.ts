@@ -6,7 +6,7 @@
  * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
  * with the latest effective_from ≤ d.
  */
-import type { baseLevels, programRules, programRuleWithdrawals, programs, timingRules } from '../../db/schema/index.js';
+import type { baseLevels, programRules, programRuleWithdrawals, programs, provincialSchemes, timingRules } from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { factsAsOf, isAlive, residenceOn, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
@@ -22,6 +22,7 @@ export type RuleWithdrawalRow = typeof programRuleWithdrawals.$inferSelect;
 export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition; withdrawal: RuleWithdrawalRow | null };
 export type BaseLevelRow = typeof baseLevels.$inferSelect;
 export type TimingRuleRow = typeof timingRules.$inferSelect;
+export type ProvincialSchemeRow = typeof provincialSchemes.$inferSelect;
 
 export interface RuleBook {
   programs: ProgramRow[];
@@ -33,6 +34,8 @@ export interface RuleBook {
   timingRules: TimingRuleRow[];
   /** The timing rule governing a program family on a date (docs/law.md#start-change-and-stop-months), if any. */
   timingAt(family: string, date: string): TimingRuleRow | undefined;
+  /** A province's own scheme behind a PROVINCIAL program (docs/law.md#provincial-schemes). */
+  provincialScheme(code: string): ProvincialSchemeRow | undefined;
 }
 
 /** The rows a rule book is built from: programs by sort order, versions by program and number, base levels by kind and date, withdrawals. */
@@ -42,9 +45,18 @@ export interface RuleBookRows {
   baseLevels: BaseLevelRow[];
   withdrawals: RuleWithdrawalRow[];
   timingRules: TimingRuleRow[];
+  provincialSchemes: ProvincialSchemeRow[];
 }
 
-export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing }: RuleBookRows): RuleBook {
+export function buildRuleBook({
+  programs: progs,
+  rules,
+  baseLevels: bases,
+  withdrawals,
+  timingRules: timing,
+  provincialSchemes: schemes,
+}: RuleBookRows): RuleBook {
+  const schemeOf = new Map(schemes.map((x) => [x.programCode, x]));
   const withdrawalOf = new Map(withdrawals.map((w) => [w.ruleId, w]));
   const byCode = new Map<string, RuleVersionRow[]>();
   for (const r of rules) {
@@ -70,6 +82,7 @@ export function buildRuleBook({ programs: progs, rules, baseLevels: bases, withd
         .filter((r) => r.families.includes(family) && r.validFrom <= date && (r.validTo === null || r.validTo >= date))
         .reduce<TimingRuleRow | undefined>((best, r) => (!best || r.validFrom > best.validFrom ? r : best), undefined),
     program: (code) => programByCode.get(code),
+    provincialScheme: (code) => schemeOf.get(code),
     versions: (code) => byCode.get(code) ?? [],
     ruleAt(code, date) {
       let best: RuleVersionRow | undefined;

@@ -22,6 +22,7 @@ import {
   programRules,
   programRuleWithdrawals,
   programs,
+  provincialSchemes,
   residencePeriods,
   timingRules,
 } from '../../db/schema/index.js';
@@ -32,14 +33,15 @@ export type CircumstanceFlagRow = typeof personCircumstanceFlags.$inferSelect;
 
 /** The whole rule book: five small statements (programs, rule versions, base levels, withdrawals, timing rules). */
 export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
-  const [progs, rules, bases, withdrawals, timing] = await Promise.all([
+  const [progs, rules, bases, withdrawals, timing, schemes] = await Promise.all([
     db.select().from(programs).orderBy(asc(programs.sortOrder)),
     db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
     db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
     db.select().from(programRuleWithdrawals),
     db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
+    db.select().from(provincialSchemes),
   ]);
-  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing });
+  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing, provincialSchemes: schemes });
 }
 
 /** Loads the records behind the facts of many people: a fixed number of statements whatever their count. */
@@ -212,6 +214,26 @@ export async function lastRuleVersion(db: DbOrTx, programCode: string): Promise<
     .where(eq(programRules.programCode, programCode));
   // An aggregate without GROUP BY always gives one row; max() is null when there is no version.
   return row?.v ?? 0;
+}
+
+/** A province's own scheme (docs/law.md#provincial-schemes): its program and its resolution, in the caller's transaction. */
+export async function insertProvincialScheme(
+  tx: DbOrTx,
+  program: Omit<typeof programs.$inferInsert, 'sortOrder'>,
+  scheme: typeof provincialSchemes.$inferInsert,
+): Promise<{ program: typeof programs.$inferSelect; scheme: typeof provincialSchemes.$inferSelect }> {
+  // Provincial schemes sort after the national programs, in the order they were published.
+  const [last] = await tx
+    .select({ n: max(programs.sortOrder) })
+    .from(programs)
+    .where(eq(programs.family, 'PROVINCIAL'));
+  const [programRow] = await tx
+    .insert(programs)
+    .values({ ...program, sortOrder: (last?.n ?? 299) + 1 })
+    .returning();
+  const [schemeRow] = await tx.insert(provincialSchemes).values(scheme).returning();
+  if (!programRow || !schemeRow) throw new Error('INSERT … RETURNING gave no row');
+  return { program: programRow, scheme: schemeRow };
 }
 
 export async function insertRuleVersion(db: DbOrTx, values: typeof programRules.$inferInsert): Promise<typeof programRules.$inferSelect> {

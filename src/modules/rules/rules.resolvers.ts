@@ -63,6 +63,10 @@ export const rulesResolvers: Resolvers = {
     name: (p) => p.nameVi,
     ruleVersions: async (p, _, ctx) => (await bookFor(ctx)).versions(p.code),
     ruleVersion: async (p, { asOf }, ctx) => (await bookFor(ctx)).ruleAt(p.code, ctx.services.rules.asOfOrToday(asOf)) ?? null,
+    provincialScheme: async (p, _, ctx) => {
+      const scheme = (await bookFor(ctx)).provincialScheme(p.code);
+      return scheme ? { ...scheme, highestOnly: p.highestOnly } : null;
+    },
   },
   RuleVersion: {
     summary: (r) => summaryOf(r.definition, 'summaryVi'),
@@ -70,6 +74,7 @@ export const rulesResolvers: Resolvers = {
   },
   Mutation: {
     publishRuleVersion: (_, { input }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
+    publishProvincialScheme: (_, { input }, ctx) => ctx.services.rules.publishProvincialScheme(actorOf(ctx), input),
     withdrawRuleVersion: (_, args, ctx) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
     publishBaseLevel: (_, args, ctx) => ctx.services.rules.publishBaseLevel(actorOf(ctx), args),
     recordCircumstanceFlag: (_, { input }, ctx) => {

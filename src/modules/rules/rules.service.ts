@@ -14,6 +14,7 @@ import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
+import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import { decide, earliestStart, unconfirmedReasons, type ProgramDecision, type RuleBook, type StartMonth, type UnconfirmedReason } from './rule-book.js';
 import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
@@ -72,6 +73,32 @@ export interface PublishRuleVersionInput {
   note?: string | null;
 }
 
+export interface PublishProvincialSchemeInput {
+  code: string;
+  nameVi: string;
+  nameEn: string;
+  /** Default MONTHLY. */
+  kind?: 'MONTHLY' | 'ONE_OFF' | null;
+  provinceCode: string;
+  resolutionNo: string;
+  resolutionIssuedOn: string;
+  validFrom: string;
+  validTo?: string | null;
+  highestOnly: boolean;
+  definition: unknown;
+  examples: unknown[];
+  confirmed?: boolean | null;
+  note?: string | null;
+}
+
+/** A provincial scheme's program code: P, the province code, an underscore, then capitals, digits or underscores. */
+/** Decree 20/2021/NĐ-CP took effect: a provincial scheme under its art. 4.3 applies from then at the earliest. */
+const DECREE_20_FROM = '2021-07-01';
+const PROVINCIAL_CODE_RE = /^P([0-9]{2})_[A-Z0-9_]{1,36}$/;
+
+/** dd/mm/yyyy, as a Vietnamese legal citation writes a date. */
+const dateVi = (d: string) => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
+
 export interface ExampleOutcome {
   example: RuleExample;
   eligible: boolean;
@@ -109,8 +136,61 @@ const zodProblems = (p: Problems, field: string, issues: { path: PropertyKey[]; 
   }
 };
 
-export function createRulesService(deps: { database: Database; clock: Clock; registry: RegistryService }) {
-  const { database, registry, clock } = deps;
+/**
+ * Checks a rule version's definition and examples (bounds first, then shape, then values), adding problems under
+ * `input.definition` and `input.examples`. The examples are run by checkExamplesPass once nothing else is wrong.
+ */
+function checkRuleDraft(p: Problems, definitionIn: unknown, examplesIn: unknown[]): { definition: RuleDefinition | undefined; examples: RuleExample[] } {
+  // Bounds first, without recursion (rule-bounds.ts): the schema and the evaluators recurse.
+  const shapeOk = checkConditionDepth(p, 'input.definition', definitionIn) && checkJsonShape(p, 'input.definition', definitionIn);
+  const def = shapeOk ? RuleDefinitionSchema.safeParse(definitionIn) : { success: false as const, data: undefined, error: undefined };
+  if (def.error) zodProblems(p, 'input.definition', def.error.issues);
+  else if (def.success) checkDefinitionValues(p, 'input.definition', def.data);
+  const examples: RuleExample[] = [];
+  if (examplesIn.length === 0) p.add('input.examples', 'needs at least one example case', 'cần ít nhất một ví dụ');
+  if (examplesIn.length > RULE_LIMITS.maxExamples)
+    p.add('input.examples', `at most ${RULE_LIMITS.maxExamples} example cases`, `tối đa ${RULE_LIMITS.maxExamples} ví dụ`);
+  else
+    examplesIn.forEach((e, i) => {
+      if (!checkJsonShape(p, `input.examples[${i}]`, e, { maxDepth: 8 })) return;
+      const r = RuleExampleSchema.safeParse(e);
+      if (r.success) {
+        examples.push(r.data);
+        checkExampleValues(p, `input.examples[${i}]`, r.data);
+      } else zodProblems(p, `input.examples[${i}]`, r.error.issues);
+    });
+  return { definition: def.data, examples };
+}
+
+/** After checkRuleDraft found nothing wrong: every example must pass before anything is written; the failing ones are listed. */
+function checkExamplesPass(
+  p: Problems,
+  book: RuleBook,
+  draft: ReturnType<typeof checkRuleDraft>,
+  effectiveFrom: string,
+): { definition: RuleDefinition; examples: RuleExample[] } {
+  // Parsed by now: a definition that did not parse added a problem, and problems have been thrown.
+  const { definition, examples } = draft;
+  if (!definition) throw new Error('rule definition not parsed yet no problem reported');
+  runExamples(book, definition, examples, effectiveFrom).forEach((o, i) => {
+    if (o.passed) return;
+    const want = `${o.example.expectedEligible ? 'eligible' : 'not eligible'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
+    const got = `${o.eligible ? 'eligible' : 'not eligible'}${o.eligible ? `, ${o.amount}` : ''}`;
+    const wantVi = `${o.example.expectedEligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
+    const gotVi = `${o.eligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.eligible ? `, ${o.amount}` : ''}`;
+    const why = o.failing.length ? ` (${o.failing.join('; ')})` : '';
+    p.add(
+      `input.examples[${i}]`,
+      `example "${o.example.name}" expected ${want}, got ${got}${why}`,
+      `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`,
+    );
+  });
+  p.throwIfAny();
+  return { definition, examples };
+}
+
+export function createRulesService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService }) {
+  const { database, places, registry, clock } = deps;
   const db = database.db;
 
   /**
@@ -159,44 +239,11 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
         p.add('input.effectiveTo', 'must be a date on or after effectiveFrom', 'phải là ngày từ effectiveFrom trở đi');
       }
       if (!input.legalBasis.trim()) p.add('input.legalBasis', 'is required: cite the decree and article', 'là bắt buộc: ghi rõ nghị định, điều khoản');
-      // Bounds first, without recursion (rule-bounds.ts): the schema and the evaluators recurse.
-      const shapeOk = checkConditionDepth(p, 'input.definition', input.definition) && checkJsonShape(p, 'input.definition', input.definition);
-      const def = shapeOk ? RuleDefinitionSchema.safeParse(input.definition) : { success: false as const, data: undefined, error: undefined };
-      if (def.error) zodProblems(p, 'input.definition', def.error.issues);
-      else if (def.success) checkDefinitionValues(p, 'input.definition', def.data);
-      const examples: RuleExample[] = [];
-      if (input.examples.length === 0) p.add('input.examples', 'needs at least one example case', 'cần ít nhất một ví dụ');
-      if (input.examples.length > RULE_LIMITS.maxExamples)
-        p.add('input.examples', `at most ${RULE_LIMITS.maxExamples} example cases`, `tối đa ${RULE_LIMITS.maxExamples} ví dụ`);
-      else
-        input.examples.forEach((e, i) => {
-          if (!checkJsonShape(p, `input.examples[${i}]`, e, { maxDepth: 8 })) return;
-          const r = RuleExampleSchema.safeParse(e);
-          if (r.success) {
-            examples.push(r.data);
-            checkExampleValues(p, `input.examples[${i}]`, r.data);
-          } else zodProblems(p, `input.examples[${i}]`, r.error.issues);
-        });
+      const draft = checkRuleDraft(p, input.definition, input.examples);
       const book = await repo.loadRuleBook(db);
       if (!book.program(input.programCode)) p.add('input.programCode', `unknown program ${input.programCode}`, `không có chương trình ${input.programCode}`);
       p.throwIfAny();
-      // Parsed by now: a definition that did not parse added a problem above, and problems have been thrown.
-      const definition = def.data;
-      if (!definition) throw new Error('rule definition not parsed yet no problem reported');
-      // Every example must pass before anything is written; the failing ones are listed.
-      runExamples(book, definition, examples, input.effectiveFrom).forEach((o, i) => {
-        if (o.passed) return;
-        const want = `${o.example.expectedEligible ? 'eligible' : 'not eligible'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
-        const got = `${o.eligible ? 'eligible' : 'not eligible'}${o.eligible ? `, ${o.amount}` : ''}`;
-        const wantVi = `${o.example.expectedEligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.example.expectedAmount !== undefined ? `, ${o.example.expectedAmount}` : ''}`;
-        const gotVi = `${o.eligible ? 'đủ điều kiện' : 'không đủ điều kiện'}${o.eligible ? `, ${o.amount}` : ''}`;
-        const why = o.failing.length ? ` (${o.failing.join('; ')})` : '';
-        p.add(
-          `input.examples[${i}]`,
-          `example "${o.example.name}" expected ${want}, got ${got}${why}`,
-          `ví dụ "${o.example.name}" cần ${wantVi}, kết quả ${gotVi}${why}`,
-        );
-      });
+      const { definition, examples } = checkExamplesPass(p, book, draft, input.effectiveFrom);
       p.throwIfAny();
       const concurrentVersion = () =>
         conflict(
@@ -223,6 +270,100 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
             return { result: row, audit: [{ action: 'publishRuleVersion', entityType: 'ProgramRule', entityId: row.id, after: row }] };
           }),
         { program_rules_version_uq: concurrentVersion },
+      );
+    },
+
+    /**
+     * Admin: a province's own scheme (Decree 20/2021 art. 4.3 as amended by Decree 76/2024; docs/law.md#provincial-schemes):
+     * its program (family PROVINCIAL), its People's Council resolution and dates, and its first rule version, in one
+     * audited transaction. The rule version's legal basis cites the resolution.
+     */
+    async publishProvincialScheme(actor: AuditActor, input: PublishProvincialSchemeInput) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      const code = PROVINCIAL_CODE_RE.exec(input.code);
+      if (!code)
+        p.add(
+          'input.code',
+          'must be P, the province code, an underscore, then capitals, digits or underscores (e.g. P68_ELDERLY_70), at most 40 characters',
+          'phải gồm P, mã tỉnh, dấu gạch dưới, rồi chữ in hoa, chữ số hoặc dấu gạch dưới (ví dụ P68_ELDERLY_70), tối đa 40 ký tự',
+        );
+      const province = places.checkProvince(p, 'input.provinceCode', input.provinceCode);
+      if (code && province && code[1] !== province.code)
+        p.add('input.code', `must begin with P${province.code}_ (the province's code)`, `phải bắt đầu bằng P${province.code}_ (mã tỉnh)`);
+      for (const [field, value] of [
+        ['nameVi', input.nameVi],
+        ['nameEn', input.nameEn],
+      ] as const)
+        if (!value.trim() || value.length > 300) p.add(`input.${field}`, 'must be 1–300 characters', 'phải có 1–300 ký tự');
+      const resolutionNo = input.resolutionNo.trim();
+      if (!resolutionNo || resolutionNo.length > 100)
+        p.add('input.resolutionNo', 'must be 1–100 characters: the number of the resolution', 'phải có 1–100 ký tự: số hiệu nghị quyết');
+      if (!isValidDate(input.resolutionIssuedOn)) p.add('input.resolutionIssuedOn', 'is not a valid date', 'không phải ngày hợp lệ');
+      else if (input.resolutionIssuedOn > clock.today()) p.add('input.resolutionIssuedOn', 'is in the future', 'là ngày trong tương lai');
+      if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+      else if (input.validFrom < DECREE_20_FROM)
+        p.add(
+          'input.validFrom',
+          `cannot be before ${DECREE_20_FROM} (Decree 20/2021 took effect)`,
+          `không được trước ${DECREE_20_FROM} (ngày Nghị định 20/2021 có hiệu lực)`,
+        );
+      if (input.validTo != null && (!isValidDate(input.validTo) || input.validTo < input.validFrom))
+        p.add('input.validTo', 'must be a date on or after validFrom', 'phải là ngày từ validFrom trở đi');
+      const draft = checkRuleDraft(p, input.definition, input.examples);
+      const book = await repo.loadRuleBook(db);
+      p.throwIfAny();
+      const { definition, examples } = checkExamplesPass(p, book, draft, input.validFrom);
+      // Checked above: the province exists (else problems were thrown).
+      const provinceName = province?.name ?? input.provinceCode;
+      const legalBasis = `Nghị quyết ${resolutionNo} ngày ${dateVi(input.resolutionIssuedOn)} của Hội đồng nhân dân ${provinceName} (Nghị định 20/2021/NĐ-CP, điều 4 khoản 3, sửa đổi bởi Nghị định 76/2024/NĐ-CP)`;
+      const taken = () => conflict(`A program with code ${input.code} already exists`, `Đã có chương trình mã ${input.code}`, { field: 'input.code' });
+      if (book.program(input.code)) throw taken();
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const { program, scheme } = await repo.insertProvincialScheme(
+              tx,
+              {
+                code: input.code,
+                nameVi: input.nameVi.trim(),
+                nameEn: input.nameEn.trim(),
+                family: 'PROVINCIAL',
+                kind: input.kind ?? 'MONTHLY',
+                startRule: 'DECISION_MONTH',
+                legalBasis,
+                highestOnly: input.highestOnly,
+              },
+              {
+                programCode: input.code,
+                provinceCode: input.provinceCode,
+                resolutionNo,
+                resolutionIssuedOn: input.resolutionIssuedOn,
+                validFrom: input.validFrom,
+                validTo: input.validTo ?? null,
+                publishedBy: actor.principal.subject,
+              },
+            );
+            const version = await repo.insertRuleVersion(tx, {
+              programCode: input.code,
+              version: 1,
+              effectiveFrom: input.validFrom,
+              effectiveTo: input.validTo ?? null,
+              legalBasis,
+              definition,
+              examples,
+              confirmed: input.confirmed ?? true,
+              note: input.note ?? null,
+              publishedBy: actor.principal.subject,
+            });
+            return {
+              result: program,
+              audit: [
+                { action: 'publishProvincialScheme', entityType: 'ProvincialScheme', entityId: input.code, after: { program, scheme, ruleVersion: version } },
+              ],
+            };
+          }),
+        { programs_pkey: taken, provincial_schemes_pkey: taken },
       );
     },
 
