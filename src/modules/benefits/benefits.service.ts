@@ -3,6 +3,7 @@
  * "only the highest allowance" rules applied and explained, and coverage gaps (eligible, not enrolled).
  */
 import { codeVi } from '../../core/labels-vi.js';
+import { groupBy } from '../../core/collections.js';
 import type { Clock } from '../../clock.js';
 import type { ConditionResult } from '../../core/evaluate.js';
 import { addMonths, firstDay, isValidDate, lastDay, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
@@ -357,6 +358,136 @@ function afterDeath(dateOfDeath: string | null, startPeriod: string, field = 'in
 export function createBenefitsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; rules: RulesService }) {
   const { database, clock, places, registry, rules } = deps;
   const db = database.db;
+
+  /** What month-by-month entitlements read besides the people: the rule book, the area classes and the conversions. */
+  async function entitlementContext() {
+    const [book, areas, conversions] = await Promise.all([rules.ruleBook(), rules.areaClasses(), repo.findPensionConversions(db)]);
+    const pensionProgram = book.programs.find((x) => x.family === 'SOCIAL_PENSION');
+    // The earliest conversion covering the paying commune that month (a successor's also covers its predecessors).
+    const byMonth = [...conversions].sort((a, b) => toDateString(a.effectiveMonth).localeCompare(toDateString(b.effectiveMonth)));
+    const conversionFor = (communeCode: string | null, period: string) =>
+      communeCode === null
+        ? undefined
+        : byMonth.find((c) => periodOfMonth(c.effectiveMonth) <= period && places.communesOn(c.communeCode, firstDay(period)).includes(communeCode));
+    return { book, areas, pensionProgram, conversionFor };
+  }
+  type EntitlementContext = Awaited<ReturnType<typeof entitlementContext>>;
+
+  /**
+   * One person's months: each approved enrolment's line (timing, suspension, conversion, the rule's decision), then
+   * the combination rules. Pure given its inputs, so one person's view and a commune's cycle compute alike.
+   */
+  function monthsOf(
+    ctx: EntitlementContext,
+    src: PersonFactsSource,
+    approved: EnrolmentRow[],
+    suspensions: SuspensionRow[],
+    spouseClaims: (line: EntitlementLine) => (CoupleClaim & { decisionNo: string })[],
+    months: readonly string[],
+  ): EntitlementMonth[] {
+    const { book, areas, pensionProgram, conversionFor } = ctx;
+    // Changes of level found per enrolment and month: each month also looks at the month before.
+    const changesOf = new Map(approved.map((e) => [e.id, new Map<string, LevelChange | undefined>()]));
+    return months.map((period) => {
+      const payer = payingResidence(src.residences, period);
+      const lines: EntitlementLine[] = [];
+      for (const enrolment of approved) {
+        const start = periodOfMonth(enrolment.startMonth);
+        const end = enrolment.endMonth ? periodOfMonth(enrolment.endMonth) : undefined;
+        if (period < start || (end && period > end)) continue;
+        const enrolled = book.program(enrolment.programCode);
+        // An enrolment's program is a foreign key to programs, all of which the rule book holds.
+        if (!enrolled) throw new Error(`program ${enrolment.programCode} not in the rule book`);
+        if (enrolled.kind === 'ONE_OFF' && period !== start) continue;
+        // A 5.5.b/5.5.c month paid by a commune whose conversion is recorded follows the social pension: its rule,
+        // its level, its budget line (docs/law.md#social-pension).
+        const conversion =
+          pensionProgram && CONVERTED_TO_PENSION.has(enrolled.code) && period >= PENSION_FROM_PERIOD
+            ? conversionFor(payer?.communeCode ?? null, period)
+            : undefined;
+        const program = conversion && pensionProgram ? pensionProgram : enrolled;
+        // The timing rule of the decision's date sets the start; a change of level is timed by the rule of its day.
+        const { decision: d, change } = decideEnrolmentMonth(book, program, src, areas, period, changesOf.get(enrolment.id));
+        const timing = timingOf(enrolment, period, book.timingAt(enrolled.family, toDateString(enrolment.decisionDate)), change);
+        const suspension = suspensionOf(
+          suspensions.filter((x) => x.enrolmentId === enrolment.id),
+          period,
+        );
+        // A suspended month owes nothing (Circular 02/2021 art. 2), unless the resumption granted it back.
+        const suspended = suspension !== undefined && !suspension.paidBack;
+        const backPay = timing.backPay || suspension?.paidBack === true;
+        // Payable: eligible (so under a rule version in force) with an amount (none without a base level).
+        const payable = d.eligible && d.amount !== null && d.version ? { amount: d.amount, legalBasis: d.version.legalBasis } : undefined;
+        const converted = conversion
+          ? {
+              en: `; ${enrolled.code} converted to the social pension from ${periodOfMonth(conversion.effectiveMonth)} (decision ${conversion.decisionNo}: ${conversion.legalBasis})`,
+              vi: `; chuyển từ chế độ «${enrolled.nameVi}» sang trợ cấp hưu trí xã hội từ ${periodOfMonth(conversion.effectiveMonth)} (quyết định ${conversion.decisionNo}: ${conversion.legalBasis})`,
+            }
+          : { en: '', vi: '' };
+        const suspensionNote = suspension
+          ? {
+              en: `; suspended from ${periodOfMonth(suspension.fromMonth)} (${SUSPENSION_TEXT[suspension.reason].en}, Circular 02/2021 art. 2)${suspension.paidBack ? ', granted back on resumption' : ': nothing owed'}`,
+              vi: `; tạm dừng từ tháng ${periodOfMonth(suspension.fromMonth)} (${SUSPENSION_TEXT[suspension.reason].vi}, Thông tư 02/2021 điều 2)${suspension.paidBack ? ', được truy lĩnh khi hưởng lại' : ': không chi'}`,
+            }
+          : { en: '', vi: '' };
+        const baseLevel = (d.baseLevel as BaseLevelRow | null) ?? null;
+        lines.push({
+          period,
+          enrolment: payer ? { ...enrolment, seenOn: payer.on } : enrolment,
+          payingCommuneCode: payer?.communeCode ?? null,
+          program,
+          status: suspended ? 'SUSPENDED' : payable ? 'PAYABLE' : 'NOT_ELIGIBLE',
+          kind: backPay ? 'BACK_PAY' : 'REGULAR',
+          needsApproval: backPay,
+          timingRule: timing.rule,
+          timingReason: timing.en,
+          timingReasonVi: timing.vi,
+          levelChange: change ? levelChangeView(change) : null,
+          suspension: suspension ?? null,
+          amount: payable?.amount ?? 0,
+          payableAmount: suspended ? 0 : (payable?.amount ?? 0),
+          coefficient: d.coefficient,
+          baseLevel,
+          ruleVersion: d.version ?? null,
+          suppressedBy: null,
+          failedConditions: d.conditions.filter((c) => !c.held),
+          note:
+            (payable
+              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
+              : `not eligible in ${period}: ${
+                  d.conditions
+                    .filter((c) => !c.held)
+                    .map((c) => c.text)
+                    .join('; ') || d.problem
+                }`) +
+            converted.en +
+            suspensionNote.en,
+          noteVi:
+            (payable
+              ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
+              : `không đủ điều kiện tháng ${period}: ${
+                  d.conditions
+                    .filter((c) => !c.held)
+                    .map((c) => c.textVi)
+                    .join('; ') || d.problem
+                }`) +
+            converted.vi +
+            suspensionNote.vi,
+          unconfirmedReasons: unconfirmedReasons(d.version, baseLevel),
+          baseLevelInForce: baseLevelInForceBy(baseLevel, lastDay(period)),
+          pensionConversion: conversion ?? null,
+        });
+      }
+      applyOneAwardPerCouple(lines, spouseClaims);
+      applyCombinationRules(lines);
+      return {
+        period,
+        total: lines.reduce((s, l) => s + l.payableAmount, 0),
+        needsApprovalTotal: lines.reduce((s, l) => s + (l.needsApproval ? l.payableAmount : 0), 0),
+        lines,
+      };
+    });
+  }
 
   /**
    * The other spouse's payable claims, month by month, on the programs paid once per couple (Decree 20 art. 20.2):
@@ -767,19 +898,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       // Visibility follows residence, month by month (access-policy.ts canSeeMonth).
       const months = monthsFrom(from, to).filter((period) => canSeeMonth(registry.callerOn(principal, firstDay(period)), src.residences, period));
       if (months.length === 0) assertCanSeeCommune(registry.callerOn(principal, firstDay(from)), communeAnsweringForMonth(src.residences, from));
-      const [book, areas, rows, conversions] = await Promise.all([
-        rules.ruleBook(),
-        rules.areaClasses(),
-        repo.findEnrolmentsOfPersons(db, [personId]),
-        repo.findPensionConversions(db),
-      ]);
-      const pensionProgram = book.programs.find((x) => x.family === 'SOCIAL_PENSION');
-      // The earliest conversion covering the paying commune that month (a successor's also covers its predecessors).
-      const byMonth = [...conversions].sort((a, b) => toDateString(a.effectiveMonth).localeCompare(toDateString(b.effectiveMonth)));
-      const conversionFor = (communeCode: string | null, period: string) =>
-        communeCode === null
-          ? undefined
-          : byMonth.find((c) => periodOfMonth(c.effectiveMonth) <= period && places.communesOn(c.communeCode, firstDay(period)).includes(communeCode));
+      const [ctx, rows] = await Promise.all([entitlementContext(), repo.findEnrolmentsOfPersons(db, [personId])]);
       // Proposed enrolments owe nothing until approved (nor does one ended, or ended by death, before approval).
       const approved = rows.filter((e) => e.approvedAt !== null);
       const suspensions = await repo.findSuspensions(
@@ -787,108 +906,47 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         approved.map((e) => e.id),
       );
       // Only someone enrolled in a program paid once per couple has their spouse's claims read.
-      const spouseClaims = approved.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode)) ? await spouseClaimsOf(personId, src, book, areas) : () => [];
-      // Changes of level found per enrolment and month: each month also looks at the month before.
-      const changesOf = new Map(approved.map((e) => [e.id, new Map<string, LevelChange | undefined>()]));
-      return months.map((period) => {
-        const payer = payingResidence(src.residences, period);
-        const lines: EntitlementLine[] = [];
-        for (const enrolment of approved) {
-          const start = periodOfMonth(enrolment.startMonth);
-          const end = enrolment.endMonth ? periodOfMonth(enrolment.endMonth) : undefined;
-          if (period < start || (end && period > end)) continue;
-          const enrolled = book.program(enrolment.programCode);
-          // An enrolment's program is a foreign key to programs, all of which the rule book holds.
-          if (!enrolled) throw new Error(`program ${enrolment.programCode} not in the rule book`);
-          if (enrolled.kind === 'ONE_OFF' && period !== start) continue;
-          // A 5.5.b/5.5.c month paid by a commune whose conversion is recorded follows the social pension: its rule,
-          // its level, its budget line (docs/law.md#social-pension).
-          const conversion =
-            pensionProgram && CONVERTED_TO_PENSION.has(enrolled.code) && period >= PENSION_FROM_PERIOD
-              ? conversionFor(payer?.communeCode ?? null, period)
-              : undefined;
-          const program = conversion && pensionProgram ? pensionProgram : enrolled;
-          // The timing rule of the decision's date sets the start; a change of level is timed by the rule of its day.
-          const { decision: d, change } = decideEnrolmentMonth(book, program, src, areas, period, changesOf.get(enrolment.id));
-          const timing = timingOf(enrolment, period, book.timingAt(enrolled.family, toDateString(enrolment.decisionDate)), change);
-          const suspension = suspensionOf(
-            suspensions.filter((x) => x.enrolmentId === enrolment.id),
-            period,
-          );
-          // A suspended month owes nothing (Circular 02/2021 art. 2), unless the resumption granted it back.
-          const suspended = suspension !== undefined && !suspension.paidBack;
-          const backPay = timing.backPay || suspension?.paidBack === true;
-          // Payable: eligible (so under a rule version in force) with an amount (none without a base level).
-          const payable = d.eligible && d.amount !== null && d.version ? { amount: d.amount, legalBasis: d.version.legalBasis } : undefined;
-          const converted = conversion
-            ? {
-                en: `; ${enrolled.code} converted to the social pension from ${periodOfMonth(conversion.effectiveMonth)} (decision ${conversion.decisionNo}: ${conversion.legalBasis})`,
-                vi: `; chuyển từ chế độ «${enrolled.nameVi}» sang trợ cấp hưu trí xã hội từ ${periodOfMonth(conversion.effectiveMonth)} (quyết định ${conversion.decisionNo}: ${conversion.legalBasis})`,
-              }
-            : { en: '', vi: '' };
-          const suspensionNote = suspension
-            ? {
-                en: `; suspended from ${periodOfMonth(suspension.fromMonth)} (${SUSPENSION_TEXT[suspension.reason].en}, Circular 02/2021 art. 2)${suspension.paidBack ? ', granted back on resumption' : ': nothing owed'}`,
-                vi: `; tạm dừng từ tháng ${periodOfMonth(suspension.fromMonth)} (${SUSPENSION_TEXT[suspension.reason].vi}, Thông tư 02/2021 điều 2)${suspension.paidBack ? ', được truy lĩnh khi hưởng lại' : ': không chi'}`,
-              }
-            : { en: '', vi: '' };
-          const baseLevel = (d.baseLevel as BaseLevelRow | null) ?? null;
-          lines.push({
-            period,
-            enrolment: payer ? { ...enrolment, seenOn: payer.on } : enrolment,
-            payingCommuneCode: payer?.communeCode ?? null,
-            program,
-            status: suspended ? 'SUSPENDED' : payable ? 'PAYABLE' : 'NOT_ELIGIBLE',
-            kind: backPay ? 'BACK_PAY' : 'REGULAR',
-            needsApproval: backPay,
-            timingRule: timing.rule,
-            timingReason: timing.en,
-            timingReasonVi: timing.vi,
-            levelChange: change ? levelChangeView(change) : null,
-            suspension: suspension ?? null,
-            amount: payable?.amount ?? 0,
-            payableAmount: suspended ? 0 : (payable?.amount ?? 0),
-            coefficient: d.coefficient,
-            baseLevel,
-            ruleVersion: d.version ?? null,
-            suppressedBy: null,
-            failedConditions: d.conditions.filter((c) => !c.held),
-            note:
-              (payable
-                ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
-                : `not eligible in ${period}: ${
-                    d.conditions
-                      .filter((c) => !c.held)
-                      .map((c) => c.text)
-                      .join('; ') || d.problem
-                  }`) +
-              converted.en +
-              suspensionNote.en,
-            noteVi:
-              (payable
-                ? `${d.coefficient ?? ''}${d.coefficient !== null ? ' × ' : ''}${d.baseLevel ? fmt(d.baseLevel.amount) : ''} = ${fmt(payable.amount)} (${payable.legalBasis})`
-                : `không đủ điều kiện tháng ${period}: ${
-                    d.conditions
-                      .filter((c) => !c.held)
-                      .map((c) => c.textVi)
-                      .join('; ') || d.problem
-                  }`) +
-              converted.vi +
-              suspensionNote.vi,
-            unconfirmedReasons: unconfirmedReasons(d.version, baseLevel),
-            baseLevelInForce: baseLevelInForceBy(baseLevel, lastDay(period)),
-            pensionConversion: conversion ?? null,
-          });
-        }
-        applyOneAwardPerCouple(lines, spouseClaims);
-        applyCombinationRules(lines);
-        return {
-          period,
-          total: lines.reduce((s, l) => s + l.payableAmount, 0),
-          needsApprovalTotal: lines.reduce((s, l) => s + (l.needsApproval ? l.payableAmount : 0), 0),
-          lines,
-        };
-      });
+      const spouseClaims = approved.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode)) ? await spouseClaimsOf(personId, src, ctx.book, ctx.areas) : () => [];
+      return monthsOf(ctx, src, approved, suspensions, spouseClaims, months);
+    },
+
+    /**
+     * Entitlements of many people for some months, without access checks (callers check: the payments service
+     * builds a commune's cycle from it). A fixed number of statements whatever the number of people.
+     */
+    async entitlementsOfMany(personIds: readonly string[], months: readonly string[]): Promise<Map<string, EntitlementMonth[]>> {
+      const ids = [...new Set(personIds)];
+      const [ctx, sources, rows] = await Promise.all([entitlementContext(), rules.factsSources(ids), repo.findEnrolmentsOfPersons(db, ids)]);
+      const approved = groupBy(
+        rows.filter((e) => e.approvedAt !== null),
+        (e) => e.personId,
+      );
+      const suspensions = groupBy(
+        await repo.findSuspensions(
+          db,
+          rows.map((e) => e.id),
+        ),
+        (x) => x.enrolmentId,
+      );
+      const out = new Map<string, EntitlementMonth[]>();
+      for (const id of ids) {
+        const src = sources.get(id);
+        const own = approved.get(id) ?? [];
+        if (!src || own.length === 0) continue;
+        const spouseClaims = own.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode)) ? await spouseClaimsOf(id, src, ctx.book, ctx.areas) : () => [];
+        out.set(
+          id,
+          monthsOf(
+            ctx,
+            src,
+            own,
+            own.flatMap((e) => suspensions.get(e.id) ?? []),
+            spouseClaims,
+            months,
+          ),
+        );
+      }
+      return out;
     },
 
     /**
