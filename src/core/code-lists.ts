@@ -90,3 +90,19 @@ export type ResidenceChangeReason = (typeof RESIDENCE_CHANGE_REASONS)[number];
 
 /** The relation to head a household's head has on their residence period. */
 export const HEAD_RELATION = 'Chủ hộ';
+
+/** How a benefit reaches its recipient; the law pushes non-cash methods (the non-cash share is reported). */
+export const PAYMENT_METHODS = ['BANK', 'EWALLET', 'POST_OFFICE', 'CASH'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/** Who receives an enrolment's money: the beneficiary, a guardian (children, severe disability), or an authorised person. */
+export const RECIPIENT_KINDS = ['BENEFICIARY', 'GUARDIAN', 'AUTHORISED'] as const;
+/**
+ * What a payment line pays: the month (REGULAR), a past month's shortfall (ARREARS), an overpayment to recover
+ * (RECOVERY, negative, never netted), back pay granted by a decision (BACK_PAY, needs approval), or a failed or
+ * returned payment paid again once the recipient's details are fixed (CARRY_OVER).
+ */
+export const PAYMENT_KINDS = ['REGULAR', 'ARREARS', 'RECOVERY', 'BACK_PAY', 'CARRY_OVER'] as const;
+export type PaymentKind = (typeof PAYMENT_KINDS)[number];
+export const PAYMENT_STATUSES = ['PENDING', 'PAID', 'FAILED', 'RETURNED'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+export const PAYMENT_CYCLE_STATUSES = ['CREATED', 'APPROVED'] as const;

@@ -1,3 +1,4 @@
 // All tables, one file per feature area. drizzle-kit reads this folder to generate migrations.
 export * from './registry.js';
 export * from './rules.js';
+export * from './payments.js';
