@@ -14,6 +14,7 @@ const RULE_BOOK = '../modules/rules/rule-book.js';
 
 const AUDIT_SERVICE = '../modules/audit/audit.service.js';
 const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
+const PAYMENTS_SERVICE = '../modules/payments/payments.service.js';
 // Parents that resolver maps build around a service result (src/graphql/parents.ts).
 const PARENTS = './parents.js';
 
@@ -71,6 +72,10 @@ const config: CodegenConfig = {
           CoverageGap: `${PARENTS}#GapNode`,
           CoverageGapConnection: `${PARENTS}#GapConnection`,
           PensionConversion: `${BENEFITS_SERVICE}#PensionConversionRow`,
+          ProvincialScheme: `${RULE_BOOK}#ProvincialSchemeParent`,
+          PaymentRecipient: `${PAYMENTS_SERVICE}#PaymentRecipientRow`,
+          PaymentCycle: `${PAYMENTS_SERVICE}#PaymentCycleRow`,
+          Payment: `${PAYMENTS_SERVICE}#PaymentRow`,
         },
       },
     },

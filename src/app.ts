@@ -39,6 +39,8 @@ import { answerPrefetchedFirst } from './modules/registry/registry.prefetch.js';
 import { registryLoaders, registryResolvers } from './modules/registry/registry.resolvers.js';
 import { createRegistryService } from './modules/registry/registry.service.js';
 import { residenceLoaders, residenceResolvers } from './modules/registry/residence.resolvers.js';
+import { createPaymentsService } from './modules/payments/payments.service.js';
+import { paymentsResolvers } from './modules/payments/payments.resolvers.js';
 import { createResidenceService } from './modules/registry/residence.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService } from './modules/benefits/benefits.service.js';
@@ -120,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const rules = createRulesService({ database, clock, places, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
+  const payments = createPaymentsService({ database, clock, places, registry, benefits });
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
   const stopListening = await database.listen(REFERENCE_CHANNEL, () => {
@@ -138,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     residence,
     rules,
     benefits,
+    payments,
   };
 
   app.addHook('onSend', async (request, reply) => {
@@ -239,6 +243,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       auditResolvers,
       rulesResolvers,
       benefitsResolvers,
+      paymentsResolvers,
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),

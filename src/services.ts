@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
+import type { PaymentsService } from './modules/payments/payments.service.js';
 import type { PlacesService } from './modules/places/places.service.js';
 import type { RegistryService } from './modules/registry/registry.service.js';
 import type { ResidenceService } from './modules/registry/residence.service.js';
@@ -20,4 +21,5 @@ export interface Services {
   residence: ResidenceService;
   rules: RulesService;
   benefits: BenefitsService;
+  payments: PaymentsService;
 }

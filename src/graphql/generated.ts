@@ -5,9 +5,10 @@ import type { PersonRecord, HouseholdRow, BirthYearConventionRow, PovertyAssessm
 import type { ResidencePeriodRow } from '../modules/registry/residence.service.js';
 import type { AuditEventRow } from '../modules/audit/audit.service.js';
 import type { AdminUnitRow, AreaClassificationRow } from '../modules/places/places.service.js';
-import type { ProgramRow, BaseLevelRow, TimingRuleRow } from '../modules/rules/rule-book.js';
+import type { ProgramRow, BaseLevelRow, TimingRuleRow, ProvincialSchemeParent } from '../modules/rules/rule-book.js';
 import type { RuleVersionParent, GapNode, GapConnection } from './parents.js';
 import type { SuspensionRow, EnrolmentParent, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent, PensionConversionRow } from '../modules/benefits/benefits.service.js';
+import type { PaymentRecipientRow, PaymentCycleRow, PaymentRow } from '../modules/payments/payments.service.js';
 import type { MercuriusContext } from 'mercurius';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -344,6 +345,19 @@ export type ConditionResult = {
   text: Scalars['String']['output'];
   /** Vietnamese, e.g. 'tuổi 81 ≥ 80 ✓'. */
   textVi: Scalars['String']['output'];
+};
+
+/** A cycle's control totals: fixed when created, recomputed from the lines at approval and at export. */
+export type ControlTotals = {
+  __typename?: 'ControlTotals';
+  /** Per program. */
+  byProgram: Array<ProgramTotal>;
+  /** Number of lines. */
+  lines: Scalars['Int']['output'];
+  /** Sum of the lines to pay. */
+  payableAmount: Scalars['Vnd']['output'];
+  /** Sum of the recovery lines (negative). */
+  recoveryAmount: Scalars['Vnd']['output'];
 };
 
 /** A person's residence history rewritten from the first corrected date on (a move recorded wrongly). */
@@ -740,6 +754,11 @@ export type Mutation = {
   /** District officer or admin, not whoever proposed it. */
   approveEnrolment: Enrolment;
   /**
+   * Approves a cycle after recomputing its control totals from its lines (CONFLICT if they no longer match). A district
+   * officer who did not create it (FORBIDDEN otherwise); audited.
+   */
+  approvePaymentCycle: PaymentCycle;
+  /**
    * A new head of a household from changedOn: the new head's relation becomes Chủ hộ, and the members whose relation
    * changes (the former head's at least) get a new period (reason HEAD_CHANGE). Audited as changeHouseholdHead.
    */
@@ -755,6 +774,16 @@ export type Mutation = {
    * officer's token must cover every commune of the periods replaced and of the new ones.
    */
   correctResidence: Person;
+  /**
+   * Creates the commune's cycle for a month: one REGULAR line per approved enrolment the commune pays that month (the
+   * paying commune), plus ARREARS and RECOVERY lines for past months whose entitlement now differs from what was paid,
+   * BACK_PAY lines for granted back pay, and CARRY_OVER lines for failed or returned payments whose recipient was fixed.
+   * Creating it again returns the existing cycle, never a second set of lines. Commune officer of the commune or
+   * district officer; audited; one transaction.
+   */
+  createPaymentCycle: PaymentCycle;
+  /** Creates (or returns) the cycle of every current commune of the district for a month. District officer. */
+  createPaymentCycles: Array<PaymentCycle>;
   /** endPeriod is the last month with an entitlement. */
   endEnrolment: Enrolment;
   /** Proposes an enrolment; refused with CONFLICT and the failing conditions when not eligible in the start month. */
@@ -803,6 +832,14 @@ export type Mutation = {
   recordDisability: DisabilityCertificate;
   /** Records a merit record (meritorious service to the revolution) of a person. */
   recordMeritStatus: MeritRecord;
+  /** Records who receives an enrolment's money and how, from a date. Commune officer of the person's commune or district officer; audited. */
+  recordPaymentRecipient: PaymentRecipient;
+  /**
+   * Records what the bank or post office reported for a payment of an approved cycle. The same idempotencyKey again is
+   * the same result (returned unchanged); a result that contradicts the recorded one is CONFLICT; a paid line is never
+   * rewritten (PAID can only become RETURNED). District officer or admin; audited.
+   */
+  recordPaymentResult: Payment;
   /**
    * Admin only: records the conversion of a commune's art. 5.5.b/5.5.c recipients to the social pension from a month,
    * with its legal basis (one per commune: CONFLICT when already recorded). Audited, in one transaction. From that
@@ -857,6 +894,12 @@ export type MutationApproveEnrolmentArgs = {
 
 
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationApprovePaymentCycleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationChangeHouseholdHeadArgs = {
   input: ChangeHouseholdHeadInput;
 };
@@ -881,6 +924,19 @@ export type MutationCorrectDeathArgs = {
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationCorrectResidenceArgs = {
   input: CorrectResidenceInput;
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationCreatePaymentCycleArgs = {
+  communeCode: Scalars['String']['input'];
+  period: Scalars['Period']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationCreatePaymentCyclesArgs = {
+  period: Scalars['Period']['input'];
 };
 
 
@@ -962,6 +1018,22 @@ export type MutationRecordDisabilityArgs = {
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRecordMeritStatusArgs = {
   input: RecordMeritStatusInput;
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationRecordPaymentRecipientArgs = {
+  input: RecordPaymentRecipientInput;
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationRecordPaymentResultArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  paidAt: Scalars['Date']['input'];
+  paymentId: Scalars['ID']['input'];
+  reference: Scalars['String']['input'];
+  status: PaymentStatus;
 };
 
 
@@ -1071,6 +1143,148 @@ export type PageInfo = {
   /** True when more items follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
 };
+
+/** One line of a payment cycle. */
+export type Payment = {
+  __typename?: 'Payment';
+  /** VND; negative for a recovery. */
+  amount: Scalars['Vnd']['output'];
+  /** The failed or returned payment this line pays again. */
+  carriedFrom?: Maybe<Scalars['ID']['output']>;
+  /** The cycle it belongs to. */
+  cycleId: Scalars['ID']['output'];
+  /** The enrolment paid. */
+  enrolmentId: Scalars['ID']['output'];
+  /** Id of the payment. */
+  id: Scalars['ID']['output'];
+  /** What it pays. */
+  kind: PaymentKind;
+  /** How it is paid. */
+  method: PaymentMethod;
+  /** Back pay and recoveries are listed apart for the approver. */
+  needsApproval: Scalars['Boolean']['output'];
+  /** Why this amount (English). */
+  note: Scalars['String']['output'];
+  /** Why this amount (Vietnamese). */
+  noteVi: Scalars['String']['output'];
+  /** The day it was paid (or failed, or returned). */
+  paidAt?: Maybe<Scalars['Date']['output']>;
+  /** The month it pays for (earlier than the cycle's for arrears, back pay, carry-overs). */
+  period: Scalars['Period']['output'];
+  /** The person whose enrolment it is. */
+  personId: Scalars['ID']['output'];
+  /** Code of the program. */
+  programCode: Scalars['String']['output'];
+  /** Who receives it (null: the beneficiary, cash at the commune). */
+  recipient?: Maybe<PaymentRecipient>;
+  /** The bank's or post office's reference. */
+  reference?: Maybe<Scalars['String']['output']>;
+  /** Pending, paid, failed or returned. */
+  status: PaymentStatus;
+};
+
+/** One commune's payments for one month. */
+export type PaymentCycle = {
+  __typename?: 'PaymentCycle';
+  /** When it was approved. */
+  approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Subject of the token that approved it. */
+  approvedBy?: Maybe<Scalars['String']['output']>;
+  /** The commune that pays. */
+  communeCode: Scalars['String']['output'];
+  /** As fixed when the cycle was created. */
+  controlTotals: ControlTotals;
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Subject of the token that created it. */
+  createdBy: Scalars['String']['output'];
+  /** Id of the cycle. */
+  id: Scalars['ID']['output'];
+  /** Lines that pay with a non-cash method, out of all lines to pay (0 to 1). */
+  nonCashShare: Scalars['Float']['output'];
+  /** Its lines, by program and person. */
+  payments: Array<Payment>;
+  /** The month paid. */
+  period: Scalars['Period']['output'];
+  /** Created or approved. */
+  status: PaymentCycleStatus;
+};
+
+
+/** One commune's payments for one month. */
+export type PaymentCyclePaymentsArgs = {
+  kinds?: InputMaybe<Array<PaymentKind>>;
+  statuses?: InputMaybe<Array<PaymentStatus>>;
+};
+
+/** Where a cycle stands. */
+export type PaymentCycleStatus =
+  /** Approved by a district officer other than its creator: may be exported and paid. */
+  | 'APPROVED'
+  /** Created, its lines and control totals fixed; not yet approved. */
+  | 'CREATED';
+
+/** What a payment line pays. */
+export type PaymentKind =
+  /** A past month's shortfall: the entitlement now exceeds what was paid (a late base level, a correction, a backdated decision). */
+  | 'ARREARS'
+  /** Months before the decision month granted by it (needs approval with the cycle). */
+  | 'BACK_PAY'
+  /** A failed or returned payment paid again once the recipient's details were fixed. */
+  | 'CARRY_OVER'
+  /** A past month overpaid: negative, shown apart, never netted against other lines. */
+  | 'RECOVERY'
+  /** The cycle's month. */
+  | 'REGULAR';
+
+/** How a benefit reaches its recipient (the law pushes non-cash methods). */
+export type PaymentMethod =
+  /** A bank account. */
+  | 'BANK'
+  /** Cash at the commune. */
+  | 'CASH'
+  /** An e-wallet. */
+  | 'EWALLET'
+  /** Paid at the post office. */
+  | 'POST_OFFICE';
+
+/** Who receives an enrolment's money and how, from a date (a later row supersedes from its own date). */
+export type PaymentRecipient = {
+  __typename?: 'PaymentRecipient';
+  /** Account or e-wallet number: masked (last 4 digits) unless the caller's role needs it, like identification numbers. */
+  accountNo?: Maybe<Scalars['String']['output']>;
+  /** The enrolment paid. */
+  enrolmentId: Scalars['ID']['output'];
+  /** Id of the recipient record. */
+  id: Scalars['ID']['output'];
+  /** Beneficiary, guardian or authorised person. */
+  kind: RecipientKind;
+  /** Bank, e-wallet, post office or cash. */
+  method: PaymentMethod;
+  /** The bank, e-wallet or post office. */
+  provider?: Maybe<Scalars['String']['output']>;
+  /** Name of the person who receives the money. */
+  recipientName: Scalars['String']['output'];
+  /** The guardian or authorised person, when registered. */
+  recipientPersonId?: Maybe<Scalars['ID']['output']>;
+  /** When it was recorded. */
+  recordedAt: Scalars['DateTime']['output'];
+  /** Subject of the token that recorded it. */
+  recordedBy: Scalars['String']['output'];
+  /** First day it applies. */
+  validFrom: Scalars['Date']['output'];
+};
+
+/** Where a payment stands. */
+export type PaymentStatus =
+  /** Not paid (e.g. a wrong account): carried over once the recipient's details are fixed. */
+  | 'FAILED'
+  /** Paid. */
+  | 'PAID'
+  /** Not yet reported by the bank or post office. */
+  | 'PENDING'
+  /** Paid, then returned: carried over once the recipient's details are fixed. */
+  | 'RETURNED';
 
 /**
  * A commune's art. 5.5.b / 5.5.c recipients moved to the social pension (Law 41/2024/QH15, Decree 176/2025/NĐ-CP),
@@ -1312,6 +1526,17 @@ export type ProgramFamily =
   | 'SOCIAL_ASSISTANCE'
   | 'SOCIAL_PENSION';
 
+/** Lines and amount of one program in a cycle. */
+export type ProgramTotal = {
+  __typename?: 'ProgramTotal';
+  /** Sum of their amounts (recoveries negative). */
+  amount: Scalars['Vnd']['output'];
+  /** Number of lines. */
+  lines: Scalars['Int']['output'];
+  /** Code of the program. */
+  programCode: Scalars['String']['output'];
+};
+
 /**
  * A province's own scheme (Decree 20/2021 art. 4.3 as amended by Decree 76/2024: a province may pay more than the
  * national levels, or add groups, by a resolution of its People's Council). Its conditions and amount are the
@@ -1435,6 +1660,12 @@ export type Query = {
   entitlements: Array<EntitlementMonth>;
   /** One household by id or by its code (give one of the two); null when none matches. */
   household?: Maybe<Household>;
+  /** A payment cycle, when the caller sees its commune (NOT_FOUND otherwise, without saying whether it exists). */
+  paymentCycle?: Maybe<PaymentCycle>;
+  /** The cycles of the communes the caller sees, for a month and/or a commune, newest first (at most 500). */
+  paymentCycles: Array<PaymentCycle>;
+  /** Who received, or receives, an enrolment's money, oldest first. */
+  paymentRecipients: Array<PaymentRecipient>;
   /** Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one). */
   pensionConversions: Array<PensionConversion>;
   /**
@@ -1534,6 +1765,25 @@ export type QueryHouseholdArgs = {
 
 
 /** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryPaymentCycleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryPaymentCyclesArgs = {
+  communeCode?: InputMaybe<Scalars['String']['input']>;
+  period?: InputMaybe<Scalars['Period']['input']>;
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryPaymentRecipientsArgs = {
+  enrolmentId: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryPensionConversionsArgs = {
   communeCode?: InputMaybe<Scalars['String']['input']>;
 };
@@ -1555,6 +1805,15 @@ export type QueryPersonByNationalIdArgs = {
 export type QueryProgramArgs = {
   code: Scalars['String']['input'];
 };
+
+/** Who receives an enrolment's money. */
+export type RecipientKind =
+  /** A person the beneficiary authorised. */
+  | 'AUTHORISED'
+  /** The beneficiary. */
+  | 'BENEFICIARY'
+  /** A guardian (of a child, or of a person with severe disability). */
+  | 'GUARDIAN';
 
 /** A dated social circumstance of a person. */
 export type RecordCircumstanceFlagInput = {
@@ -1598,6 +1857,26 @@ export type RecordMeritStatusInput = {
   recognizedOn: Scalars['Date']['input'];
   /** Last day it applies, if it ends. */
   validTo?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** Who receives an enrolment's money from a date. */
+export type RecordPaymentRecipientInput = {
+  /** Account or e-wallet number (BANK, EWALLET): 6–20 digits. */
+  accountNo?: InputMaybe<Scalars['String']['input']>;
+  /** The enrolment paid. */
+  enrolmentId: Scalars['ID']['input'];
+  /** Beneficiary, guardian or authorised person. */
+  kind: RecipientKind;
+  /** Bank, e-wallet, post office or cash. */
+  method: PaymentMethod;
+  /** The bank, e-wallet or post office (BANK, EWALLET). */
+  provider?: InputMaybe<Scalars['String']['input']>;
+  /** Name of the person who receives the money (for the beneficiary: omit, their registered name is used). */
+  recipientName?: InputMaybe<Scalars['String']['input']>;
+  /** The guardian or authorised person, when registered (omit for the beneficiary). */
+  recipientPersonId?: InputMaybe<Scalars['ID']['input']>;
+  /** First day it applies (not in the future). */
+  validFrom: Scalars['Date']['input'];
 };
 
 /** The conversion of one commune's art. 5.5.b / 5.5.c recipients to the social pension. */
@@ -2048,6 +2327,7 @@ export type ResolversTypes = {
   CircumstanceKind: CircumstanceKind;
   CircumstanceWithdrawal: ResolverTypeWrapper<CircumstanceWithdrawal>;
   ConditionResult: ResolverTypeWrapper<ConditionResult>;
+  ControlTotals: ResolverTypeWrapper<ControlTotals>;
   CorrectResidenceInput: CorrectResidenceInput;
   CoverageGap: ResolverTypeWrapper<GapNode>;
   CoverageGapConnection: ResolverTypeWrapper<GapConnection>;
@@ -2077,6 +2357,13 @@ export type ResolversTypes = {
   MovePersonInput: MovePersonInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Payment: ResolverTypeWrapper<PaymentRow>;
+  PaymentCycle: ResolverTypeWrapper<PaymentCycleRow>;
+  PaymentCycleStatus: PaymentCycleStatus;
+  PaymentKind: PaymentKind;
+  PaymentMethod: PaymentMethod;
+  PaymentRecipient: ResolverTypeWrapper<PaymentRecipientRow>;
+  PaymentStatus: PaymentStatus;
   PensionConversion: ResolverTypeWrapper<PensionConversionRow>;
   PensionKind: PensionKind;
   PensionStatus: ResolverTypeWrapper<PensionStatusRow>;
@@ -2089,13 +2376,16 @@ export type ResolversTypes = {
   Program: ResolverTypeWrapper<ProgramRow>;
   ProgramEligibility: ResolverTypeWrapper<Omit<ProgramEligibility, 'baseLevel' | 'program' | 'ruleVersion' | 'startTimingRule'> & { baseLevel?: Maybe<ResolversTypes['BaseLevel']>, program: ResolversTypes['Program'], ruleVersion?: Maybe<ResolversTypes['RuleVersion']>, startTimingRule?: Maybe<ResolversTypes['TimingRule']> }>;
   ProgramFamily: ProgramFamily;
-  ProvincialScheme: ResolverTypeWrapper<ProvincialScheme>;
+  ProgramTotal: ResolverTypeWrapper<ProgramTotal>;
+  ProvincialScheme: ResolverTypeWrapper<ProvincialSchemeParent>;
   PublishProvincialSchemeInput: PublishProvincialSchemeInput;
   PublishRuleVersionInput: PublishRuleVersionInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecipientKind: RecipientKind;
   RecordCircumstanceFlagInput: RecordCircumstanceFlagInput;
   RecordDisabilityInput: RecordDisabilityInput;
   RecordMeritStatusInput: RecordMeritStatusInput;
+  RecordPaymentRecipientInput: RecordPaymentRecipientInput;
   RecordPensionConversionInput: RecordPensionConversionInput;
   RecordPensionStatusInput: RecordPensionStatusInput;
   RecordPovertyAssessmentInput: RecordPovertyAssessmentInput;
@@ -2139,6 +2429,7 @@ export type ResolversParentTypes = {
   CircumstanceFlagRecord: CircumstanceFlagRecord;
   CircumstanceWithdrawal: CircumstanceWithdrawal;
   ConditionResult: ConditionResult;
+  ControlTotals: ControlTotals;
   CorrectResidenceInput: CorrectResidenceInput;
   CoverageGap: GapNode;
   CoverageGapConnection: GapConnection;
@@ -2164,6 +2455,9 @@ export type ResolversParentTypes = {
   MovePersonInput: MovePersonInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Payment: PaymentRow;
+  PaymentCycle: PaymentCycleRow;
+  PaymentRecipient: PaymentRecipientRow;
   PensionConversion: PensionConversionRow;
   PensionStatus: PensionStatusRow;
   Period: Scalars['Period']['output'];
@@ -2172,13 +2466,15 @@ export type ResolversParentTypes = {
   Pregnancy: PregnancyRow;
   Program: ProgramRow;
   ProgramEligibility: Omit<ProgramEligibility, 'baseLevel' | 'program' | 'ruleVersion' | 'startTimingRule'> & { baseLevel?: Maybe<ResolversParentTypes['BaseLevel']>, program: ResolversParentTypes['Program'], ruleVersion?: Maybe<ResolversParentTypes['RuleVersion']>, startTimingRule?: Maybe<ResolversParentTypes['TimingRule']> };
-  ProvincialScheme: ProvincialScheme;
+  ProgramTotal: ProgramTotal;
+  ProvincialScheme: ProvincialSchemeParent;
   PublishProvincialSchemeInput: PublishProvincialSchemeInput;
   PublishRuleVersionInput: PublishRuleVersionInput;
   Query: Record<PropertyKey, never>;
   RecordCircumstanceFlagInput: RecordCircumstanceFlagInput;
   RecordDisabilityInput: RecordDisabilityInput;
   RecordMeritStatusInput: RecordMeritStatusInput;
+  RecordPaymentRecipientInput: RecordPaymentRecipientInput;
   RecordPensionConversionInput: RecordPensionConversionInput;
   RecordPensionStatusInput: RecordPensionStatusInput;
   RecordPovertyAssessmentInput: RecordPovertyAssessmentInput;
@@ -2304,6 +2600,13 @@ export type ConditionResultResolvers<ContextType = MercuriusContext, ParentType 
   operator?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   textVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ControlTotalsResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ControlTotals'] = ResolversParentTypes['ControlTotals']> = {
+  byProgram?: Resolver<Array<ResolversTypes['ProgramTotal']>, ParentType, ContextType>;
+  lines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  payableAmount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  recoveryAmount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
 };
 
 export type CoverageGapResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['CoverageGap'] = ResolversParentTypes['CoverageGap']> = {
@@ -2451,10 +2754,13 @@ export type MeritRecordResolvers<ContextType = MercuriusContext, ParentType exte
 export type MutationResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   _noop?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   approveEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationApproveEnrolmentArgs, 'id'>>;
+  approvePaymentCycle?: Resolver<ResolversTypes['PaymentCycle'], ParentType, ContextType, RequireFields<MutationApprovePaymentCycleArgs, 'id'>>;
   changeHouseholdHead?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationChangeHouseholdHeadArgs, 'input'>>;
   confirmAreaClassification?: Resolver<ResolversTypes['AreaClassification'], ParentType, ContextType, RequireFields<MutationConfirmAreaClassificationArgs, 'id' | 'legalBasis'>>;
   correctDeath?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationCorrectDeathArgs, 'personId' | 'reason'>>;
   correctResidence?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationCorrectResidenceArgs, 'input'>>;
+  createPaymentCycle?: Resolver<ResolversTypes['PaymentCycle'], ParentType, ContextType, RequireFields<MutationCreatePaymentCycleArgs, 'communeCode' | 'period'>>;
+  createPaymentCycles?: Resolver<Array<ResolversTypes['PaymentCycle']>, ParentType, ContextType, RequireFields<MutationCreatePaymentCyclesArgs, 'period'>>;
   endEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationEndEnrolmentArgs, 'endPeriod' | 'id' | 'reason'>>;
   enrol?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationEnrolArgs, 'input'>>;
   mergeHouseholds?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationMergeHouseholdsArgs, 'input'>>;
@@ -2467,6 +2773,8 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   recordDeath?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationRecordDeathArgs, 'dateOfDeath' | 'personId'>>;
   recordDisability?: Resolver<ResolversTypes['DisabilityCertificate'], ParentType, ContextType, RequireFields<MutationRecordDisabilityArgs, 'input'>>;
   recordMeritStatus?: Resolver<ResolversTypes['MeritRecord'], ParentType, ContextType, RequireFields<MutationRecordMeritStatusArgs, 'input'>>;
+  recordPaymentRecipient?: Resolver<ResolversTypes['PaymentRecipient'], ParentType, ContextType, RequireFields<MutationRecordPaymentRecipientArgs, 'input'>>;
+  recordPaymentResult?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentResultArgs, 'idempotencyKey' | 'paidAt' | 'paymentId' | 'reference' | 'status'>>;
   recordPensionConversion?: Resolver<ResolversTypes['PensionConversion'], ParentType, ContextType, RequireFields<MutationRecordPensionConversionArgs, 'input'>>;
   recordPensionStatus?: Resolver<ResolversTypes['PensionStatus'], ParentType, ContextType, RequireFields<MutationRecordPensionStatusArgs, 'input'>>;
   recordPovertyAssessment?: Resolver<ResolversTypes['PovertyAssessment'], ParentType, ContextType, RequireFields<MutationRecordPovertyAssessmentArgs, 'input'>>;
@@ -2486,6 +2794,54 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
 export type PageInfoResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PaymentResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Payment'] = ResolversParentTypes['Payment']> = {
+  amount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  carriedFrom?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cycleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  enrolmentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['PaymentKind'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['PaymentMethod'], ParentType, ContextType>;
+  needsApproval?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  noteVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  paidAt?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recipient?: Resolver<Maybe<ResolversTypes['PaymentRecipient']>, ParentType, ContextType>;
+  reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
+};
+
+export type PaymentCycleResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PaymentCycle'] = ResolversParentTypes['PaymentCycle']> = {
+  approvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  approvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  communeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  controlTotals?: Resolver<ResolversTypes['ControlTotals'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nonCashShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  payments?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType, Partial<PaymentCyclePaymentsArgs>>;
+  period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PaymentCycleStatus'], ParentType, ContextType>;
+};
+
+export type PaymentRecipientResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PaymentRecipient'] = ResolversParentTypes['PaymentRecipient']> = {
+  accountNo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enrolmentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['RecipientKind'], ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['PaymentMethod'], ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recipientName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recipientPersonId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
 };
 
 export type PensionConversionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PensionConversion'] = ResolversParentTypes['PensionConversion']> = {
@@ -2587,6 +2943,12 @@ export type ProgramEligibilityResolvers<ContextType = MercuriusContext, ParentTy
   unconfirmedReasons?: Resolver<Array<ResolversTypes['UnconfirmedReason']>, ParentType, ContextType>;
 };
 
+export type ProgramTotalResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ProgramTotal'] = ResolversParentTypes['ProgramTotal']> = {
+  amount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  lines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ProvincialSchemeResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ProvincialScheme'] = ResolversParentTypes['ProvincialScheme']> = {
   highestOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2611,6 +2973,9 @@ export type QueryResolvers<ContextType = MercuriusContext, ParentType extends Re
   enrolment?: Resolver<Maybe<ResolversTypes['Enrolment']>, ParentType, ContextType, RequireFields<QueryEnrolmentArgs, 'id'>>;
   entitlements?: Resolver<Array<ResolversTypes['EntitlementMonth']>, ParentType, ContextType, RequireFields<QueryEntitlementsArgs, 'from' | 'personId' | 'to'>>;
   household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType, Partial<QueryHouseholdArgs>>;
+  paymentCycle?: Resolver<Maybe<ResolversTypes['PaymentCycle']>, ParentType, ContextType, RequireFields<QueryPaymentCycleArgs, 'id'>>;
+  paymentCycles?: Resolver<Array<ResolversTypes['PaymentCycle']>, ParentType, ContextType, Partial<QueryPaymentCyclesArgs>>;
+  paymentRecipients?: Resolver<Array<ResolversTypes['PaymentRecipient']>, ParentType, ContextType, RequireFields<QueryPaymentRecipientsArgs, 'enrolmentId'>>;
   pensionConversions?: Resolver<Array<ResolversTypes['PensionConversion']>, ParentType, ContextType, Partial<QueryPensionConversionsArgs>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
   personByNationalId?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonByNationalIdArgs, 'nationalId'>>;
@@ -2694,6 +3059,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   CircumstanceFlagRecord?: CircumstanceFlagRecordResolvers<ContextType>;
   CircumstanceWithdrawal?: CircumstanceWithdrawalResolvers<ContextType>;
   ConditionResult?: ConditionResultResolvers<ContextType>;
+  ControlTotals?: ControlTotalsResolvers<ContextType>;
   CoverageGap?: CoverageGapResolvers<ContextType>;
   CoverageGapConnection?: CoverageGapConnectionResolvers<ContextType>;
   CoverageGapCount?: CoverageGapCountResolvers<ContextType>;
@@ -2710,6 +3076,9 @@ export type Resolvers<ContextType = MercuriusContext> = {
   MeritRecord?: MeritRecordResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Payment?: PaymentResolvers<ContextType>;
+  PaymentCycle?: PaymentCycleResolvers<ContextType>;
+  PaymentRecipient?: PaymentRecipientResolvers<ContextType>;
   PensionConversion?: PensionConversionResolvers<ContextType>;
   PensionStatus?: PensionStatusResolvers<ContextType>;
   Period?: GraphQLScalarType;
@@ -2718,6 +3087,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   Pregnancy?: PregnancyResolvers<ContextType>;
   Program?: ProgramResolvers<ContextType>;
   ProgramEligibility?: ProgramEligibilityResolvers<ContextType>;
+  ProgramTotal?: ProgramTotalResolvers<ContextType>;
   ProvincialScheme?: ProvincialSchemeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ResidencePeriod?: ResidencePeriodResolvers<ContextType>;
@@ -2842,6 +3212,12 @@ export type Loaders<TContext = MercuriusContext> = {
     text?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ConditionResult'], Record<string, never>, TContext>;
     textVi?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ConditionResult'], Record<string, never>, TContext>;
   };
+  ControlTotals?: {
+    byProgram?: LoaderDefinition<Array<ResolversTypes['ProgramTotal']>, ResolversParentTypes['ControlTotals'], Record<string, never>, TContext>;
+    lines?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['ControlTotals'], Record<string, never>, TContext>;
+    payableAmount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['ControlTotals'], Record<string, never>, TContext>;
+    recoveryAmount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['ControlTotals'], Record<string, never>, TContext>;
+  };
   CoverageGap?: {
     monthlyAmount?: LoaderDefinition<Maybe<ResolversTypes['Vnd']>, ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
     person?: LoaderDefinition<ResolversTypes['Person'], ResolversParentTypes['CoverageGap'], Record<string, never>, TContext>;
@@ -2965,6 +3341,51 @@ export type Loaders<TContext = MercuriusContext> = {
     endCursor?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PageInfo'], Record<string, never>, TContext>;
     hasNextPage?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['PageInfo'], Record<string, never>, TContext>;
   };
+  Payment?: {
+    amount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    carriedFrom?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    cycleId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    enrolmentId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    kind?: LoaderDefinition<ResolversTypes['PaymentKind'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    method?: LoaderDefinition<ResolversTypes['PaymentMethod'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    needsApproval?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    note?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    noteVi?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    paidAt?: LoaderDefinition<Maybe<ResolversTypes['Date']>, ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    personId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    recipient?: LoaderDefinition<Maybe<ResolversTypes['PaymentRecipient']>, ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    reference?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+    status?: LoaderDefinition<ResolversTypes['PaymentStatus'], ResolversParentTypes['Payment'], Record<string, never>, TContext>;
+  };
+  PaymentCycle?: {
+    approvedAt?: LoaderDefinition<Maybe<ResolversTypes['DateTime']>, ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    approvedBy?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    controlTotals?: LoaderDefinition<ResolversTypes['ControlTotals'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    createdAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    createdBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    nonCashShare?: LoaderDefinition<ResolversTypes['Float'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    payments?: LoaderDefinition<Array<ResolversTypes['Payment']>, ResolversParentTypes['PaymentCycle'], PaymentCyclePaymentsArgs, TContext>;
+    period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+    status?: LoaderDefinition<ResolversTypes['PaymentCycleStatus'], ResolversParentTypes['PaymentCycle'], Record<string, never>, TContext>;
+  };
+  PaymentRecipient?: {
+    accountNo?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    enrolmentId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    kind?: LoaderDefinition<ResolversTypes['RecipientKind'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    method?: LoaderDefinition<ResolversTypes['PaymentMethod'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    provider?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    recipientName?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    recipientPersonId?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    recordedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    recordedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+    validFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+  };
   PensionConversion?: {
     communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
     decisionNo?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
@@ -3052,6 +3473,11 @@ export type Loaders<TContext = MercuriusContext> = {
     startsFrom?: LoaderDefinition<Maybe<ResolversTypes['Period']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     unconfirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     unconfirmedReasons?: LoaderDefinition<Array<ResolversTypes['UnconfirmedReason']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
+  };
+  ProgramTotal?: {
+    amount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['ProgramTotal'], Record<string, never>, TContext>;
+    lines?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['ProgramTotal'], Record<string, never>, TContext>;
+    programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ProgramTotal'], Record<string, never>, TContext>;
   };
   ProvincialScheme?: {
     highestOnly?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProvincialScheme'], Record<string, never>, TContext>;

@@ -23,6 +23,8 @@ export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDe
 export type BaseLevelRow = typeof baseLevels.$inferSelect;
 export type TimingRuleRow = typeof timingRules.$inferSelect;
 export type ProvincialSchemeRow = typeof provincialSchemes.$inferSelect;
+/** A provincial scheme as GraphQL reads it: its row, with its program's highest-only choice. */
+export type ProvincialSchemeParent = ProvincialSchemeRow & { highestOnly: boolean };
 
 export interface RuleBook {
   programs: ProgramRow[];

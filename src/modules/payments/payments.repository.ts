@@ -1,0 +1,244 @@
+/**
+ * SQL of the payments module: recipients, cycles, lines and results (src/db/schema/payments.ts).
+ */
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { paymentCycles, paymentRecipients, paymentResults, payments } from '../../db/schema/index.js';
+
+export type PaymentRecipientRow = typeof paymentRecipients.$inferSelect;
+export type PaymentCycleRow = typeof paymentCycles.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+export type PaymentResultRow = typeof paymentResults.$inferSelect;
+export type NewPayment = typeof payments.$inferInsert;
+
+const list = (values: readonly string[]) =>
+  sql`(${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
+
+export async function insertRecipient(tx: DbOrTx, values: typeof paymentRecipients.$inferInsert): Promise<PaymentRecipientRow> {
+  const [row] = await tx.insert(paymentRecipients).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
+}
+
+export function findRecipientsOf(db: DbOrTx, enrolmentIds: readonly string[]): Promise<PaymentRecipientRow[]> {
+  if (enrolmentIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(paymentRecipients)
+    .where(inArray(paymentRecipients.enrolmentId, [...enrolmentIds]))
+    .orderBy(asc(paymentRecipients.enrolmentId), asc(paymentRecipients.validFrom));
+}
+
+export async function findRecipient(db: DbOrTx, id: string): Promise<PaymentRecipientRow | undefined> {
+  const [row] = await db.select().from(paymentRecipients).where(eq(paymentRecipients.id, id));
+  return row;
+}
+
+/** Serialises the creation of one commune's cycle for one month until the transaction ends. */
+export async function lockCycleKey(tx: DbOrTx, communeCode: string, period: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`payment-cycle:${communeCode}:${period}`}))`);
+}
+
+export async function findCycle(db: DbOrTx, communeCode: string, period: string): Promise<PaymentCycleRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(paymentCycles)
+    .where(and(eq(paymentCycles.communeCode, communeCode), eq(paymentCycles.period, period)));
+  return row;
+}
+
+export async function findCycleById(db: DbOrTx, id: string, forUpdate = false): Promise<PaymentCycleRow | undefined> {
+  const q = db.select().from(paymentCycles).where(eq(paymentCycles.id, id));
+  const [row] = forUpdate ? await q.for('update') : await q;
+  return row;
+}
+
+export function findCycles(db: DbOrTx, filter: { communeCodes?: readonly string[]; period?: string }, limit: number): Promise<PaymentCycleRow[]> {
+  const where: SQL[] = [];
+  if (filter.communeCodes) where.push(inArray(paymentCycles.communeCode, [...filter.communeCodes]));
+  if (filter.period) where.push(eq(paymentCycles.period, filter.period));
+  return db
+    .select()
+    .from(paymentCycles)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(paymentCycles.period), asc(paymentCycles.communeCode))
+    .limit(limit);
+}
+
+/** The (commune, month) pairs that have a cycle, among some communes and months: a month with a cycle was paid. */
+export async function cycleMonths(db: DbOrTx, communeCodes: readonly string[], from: string, to: string): Promise<Set<string>> {
+  if (communeCodes.length === 0) return new Set();
+  const rows = await db
+    .select({ communeCode: paymentCycles.communeCode, period: paymentCycles.period })
+    .from(paymentCycles)
+    .where(and(inArray(paymentCycles.communeCode, [...communeCodes]), gte(paymentCycles.period, from), lte(paymentCycles.period, to)));
+  return new Set(rows.map((r) => `${r.communeCode}:${r.period}`));
+}
+
+export async function insertCycle(tx: DbOrTx, values: typeof paymentCycles.$inferInsert): Promise<PaymentCycleRow> {
+  const [row] = await tx.insert(paymentCycles).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
+}
+
+export async function approveCycle(tx: DbOrTx, id: string, approvedBy: string): Promise<PaymentCycleRow> {
+  const [row] = await tx.update(paymentCycles).set({ status: 'APPROVED', approvedBy, approvedAt: new Date() }).where(eq(paymentCycles.id, id)).returning();
+  if (!row) throw new Error('UPDATE … RETURNING gave no row');
+  return row;
+}
+
+/** Inserts lines in batches (a commune's month can hold thousands). */
+export async function insertPayments(tx: DbOrTx, rows: NewPayment[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) await tx.insert(payments).values(rows.slice(i, i + 1000));
+}
+
+/**
+ * People who may have a line in a commune's cycle for `period`: an approved enrolment reaching into the look-back
+ * window, and a residence in one of the commune's codes at some time from the day before the window to the month's
+ * end (the paying commune of a month is decided by the last day of the month before: core/residence.ts).
+ */
+export async function findCycleCandidates(db: DbOrTx, communeCodes: readonly string[], windowStart: string, periodEnd: string): Promise<string[]> {
+  if (communeCodes.length === 0) return [];
+  const { rows } = await db.execute<{ id: string }>(sql`
+    SELECT DISTINCT e.person_id AS id
+    FROM enrolments e
+    JOIN residence_periods r ON r.person_id = e.person_id
+    WHERE e.approved_at IS NOT NULL
+      AND e.start_month <= ${periodEnd}::date
+      AND (e.end_month IS NULL OR e.end_month >= ${windowStart}::date)
+      AND r.commune_code IN ${list(communeCodes)}
+      AND r.valid_from <= ${periodEnd}::date
+      AND coalesce(r.valid_to, 'infinity'::date) >= ${windowStart}::date - 1`);
+  return rows.map((r) => r.id);
+}
+
+/** The lines of some enrolments for months in a window, with the commune of the cycle that made each. */
+export function findPaymentsOf(db: DbOrTx, enrolmentIds: readonly string[], from: string, to: string): Promise<(PaymentRow & { cycleCommuneCode: string })[]> {
+  if (enrolmentIds.length === 0) return Promise.resolve([]);
+  return db
+    .select({ ...getTableColumns(payments), cycleCommuneCode: paymentCycles.communeCode })
+    .from(payments)
+    .innerJoin(paymentCycles, eq(paymentCycles.id, payments.cycleId))
+    .where(and(inArray(payments.enrolmentId, [...enrolmentIds]), gte(payments.period, from), lte(payments.period, to)));
+}
+
+/**
+ * Failed or returned lines of a commune's earlier cycles not yet paid again, whose enrolment has a recipient record
+ * written after the failure was reported (the details were fixed): they carry over.
+ */
+export async function findCarryOvers(db: DbOrTx, communeCodes: readonly string[], beforePeriod: string): Promise<PaymentRow[]> {
+  if (communeCodes.length === 0) return [];
+  const { rows } = await db.execute<{ id: string }>(sql`
+    SELECT p.id
+    FROM payments p
+    JOIN payment_cycles c ON c.id = p.cycle_id
+    WHERE c.commune_code IN ${list(communeCodes)}
+      AND c.period < ${beforePeriod}::date
+      AND p.status IN ('FAILED', 'RETURNED')
+      AND NOT EXISTS (SELECT 1 FROM payments again WHERE again.carried_from = p.id)
+      AND EXISTS (
+        SELECT 1 FROM payment_recipients rcp
+        WHERE rcp.enrolment_id = p.enrolment_id
+          AND rcp.recorded_at > (SELECT max(res.recorded_at) FROM payment_results res WHERE res.payment_id = p.id))`);
+  if (rows.length === 0) return [];
+  return db
+    .select()
+    .from(payments)
+    .where(
+      inArray(
+        payments.id,
+        rows.map((r) => r.id),
+      ),
+    );
+}
+
+export interface LineTotals {
+  lines: number;
+  payableAmount: number;
+  recoveryAmount: number;
+  byProgram: Record<string, { lines: number; amount: number }>;
+}
+
+/** A cycle's control totals recomputed from its lines. */
+export async function lineTotals(db: DbOrTx, cycleId: string): Promise<LineTotals> {
+  const rows = await db
+    .select({
+      programCode: payments.programCode,
+      lines: sql<number>`count(*)::int`,
+      payable: sql<number>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} > 0), 0)::bigint`,
+      recovery: sql<number>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} < 0), 0)::bigint`,
+    })
+    .from(payments)
+    .where(eq(payments.cycleId, cycleId))
+    .groupBy(payments.programCode)
+    .orderBy(asc(payments.programCode));
+  const byProgram: LineTotals['byProgram'] = {};
+  let lines = 0;
+  let payableAmount = 0;
+  let recoveryAmount = 0;
+  for (const r of rows) {
+    const payable = Number(r.payable);
+    const recovery = Number(r.recovery);
+    byProgram[r.programCode] = { lines: Number(r.lines), amount: payable + recovery };
+    lines += Number(r.lines);
+    payableAmount += payable;
+    recoveryAmount += recovery;
+  }
+  return { lines, payableAmount, recoveryAmount, byProgram };
+}
+
+export function findPaymentsOfCycle(
+  db: DbOrTx,
+  cycleId: string,
+  filter: { kinds?: readonly string[]; statuses?: readonly string[] } = {},
+): Promise<PaymentRow[]> {
+  const where: SQL[] = [eq(payments.cycleId, cycleId)];
+  if (filter.kinds?.length) where.push(sql`${payments.kind} IN ${list(filter.kinds)}`);
+  if (filter.statuses?.length) where.push(sql`${payments.status} IN ${list(filter.statuses)}`);
+  return db
+    .select()
+    .from(payments)
+    .where(and(...where))
+    .orderBy(asc(payments.programCode), asc(payments.personId), asc(payments.period), asc(payments.kind));
+}
+
+export async function findPayment(db: DbOrTx, id: string, forUpdate = false): Promise<PaymentRow | undefined> {
+  const q = db.select().from(payments).where(eq(payments.id, id));
+  const [row] = forUpdate ? await q.for('update') : await q;
+  return row;
+}
+
+export async function findResultByKey(db: DbOrTx, key: string): Promise<PaymentResultRow | undefined> {
+  const [row] = await db.select().from(paymentResults).where(eq(paymentResults.idempotencyKey, key));
+  return row;
+}
+
+export async function insertResult(tx: DbOrTx, values: typeof paymentResults.$inferInsert): Promise<PaymentResultRow> {
+  const [row] = await tx.insert(paymentResults).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
+  return row;
+}
+
+export async function setPaymentStatus(tx: DbOrTx, id: string, values: Pick<PaymentRow, 'status' | 'reference' | 'paidAt'>): Promise<PaymentRow> {
+  const [row] = await tx.update(payments).set(values).where(eq(payments.id, id)).returning();
+  if (!row) throw new Error('UPDATE … RETURNING gave no row');
+  return row;
+}
+
+/** The non-cash share of the lines to pay in some cycles, by cycle. */
+export async function nonCashShares(db: DbOrTx, cycleIds: readonly string[]): Promise<Map<string, number>> {
+  if (cycleIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      cycleId: payments.cycleId,
+      all: sql<number>`count(*)::int`,
+      nonCash: sql<number>`(count(*) FILTER (WHERE ${payments.method} <> 'CASH'))::int`,
+    })
+    .from(payments)
+    .where(and(inArray(payments.cycleId, [...cycleIds]), sql`${payments.amount} > 0`))
+    .groupBy(payments.cycleId);
+  return new Map(rows.map((r) => [r.cycleId, r.all === 0 ? 0 : r.nonCash / r.all]));
+}

@@ -1,0 +1,547 @@
+/**
+ * Payments use cases (docs/payments.md): who receives an enrolment's money, a commune's monthly payment cycle built
+ * from the entitlements (regular lines, arrears and recoveries for past months, back pay, carry-overs), its approval
+ * against recomputed control totals, and the results the bank or post office reports.
+ */
+import type { Clock } from '../../clock.js';
+import { groupBy } from '../../core/collections.js';
+import { PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentStatus } from '../../core/code-lists.js';
+import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
+import { monthIndex } from '../../core/bounds.js';
+import type { Database } from '../../db/client.js';
+import { conflict, forbidden, notFound, Problems } from '../../errors.js';
+import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo } from '../auth/access-policy.js';
+import { assertCanMutate, assertRole } from '../auth/auth.service.js';
+import type { Principal } from '../auth/auth.types.js';
+import type { BenefitsService, EntitlementLine, EntitlementMonth } from '../benefits/benefits.service.js';
+import type { PlacesService } from '../places/places.service.js';
+import type { RegistryService } from '../registry/registry.service.js';
+import * as repo from './payments.repository.js';
+import type { LineTotals, NewPayment, PaymentCycleRow, PaymentRecipientRow, PaymentRow } from './payments.repository.js';
+
+export type { PaymentCycleRow, PaymentRecipientRow, PaymentRow } from './payments.repository.js';
+
+/**
+ * How far back a cycle looks for past months whose entitlement now differs from what was paid (arrears, recoveries,
+ * back pay, missed months). A decree applying further back than this is paid by a cycle created with a wider window
+ * (not exposed yet): docs/payments.md says why the window exists (each month is recomputed for every person).
+ */
+export const ARREARS_LOOKBACK_MONTHS = 12;
+/** The first month anything can be paid: Decree 20/2021 took effect on 2021-07-01. */
+const FIRST_PERIOD = '2021-07';
+/** How many people's entitlements are computed at once (bounded memory and statement size). */
+const CANDIDATE_BATCH = 2000;
+
+export interface RecordPaymentRecipientInput {
+  enrolmentId: string;
+  kind: 'BENEFICIARY' | 'GUARDIAN' | 'AUTHORISED';
+  recipientPersonId?: string | null;
+  recipientName?: string | null;
+  method: PaymentMethod;
+  accountNo?: string | null;
+  provider?: string | null;
+  validFrom: string;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const fmtVi = (n: number) => n.toLocaleString('en-US').replaceAll(',', '.');
+// Control characters never belong in a reference or a name a bank file will carry.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Roles that see account numbers in full: they record them and prepare the bank files. */
+const SEES_ACCOUNTS = new Set(['commune_officer', 'district_officer', 'admin']);
+/** An account number as this caller may see it: the last 4 digits otherwise. */
+export function maskAccountFor(p: Principal, accountNo: string | null): string | null {
+  if (accountNo === null) return null;
+  return SEES_ACCOUNTS.has(p.role) || p.scopes.has('payment:account_no') ? accountNo : maskAccount(accountNo);
+}
+/** Only the last 4 digits of an account number. */
+export const maskAccount = (accountNo: string) => `${'*'.repeat(Math.max(0, accountNo.length - 4))}${accountNo.slice(-4)}`;
+
+/** What one (enrolment, month) holds already: the amount paid or on its way, and whether it has a line at all. */
+interface Held {
+  amount: number;
+  lines: number;
+  regular: boolean;
+  communeCode: string;
+}
+
+/**
+ * The lines a commune's cycle gets for `period` (pure): see createPaymentCycle. `months` are the entitlements of the
+ * candidates for the look-back window and the month; `held` what earlier cycles hold per `${enrolmentId}:${period}`.
+ */
+export function cycleLines(args: {
+  period: string;
+  communeCode: string;
+  codes: ReadonlySet<string>;
+  months: Map<string, EntitlementMonth[]>;
+  held: Map<string, Held>;
+  /** Months the commune had a cycle for (a month with an entitlement and no line then was missed). */
+  cycleHeld: (period: string) => boolean;
+  recipientOf: (enrolmentId: string) => PaymentRecipientRow | undefined;
+  carryOvers: PaymentRow[];
+}): Omit<NewPayment, 'cycleId'>[] {
+  const { period } = args;
+  const out: Omit<NewPayment, 'cycleId'>[] = [];
+  const add = (
+    line: Pick<NewPayment, 'enrolmentId' | 'personId' | 'programCode' | 'period' | 'kind' | 'amount' | 'note' | 'noteVi'> & { carriedFrom?: string },
+  ) => {
+    const recipient = args.recipientOf(line.enrolmentId);
+    out.push({
+      ...line,
+      needsApproval: line.kind === 'BACK_PAY' || line.kind === 'RECOVERY',
+      recipientId: recipient?.id ?? null,
+      method: recipient?.method ?? 'CASH',
+      carriedFrom: line.carriedFrom ?? null,
+    });
+  };
+  const seen = new Set<string>();
+  for (const [personId, months] of args.months) {
+    for (const month of months) {
+      for (const l of month.lines) {
+        if (l.payingCommuneCode === null || !args.codes.has(l.payingCommuneCode)) continue;
+        const key = `${l.enrolment.id}:${month.period}`;
+        seen.add(key);
+        const owed = l.payableAmount;
+        const held = args.held.get(key);
+        const base = { enrolmentId: l.enrolment.id, personId, programCode: l.enrolment.programCode, period: firstDay(month.period) };
+        if (month.period === period) {
+          if (owed > 0 && !held?.regular && !held?.lines)
+            add({ ...base, kind: l.kind === 'BACK_PAY' ? 'BACK_PAY' : 'REGULAR', amount: owed, note: l.note, noteVi: l.noteVi });
+          continue;
+        }
+        if (!held) {
+          if (owed <= 0) continue;
+          if (l.kind === 'BACK_PAY')
+            add({
+              ...base,
+              kind: 'BACK_PAY',
+              amount: owed,
+              note: `back pay for ${month.period}: ${l.note}`,
+              noteVi: `truy lĩnh tháng ${month.period}: ${l.noteVi}`,
+            });
+          else if (args.cycleHeld(month.period))
+            add({
+              ...base,
+              kind: 'ARREARS',
+              amount: owed,
+              note: `arrears for ${month.period}: owed ${fmt(owed)}, nothing was paid in that month's cycle (${l.note})`,
+              noteVi: `truy lĩnh tháng ${month.period}: được hưởng ${fmtVi(owed)}, kỳ chi tháng đó chưa chi (${l.noteVi})`,
+            });
+          continue;
+        }
+        addDifference(add, base, month.period, owed, held.amount, l);
+      }
+    }
+  }
+  // Months paid that no longer have a line here at all (e.g. the enrolment was ended back to an earlier month): all
+  // of it is owed back, by the commune that paid it.
+  for (const [key, held] of args.held) {
+    if (seen.has(key) || held.amount <= 0 || !args.codes.has(held.communeCode)) continue;
+    const [enrolmentId, month] = key.split(':') as [string, string];
+    if (month >= period) continue;
+    const sample = [...args.months.values()]
+      .flat()
+      .flatMap((m) => m.lines)
+      .find((l) => l.enrolment.id === enrolmentId);
+    if (!sample) continue;
+    addDifference(
+      add,
+      { enrolmentId, personId: sample.enrolment.personId, programCode: sample.enrolment.programCode, period: firstDay(month) },
+      month,
+      0,
+      held.amount,
+      undefined,
+    );
+  }
+  for (const c of args.carryOvers) {
+    add({
+      enrolmentId: c.enrolmentId,
+      personId: c.personId,
+      programCode: c.programCode,
+      period: toDateString(c.period),
+      kind: 'CARRY_OVER',
+      amount: c.amount,
+      carriedFrom: c.id,
+      note: `paid again: the ${c.kind} payment for ${periodOf(toDateString(c.period))} was ${c.status}${c.reference ? ` (${c.reference})` : ''}; the recipient's details have been fixed since`,
+      noteVi: `chi lại: khoản chi tháng ${periodOf(toDateString(c.period))} bị ${c.status === 'FAILED' ? 'lỗi' : 'trả lại'}${c.reference ? ` (${c.reference})` : ''}; thông tin người nhận đã được sửa`,
+    });
+  }
+  return out;
+}
+
+/** An arrears or recovery line for the difference between what a past month is owed now and what it holds. */
+function addDifference(
+  add: (line: Pick<NewPayment, 'enrolmentId' | 'personId' | 'programCode' | 'period' | 'kind' | 'amount' | 'note' | 'noteVi'>) => void,
+  base: Pick<NewPayment, 'enrolmentId' | 'personId' | 'programCode' | 'period'>,
+  month: string,
+  owed: number,
+  paid: number,
+  line: EntitlementLine | undefined,
+) {
+  const diff = owed - paid;
+  if (diff === 0) return;
+  const why = line ? ` (${line.note})` : ' (no entitlement for the month any more)';
+  const whyVi = line ? ` (${line.noteVi})` : ' (tháng này không còn được hưởng)';
+  if (diff > 0)
+    add({
+      ...base,
+      kind: 'ARREARS',
+      amount: diff,
+      note: `arrears for ${month}: owed ${fmt(owed)} now, ${fmt(paid)} paid${why}`,
+      noteVi: `truy lĩnh tháng ${month}: nay được hưởng ${fmtVi(owed)}, đã chi ${fmtVi(paid)}${whyVi}`,
+    });
+  else
+    add({
+      ...base,
+      kind: 'RECOVERY',
+      amount: diff,
+      note: `to recover for ${month}: owed ${fmt(owed)} now, ${fmt(paid)} paid; shown apart, never netted${why}`,
+      noteVi: `thu hồi tháng ${month}: nay được hưởng ${fmtVi(owed)}, đã chi ${fmtVi(paid)}; ghi riêng, không bù trừ${whyVi}`,
+    });
+}
+
+/** Control totals of lines about to be written (the same sums lineTotals recomputes from the database). */
+export function totalsOf(lines: readonly Pick<NewPayment, 'programCode' | 'amount'>[]): LineTotals {
+  const byProgram: LineTotals['byProgram'] = {};
+  let payableAmount = 0;
+  let recoveryAmount = 0;
+  for (const l of [...lines].sort((a, b) => a.programCode.localeCompare(b.programCode))) {
+    const t = (byProgram[l.programCode] ??= { lines: 0, amount: 0 });
+    t.lines += 1;
+    t.amount += l.amount;
+    if (l.amount > 0) payableAmount += l.amount;
+    else recoveryAmount += l.amount;
+  }
+  return { lines: lines.length, payableAmount, recoveryAmount, byProgram };
+}
+
+/** Totals compared whatever the order of their programs (jsonb and SQL collations order keys their own way). */
+function canonical(t: LineTotals): string {
+  const programs = Object.keys(t.byProgram).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([t.lines, t.payableAmount, t.recoveryAmount, programs.map((k) => [k, t.byProgram[k]?.lines, t.byProgram[k]?.amount])]);
+}
+const sameTotals = (a: LineTotals, b: LineTotals) => canonical(a) === canonical(b);
+
+export function createPaymentsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; benefits: BenefitsService }) {
+  const { database, clock, places, registry, benefits } = deps;
+  const db = database.db;
+
+  /** The enrolment and its person, visible to the caller (NOT_FOUND otherwise: no existence leak). */
+  async function enrolmentForCaller(principal: Principal, enrolmentId: string) {
+    const enrolment = await benefits.enrolment(principal, enrolmentId);
+    if (!enrolment) throw notFound('enrolment', enrolmentId);
+    return enrolment;
+  }
+
+  function checkPeriod(p: Problems, field: string, period: string) {
+    if (!PERIOD_RE.test(period)) p.add(field, 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+    else if (period < FIRST_PERIOD)
+      p.add(field, `cannot be before ${FIRST_PERIOD} (Decree 20/2021 took effect)`, `không được trước ${FIRST_PERIOD} (Nghị định 20/2021 có hiệu lực)`);
+    else if (monthIndex(period) > monthIndex(periodOf(clock.today())) + 1) p.add(field, 'cannot be later than next month', 'không được sau tháng tới');
+  }
+
+  /**
+   * Builds and writes one commune's cycle in its own transaction, or returns the one that exists. The entitlements
+   * are computed before the transaction (they read through the pool); what earlier cycles hold is read inside it,
+   * after the cycle's lock, so two creations of one cycle never both write lines.
+   */
+  async function createOne(actor: AuditActor, communeCode: string, period: string): Promise<PaymentCycleRow> {
+    const existing = await repo.findCycle(db, communeCode, firstDay(period));
+    if (existing) return existing;
+    const day = firstDay(period);
+    const codes = new Set([communeCode, ...places.communesOn(communeCode, day)]);
+    const windowStart = addMonths(period, -ARREARS_LOOKBACK_MONTHS);
+    const months = monthsFrom(windowStart < FIRST_PERIOD ? FIRST_PERIOD : windowStart, period);
+    const candidates = await repo.findCycleCandidates(db, [...codes], firstDay(months[0] ?? period), firstDay(period));
+    const entitlements = new Map<string, EntitlementMonth[]>();
+    for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
+      for (const [id, m] of await benefits.entitlementsOfMany(candidates.slice(i, i + CANDIDATE_BATCH), months)) entitlements.set(id, m);
+    }
+    const enrolmentIds = [...new Set([...entitlements.values()].flat().flatMap((m) => m.lines.map((l) => l.enrolment.id)))];
+    return auditedTransaction(db, actor, async (tx) => {
+      await repo.lockCycleKey(tx, communeCode, period);
+      const again = await repo.findCycle(tx, communeCode, day);
+      if (again) return { result: again, audit: [] };
+      const held = new Map<string, Held>();
+      const recipients: PaymentRecipientRow[] = [];
+      for (let i = 0; i < enrolmentIds.length; i += 5000) {
+        const batch = enrolmentIds.slice(i, i + 5000);
+        const [rows, recs] = await Promise.all([repo.findPaymentsOf(tx, batch, firstDay(months[0] ?? period), day), repo.findRecipientsOf(tx, batch)]);
+        recipients.push(...recs);
+        const carriedIds = new Set(rows.map((r) => r.carriedFrom));
+        for (const r of rows) {
+          const key = `${r.enrolmentId}:${periodOf(toDateString(r.period))}`;
+          const h = held.get(key) ?? { amount: 0, lines: 0, regular: false, communeCode: r.cycleCommuneCode };
+          // What the month holds: paid or on its way; a failed or returned line counts until it is paid again (its
+          // carry-over then counts instead), so a failure is never also arrears.
+          if (r.status === 'PAID' || r.status === 'PENDING' || !carriedIds.has(r.id)) h.amount += r.amount;
+          h.lines += 1;
+          h.regular ||= r.kind === 'REGULAR';
+          held.set(key, h);
+        }
+      }
+      const [cycleMonths, carryOvers] = await Promise.all([
+        repo.cycleMonths(tx, [communeCode], firstDay(months[0] ?? period), day),
+        repo.findCarryOvers(tx, [communeCode], day),
+      ]);
+      const byEnrolment = groupBy(recipients, (r) => r.enrolmentId);
+      const lines = cycleLines({
+        period,
+        communeCode,
+        codes,
+        months: entitlements,
+        held,
+        cycleHeld: (m) => cycleMonths.has(`${communeCode}:${firstDay(m)}`),
+        // The recipient in force on the cycle's first day (rows are oldest first).
+        recipientOf: (id) => (byEnrolment.get(id) ?? []).filter((r) => toDateString(r.validFrom) <= day).at(-1),
+        carryOvers,
+      });
+      const totals = totalsOf(lines);
+      const cycle = await repo.insertCycle(tx, {
+        communeCode,
+        period: day,
+        status: 'CREATED',
+        lineCount: totals.lines,
+        payableAmount: totals.payableAmount,
+        recoveryAmount: totals.recoveryAmount,
+        byProgram: totals.byProgram,
+        createdBy: actor.principal.subject,
+      });
+      await repo.insertPayments(
+        tx,
+        lines.map((l) => ({ ...l, cycleId: cycle.id })),
+      );
+      return { result: cycle, audit: [{ action: 'createPaymentCycle', entityType: 'PaymentCycle', entityId: cycle.id, after: cycle }] };
+    });
+  }
+
+  return {
+    maskAccountFor,
+
+    /** Who receives an enrolment's money from a date: audited, one transaction. */
+    async recordPaymentRecipient(actor: AuditActor, input: RecordPaymentRecipientInput): Promise<PaymentRecipientRow> {
+      assertCanMutate(actor.principal);
+      const enrolment = await enrolmentForCaller(actor.principal, input.enrolmentId);
+      const p = new Problems();
+      if (!isValidDate(input.validFrom)) p.add('input.validFrom', 'is not a valid date', 'không phải ngày hợp lệ');
+      else if (input.validFrom > clock.today()) p.add('input.validFrom', 'is in the future', 'là ngày trong tương lai');
+      const accountNo = input.accountNo?.replace(/\s+/g, '') ?? null;
+      const provider = input.provider?.trim() ?? null;
+      const nonCash = input.method === 'BANK' || input.method === 'EWALLET';
+      if (nonCash && (!accountNo || !/^[0-9]{6,20}$/.test(accountNo)))
+        p.add('input.accountNo', 'must be 6–20 digits for a bank account or e-wallet', 'phải có 6–20 chữ số với tài khoản ngân hàng hoặc ví điện tử');
+      if (!nonCash && accountNo) p.add('input.accountNo', `is only for BANK or EWALLET, not ${input.method}`, 'chỉ dùng cho ngân hàng hoặc ví điện tử');
+      if (nonCash && (!provider || provider.length > 200 || CONTROL.test(provider)))
+        p.add('input.provider', 'must name the bank or e-wallet (1–200 characters)', 'phải ghi tên ngân hàng hoặc ví điện tử (1–200 ký tự)');
+      let recipientName = input.recipientName?.trim() ?? '';
+      if (input.kind === 'BENEFICIARY') {
+        if (input.recipientPersonId)
+          p.add('input.recipientPersonId', 'is only for a guardian or an authorised person', 'chỉ dùng cho người giám hộ hoặc người được ủy quyền');
+        const person = await registry.personForCaller(actor.principal, enrolment.personId);
+        recipientName ||= person.fullName;
+      } else {
+        if (input.recipientPersonId) {
+          const other = await registry.personForCaller(actor.principal, input.recipientPersonId);
+          recipientName ||= other.fullName;
+        }
+        if (!recipientName)
+          p.add('input.recipientName', `is required for a ${input.kind.toLowerCase()}`, 'là bắt buộc với người giám hộ hoặc người được ủy quyền');
+      }
+      if (recipientName.length > 200 || CONTROL.test(recipientName))
+        p.add('input.recipientName', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const existing = (await repo.findRecipientsOf(tx, [enrolment.id])).find((r) => toDateString(r.validFrom) === input.validFrom);
+        if (existing)
+          throw conflict(
+            `A recipient from ${input.validFrom} is already recorded for this enrolment`,
+            `Đã có người nhận từ ngày ${input.validFrom} cho hồ sơ này`,
+            {
+              field: 'input.validFrom',
+            },
+          );
+        const row = await repo.insertRecipient(tx, {
+          enrolmentId: enrolment.id,
+          kind: input.kind,
+          recipientPersonId: input.recipientPersonId ?? null,
+          recipientName,
+          method: input.method,
+          accountNo,
+          provider,
+          validFrom: input.validFrom,
+          recordedBy: actor.principal.subject,
+        });
+        // The account number is personal data: the audit event keeps only its last 4 digits.
+        return {
+          result: row,
+          audit: [
+            {
+              action: 'recordPaymentRecipient',
+              entityType: 'Enrolment',
+              entityId: enrolment.id,
+              after: { ...row, accountNo: row.accountNo && maskAccount(row.accountNo) },
+            },
+          ],
+        };
+      });
+    },
+
+    async paymentRecipients(principal: Principal, enrolmentId: string) {
+      assertMayReadBenefits(principal);
+      await enrolmentForCaller(principal, enrolmentId);
+      return repo.findRecipientsOf(db, [enrolmentId]);
+    },
+
+    recipient: (id: string) => repo.findRecipient(db, id),
+
+    /** A commune's cycle for a month, created once (docs/payments.md#cycles). */
+    async createPaymentCycle(actor: AuditActor, communeCode: string, period: string): Promise<PaymentCycleRow> {
+      assertCanMutate(actor.principal);
+      assertRole(actor.principal, 'commune_officer', 'district_officer', 'admin');
+      const p = new Problems();
+      places.checkCommune(p, 'communeCode', communeCode);
+      checkPeriod(p, 'period', period);
+      p.throwIfAny();
+      places.checkCommuneOpen(p, 'communeCode', communeCode, firstDay(period));
+      p.throwIfAny();
+      assertCanSee(registry.callerOn(actor.principal, firstDay(period)), communeCode);
+      return createOne(actor, communeCode, period);
+    },
+
+    /** The cycle of every commune of the district open on the month's first day, each created once. */
+    async createPaymentCycles(actor: AuditActor, period: string): Promise<PaymentCycleRow[]> {
+      assertRole(actor.principal, 'district_officer', 'admin');
+      const p = new Problems();
+      checkPeriod(p, 'period', period);
+      p.throwIfAny();
+      const day = firstDay(period);
+      const communes = places.list({ level: 'COMMUNE' }).filter((c) => c.validFrom <= day && (c.validTo == null || c.validTo >= day));
+      const out: PaymentCycleRow[] = [];
+      for (const c of communes) out.push(await createOne(actor, c.code, period));
+      return out;
+    },
+
+    /** Approval by a district officer other than the creator, after the control totals are recomputed. */
+    async approvePaymentCycle(actor: AuditActor, id: string): Promise<PaymentCycleRow> {
+      assertRole(actor.principal, 'district_officer', 'admin');
+      return auditedTransaction(db, actor, async (tx) => {
+        const before = await repo.findCycleById(tx, id, true);
+        if (!before) throw notFound('payment cycle', id);
+        if (before.status !== 'CREATED') throw conflict(`The cycle is ${before.status}, not CREATED`, 'Kỳ chi đã được phê duyệt', { field: 'id' });
+        if (before.createdBy === actor.principal.subject)
+          throw forbidden('A cycle is approved by someone other than the person who created it', 'Người lập kỳ chi không được tự phê duyệt');
+        const now = await repo.lineTotals(tx, id);
+        const fixed = storedTotals(before);
+        if (!sameTotals(now, fixed))
+          throw conflict(
+            `The lines no longer match the control totals (${now.lines} lines, ${fmt(now.payableAmount)} now; ${fixed.lines} lines, ${fmt(fixed.payableAmount)} when created)`,
+            `Các khoản chi không còn khớp tổng kiểm soát (${now.lines} khoản, ${fmtVi(now.payableAmount)} hiện nay; ${fixed.lines} khoản, ${fmtVi(fixed.payableAmount)} khi lập)`,
+            { field: 'id' },
+          );
+        const after = await repo.approveCycle(tx, id, actor.principal.subject);
+        return { result: after, audit: [{ action: 'approvePaymentCycle', entityType: 'PaymentCycle', entityId: id, before, after }] };
+      });
+    },
+
+    /** What the bank or post office reported for a payment: idempotent by key, never rewriting a paid line. */
+    async recordPaymentResult(
+      actor: AuditActor,
+      args: { paymentId: string; status: string; reference: string; paidAt: string; idempotencyKey: string },
+    ): Promise<PaymentRow> {
+      assertRole(actor.principal, 'district_officer', 'admin');
+      const p = new Problems();
+      const status = PAYMENT_STATUSES.find((s) => s === args.status && s !== 'PENDING');
+      if (!status) p.add('status', 'must be PAID, FAILED or RETURNED', 'phải là PAID, FAILED hoặc RETURNED');
+      const reference = args.reference.trim();
+      if (!reference || reference.length > 100 || CONTROL.test(reference))
+        p.add('reference', 'must be 1–100 characters without control characters', 'phải có 1–100 ký tự, không có ký tự điều khiển');
+      if (!isValidDate(args.paidAt)) p.add('paidAt', 'is not a valid date', 'không phải ngày hợp lệ');
+      else if (args.paidAt > clock.today()) p.add('paidAt', 'is in the future', 'là ngày trong tương lai');
+      const key = args.idempotencyKey.trim();
+      if (!key || key.length > 200 || CONTROL.test(key))
+        p.add('idempotencyKey', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
+      p.throwIfAny();
+      if (!status) throw new Error('status checked above');
+      return recordResult(actor, { ...args, status, reference, idempotencyKey: key });
+    },
+
+    async paymentCycle(principal: Principal, id: string): Promise<PaymentCycleRow | null> {
+      assertMayReadBenefits(principal);
+      const row = await repo.findCycleById(db, id);
+      // A cycle of a commune the caller does not see is answered as unknown: no existence leak.
+      return row && canSee(registry.callerOn(principal, toDateString(row.period)), row.communeCode) ? row : null;
+    },
+
+    async paymentCycles(principal: Principal, filter: { communeCode?: string | null; period?: string | null }): Promise<PaymentCycleRow[]> {
+      assertMayReadBenefits(principal);
+      const p = new Problems();
+      if (filter.period != null && !PERIOD_RE.test(filter.period)) p.add('period', 'must be a month yyyy-mm', 'phải là tháng yyyy-mm');
+      p.throwIfAny();
+      const visible = communesVisibleTo(principal);
+      const wanted = filter.communeCode ? [filter.communeCode] : undefined;
+      const communeCodes = visible === null ? wanted : (wanted ?? [...visible]).filter((c) => visible.includes(c));
+      return repo.findCycles(db, { communeCodes, period: filter.period ? firstDay(filter.period) : undefined }, 500);
+    },
+
+    /** The lines of a cycle the caller already reached (paymentCycle checked the commune). */
+    paymentsOfCycle: (cycleId: string, filter: { kinds?: readonly string[] | null; statuses?: readonly string[] | null }) =>
+      repo.findPaymentsOfCycle(db, cycleId, { kinds: filter.kinds ?? undefined, statuses: filter.statuses ?? undefined }),
+
+    nonCashShares: (cycleIds: readonly string[]) => repo.nonCashShares(db, cycleIds),
+    storedTotals,
+    lineTotals: (cycleId: string) => repo.lineTotals(db, cycleId),
+  };
+
+  async function recordResult(
+    actor: AuditActor,
+    args: { paymentId: string; status: PaymentStatus; reference: string; paidAt: string; idempotencyKey: string },
+  ) {
+    return auditedTransaction(db, actor, async (tx) => {
+      const replay = await repo.findResultByKey(tx, args.idempotencyKey);
+      if (replay) {
+        const same =
+          replay.paymentId === args.paymentId &&
+          replay.status === args.status &&
+          replay.reference === args.reference &&
+          toDateString(replay.paidAt) === args.paidAt;
+        if (!same)
+          throw conflict('This idempotency key was used for another result', 'Khóa chống trùng này đã dùng cho một kết quả khác', { field: 'idempotencyKey' });
+        const payment = await repo.findPayment(tx, args.paymentId);
+        if (!payment) throw notFound('payment', args.paymentId);
+        return { result: payment, audit: [] };
+      }
+      const before = await repo.findPayment(tx, args.paymentId, true);
+      if (!before) throw notFound('payment', args.paymentId);
+      const cycle = await repo.findCycleById(tx, before.cycleId);
+      if (cycle?.status !== 'APPROVED')
+        throw conflict('The payment’s cycle is not approved yet', 'Kỳ chi của khoản này chưa được phê duyệt', { field: 'paymentId' });
+      const allowed =
+        (before.status === 'PENDING' && (args.status === 'PAID' || args.status === 'FAILED')) || (before.status === 'PAID' && args.status === 'RETURNED');
+      if (!allowed)
+        throw conflict(
+          `The payment is already ${before.status}${before.reference ? ` (${before.reference})` : ''}: it cannot become ${args.status}`,
+          `Khoản chi đã ở trạng thái ${before.status}${before.reference ? ` (${before.reference})` : ''}: không thể chuyển sang ${args.status}`,
+          { field: 'status' },
+        );
+      const result = await repo.insertResult(tx, { ...args, recordedBy: actor.principal.subject });
+      const after = await repo.setPaymentStatus(tx, before.id, { status: args.status, reference: args.reference, paidAt: args.paidAt });
+      return { result: after, audit: [{ action: 'recordPaymentResult', entityType: 'Payment', entityId: before.id, before, after: { ...after, result } }] };
+    });
+  }
+}
+
+/** A cycle's control totals as fixed when it was created. */
+function storedTotals(c: PaymentCycleRow): LineTotals {
+  return {
+    lines: c.lineCount,
+    payableAmount: Number(c.payableAmount),
+    recoveryAmount: Number(c.recoveryAmount),
+    byProgram: c.byProgram as LineTotals['byProgram'],
+  };
+}
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;
+export type { PaymentKind };
