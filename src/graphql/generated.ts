@@ -797,7 +797,7 @@ export type Mutation = {
   recordMeritStatus: MeritRecord;
   /**
    * Admin only: records the conversion of a commune's art. 5.5.b/5.5.c recipients to the social pension from a month,
-   * with its legal basis (one per commune: CONFLICT when already recorded). Audited, in one transaction. From that
+   * with its legal basis (one in force per commune: CONFLICT when already recorded and not withdrawn). Audited, in one transaction. From that
    * month their entitlement lines follow the social pension (same amount, social pension budget line).
    */
   recordPensionConversion: PensionConversion;
@@ -837,6 +837,12 @@ export type Mutation = {
   updatePerson: Person;
   /** Withdraws a circumstance recorded wrongly, with the reason (audited as withdrawCircumstance). The row is kept but no longer counts in groups, rules, eligibility or coverage gaps, nor appears in the person's lists. CONFLICT when already withdrawn. */
   withdrawCircumstance: CircumstanceWithdrawal;
+  /**
+   * Admin only: withdraws a conversion recorded in error, citing the reason (1–1000 characters). The conversion is
+   * kept, marked withdrawn; entitlements and coverage gaps no longer follow it, and a new conversion may be recorded
+   * for the commune. Audited, in one transaction. NOT_FOUND for an unknown id, CONFLICT when already withdrawn.
+   */
+  withdrawPensionConversion: PensionConversion;
   /** Admin only: withdraws a rule version from the day after effectiveTo (omitted: the whole version, as if never in force), citing the reason. Audited; the version itself is never edited. Eligibility, entitlements and coverage gaps stop using it. CONFLICT when already withdrawn. */
   withdrawRuleVersion: RuleVersion;
 };
@@ -1042,6 +1048,13 @@ export type MutationWithdrawCircumstanceArgs = {
 
 
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationWithdrawPensionConversionArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationWithdrawRuleVersionArgs = {
   effectiveTo?: InputMaybe<Scalars['Date']['input']>;
   programCode: Scalars['String']['input'];
@@ -1079,6 +1092,12 @@ export type PensionConversion = {
   recordedAt: Scalars['DateTime']['output'];
   /** Subject of the token of the admin who recorded it. */
   recordedBy: Scalars['String']['output'];
+  /** Why it was withdrawn (the error). */
+  withdrawalReason?: Maybe<Scalars['String']['output']>;
+  /** When it was withdrawn as recorded in error (withdrawPensionConversion); null while in force. A withdrawn conversion moves no month. */
+  withdrawnAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Subject of the token of the admin who withdrew it. */
+  withdrawnBy?: Maybe<Scalars['String']['output']>;
 };
 
 /** Kind of regular payment that may compete with a benefit. */
@@ -1358,7 +1377,10 @@ export type Query = {
   entitlements: Array<EntitlementMonth>;
   /** One household by id or by its code (give one of the two); null when none matches. */
   household?: Maybe<Household>;
-  /** Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one). */
+  /**
+   * Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one), then
+   * oldest first; those withdrawn included, with their withdrawal.
+   */
   pensionConversions: Array<PensionConversion>;
   /**
    * One person by id; null when it does not exist. A commune officer reaches the people living in their communes
@@ -2398,6 +2420,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   suspendEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationSuspendEnrolmentArgs, 'fromPeriod' | 'id' | 'reason'>>;
   updatePerson?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationUpdatePersonArgs, 'id' | 'input'>>;
   withdrawCircumstance?: Resolver<ResolversTypes['CircumstanceWithdrawal'], ParentType, ContextType, RequireFields<MutationWithdrawCircumstanceArgs, 'id' | 'kind' | 'reason'>>;
+  withdrawPensionConversion?: Resolver<ResolversTypes['PensionConversion'], ParentType, ContextType, RequireFields<MutationWithdrawPensionConversionArgs, 'id' | 'reason'>>;
   withdrawRuleVersion?: Resolver<ResolversTypes['RuleVersion'], ParentType, ContextType, RequireFields<MutationWithdrawRuleVersionArgs, 'programCode' | 'reason' | 'version'>>;
 };
 
@@ -2414,6 +2437,9 @@ export type PensionConversionResolvers<ContextType = MercuriusContext, ParentTyp
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  withdrawalReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withdrawnAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  withdrawnBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PensionStatusResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PensionStatus'] = ResolversParentTypes['PensionStatus']> = {
@@ -2877,6 +2903,9 @@ export type Loaders<TContext = MercuriusContext> = {
     legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
     recordedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
     recordedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    withdrawalReason?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    withdrawnAt?: LoaderDefinition<Maybe<ResolversTypes['DateTime']>, ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    withdrawnBy?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
   };
   PensionStatus?: {
     decisionNo?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionStatus'], Record<string, never>, TContext>;

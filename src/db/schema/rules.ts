@@ -214,7 +214,9 @@ export const enrolments = pgTable(
  * 176/2025/NĐ-CP; docs/law.md#social-pension): a reviewed bulk event an admin records with its legal basis, because
  * whether and from which month they moved over is unconfirmed and must not be assumed in code. From
  * `effective_month` on, the months of those enrolments paid by the commune (or, for a 2025 successor, by its
- * predecessors) follow the social pension. One per commune.
+ * predecessors) follow the social pension. One in force per commune: a conversion recorded in error is withdrawn
+ * (`withdrawn_at`, by whom and why), never deleted, so its history stays; entitlements and coverage gaps then ignore
+ * it and a new one may be recorded for the commune.
  */
 export const pensionConversions = pgTable(
   'pension_conversions',
@@ -229,9 +231,18 @@ export const pensionConversions = pgTable(
     decisionNo: text('decision_no').notNull(),
     recordedBy: text('recorded_by').notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    withdrawnBy: text('withdrawn_by'),
+    withdrawalReason: text('withdrawal_reason'),
   },
   (t) => [
-    uniqueIndex('pension_conversions_commune_uq').on(t.communeCode),
+    uniqueIndex('pension_conversions_commune_uq')
+      .on(t.communeCode)
+      .where(sql`${t.withdrawnAt} IS NULL`),
+    check(
+      'pension_conversions_withdrawal_complete',
+      sql`(${t.withdrawnAt} IS NULL) = (${t.withdrawnBy} IS NULL) AND (${t.withdrawnAt} IS NULL) = (${t.withdrawalReason} IS NULL)`,
+    ),
     check('pension_conversions_month_first_day', sql`extract(day from ${t.effectiveMonth}) = 1`),
   ],
 );
