@@ -159,3 +159,40 @@ describe('conversions to the social pension: coverage gaps, withdrawal, recordin
     expect(await only('SOCIAL_PENSION')).toBe(true);
   });
 });
+
+/** A severely disabled adult (art. 5.6: 1.5 × the social-assistance base). */
+async function disabledAdult(commune: string): Promise<string> {
+  const id = await person(t, { dateOfBirth: '1985-04-12', commune });
+  ok(
+    await t.gql(
+      `mutation { recordDisability(input: { personId: "${id}", level: SEVERE, certificateNo: "GXN-${id.slice(0, 6)}", issuedOn: "2024-01-10" }) { id } }`,
+    ),
+  );
+  return id;
+}
+
+const ELIGIBILITY = `query($personId: ID!, $asOf: Date) {
+  eligibility(personId: $personId, asOf: $asOf) { programCode eligible monthlyAmount baseLevel { id amount inForceOn } baseLevelInForce unconfirmed }
+}`;
+const eligibilityOf = async (personId: string, asOf: string, code: string): Promise<JsonBody> =>
+  ok(await t.gql(ELIGIBILITY, { personId, asOf }), 'eligibility').find((r: { programCode: string }) => r.programCode === code);
+
+describe('eligibility says whether the base level it used was in force', () => {
+  it('as entitlement lines: false through the month before the decree came into force, true from its month', async () => {
+    const id = await disabledAdult(LAT);
+    // The 2026 level (540,000) applies from 2026-07-01 but is in force only from 2026-10-05.
+    expect(await eligibilityOf(id, '2026-08-15', 'D20_5_6')).toMatchObject({
+      eligible: true,
+      monthlyAmount: 810_000,
+      baseLevel: { amount: 540_000, inForceOn: '2026-10-05' },
+      baseLevelInForce: false,
+      unconfirmed: true,
+    });
+    expect(await eligibilityOf(id, '2026-09-30', 'D20_5_6')).toMatchObject({ baseLevelInForce: false });
+    // In force by the month's last day: the whole of 2026-10 is payable on it, as on the 2026-10 entitlement line.
+    expect(await eligibilityOf(id, '2026-10-01', 'D20_5_6')).toMatchObject({ monthlyAmount: 810_000, baseLevelInForce: true });
+    // Before 2026-07 the 2024 level, in force: true. Not eligible (no base level used): true.
+    expect(await eligibilityOf(id, '2026-06-30', 'D20_5_6')).toMatchObject({ baseLevel: { amount: 500_000 }, baseLevelInForce: true });
+    expect(await eligibilityOf(id, '2026-08-15', 'D20_5_5C')).toMatchObject({ eligible: false, baseLevel: null, baseLevelInForce: true });
+  });
+});

@@ -1275,6 +1275,12 @@ export type ProgramEligibility = {
   amount?: Maybe<Scalars['Vnd']['output']>;
   /** The base level used, when eligible. */
   baseLevel?: Maybe<BaseLevel>;
+  /**
+   * True when the base level used had come into force (BaseLevel.inForceOn) by the last day of asOf's month, or no
+   * base level is used (not eligible, or an amount without one); as EntitlementLine.baseLevelInForce. False: the amount
+   * applies retroactively and is not yet payable on asOf (arrears once the decree is in force).
+   */
+  baseLevelInForce: Scalars['Boolean']['output'];
   /** The rule's coefficient, when eligible. */
   coefficient?: Maybe<Scalars['Float']['output']>;
   /** Every condition with the value seen. */
@@ -2514,6 +2520,7 @@ export type ProgramResolvers<ContextType = MercuriusContext, ParentType extends 
 export type ProgramEligibilityResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ProgramEligibility'] = ResolversParentTypes['ProgramEligibility']> = {
   amount?: Resolver<Maybe<ResolversTypes['Vnd']>, ParentType, ContextType>;
   baseLevel?: Resolver<Maybe<ResolversTypes['BaseLevel']>, ParentType, ContextType>;
+  baseLevelInForce?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   coefficient?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   conditions?: Resolver<Array<ResolversTypes['ConditionResult']>, ParentType, ContextType>;
   eligible?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2970,6 +2977,7 @@ export type Loaders<TContext = MercuriusContext> = {
   ProgramEligibility?: {
     amount?: LoaderDefinition<Maybe<ResolversTypes['Vnd']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     baseLevel?: LoaderDefinition<Maybe<ResolversTypes['BaseLevel']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
+    baseLevelInForce?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     coefficient?: LoaderDefinition<Maybe<ResolversTypes['Float']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     conditions?: LoaderDefinition<Array<ResolversTypes['ConditionResult']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     eligible?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;

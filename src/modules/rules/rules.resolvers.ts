@@ -14,7 +14,7 @@ import type { BaseLevelRow, ProgramDecision, StartMonth, UnconfirmedReason } fro
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
-type EligibilityRow = ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[] };
+type EligibilityRow = ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[]; baseLevelInForce: boolean };
 
 /** A summary text of a rule definition (validated when published: a hand-made row may lack it). */
 function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string {
@@ -55,6 +55,7 @@ export const rulesResolvers: Resolvers = {
         startRuleTextVi: r.startsFrom?.vi ?? null,
         unconfirmed: r.unconfirmedReasons.length > 0,
         unconfirmedReasons: r.unconfirmedReasons,
+        baseLevelInForce: r.baseLevelInForce,
         startTimingRule: r.startsFrom?.timingRule ?? null,
       }));
     },

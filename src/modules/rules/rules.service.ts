@@ -6,7 +6,7 @@
 import type { Clock } from '../../clock.js';
 import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS } from '../../core/code-lists.js';
 import { evaluateRule } from '../../core/evaluate.js';
-import { isValidDate } from '../../core/period.js';
+import { isValidDate, lastDay, periodOf } from '../../core/period.js';
 import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinition, type RuleExample } from '../../core/rule-format.js';
 import type { Database, DbOrTx } from '../../db/client.js';
 import { conflict, DomainError, notFound, Problems, uniqueAsConflict } from '../../errors.js';
@@ -15,7 +15,16 @@ import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js'
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import { decide, earliestStart, unconfirmedReasons, type ProgramDecision, type RuleBook, type StartMonth, type UnconfirmedReason } from './rule-book.js';
+import {
+  baseLevelInForceBy,
+  decide,
+  earliestStart,
+  unconfirmedReasons,
+  type ProgramDecision,
+  type RuleBook,
+  type StartMonth,
+  type UnconfirmedReason,
+} from './rule-book.js';
 import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
 import * as repo from './rules.repository.js';
 
@@ -364,7 +373,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
       personId: string,
       asOf: string | null | undefined,
       scope?: object,
-    ): Promise<(ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[] })[]> {
+    ): Promise<(ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[]; baseLevelInForce: boolean })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
@@ -378,6 +387,8 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
           ...decision,
           startsFrom: decision.eligible ? earliestStart(book, program, src, date) : null,
           unconfirmedReasons: unconfirmedReasons(decision.version, decision.eligible ? decision.baseLevel : null),
+          // As on entitlement lines: was the level in force by the end of asOf's month (else the amount is arrears).
+          baseLevelInForce: baseLevelInForceBy(decision.eligible ? decision.baseLevel : null, lastDay(periodOf(date))),
         };
       });
     },
