@@ -6,6 +6,7 @@
  * (docs/law.md#social-pension, #social-assistance-base-level).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedReferenceData } from '../src/reference/reference.js';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
 import { DA_SAR, enrolAndApprove, LAT, ok, person } from './support/people.js';
 
@@ -194,5 +195,114 @@ describe('eligibility says whether the base level it used was in force', () => {
     // Before 2026-07 the 2024 level, in force: true. Not eligible (no base level used): true.
     expect(await eligibilityOf(id, '2026-06-30', 'D20_5_6')).toMatchObject({ baseLevel: { amount: 500_000 }, baseLevelInForce: true });
     expect(await eligibilityOf(id, '2026-08-15', 'D20_5_5C')).toMatchObject({ eligible: false, baseLevel: null, baseLevelInForce: true });
+  });
+});
+
+const LEVEL = 'id kind amount effectiveFrom inForceOn confirmed supersedes supersededBy confirmation { source confirmedBy confirmedAt }';
+const CONFIRM = `mutation($id: ID!, $source: String!) { confirmBaseLevel(id: $id, source: $source) { ${LEVEL} } }`;
+const PUBLISH = `mutation($amount: Vnd!, $effectiveFrom: Date!, $supersedes: ID, $kind: BaseLevelKind!) {
+  publishBaseLevel(kind: $kind, amount: $amount, effectiveFrom: $effectiveFrom, issuedOn: "2026-08-21", inForceOn: "2026-10-05",
+    legalBasis: "Nghị định 335/2026/NĐ-CP (đính chính mức, thử)", confirmed: false, supersedes: $supersedes) { ${LEVEL} }
+}`;
+const levels = async (kind: string, effectiveFrom: string): Promise<JsonBody[]> =>
+  ok(await t.gql(`{ baseLevels(kind: ${kind}) { ${LEVEL} } }`), 'baseLevels').filter((b: { effectiveFrom: string }) => b.effectiveFrom === effectiveFrom);
+const trailOf = async (id: string): Promise<JsonBody[]> =>
+  ok(await t.gql(`{ auditTrail(entityType: "BaseLevel", entityId: "${id}") { action before after } }`), 'auditTrail');
+
+describe('correcting an unconfirmed base level: replaced when wrong, confirmed when right', () => {
+  let adult: string;
+  let seeded: JsonBody;
+  let corrected: JsonBody;
+
+  it('a correction supersedes the row for the same kind and date; amounts use it; refusals write nothing', async () => {
+    const admin = await t.token('admin');
+    adult = await disabledAdult(LAT);
+    await enrolAndApprove(t, adult, 'D20_5_6', '2026-07', LAT, '2026-07-10');
+    [seeded] = await levels('SOCIAL_ASSISTANCE', '2026-07-01');
+    expect(seeded).toMatchObject({ amount: 540_000, confirmed: false, supersedes: null, supersededBy: null, confirmation: null });
+    const publish = (vars: Record<string, unknown>, token?: string) =>
+      t.gql(PUBLISH, { kind: 'SOCIAL_ASSISTANCE', amount: 545_000, effectiveFrom: '2026-07-01', ...vars }, token);
+
+    expect((await publish({ supersedes: seeded.id })).body.errors[0].extensions.code).toBe('FORBIDDEN');
+    // Without supersedes: one row per kind and date, and the message says how to correct it.
+    const twice = await publish({}, admin);
+    expect(twice.body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'effectiveFrom' });
+    expect(twice.body.errors[0].message).toMatch(/supersedes/);
+    // A correction keeps the kind and date of the row it replaces.
+    const otherDate = await publish({ supersedes: seeded.id, effectiveFrom: '2026-08-01' }, admin);
+    expect(otherDate.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(otherDate.body.errors[0].extensions)).toContain('supersedes');
+    const otherKind = await publish({ supersedes: seeded.id, kind: 'SOCIAL_PENSION' }, admin);
+    expect(otherKind.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect((await publish({ supersedes: '00000000-0000-4000-8000-000000000000' }, admin)).body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(await levels('SOCIAL_ASSISTANCE', '2026-07-01')).toEqual([seeded]);
+
+    corrected = ok(await publish({ supersedes: seeded.id }, admin), 'publishBaseLevel');
+    expect(corrected).toMatchObject({ amount: 545_000, confirmed: false, supersedes: seeded.id, supersededBy: null });
+    // Both rows stay listed; the old one says what replaced it.
+    expect(await levels('SOCIAL_ASSISTANCE', '2026-07-01')).toEqual([{ ...seeded, supersededBy: corrected.id }, corrected]);
+    // Superseded once only: a second correction corrects the row in use.
+    expect((await publish({ supersedes: seeded.id, amount: 546_000 }, admin)).body.errors[0].extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'supersedes',
+    });
+
+    // Amounts use the correction (1.5 × 545,000), still flagged unconfirmed: it was published so.
+    expect(await eligibilityOf(adult, '2026-08-15', 'D20_5_6')).toMatchObject({
+      monthlyAmount: 817_500,
+      baseLevel: { id: corrected.id, amount: 545_000 },
+      baseLevelInForce: false,
+      unconfirmed: true,
+    });
+    const [aug] = ok(
+      await t.gql(`{ entitlements(personId: "${adult}", from: "2026-08", to: "2026-08") { total lines { baseLevel { id } unconfirmed } } }`),
+      'entitlements',
+    );
+    expect(aug).toEqual({ total: 817_500, lines: [{ baseLevel: { id: corrected.id }, unconfirmed: true }] });
+
+    // Audited on both rows.
+    expect((await trailOf(corrected.id)).map((e: { action: string }) => e.action)).toEqual(['publishBaseLevel']);
+    const [superseded] = await trailOf(seeded.id);
+    expect(superseded).toMatchObject({ action: 'supersedeBaseLevel', before: { id: seeded.id }, after: { supersededBy: corrected.id } });
+  });
+
+  it('confirmBaseLevel: admin only, a source, a known unconfirmed row in use; then amounts stop being flagged', async () => {
+    const admin = await t.token('admin');
+    const source = 'Công báo số 1234+1235, ngày 30/8/2026: Nghị định 335/2026/NĐ-CP, điều 4 (đã đối chiếu)';
+    expect((await t.gql(CONFIRM, { id: corrected.id, source })).body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const blank = await t.gql(CONFIRM, { id: corrected.id, source: ' ' }, admin);
+    expect(blank.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(blank.body.errors[0].extensions)).toContain('source');
+    expect((await t.gql(CONFIRM, { id: '00000000-0000-4000-8000-000000000000', source }, admin)).body.errors[0].extensions.code).toBe('NOT_FOUND');
+    // The superseded row sets no amount: confirming it is refused.
+    expect((await t.gql(CONFIRM, { id: seeded.id, source }, admin)).body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'id' });
+    // A level published confirmed needs no confirmation.
+    const [confirmed2024] = await levels('SOCIAL_ASSISTANCE', '2024-07-01');
+    expect((await t.gql(CONFIRM, { id: confirmed2024.id, source }, admin)).body.errors[0].extensions.code).toBe('CONFLICT');
+    expect((await levels('SOCIAL_ASSISTANCE', '2026-07-01'))[1]).toEqual(corrected);
+
+    const done = ok(await t.gql(CONFIRM, { id: corrected.id, source }, admin), 'confirmBaseLevel');
+    expect(done).toMatchObject({ id: corrected.id, amount: 545_000, confirmed: true, confirmation: { source, confirmedBy: 'test-admin' } });
+    expect((await levels('SOCIAL_ASSISTANCE', '2026-07-01'))[1]).toEqual(done);
+    expect((await t.gql(CONFIRM, { id: corrected.id, source }, admin)).body.errors[0].extensions.code).toBe('CONFLICT');
+
+    // No longer flagged, wherever the amount shows; the in-force date still marks arrears.
+    expect(await eligibilityOf(adult, '2026-08-15', 'D20_5_6')).toMatchObject({ monthlyAmount: 817_500, unconfirmed: false, baseLevelInForce: false });
+    const [aug] = ok(
+      await t.gql(`{ entitlements(personId: "${adult}", from: "2026-08", to: "2026-08") { lines { unconfirmed unconfirmedReasons { source } } } }`),
+      'entitlements',
+    );
+    expect(aug.lines).toEqual([{ unconfirmed: false, unconfirmedReasons: [] }]);
+    const trail = await trailOf(corrected.id);
+    expect(trail.map((e: { action: string }) => e.action)).toEqual(['publishBaseLevel', 'confirmBaseLevel']);
+    expect(trail[1].before).toMatchObject({ confirmed: false, confirmation: null });
+    expect(trail[1].after).toMatchObject({ confirmed: true, confirmation: { source, confirmedBy: 'test-admin' } });
+  });
+
+  it('the reference data applied again at a start leaves the corrected level alone', async () => {
+    const before = await levels('SOCIAL_ASSISTANCE', '2026-07-01');
+    await seedReferenceData(t.db.database.db);
+    expect(await levels('SOCIAL_ASSISTANCE', '2026-07-01')).toEqual(before);
+    expect(await eligibilityOf(adult, '2026-08-15', 'D20_5_6')).toMatchObject({ monthlyAmount: 817_500, unconfirmed: false });
   });
 });

@@ -155,7 +155,9 @@ export type BaseLevel = {
   __typename?: 'BaseLevel';
   /** Amount in đồng per month. */
   amount: Scalars['Vnd']['output'];
-  /** False when taken from secondary sources and not yet checked. */
+  /** When confirmed after publication (confirmBaseLevel): who checked it against which text. */
+  confirmation?: Maybe<BaseLevelConfirmation>;
+  /** False when taken from secondary sources and not yet checked: true once published confirmed or confirmed since (confirmation). */
   confirmed: Scalars['Boolean']['output'];
   /** First day it applies (until the next of the same kind): the 'applies from' date, which months use it. */
   effectiveFrom: Scalars['Date']['output'];
@@ -177,6 +179,21 @@ export type BaseLevel = {
   publishedAt: Scalars['DateTime']['output'];
   /** Subject of the token that published it. */
   publishedBy: Scalars['String']['output'];
+  /** Id of the correction that replaced this row; null while it is the one in use. A superseded row sets no amount. */
+  supersededBy?: Maybe<Scalars['ID']['output']>;
+  /** Id of the row of the same kind and date this one corrects (publishBaseLevel with supersedes); null for the first. */
+  supersedes?: Maybe<Scalars['ID']['output']>;
+};
+
+/** The confirmation of a base level published unconfirmed: its figure and dates checked against the decree itself. */
+export type BaseLevelConfirmation = {
+  __typename?: 'BaseLevelConfirmation';
+  /** When it was confirmed. */
+  confirmedAt: Scalars['DateTime']['output'];
+  /** Subject of the token of the admin who confirmed it. */
+  confirmedBy: Scalars['String']['output'];
+  /** What was checked: the official text (gazette, number, date, link). */
+  source: Scalars['String']['output'];
 };
 
 /** Which base level (mức chuẩn) an amount is a multiple of. */
@@ -744,6 +761,13 @@ export type Mutation = {
   changeHouseholdHead: Household;
   /** Marks a seeded, unconfirmed classification as checked against its decision, or ends it (admin only). */
   confirmAreaClassification: AreaClassification;
+  /**
+   * Admin only: confirms a base level published unconfirmed, citing the official text checked (source, 1–1000
+   * characters): amounts on it are no longer flagged unconfirmed. The level is never edited; the confirmation is
+   * recorded beside it. Audited, in one transaction. NOT_FOUND for an unknown id; CONFLICT when already confirmed or
+   * superseded (a wrong figure is corrected with publishBaseLevel(supersedes)).
+   */
+  confirmBaseLevel: BaseLevel;
   /** Corrects a death recorded wrongly: another date, or null when the person is not dead. Audited as a correction (action correctDeath) with the reason; enrolments the death ended are re-opened, or end with the month of the corrected date. Same access as recordDeath; CONFLICT when no death is recorded. */
   correctDeath: Person;
   /**
@@ -777,7 +801,9 @@ export type Mutation = {
   /**
    * Admin only: adds a base level; a past effective date changes past months' entitlements (arrears). issuedOn: the day
    * the decree was signed, if known; inForceOn: the day it came into force (default effectiveFrom, or issuedOn when
-   * later); VALIDATION_FAILED when inForceOn is before issuedOn.
+   * later); VALIDATION_FAILED when inForceOn is before issuedOn. One row per kind and date (CONFLICT): to correct a wrong
+   * one, pass its id as supersedes (same kind and effectiveFrom, else VALIDATION_FAILED; NOT_FOUND; CONFLICT when
+   * already superseded). The new row then sets the amounts and the old one none; both stay listed. Audited on both rows.
    */
   publishBaseLevel: BaseLevel;
   /** Admin only: adds a rule version; refused (VALIDATION_FAILED, listing them) unless every example passes. */
@@ -869,6 +895,13 @@ export type MutationConfirmAreaClassificationArgs = {
 
 
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationConfirmBaseLevelArgs = {
+  id: Scalars['ID']['input'];
+  source: Scalars['String']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationCorrectDeathArgs = {
   dateOfDeath?: InputMaybe<Scalars['Date']['input']>;
   personId: Scalars['ID']['input'];
@@ -917,6 +950,7 @@ export type MutationPublishBaseLevelArgs = {
   issuedOn?: InputMaybe<Scalars['Date']['input']>;
   kind: BaseLevelKind;
   legalBasis: Scalars['String']['input'];
+  supersedes?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1348,7 +1382,7 @@ export type Query = {
   adminUnits: Array<AdminUnit>;
   /** The audit events of one entity, oldest first (auditor, district officer, admin). */
   auditTrail: Array<AuditEvent>;
-  /** Base levels, oldest first (all kinds unless one is given). */
+  /** Base levels, oldest first (all kinds unless one is given), superseded corrections included (see supersededBy). */
   baseLevels: Array<BaseLevel>;
   /**
    * People of a commune who are beneficiaries on `asOf` (default today), living and resident there, in id order.
@@ -1984,6 +2018,7 @@ export type ResolversTypes = {
   AuditChainCheck: ResolverTypeWrapper<AuditChainCheck>;
   AuditEvent: ResolverTypeWrapper<AuditEventRow>;
   BaseLevel: ResolverTypeWrapper<BaseLevelRow>;
+  BaseLevelConfirmation: ResolverTypeWrapper<BaseLevelConfirmation>;
   BaseLevelKind: BaseLevelKind;
   BeneficiaryConnection: ResolverTypeWrapper<BeneficiaryPage>;
   BeneficiaryEdge: ResolverTypeWrapper<Omit<BeneficiaryEdge, 'node'> & { node: ResolversTypes['Person'] }>;
@@ -2080,6 +2115,7 @@ export type ResolversParentTypes = {
   AuditChainCheck: AuditChainCheck;
   AuditEvent: AuditEventRow;
   BaseLevel: BaseLevelRow;
+  BaseLevelConfirmation: BaseLevelConfirmation;
   BeneficiaryConnection: BeneficiaryPage;
   BeneficiaryEdge: Omit<BeneficiaryEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   BirthYearConvention: BirthYearConventionRow;
@@ -2195,6 +2231,7 @@ export type AuditEventResolvers<ContextType = MercuriusContext, ParentType exten
 
 export type BaseLevelResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BaseLevel'] = ResolversParentTypes['BaseLevel']> = {
   amount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  confirmation?: Resolver<Maybe<ResolversTypes['BaseLevelConfirmation']>, ParentType, ContextType>;
   confirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2204,6 +2241,14 @@ export type BaseLevelResolvers<ContextType = MercuriusContext, ParentType extend
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   publishedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  supersededBy?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  supersedes?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type BaseLevelConfirmationResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BaseLevelConfirmation'] = ResolversParentTypes['BaseLevelConfirmation']> = {
+  confirmedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  confirmedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type BeneficiaryConnectionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BeneficiaryConnection'] = ResolversParentTypes['BeneficiaryConnection']> = {
@@ -2400,6 +2445,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   approveEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationApproveEnrolmentArgs, 'id'>>;
   changeHouseholdHead?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationChangeHouseholdHeadArgs, 'input'>>;
   confirmAreaClassification?: Resolver<ResolversTypes['AreaClassification'], ParentType, ContextType, RequireFields<MutationConfirmAreaClassificationArgs, 'id' | 'legalBasis'>>;
+  confirmBaseLevel?: Resolver<ResolversTypes['BaseLevel'], ParentType, ContextType, RequireFields<MutationConfirmBaseLevelArgs, 'id' | 'source'>>;
   correctDeath?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationCorrectDeathArgs, 'personId' | 'reason'>>;
   correctResidence?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationCorrectResidenceArgs, 'input'>>;
   endEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationEndEnrolmentArgs, 'endPeriod' | 'id' | 'reason'>>;
@@ -2626,6 +2672,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   AuditChainCheck?: AuditChainCheckResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   BaseLevel?: BaseLevelResolvers<ContextType>;
+  BaseLevelConfirmation?: BaseLevelConfirmationResolvers<ContextType>;
   BeneficiaryConnection?: BeneficiaryConnectionResolvers<ContextType>;
   BeneficiaryEdge?: BeneficiaryEdgeResolvers<ContextType>;
   BirthYearConvention?: BirthYearConventionResolvers<ContextType>;
@@ -2728,6 +2775,7 @@ export type Loaders<TContext = MercuriusContext> = {
   };
   BaseLevel?: {
     amount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    confirmation?: LoaderDefinition<Maybe<ResolversTypes['BaseLevelConfirmation']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     confirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     effectiveFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
@@ -2737,6 +2785,13 @@ export type Loaders<TContext = MercuriusContext> = {
     legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     publishedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     publishedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    supersededBy?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    supersedes?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+  };
+  BaseLevelConfirmation?: {
+    confirmedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['BaseLevelConfirmation'], Record<string, never>, TContext>;
+    confirmedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevelConfirmation'], Record<string, never>, TContext>;
+    source?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevelConfirmation'], Record<string, never>, TContext>;
   };
   BeneficiaryConnection?: {
     edges?: LoaderDefinition<Array<ResolversTypes['BeneficiaryEdge']>, ResolversParentTypes['BeneficiaryConnection'], Record<string, never>, TContext>;

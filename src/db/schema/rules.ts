@@ -8,7 +8,22 @@
  * a released amount (arrears come from new rows, never from silent rewrites).
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import {
   BASE_LEVEL_KINDS,
   CHANGE_EFFECTS,
@@ -122,6 +137,9 @@ export const programRuleWithdrawals = pgTable(
  * three dates (docs/law.md#social-assistance-base-level): issued (`issued_on`, null when our sources do not give
  * it), in force (`in_force_on`) and applies from (`effective_from`, which months use it). A level applying from
  * before it came into force pays those months back: months that ended before `in_force_on` are arrears.
+ * Rows are never changed (trigger): a wrong figure is corrected by a new row for the same kind and date that
+ * `supersedes` it (the rule book then ignores the old one), a right unconfirmed one is confirmed by a row of
+ * base_level_confirmations.
  */
 export const baseLevels = pgTable(
   'base_levels',
@@ -139,12 +157,39 @@ export const baseLevels = pgTable(
     confirmed: boolean('confirmed').notNull(),
     publishedBy: text('published_by').notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The row of the same kind and date this one corrects (null for the first published). */
+    supersedes: uuid('supersedes').references((): AnyPgColumn => baseLevels.id),
   },
   (t) => [
-    uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom),
+    // One first row per kind and date; each correction supersedes one row, each row is superseded at most once: so
+    // for a kind and date exactly one row is not superseded.
+    uniqueIndex('base_levels_kind_from_uq')
+      .on(t.kind, t.effectiveFrom)
+      .where(sql`${t.supersedes} IS NULL`),
+    uniqueIndex('base_levels_supersedes_uq').on(t.supersedes),
     check('base_levels_amount_positive', sql`${t.amount} > 0`),
     check('base_levels_issued_before_in_force', sql`${t.issuedOn} IS NULL OR ${t.issuedOn} <= ${t.inForceOn}`),
   ],
+);
+
+/**
+ * The confirmation of a base level published unconfirmed (taken from secondary sources), once an admin has checked
+ * its figure and dates against the decree itself: amounts on it stop being flagged unconfirmed. The level's own row
+ * is never changed; one confirmation per level.
+ */
+export const baseLevelConfirmations = pgTable(
+  'base_level_confirmations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    baseLevelId: uuid('base_level_id')
+      .notNull()
+      .references(() => baseLevels.id),
+    /** What was checked: the official text (gazette number, page, link). */
+    source: text('source').notNull(),
+    confirmedBy: text('confirmed_by').notNull(),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('base_level_confirmations_level_uq').on(t.baseLevelId)],
 );
 
 /** Dated social circumstances the rules read (no one to support them, single parent, HIV, ...). */

@@ -23,11 +23,14 @@ function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string 
   return typeof text === 'string' ? text : '';
 }
 
-/** The evaluator sees base levels with any kind; those it hands back are rows of base_levels, of a known kind. */
+/**
+ * The evaluator sees base levels with any kind; those it hands back are the rule book's rows, of a known kind (the
+ * defaults only type what the evaluator's view leaves out: the book's rows carry their own).
+ */
 function baseLevelRow(b: BaseLevelLike): BaseLevelRow {
   const kind = BASE_LEVEL_KINDS.find((k) => k === b.kind);
   if (!kind) throw new DomainError('INTERNAL', { en: `unknown base level kind ${b.kind}`, vi: 'loại mức chuẩn không hợp lệ' });
-  return { ...b, kind };
+  return { supersedes: null, supersededBy: null, confirmation: null, ...b, kind };
 }
 
 export const rulesResolvers: Resolvers = {
@@ -72,7 +75,14 @@ export const rulesResolvers: Resolvers = {
   Mutation: {
     publishRuleVersion: (_, { input }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
     withdrawRuleVersion: (_, args, ctx) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
-    publishBaseLevel: (_, args, ctx) => ctx.services.rules.publishBaseLevel(actorOf(ctx), args),
+    publishBaseLevel: (_, args, ctx) => {
+      if (args.supersedes != null) checkId('supersedes', args.supersedes);
+      return ctx.services.rules.publishBaseLevel(actorOf(ctx), args);
+    },
+    confirmBaseLevel: (_, { id, source }, ctx) => {
+      checkId('id', id);
+      return ctx.services.rules.confirmBaseLevel(actorOf(ctx), id, source);
+    },
     recordCircumstanceFlag: (_, { input }, ctx) => {
       checkId('input.personId', input.personId);
       return ctx.services.rules.recordCircumstanceFlag(actorOf(ctx), input);
