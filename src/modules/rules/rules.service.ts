@@ -356,7 +356,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; reg
               publishedBy: actor.principal.subject,
               supersedes: superseded?.row.id ?? null,
             });
-            const audit: AuditEntry[] = [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, before: superseded?.row, after: row }];
+            const audit: AuditEntry[] = [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }];
             // The corrected row's own trail says it was replaced, and by what.
             if (superseded)
               audit.push({
