@@ -53,6 +53,8 @@ const RECORD_VI: Record<string, string> = {
   person: 'người',
   household: 'hộ',
   'area classification': 'phân loại địa bàn',
+  'pension conversion': 'quyết định chuyển đổi sang trợ cấp hưu trí xã hội',
+  'base level': 'mức chuẩn',
 };
 
 export const notFound = (what: string, id: string) =>

@@ -156,7 +156,9 @@ export type BaseLevel = {
   __typename?: 'BaseLevel';
   /** Amount in đồng per month. */
   amount: Scalars['Vnd']['output'];
-  /** False when taken from secondary sources and not yet checked. */
+  /** When confirmed after publication (confirmBaseLevel): who checked it against which text. */
+  confirmation?: Maybe<BaseLevelConfirmation>;
+  /** False when taken from secondary sources and not yet checked: true once published confirmed or confirmed since (confirmation). */
   confirmed: Scalars['Boolean']['output'];
   /** First day it applies (until the next of the same kind): the 'applies from' date, which months use it. */
   effectiveFrom: Scalars['Date']['output'];
@@ -178,6 +180,21 @@ export type BaseLevel = {
   publishedAt: Scalars['DateTime']['output'];
   /** Subject of the token that published it. */
   publishedBy: Scalars['String']['output'];
+  /** Id of the correction that replaced this row; null while it is the one in use. A superseded row sets no amount. */
+  supersededBy?: Maybe<Scalars['ID']['output']>;
+  /** Id of the row of the same kind and date this one corrects (publishBaseLevel with supersedes); null for the first. */
+  supersedes?: Maybe<Scalars['ID']['output']>;
+};
+
+/** The confirmation of a base level published unconfirmed: its figure and dates checked against the decree itself. */
+export type BaseLevelConfirmation = {
+  __typename?: 'BaseLevelConfirmation';
+  /** When it was confirmed. */
+  confirmedAt: Scalars['DateTime']['output'];
+  /** Subject of the token of the admin who confirmed it. */
+  confirmedBy: Scalars['String']['output'];
+  /** What was checked: the official text (gazette, number, date, link). */
+  source: Scalars['String']['output'];
 };
 
 /** Which base level (mức chuẩn) an amount is a multiple of. */
@@ -765,6 +782,13 @@ export type Mutation = {
   changeHouseholdHead: Household;
   /** Marks a seeded, unconfirmed classification as checked against its decision, or ends it (admin only). */
   confirmAreaClassification: AreaClassification;
+  /**
+   * Admin only: confirms a base level published unconfirmed, citing the official text checked (source, 1–1000
+   * characters): amounts on it are no longer flagged unconfirmed. The level is never edited; the confirmation is
+   * recorded beside it. Audited, in one transaction. NOT_FOUND for an unknown id; CONFLICT when already confirmed or
+   * superseded (a wrong figure is corrected with publishBaseLevel(supersedes)).
+   */
+  confirmBaseLevel: BaseLevel;
   /** Corrects a death recorded wrongly: another date, or null when the person is not dead. Audited as a correction (action correctDeath) with the reason; enrolments the death ended are re-opened, or end with the month of the corrected date. Same access as recordDeath; CONFLICT when no death is recorded. */
   correctDeath: Person;
   /**
@@ -808,7 +832,9 @@ export type Mutation = {
   /**
    * Admin only: adds a base level; a past effective date changes past months' entitlements (arrears). issuedOn: the day
    * the decree was signed, if known; inForceOn: the day it came into force (default effectiveFrom, or issuedOn when
-   * later); VALIDATION_FAILED when inForceOn is before issuedOn.
+   * later); VALIDATION_FAILED when inForceOn is before issuedOn. One row per kind and date (CONFLICT): to correct a wrong
+   * one, pass its id as supersedes (same kind and effectiveFrom, else VALIDATION_FAILED; NOT_FOUND; CONFLICT when
+   * already superseded). The new row then sets the amounts and the old one none; both stay listed. Audited on both rows.
    */
   publishBaseLevel: BaseLevel;
   /**
@@ -842,7 +868,7 @@ export type Mutation = {
   recordPaymentResult: Payment;
   /**
    * Admin only: records the conversion of a commune's art. 5.5.b/5.5.c recipients to the social pension from a month,
-   * with its legal basis (one per commune: CONFLICT when already recorded). Audited, in one transaction. From that
+   * with its legal basis (one in force per commune: CONFLICT when already recorded and not withdrawn). Audited, in one transaction. From that
    * month their entitlement lines follow the social pension (same amount, social pension budget line).
    */
   recordPensionConversion: PensionConversion;
@@ -882,6 +908,12 @@ export type Mutation = {
   updatePerson: Person;
   /** Withdraws a circumstance recorded wrongly, with the reason (audited as withdrawCircumstance). The row is kept but no longer counts in groups, rules, eligibility or coverage gaps, nor appears in the person's lists. CONFLICT when already withdrawn. */
   withdrawCircumstance: CircumstanceWithdrawal;
+  /**
+   * Admin only: withdraws a conversion recorded in error, citing the reason (1–1000 characters). The conversion is
+   * kept, marked withdrawn; entitlements and coverage gaps no longer follow it, and a new conversion may be recorded
+   * for the commune. Audited, in one transaction. NOT_FOUND for an unknown id, CONFLICT when already withdrawn.
+   */
+  withdrawPensionConversion: PensionConversion;
   /** Admin only: withdraws a rule version from the day after effectiveTo (omitted: the whole version, as if never in force), citing the reason. Audited; the version itself is never edited. Eligibility, entitlements and coverage gaps stop using it. CONFLICT when already withdrawn. */
   withdrawRuleVersion: RuleVersion;
 };
@@ -910,6 +942,13 @@ export type MutationConfirmAreaClassificationArgs = {
   id: Scalars['ID']['input'];
   legalBasis: Scalars['String']['input'];
   validTo?: InputMaybe<Scalars['Date']['input']>;
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationConfirmBaseLevelArgs = {
+  id: Scalars['ID']['input'];
+  source: Scalars['String']['input'];
 };
 
 
@@ -975,6 +1014,7 @@ export type MutationPublishBaseLevelArgs = {
   issuedOn?: InputMaybe<Scalars['Date']['input']>;
   kind: BaseLevelKind;
   legalBasis: Scalars['String']['input'];
+  supersedes?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1123,6 +1163,13 @@ export type MutationUpdatePersonArgs = {
 export type MutationWithdrawCircumstanceArgs = {
   id: Scalars['ID']['input'];
   kind: CircumstanceKind;
+  reason: Scalars['String']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationWithdrawPensionConversionArgs = {
+  id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
 };
 
@@ -1307,6 +1354,12 @@ export type PensionConversion = {
   recordedAt: Scalars['DateTime']['output'];
   /** Subject of the token of the admin who recorded it. */
   recordedBy: Scalars['String']['output'];
+  /** Why it was withdrawn (the error). */
+  withdrawalReason?: Maybe<Scalars['String']['output']>;
+  /** When it was withdrawn as recorded in error (withdrawPensionConversion); null while in force. A withdrawn conversion moves no month. */
+  withdrawnAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Subject of the token of the admin who withdrew it. */
+  withdrawnBy?: Maybe<Scalars['String']['output']>;
 };
 
 /** Kind of regular payment that may compete with a benefit. */
@@ -1486,6 +1539,12 @@ export type ProgramEligibility = {
   amount?: Maybe<Scalars['Vnd']['output']>;
   /** The base level used, when eligible. */
   baseLevel?: Maybe<BaseLevel>;
+  /**
+   * True when the base level used had come into force (BaseLevel.inForceOn) by the last day of asOf's month, or no
+   * base level is used (not eligible, or an amount without one); as EntitlementLine.baseLevelInForce. False: the amount
+   * applies retroactively and is not yet payable on asOf (arrears once the decree is in force).
+   */
+  baseLevelInForce: Scalars['Boolean']['output'];
   /** The rule's coefficient, when eligible. */
   coefficient?: Maybe<Scalars['Float']['output']>;
   /** Every condition with the value seen. */
@@ -1625,7 +1684,7 @@ export type Query = {
   adminUnits: Array<AdminUnit>;
   /** The audit events of one entity, oldest first (auditor, district officer, admin). */
   auditTrail: Array<AuditEvent>;
-  /** Base levels, oldest first (all kinds unless one is given). */
+  /** Base levels, oldest first (all kinds unless one is given), superseded corrections included (see supersededBy). */
   baseLevels: Array<BaseLevel>;
   /**
    * People of a commune who are beneficiaries on `asOf` (default today), living and resident there, in id order.
@@ -1666,7 +1725,10 @@ export type Query = {
   paymentCycles: Array<PaymentCycle>;
   /** Who received, or receives, an enrolment's money, oldest first. */
   paymentRecipients: Array<PaymentRecipient>;
-  /** Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one). */
+  /**
+   * Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one), then
+   * oldest first; those withdrawn included, with their withdrawal.
+   */
   pensionConversions: Array<PensionConversion>;
   /**
    * One person by id; null when it does not exist. A commune officer reaches the people living in their communes
@@ -2312,6 +2374,7 @@ export type ResolversTypes = {
   AuditChainCheck: ResolverTypeWrapper<AuditChainCheck>;
   AuditEvent: ResolverTypeWrapper<AuditEventRow>;
   BaseLevel: ResolverTypeWrapper<BaseLevelRow>;
+  BaseLevelConfirmation: ResolverTypeWrapper<BaseLevelConfirmation>;
   BaseLevelKind: BaseLevelKind;
   BeneficiaryConnection: ResolverTypeWrapper<BeneficiaryPage>;
   BeneficiaryEdge: ResolverTypeWrapper<Omit<BeneficiaryEdge, 'node'> & { node: ResolversTypes['Person'] }>;
@@ -2421,6 +2484,7 @@ export type ResolversParentTypes = {
   AuditChainCheck: AuditChainCheck;
   AuditEvent: AuditEventRow;
   BaseLevel: BaseLevelRow;
+  BaseLevelConfirmation: BaseLevelConfirmation;
   BeneficiaryConnection: BeneficiaryPage;
   BeneficiaryEdge: Omit<BeneficiaryEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   BirthYearConvention: BirthYearConventionRow;
@@ -2544,6 +2608,7 @@ export type AuditEventResolvers<ContextType = MercuriusContext, ParentType exten
 
 export type BaseLevelResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BaseLevel'] = ResolversParentTypes['BaseLevel']> = {
   amount?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  confirmation?: Resolver<Maybe<ResolversTypes['BaseLevelConfirmation']>, ParentType, ContextType>;
   confirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2553,6 +2618,14 @@ export type BaseLevelResolvers<ContextType = MercuriusContext, ParentType extend
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   publishedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  supersededBy?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  supersedes?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type BaseLevelConfirmationResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BaseLevelConfirmation'] = ResolversParentTypes['BaseLevelConfirmation']> = {
+  confirmedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  confirmedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type BeneficiaryConnectionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BeneficiaryConnection'] = ResolversParentTypes['BeneficiaryConnection']> = {
@@ -2757,6 +2830,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   approvePaymentCycle?: Resolver<ResolversTypes['PaymentCycle'], ParentType, ContextType, RequireFields<MutationApprovePaymentCycleArgs, 'id'>>;
   changeHouseholdHead?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationChangeHouseholdHeadArgs, 'input'>>;
   confirmAreaClassification?: Resolver<ResolversTypes['AreaClassification'], ParentType, ContextType, RequireFields<MutationConfirmAreaClassificationArgs, 'id' | 'legalBasis'>>;
+  confirmBaseLevel?: Resolver<ResolversTypes['BaseLevel'], ParentType, ContextType, RequireFields<MutationConfirmBaseLevelArgs, 'id' | 'source'>>;
   correctDeath?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationCorrectDeathArgs, 'personId' | 'reason'>>;
   correctResidence?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationCorrectResidenceArgs, 'input'>>;
   createPaymentCycle?: Resolver<ResolversTypes['PaymentCycle'], ParentType, ContextType, RequireFields<MutationCreatePaymentCycleArgs, 'communeCode' | 'period'>>;
@@ -2788,6 +2862,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   suspendEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationSuspendEnrolmentArgs, 'fromPeriod' | 'id' | 'reason'>>;
   updatePerson?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationUpdatePersonArgs, 'id' | 'input'>>;
   withdrawCircumstance?: Resolver<ResolversTypes['CircumstanceWithdrawal'], ParentType, ContextType, RequireFields<MutationWithdrawCircumstanceArgs, 'id' | 'kind' | 'reason'>>;
+  withdrawPensionConversion?: Resolver<ResolversTypes['PensionConversion'], ParentType, ContextType, RequireFields<MutationWithdrawPensionConversionArgs, 'id' | 'reason'>>;
   withdrawRuleVersion?: Resolver<ResolversTypes['RuleVersion'], ParentType, ContextType, RequireFields<MutationWithdrawRuleVersionArgs, 'programCode' | 'reason' | 'version'>>;
 };
 
@@ -2852,6 +2927,9 @@ export type PensionConversionResolvers<ContextType = MercuriusContext, ParentTyp
   legalBasis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  withdrawalReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withdrawnAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  withdrawnBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PensionStatusResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PensionStatus'] = ResolversParentTypes['PensionStatus']> = {
@@ -2927,6 +3005,7 @@ export type ProgramResolvers<ContextType = MercuriusContext, ParentType extends 
 export type ProgramEligibilityResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ProgramEligibility'] = ResolversParentTypes['ProgramEligibility']> = {
   amount?: Resolver<Maybe<ResolversTypes['Vnd']>, ParentType, ContextType>;
   baseLevel?: Resolver<Maybe<ResolversTypes['BaseLevel']>, ParentType, ContextType>;
+  baseLevelInForce?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   coefficient?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   conditions?: Resolver<Array<ResolversTypes['ConditionResult']>, ParentType, ContextType>;
   eligible?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -3053,6 +3132,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   AuditChainCheck?: AuditChainCheckResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   BaseLevel?: BaseLevelResolvers<ContextType>;
+  BaseLevelConfirmation?: BaseLevelConfirmationResolvers<ContextType>;
   BeneficiaryConnection?: BeneficiaryConnectionResolvers<ContextType>;
   BeneficiaryEdge?: BeneficiaryEdgeResolvers<ContextType>;
   BirthYearConvention?: BirthYearConventionResolvers<ContextType>;
@@ -3161,6 +3241,7 @@ export type Loaders<TContext = MercuriusContext> = {
   };
   BaseLevel?: {
     amount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    confirmation?: LoaderDefinition<Maybe<ResolversTypes['BaseLevelConfirmation']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     confirmed?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     effectiveFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
@@ -3170,6 +3251,13 @@ export type Loaders<TContext = MercuriusContext> = {
     legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     publishedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
     publishedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    supersededBy?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+    supersedes?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
+  };
+  BaseLevelConfirmation?: {
+    confirmedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['BaseLevelConfirmation'], Record<string, never>, TContext>;
+    confirmedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevelConfirmation'], Record<string, never>, TContext>;
+    source?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BaseLevelConfirmation'], Record<string, never>, TContext>;
   };
   BeneficiaryConnection?: {
     edges?: LoaderDefinition<Array<ResolversTypes['BeneficiaryEdge']>, ResolversParentTypes['BeneficiaryConnection'], Record<string, never>, TContext>;
@@ -3394,6 +3482,9 @@ export type Loaders<TContext = MercuriusContext> = {
     legalBasis?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
     recordedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
     recordedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    withdrawalReason?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    withdrawnAt?: LoaderDefinition<Maybe<ResolversTypes['DateTime']>, ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
+    withdrawnBy?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;
   };
   PensionStatus?: {
     decisionNo?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['PensionStatus'], Record<string, never>, TContext>;
@@ -3459,6 +3550,7 @@ export type Loaders<TContext = MercuriusContext> = {
   ProgramEligibility?: {
     amount?: LoaderDefinition<Maybe<ResolversTypes['Vnd']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     baseLevel?: LoaderDefinition<Maybe<ResolversTypes['BaseLevel']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
+    baseLevelInForce?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     coefficient?: LoaderDefinition<Maybe<ResolversTypes['Float']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     conditions?: LoaderDefinition<Array<ResolversTypes['ConditionResult']>, ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;
     eligible?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['ProgramEligibility'], Record<string, never>, TContext>;

@@ -8,7 +8,22 @@
  * a released amount (arrears come from new rows, never from silent rewrites).
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import {
   BASE_LEVEL_KINDS,
   CHANGE_EFFECTS,
@@ -158,6 +173,9 @@ export const programRuleWithdrawals = pgTable(
  * three dates (docs/law.md#social-assistance-base-level): issued (`issued_on`, null when our sources do not give
  * it), in force (`in_force_on`) and applies from (`effective_from`, which months use it). A level applying from
  * before it came into force pays those months back: months that ended before `in_force_on` are arrears.
+ * Rows are never changed (trigger): a wrong figure is corrected by a new row for the same kind and date that
+ * `supersedes` it (the rule book then ignores the old one), a right unconfirmed one is confirmed by a row of
+ * base_level_confirmations.
  */
 export const baseLevels = pgTable(
   'base_levels',
@@ -175,12 +193,39 @@ export const baseLevels = pgTable(
     confirmed: boolean('confirmed').notNull(),
     publishedBy: text('published_by').notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The row of the same kind and date this one corrects (null for the first published). */
+    supersedes: uuid('supersedes').references((): AnyPgColumn => baseLevels.id),
   },
   (t) => [
-    uniqueIndex('base_levels_kind_from_uq').on(t.kind, t.effectiveFrom),
+    // One first row per kind and date; each correction supersedes one row, each row is superseded at most once: so
+    // for a kind and date exactly one row is not superseded.
+    uniqueIndex('base_levels_kind_from_uq')
+      .on(t.kind, t.effectiveFrom)
+      .where(sql`${t.supersedes} IS NULL`),
+    uniqueIndex('base_levels_supersedes_uq').on(t.supersedes),
     check('base_levels_amount_positive', sql`${t.amount} > 0`),
     check('base_levels_issued_before_in_force', sql`${t.issuedOn} IS NULL OR ${t.issuedOn} <= ${t.inForceOn}`),
   ],
+);
+
+/**
+ * The confirmation of a base level published unconfirmed (taken from secondary sources), once an admin has checked
+ * its figure and dates against the decree itself: amounts on it stop being flagged unconfirmed. The level's own row
+ * is never changed; one confirmation per level.
+ */
+export const baseLevelConfirmations = pgTable(
+  'base_level_confirmations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    baseLevelId: uuid('base_level_id')
+      .notNull()
+      .references(() => baseLevels.id),
+    /** What was checked: the official text (gazette number, page, link). */
+    source: text('source').notNull(),
+    confirmedBy: text('confirmed_by').notNull(),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('base_level_confirmations_level_uq').on(t.baseLevelId)],
 );
 
 /** Dated social circumstances the rules read (no one to support them, single parent, HIV, ...). */
@@ -250,7 +295,9 @@ export const enrolments = pgTable(
  * 176/2025/NĐ-CP; docs/law.md#social-pension): a reviewed bulk event an admin records with its legal basis, because
  * whether and from which month they moved over is unconfirmed and must not be assumed in code. From
  * `effective_month` on, the months of those enrolments paid by the commune (or, for a 2025 successor, by its
- * predecessors) follow the social pension. One per commune.
+ * predecessors) follow the social pension. One in force per commune: a conversion recorded in error is withdrawn
+ * (`withdrawn_at`, by whom and why), never deleted, so its history stays; entitlements and coverage gaps then ignore
+ * it and a new one may be recorded for the commune.
  */
 export const pensionConversions = pgTable(
   'pension_conversions',
@@ -265,9 +312,18 @@ export const pensionConversions = pgTable(
     decisionNo: text('decision_no').notNull(),
     recordedBy: text('recorded_by').notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    withdrawnBy: text('withdrawn_by'),
+    withdrawalReason: text('withdrawal_reason'),
   },
   (t) => [
-    uniqueIndex('pension_conversions_commune_uq').on(t.communeCode),
+    uniqueIndex('pension_conversions_commune_uq')
+      .on(t.communeCode)
+      .where(sql`${t.withdrawnAt} IS NULL`),
+    check(
+      'pension_conversions_withdrawal_complete',
+      sql`(${t.withdrawnAt} IS NULL) = (${t.withdrawnBy} IS NULL) AND (${t.withdrawnAt} IS NULL) = (${t.withdrawalReason} IS NULL)`,
+    ),
     check('pension_conversions_month_first_day', sql`extract(day from ${t.effectiveMonth}) = 1`),
   ],
 );

@@ -1,7 +1,7 @@
 /**
  * SQL for enrolments and for the set-wise rule evaluation behind coverage gaps.
  */
-import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { enrolments, enrolmentSuspensions, pensionConversions } from '../../db/schema/index.js';
 import { firstDay, periodOf } from '../../core/period.js';
@@ -14,10 +14,36 @@ import { forEachResidenceBranch, personsOn } from '../../db/residence.js';
 export type EnrolmentRow = typeof enrolments.$inferSelect;
 export type PensionConversionRow = typeof pensionConversions.$inferSelect;
 
-/** Conversions to the social pension (a handful: at most one per commune), by commune code. */
-export async function findPensionConversions(db: DbOrTx, communeCode?: string): Promise<PensionConversionRow[]> {
-  const q = db.select().from(pensionConversions);
-  return (communeCode ? q.where(eq(pensionConversions.communeCode, communeCode)) : q).orderBy(asc(pensionConversions.communeCode));
+/**
+ * Conversions to the social pension (a handful: at most one in force per commune), by commune code, then oldest
+ * first. Those withdrawn as recorded in error are left out unless `withWithdrawn` (the list that shows history).
+ */
+export async function findPensionConversions(
+  db: DbOrTx,
+  { communeCode, withWithdrawn = false }: { communeCode?: string; withWithdrawn?: boolean } = {},
+): Promise<PensionConversionRow[]> {
+  return db
+    .select()
+    .from(pensionConversions)
+    .where(and(communeCode ? eq(pensionConversions.communeCode, communeCode) : undefined, withWithdrawn ? undefined : isNull(pensionConversions.withdrawnAt)))
+    .orderBy(asc(pensionConversions.communeCode), asc(pensionConversions.recordedAt));
+}
+
+export async function findPensionConversion(db: DbOrTx, id: string, forUpdate = false): Promise<PensionConversionRow | undefined> {
+  const q = db.select().from(pensionConversions).where(eq(pensionConversions.id, id));
+  const [row] = forUpdate ? await q.for('update') : await q;
+  return row;
+}
+
+/** Marks a conversion the caller found (and locked) in the same transaction withdrawn. */
+export async function markPensionConversionWithdrawn(db: DbOrTx, id: string, withdrawnBy: string, reason: string): Promise<PensionConversionRow> {
+  const [row] = await db
+    .update(pensionConversions)
+    .set({ withdrawnAt: new Date(), withdrawnBy, withdrawalReason: reason })
+    .where(eq(pensionConversions.id, id))
+    .returning();
+  if (!row) throw new Error(`conversion ${id} to withdraw not found`);
+  return row;
 }
 
 /**
@@ -263,6 +289,12 @@ export interface GapFilter {
   communeCodes: string[] | undefined;
   programCodes: string[];
   asOf: string;
+  /**
+   * People living in `communeCodes` on asOf are no gaps for `programCodes`: a conversion to the social pension in
+   * force on asOf moved those programs' months to the pension (docs/law.md#social-pension), so what they may miss is
+   * the pension itself. The communes are those the conversions cover on asOf, worked out by the caller.
+   */
+  converted?: { programCodes: string[]; communeCodes: string[] };
 }
 
 function gapsUnion(book: RuleBookForSql, f: GapFilter): SQL | undefined {
@@ -278,14 +310,21 @@ function gapsUnion(book: RuleBookForSql, f: GapFilter): SQL | undefined {
         )})`
       : sql` AND false`
     : sql``;
+  const converted = f.converted?.communeCodes.length
+    ? sql` AND p.commune_code NOT IN (${sql.join(
+        f.converted.communeCodes.map((c) => sql`${c}`),
+        sql`, `,
+      )})`
+    : sql``;
   for (const code of f.programCodes) {
     const where = eligibleSql(book, code, f.asOf);
     if (!where) continue;
+    const notConverted = f.converted?.programCodes.includes(code) ? converted : sql``;
     parts.push(
       forEachResidenceBranch(
         f.asOf,
         (from) => sql`SELECT p.id AS person_id, ${code}::text AS program_code FROM ${from}
-          WHERE ${where}${communes} AND NOT ${coveredSql(book, code, f.asOf)}`,
+          WHERE ${where}${communes}${notConverted} AND NOT ${coveredSql(book, code, f.asOf)}`,
       ),
     );
   }

@@ -76,6 +76,7 @@ export const benefitsResolvers: Resolvers = {
       return ctx.services.benefits.approveEnrolment(actorOf(ctx), id);
     },
     recordPensionConversion: (_, { input }, ctx) => ctx.services.benefits.recordPensionConversion(actorOf(ctx), input),
+    withdrawPensionConversion: (_, { id, reason }, ctx) => ctx.services.benefits.withdrawPensionConversion(actorOf(ctx), id, reason),
     endEnrolment: (_, args, ctx) => {
       checkId('id', args.id);
       return ctx.services.benefits.endEnrolment(actorOf(ctx), args.id, args.endPeriod, args.reason);

@@ -8,7 +8,7 @@ import type { Clock } from '../../clock.js';
 import type { ConditionResult } from '../../core/evaluate.js';
 import { addMonths, firstDay, isValidDate, lastDay, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import type { Database, Tx } from '../../db/client.js';
-import { conflict, DomainError, forbidden, notFound, Problems, uniqueAsConflict, ValidationError } from '../../errors.js';
+import { conflict, DomainError, forbidden, isUuid, notFound, Problems, uniqueAsConflict, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, assertCanSeeCommune, assertMayReadBenefits, canSeeMonth, communesVisibleTo } from '../auth/access-policy.js';
 import { communeAnsweringForMonth, payingResidence } from '../../core/residence.js';
@@ -724,7 +724,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       return uniqueAsConflict(
         () =>
           auditedTransaction(db, actor, async (tx) => {
-            const [existing] = await repo.findPensionConversions(tx, input.communeCode);
+            const [existing] = await repo.findPensionConversions(tx, { communeCode: input.communeCode });
             if (existing) throw already(existing.decisionNo);
             const month = firstDay(input.effectivePeriod);
             const row = await repo.insertPensionConversion(tx, {
@@ -745,10 +745,46 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       );
     },
 
-    /** Conversions to the social pension (reference data of the law's application: any reader of benefits). */
+    /**
+     * Admin: withdraws a conversion recorded in error, with the reason (docs/law.md#social-pension). The row stays,
+     * marked withdrawn, so the history of what was paid on it stays readable; entitlements and coverage gaps ignore it
+     * from then on and a new conversion may be recorded for the commune. Audited with the enrolments it gave back
+     * to their regime, in one transaction. NOT_FOUND for an unknown id, CONFLICT when already withdrawn.
+     */
+    async withdrawPensionConversion(actor: AuditActor, id: string, reason: string) {
+      assertRole(actor.principal, 'admin');
+      const p = new Problems();
+      if (!isUuid(id)) p.add('id', 'is not a valid id', 'không phải mã hợp lệ');
+      const why = reason.trim();
+      if (why.length === 0 || why.length > 1000)
+        p.add('reason', 'must be 1–1000 characters: say what was recorded in error', 'phải có 1–1000 ký tự: nêu rõ sai sót khi ghi nhận');
+      p.throwIfAny();
+      return auditedTransaction(db, actor, async (tx) => {
+        const before = await repo.findPensionConversion(tx, id, true);
+        if (!before) throw notFound('pension conversion', id);
+        if (before.withdrawnAt)
+          throw conflict(
+            `The conversion is already withdrawn (${before.withdrawalReason ?? ''})`,
+            `Quyết định chuyển đổi này đã được rút bỏ (${before.withdrawalReason ?? ''})`,
+            { field: 'id' },
+          );
+        const after = await repo.markPensionConversionWithdrawn(tx, id, actor.principal.subject, why);
+        // The event names what goes back to art. 5.5.b/5.5.c: the enrolments the conversion moved in its first month.
+        const returned = await repo.findEnrolmentsConverted(tx, [...CONVERTED_TO_PENSION], before.communeCode, toDateString(before.effectiveMonth));
+        return {
+          result: after,
+          audit: [{ action: 'withdrawPensionConversion', entityType: 'PensionConversion', entityId: id, before, after: { ...after, enrolments: returned } }],
+        };
+      });
+    },
+
+    /**
+     * Conversions to the social pension (reference data of the law's application: any reader of benefits), those
+     * withdrawn included, each with its withdrawal.
+     */
     async pensionConversions(principal: Principal, communeCode?: string | null) {
       assertMayReadBenefits(principal);
-      return repo.findPensionConversions(db, communeCode ?? undefined);
+      return repo.findPensionConversions(db, { communeCode: communeCode ?? undefined, withWithdrawn: true });
     },
 
     /**
@@ -976,7 +1012,19 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       p.throwIfAny();
       // Widened to the communes they cover on asOf (a successor of the 2025 merger covers its predecessors).
       if (communeCodes) communeCodes = [...new Set(communeCodes.flatMap((c) => places.communesOn(c, asOf)))];
-      const filter: GapFilter = { communeCodes, programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code), asOf };
+      // Where a conversion to the social pension is in force on asOf, art. 5.5.b/5.5.c months follow the pension
+      // (entitlements' conversionFor): their people are no gaps for 5.5.b/5.5.c, only, if not covered, for the pension.
+      const inForce = (await repo.findPensionConversions(db)).filter((c) => toDateString(c.effectiveMonth) <= asOf);
+      const converted = {
+        programCodes: [...CONVERTED_TO_PENSION],
+        communeCodes: [...new Set(inForce.flatMap((c) => places.communesOn(c.communeCode, asOf)))],
+      };
+      const filter: GapFilter = {
+        communeCodes,
+        programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code),
+        asOf,
+        converted,
+      };
       const { rows, counts } = await repo.findGapPage(db, book, filter, after, first + 1);
       const page = rows.slice(0, first);
       const [sources, areas] = await Promise.all([rules.factsSources(page.map((r) => r.personId)), rules.areaClasses()]);

@@ -168,8 +168,9 @@ export async function lineTotals(db: DbOrTx, cycleId: string): Promise<LineTotal
     .select({
       programCode: payments.programCode,
       lines: sql<number>`count(*)::int`,
-      payable: sql<number>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} > 0), 0)::bigint`,
-      recovery: sql<number>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} < 0), 0)::bigint`,
+      // Sums of bigint come back as text (pg does not guess at precision): Number() below.
+      payable: sql<string>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} > 0), 0)::bigint`,
+      recovery: sql<string>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} < 0), 0)::bigint`,
     })
     .from(payments)
     .where(eq(payments.cycleId, cycleId))
@@ -182,8 +183,8 @@ export async function lineTotals(db: DbOrTx, cycleId: string): Promise<LineTotal
   for (const r of rows) {
     const payable = Number(r.payable);
     const recovery = Number(r.recovery);
-    byProgram[r.programCode] = { lines: Number(r.lines), amount: payable + recovery };
-    lines += Number(r.lines);
+    byProgram[r.programCode] = { lines: r.lines, amount: payable + recovery };
+    lines += r.lines;
     payableAmount += payable;
     recoveryAmount += recovery;
   }

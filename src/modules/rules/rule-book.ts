@@ -4,9 +4,17 @@
  * force on d": the versions whose effective_from ≤ d and
  * effective_to (if any) ≥ d; of those the latest effective_from wins, then the highest version number (a
  * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
- * with the latest effective_from ≤ d.
+ * with the latest effective_from ≤ d, of those not superseded by a correction.
  */
-import type { baseLevels, programRules, programRuleWithdrawals, programs, provincialSchemes, timingRules } from '../../db/schema/index.js';
+import type {
+  baseLevelConfirmations,
+  baseLevels,
+  programRules,
+  programRuleWithdrawals,
+  programs,
+  provincialSchemes,
+  timingRules,
+} from '../../db/schema/index.js';
 import { DomainError } from '../../errors.js';
 import { factsAsOf, isAlive, residenceOn, type AreaClass, type PersonFactsSource } from '../../core/facts.js';
 import { evaluateRule, isEligible, type BaseLevelLike, type ConditionResult, type RuleEvaluation } from '../../core/evaluate.js';
@@ -20,7 +28,12 @@ export type RuleWithdrawalRow = typeof programRuleWithdrawals.$inferSelect;
  * never changed) and `withdrawal` says when, by whom and why.
  */
 export type RuleVersionRow = typeof programRules.$inferSelect & { parsed: RuleDefinition; withdrawal: RuleWithdrawalRow | null };
-export type BaseLevelRow = typeof baseLevels.$inferSelect;
+export type BaseLevelConfirmationRow = typeof baseLevelConfirmations.$inferSelect;
+/**
+ * A base level as the rule book reads it: `confirmed` is true when published confirmed or confirmed since
+ * (`confirmation`; the stored row is never changed), and `supersededBy` names the correction replacing it, if any.
+ */
+export type BaseLevelRow = typeof baseLevels.$inferSelect & { confirmation: BaseLevelConfirmationRow | null; supersededBy: string | null };
 export type TimingRuleRow = typeof timingRules.$inferSelect;
 export type ProvincialSchemeRow = typeof provincialSchemes.$inferSelect;
 /** A provincial scheme as GraphQL reads it: its row, with its program's highest-only choice. */
@@ -44,21 +57,32 @@ export interface RuleBook {
 export interface RuleBookRows {
   programs: ProgramRow[];
   rules: (typeof programRules.$inferSelect)[];
-  baseLevels: BaseLevelRow[];
+  baseLevels: (typeof baseLevels.$inferSelect)[];
   withdrawals: RuleWithdrawalRow[];
   timingRules: TimingRuleRow[];
   provincialSchemes: ProvincialSchemeRow[];
+  /** Confirmations of base levels published unconfirmed (none when left out). */
+  confirmations?: BaseLevelConfirmationRow[];
 }
 
 export function buildRuleBook({
   programs: progs,
   rules,
-  baseLevels: bases,
+  baseLevels: stored,
   withdrawals,
   timingRules: timing,
   provincialSchemes: schemes,
+  confirmations = [],
 }: RuleBookRows): RuleBook {
   const schemeOf = new Map(schemes.map((x) => [x.programCode, x]));
+  // A confirmation or a correction only ever changes how a level is read: every reader goes through baseAt or this
+  // list, so applying them here is applying them everywhere.
+  const confirmationOf = new Map(confirmations.map((c) => [c.baseLevelId, c]));
+  const supersededBy = new Map(stored.flatMap((b) => (b.supersedes ? [[b.supersedes, b.id] as const] : [])));
+  const bases: BaseLevelRow[] = stored.map((b) => {
+    const confirmation = confirmationOf.get(b.id) ?? null;
+    return { ...b, confirmed: b.confirmed || confirmation !== null, confirmation, supersededBy: supersededBy.get(b.id) ?? null };
+  });
   const withdrawalOf = new Map(withdrawals.map((w) => [w.ruleId, w]));
   const byCode = new Map<string, RuleVersionRow[]>();
   for (const r of rules) {
@@ -96,7 +120,7 @@ export function buildRuleBook({
     },
     baseAt(kind, date) {
       let best: BaseLevelRow | undefined;
-      for (const b of bases) if (b.kind === kind && b.effectiveFrom <= date) best = b;
+      for (const b of bases) if (b.kind === kind && b.effectiveFrom <= date && b.supersededBy === null) best = b;
       return best;
     },
   };

@@ -3,11 +3,13 @@
  * flags, and the writes of publishing (rule versions and base levels are only ever inserted).
  */
 import { groupBy } from '../../core/collections.js';
-import { and, asc, eq, inArray, isNull, max } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, max, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
 import {
   adminUnits,
   areaClassifications,
+  baseLevelConfirmations,
   baseLevels,
   birthYearConventions,
   disabilityCertificates,
@@ -31,17 +33,24 @@ import { buildRuleBook, type RuleBook } from './rule-book.js';
 
 export type CircumstanceFlagRow = typeof personCircumstanceFlags.$inferSelect;
 
-/** The whole rule book: five small statements (programs, rule versions, base levels, withdrawals, timing rules). */
+/** base_levels again, for a correction of a row (findBaseLevel). */
+const later = alias(baseLevels, 'later');
+
+/**
+ * The whole rule book: seven small statements (programs, rule versions, base levels, withdrawals, timing rules,
+ * provincial schemes, base level confirmations).
+ */
 export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
-  const [progs, rules, bases, withdrawals, timing, schemes] = await Promise.all([
+  const [progs, rules, bases, withdrawals, timing, schemes, confirmations] = await Promise.all([
     db.select().from(programs).orderBy(asc(programs.sortOrder)),
     db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
-    db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom)),
+    db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom), asc(baseLevels.publishedAt)),
     db.select().from(programRuleWithdrawals),
     db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
     db.select().from(provincialSchemes),
+    db.select().from(baseLevelConfirmations),
   ]);
-  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing, provincialSchemes: schemes });
+  return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing, provincialSchemes: schemes, confirmations });
 }
 
 /** Loads the records behind the facts of many people: a fixed number of statements whatever their count. */
@@ -242,11 +251,43 @@ export async function insertRuleVersion(db: DbOrTx, values: typeof programRules.
   return row;
 }
 
+/** The base level of a kind and date not superseded by a correction (at most one: unique indexes). */
 export async function findBaseLevel(db: DbOrTx, kind: (typeof baseLevels.$inferSelect)['kind'], effectiveFrom: string) {
   const [row] = await db
     .select()
     .from(baseLevels)
-    .where(and(eq(baseLevels.kind, kind), eq(baseLevels.effectiveFrom, effectiveFrom)));
+    .where(
+      and(
+        eq(baseLevels.kind, kind),
+        eq(baseLevels.effectiveFrom, effectiveFrom),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(later)
+            .where(eq(later.supersedes, baseLevels.id)),
+        ),
+      ),
+    );
+  return row;
+}
+
+/** A base level by id, with the correction superseding it (if any) and its confirmation (if any). */
+export async function findBaseLevelById(db: DbOrTx, id: string) {
+  const [row] = await db.select().from(baseLevels).where(eq(baseLevels.id, id));
+  if (!row) return undefined;
+  const [[next], [confirmation]] = await Promise.all([
+    db.select({ id: baseLevels.id }).from(baseLevels).where(eq(baseLevels.supersedes, id)),
+    db.select().from(baseLevelConfirmations).where(eq(baseLevelConfirmations.baseLevelId, id)),
+  ]);
+  return { row, supersededBy: next?.id ?? null, confirmation: confirmation ?? null };
+}
+
+export async function insertBaseLevelConfirmation(
+  db: DbOrTx,
+  values: typeof baseLevelConfirmations.$inferInsert,
+): Promise<typeof baseLevelConfirmations.$inferSelect> {
+  const [row] = await db.insert(baseLevelConfirmations).values(values).returning();
+  if (!row) throw new Error('INSERT … RETURNING gave no row');
   return row;
 }
 

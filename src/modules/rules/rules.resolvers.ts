@@ -14,7 +14,7 @@ import type { BaseLevelRow, ProgramDecision, StartMonth, UnconfirmedReason } fro
 const actorOf = (ctx: MercuriusContext): AuditActor => ({ principal: ctx.principal, requestId: ctx.requestId });
 const bookFor = (ctx: MercuriusContext) => ctx.services.rules.ruleBook(ctx);
 
-type EligibilityRow = ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[] };
+type EligibilityRow = ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[]; baseLevelInForce: boolean };
 
 /** A summary text of a rule definition (validated when published: a hand-made row may lack it). */
 function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string {
@@ -23,11 +23,14 @@ function summaryOf(definition: unknown, key: 'summaryVi' | 'summaryEn'): string 
   return typeof text === 'string' ? text : '';
 }
 
-/** The evaluator sees base levels with any kind; those it hands back are rows of base_levels, of a known kind. */
+/**
+ * The evaluator sees base levels with any kind; those it hands back are the rule book's rows, of a known kind (the
+ * defaults only type what the evaluator's view leaves out: the book's rows carry their own).
+ */
 function baseLevelRow(b: BaseLevelLike): BaseLevelRow {
   const kind = BASE_LEVEL_KINDS.find((k) => k === b.kind);
   if (!kind) throw new DomainError('INTERNAL', { en: `unknown base level kind ${b.kind}`, vi: 'loại mức chuẩn không hợp lệ' });
-  return { ...b, kind };
+  return { supersedes: null, supersededBy: null, confirmation: null, ...b, kind };
 }
 
 export const rulesResolvers: Resolvers = {
@@ -55,6 +58,7 @@ export const rulesResolvers: Resolvers = {
         startRuleTextVi: r.startsFrom?.vi ?? null,
         unconfirmed: r.unconfirmedReasons.length > 0,
         unconfirmedReasons: r.unconfirmedReasons,
+        baseLevelInForce: r.baseLevelInForce,
         startTimingRule: r.startsFrom?.timingRule ?? null,
       }));
     },
@@ -76,7 +80,14 @@ export const rulesResolvers: Resolvers = {
     publishRuleVersion: (_, { input }, ctx) => ctx.services.rules.publishRuleVersion(actorOf(ctx), input),
     publishProvincialScheme: (_, { input }, ctx) => ctx.services.rules.publishProvincialScheme(actorOf(ctx), input),
     withdrawRuleVersion: (_, args, ctx) => ctx.services.rules.withdrawRuleVersion(actorOf(ctx), args),
-    publishBaseLevel: (_, args, ctx) => ctx.services.rules.publishBaseLevel(actorOf(ctx), args),
+    publishBaseLevel: (_, args, ctx) => {
+      if (args.supersedes != null) checkId('supersedes', args.supersedes);
+      return ctx.services.rules.publishBaseLevel(actorOf(ctx), args);
+    },
+    confirmBaseLevel: (_, { id, source }, ctx) => {
+      checkId('id', id);
+      return ctx.services.rules.confirmBaseLevel(actorOf(ctx), id, source);
+    },
     recordCircumstanceFlag: (_, { input }, ctx) => {
       checkId('input.personId', input.personId);
       return ctx.services.rules.recordCircumstanceFlag(actorOf(ctx), input);

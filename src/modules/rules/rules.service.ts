@@ -6,17 +6,26 @@
 import type { Clock } from '../../clock.js';
 import { BASE_LEVEL_KINDS, CIRCUMSTANCE_FLAGS } from '../../core/code-lists.js';
 import { evaluateRule } from '../../core/evaluate.js';
-import { isValidDate } from '../../core/period.js';
+import { isValidDate, lastDay, periodOf } from '../../core/period.js';
 import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinition, type RuleExample } from '../../core/rule-format.js';
 import type { Database, DbOrTx } from '../../db/client.js';
 import { conflict, DomainError, notFound, Problems, uniqueAsConflict } from '../../errors.js';
-import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
-import { decide, earliestStart, unconfirmedReasons, type ProgramDecision, type RuleBook, type StartMonth, type UnconfirmedReason } from './rule-book.js';
+import {
+  baseLevelInForceBy,
+  decide,
+  earliestStart,
+  unconfirmedReasons,
+  type ProgramDecision,
+  type RuleBook,
+  type StartMonth,
+  type UnconfirmedReason,
+} from './rule-book.js';
 import { checkConditionDepth, checkDefinitionValues, checkExampleValues, checkJsonShape, RULE_LIMITS } from './rule-bounds.js';
 import * as repo from './rules.repository.js';
 
@@ -60,6 +69,8 @@ export interface PublishBaseLevelInput {
   inForceOn?: string | null;
   legalBasis: string;
   confirmed?: boolean | null;
+  /** The row of the same kind and date this one corrects (a wrong figure or date). */
+  supersedes?: string | null;
 }
 
 export interface PublishRuleVersionInput {
@@ -447,16 +458,34 @@ export function createRulesService(deps: { database: Database; clock: Clock; pla
       p.throwIfAny();
       const alreadyPublished = (amount: number | string) =>
         conflict(
-          `A ${args.kind} base level from ${args.effectiveFrom} is already published (${amount}); base levels are never edited`,
-          `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${amount}); mức chuẩn không được sửa`,
+          `A ${args.kind} base level from ${args.effectiveFrom} is already published (${amount}); base levels are never edited: to correct it, publish with supersedes its id`,
+          `Đã có mức chuẩn ${args.kind} từ ${args.effectiveFrom} (${amount}); mức chuẩn không được sửa: để đính chính, công bố mức mới với supersedes là mã mức cũ`,
           { field: 'effectiveFrom' },
+        );
+      const alreadySuperseded = (by: string) =>
+        conflict(
+          `That base level is already superseded (by ${by}): correct the row in force instead`,
+          `Mức chuẩn này đã được thay thế (bởi ${by}): hãy đính chính mức đang áp dụng`,
+          { field: 'supersedes' },
         );
       return uniqueAsConflict(
         () =>
           auditedTransaction(db, actor, async (tx) => {
             const kind = args.kind as (typeof BASE_LEVEL_KINDS)[number];
             const existing = await repo.findBaseLevel(tx, kind, args.effectiveFrom);
-            if (existing) throw alreadyPublished(existing.amount);
+            let superseded: Awaited<ReturnType<typeof repo.findBaseLevelById>> = undefined;
+            if (args.supersedes != null) {
+              // A correction replaces the row in force for the same kind and date (docs/law.md#social-assistance-base-level).
+              superseded = await repo.findBaseLevelById(tx, args.supersedes);
+              if (!superseded) throw notFound('base level', args.supersedes);
+              if (superseded.supersededBy) throw alreadySuperseded(superseded.supersededBy);
+              if (superseded.row.kind !== kind || superseded.row.effectiveFrom !== args.effectiveFrom)
+                p.add(
+                  'supersedes',
+                  `is the ${superseded.row.kind} level from ${superseded.row.effectiveFrom}: a correction keeps the kind and effectiveFrom of the row it supersedes`,
+                  `là mức ${superseded.row.kind} từ ${superseded.row.effectiveFrom}: mức đính chính phải cùng loại và cùng ngày áp dụng với mức bị thay thế`,
+                ).throwIfAny();
+            } else if (existing) throw alreadyPublished(existing.amount);
             const row = await repo.insertBaseLevel(tx, {
               kind,
               amount: args.amount,
@@ -466,10 +495,65 @@ export function createRulesService(deps: { database: Database; clock: Clock; pla
               legalBasis: args.legalBasis.trim(),
               confirmed: args.confirmed ?? true,
               publishedBy: actor.principal.subject,
+              supersedes: superseded?.row.id ?? null,
             });
-            return { result: row, audit: [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }] };
+            const audit: AuditEntry[] = [{ action: 'publishBaseLevel', entityType: 'BaseLevel', entityId: row.id, after: row }];
+            // The corrected row's own trail says it was replaced, and by what.
+            if (superseded)
+              audit.push({
+                action: 'supersedeBaseLevel',
+                entityType: 'BaseLevel',
+                entityId: superseded.row.id,
+                before: superseded.row,
+                after: { ...superseded.row, supersededBy: row.id },
+              });
+            return { result: { ...row, confirmation: null, supersededBy: null }, audit };
           }),
-        { base_levels_kind_from_uq: () => alreadyPublished('published concurrently') },
+        {
+          base_levels_kind_from_uq: () => alreadyPublished('published concurrently'),
+          base_levels_supersedes_uq: () => alreadySuperseded('a correction published concurrently'),
+        },
+      );
+    },
+
+    /**
+     * Admin: confirms a base level published unconfirmed, citing what was checked (the decree's official text):
+     * amounts on it stop being flagged. The level's row is never changed; the confirmation is its own row. One
+     * transaction, audited. NOT_FOUND for an unknown id; CONFLICT when already confirmed or superseded.
+     */
+    async confirmBaseLevel(actor: AuditActor, id: string, source: string) {
+      assertRole(actor.principal, 'admin');
+      const checked = source.trim();
+      if (checked.length === 0 || checked.length > 1000)
+        new Problems()
+          .add(
+            'source',
+            'must be 1–1000 characters: cite the official text checked (gazette, number, date)',
+            'phải có 1–1000 ký tự: ghi rõ văn bản gốc đã đối chiếu (công báo, số, ngày)',
+          )
+          .throwIfAny();
+      const alreadyConfirmed = (how: string) =>
+        conflict(`The base level is already confirmed (${how})`, `Mức chuẩn này đã được xác nhận (${how})`, { field: 'id' });
+      return uniqueAsConflict(
+        () =>
+          auditedTransaction(db, actor, async (tx) => {
+            const found = await repo.findBaseLevelById(tx, id);
+            if (!found) throw notFound('base level', id);
+            const { row, supersededBy, confirmation } = found;
+            if (supersededBy)
+              throw conflict(
+                `The base level is superseded by ${supersededBy}: confirm that one`,
+                `Mức chuẩn này đã được thay thế bởi ${supersededBy}: hãy xác nhận mức đó`,
+                { field: 'id' },
+              );
+            if (row.confirmed) throw alreadyConfirmed('published confirmed');
+            if (confirmation) throw alreadyConfirmed(`${confirmation.confirmedBy}, ${confirmation.source}`);
+            const added = await repo.insertBaseLevelConfirmation(tx, { baseLevelId: id, source: checked, confirmedBy: actor.principal.subject });
+            const before = { ...row, confirmation: null, supersededBy: null };
+            const after = { ...row, confirmed: true, confirmation: added, supersededBy: null };
+            return { result: after, audit: [{ action: 'confirmBaseLevel', entityType: 'BaseLevel', entityId: id, before, after }] };
+          }),
+        { base_level_confirmations_level_uq: () => alreadyConfirmed('confirmed concurrently') },
       );
     },
 
@@ -505,7 +589,7 @@ export function createRulesService(deps: { database: Database; clock: Clock; pla
       personId: string,
       asOf: string | null | undefined,
       scope?: object,
-    ): Promise<(ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[] })[]> {
+    ): Promise<(ProgramDecision & { startsFrom: StartMonth | null; unconfirmedReasons: UnconfirmedReason[]; baseLevelInForce: boolean })[]> {
       assertMayReadBenefits(principal);
       const date = asOfOrToday(asOf);
       const [book, sources, areas] = await Promise.all([ruleBook(scope), repo.loadFactsSources(db, [personId]), repo.loadAreaClasses(db)]);
@@ -519,6 +603,8 @@ export function createRulesService(deps: { database: Database; clock: Clock; pla
           ...decision,
           startsFrom: decision.eligible ? earliestStart(book, program, src, date) : null,
           unconfirmedReasons: unconfirmedReasons(decision.version, decision.eligible ? decision.baseLevel : null),
+          // As on entitlement lines: was the level in force by the end of asOf's month (else the amount is arrears).
+          baseLevelInForce: baseLevelInForceBy(decision.eligible ? decision.baseLevel : null, lastDay(periodOf(date))),
         };
       });
     },
