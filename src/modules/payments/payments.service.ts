@@ -537,8 +537,8 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
 function storedTotals(c: PaymentCycleRow): LineTotals {
   return {
     lines: c.lineCount,
-    payableAmount: Number(c.payableAmount),
-    recoveryAmount: Number(c.recoveryAmount),
+    payableAmount: c.payableAmount,
+    recoveryAmount: c.recoveryAmount,
     byProgram: c.byProgram as LineTotals['byProgram'],
   };
 }
