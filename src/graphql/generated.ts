@@ -115,16 +115,19 @@ export type AreaType =
 /** The first broken event of the audit log. */
 export type AuditChainBreak = {
   __typename?: 'AuditChainBreak';
-  /** Its action, entity type and entity id (null for MISSING_EVENT: the row is gone). */
+  /** Its action (null for MISSING_EVENT: the row is gone). */
   action?: Maybe<Scalars['String']['output']>;
   /** The chain it belongs to. */
   chain: Scalars['Int']['output'];
+  /** Id of the record it changed (null for MISSING_EVENT). */
   entityId?: Maybe<Scalars['String']['output']>;
+  /** Kind of record it changed (null for MISSING_EVENT). */
   entityType?: Maybe<Scalars['String']['output']>;
   /** The hash the check expected (the predecessor's, the recomputed one, or the root's). */
   expected: Scalars['String']['output'];
   /** The hash found in the event (null for MISSING_EVENT). */
   found?: Maybe<Scalars['String']['output']>;
+  /** What differs. */
   problem: AuditChainProblem;
   /** The event's position in the log. */
   seq: Scalars['ID']['output'];
