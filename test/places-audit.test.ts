@@ -57,13 +57,22 @@ describe('audit chain', () => {
     const total = intact.body.data.verifyAuditChain.eventsChecked;
     expect(total).toBeGreaterThanOrEqual(3);
 
-    // Someone edits a past event directly in the database.
+    // A superuser edits a past event directly in the database, lifting the append-only guard to do so.
     const db = t.db.database.db;
-    const rows = await db.execute(`SELECT seq FROM audit_events WHERE after->>'code' = 'AUD-2'`);
-    const seq = String((rows.rows[0] as { seq: number | string }).seq);
-    await db.execute(`UPDATE audit_events SET after = jsonb_set(after, '{address}', '"sửa lén"') WHERE seq = ${seq}`);
-    const broken = await t.gql(`{ verifyAuditChain { ok firstBrokenSeq } }`, {}, auditor);
-    expect(broken.body.data.verifyAuditChain).toEqual({ ok: false, firstBrokenSeq: seq });
+    const rows = await db.execute(`SELECT seq, entity_id FROM audit_events WHERE after->>'code' = 'AUD-2'`);
+    const row = rows.rows[0] as { seq: number | string; entity_id: string };
+    const seq = String(row.seq);
+    await db.transaction(async (tx) => {
+      await tx.execute(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await tx.execute(`UPDATE audit_events SET after = jsonb_set(after, '{address}', '"sửa lén"') WHERE seq = ${seq}`);
+      await tx.execute(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    });
+    const broken = await t.gql(`{ verifyAuditChain { ok firstBrokenSeq firstBroken { seq entityType entityId problem } } }`, {}, auditor);
+    expect(broken.body.data.verifyAuditChain).toEqual({
+      ok: false,
+      firstBrokenSeq: seq,
+      firstBroken: { seq, entityType: 'Household', entityId: row.entity_id, problem: 'HASH_MISMATCH' },
+    });
 
     const officer = await t.gql(`{ verifyAuditChain { ok } }`, {}, await t.token('commune_officer', ['24865']));
     expect(officer.body.errors[0].extensions.code).toBe('FORBIDDEN');

@@ -113,16 +113,56 @@ export type AreaType =
   | 'RURAL'
   | 'URBAN';
 
-/** Result of recomputing the audit hash chain. */
+/** The first broken event of the audit log. */
+export type AuditChainBreak = {
+  __typename?: 'AuditChainBreak';
+  /** Its action (null for MISSING_EVENT: the row is gone). */
+  action?: Maybe<Scalars['String']['output']>;
+  /** The chain it belongs to. */
+  chain: Scalars['Int']['output'];
+  /** Id of the record it changed (null for MISSING_EVENT). */
+  entityId?: Maybe<Scalars['String']['output']>;
+  /** Kind of record it changed (null for MISSING_EVENT). */
+  entityType?: Maybe<Scalars['String']['output']>;
+  /** The hash the check expected (the predecessor's, the recomputed one, or the root's). */
+  expected: Scalars['String']['output'];
+  /** The hash found in the event (null for MISSING_EVENT). */
+  found?: Maybe<Scalars['String']['output']>;
+  /** What differs. */
+  problem: AuditChainProblem;
+  /** The event's position in the log. */
+  seq: Scalars['ID']['output'];
+};
+
+/** Result of recomputing the audit hash chains and checking them against their roots. */
 export type AuditChainCheck = {
   __typename?: 'AuditChainCheck';
+  /** Number of chains walked. */
+  chainsChecked: Scalars['Int']['output'];
   /** Number of events recomputed. */
   eventsChecked: Scalars['Int']['output'];
-  /** The first event whose hash does not match its content and predecessor. */
+  /** The first broken event, with what differs. */
+  firstBroken?: Maybe<AuditChainBreak>;
+  /** The first root whose hash does not match its content and predecessor. */
+  firstBrokenRootSeq?: Maybe<Scalars['ID']['output']>;
+  /** The first broken event (lowest seq over all chains). */
   firstBrokenSeq?: Maybe<Scalars['ID']['output']>;
-  /** True when every event matches its content and predecessor. */
+  /** True when every event matches its content, its predecessor and the roots, and every root its predecessor. */
   ok: Scalars['Boolean']['output'];
+  /** Number of roots (anchored heads of all chains) checked. */
+  rootsChecked: Scalars['Int']['output'];
 };
+
+/** What is wrong with a broken event of the audit log. */
+export type AuditChainProblem =
+  /** Its previous hash is not the hash of the event before it in its chain: an event was deleted, inserted or moved. */
+  | 'BROKEN_LINK'
+  /** Its content no longer gives its hash: the event was edited. */
+  | 'HASH_MISMATCH'
+  /** A root names this event but its chain no longer has it: the chain was cut short. */
+  | 'MISSING_EVENT'
+  /** Its hash is not the one a root recorded for it: the chain was edited and re-hashed at or before this event. */
+  | 'ROOT_MISMATCH';
 
 /** One entry of the append-only, hash-chained audit log, written in the same transaction as the change it records. */
 export type AuditEvent = {
@@ -137,6 +177,8 @@ export type AuditEvent = {
   after?: Maybe<Scalars['JSON']['output']>;
   /** The record before the change (null when created). */
   before?: Maybe<Scalars['JSON']['output']>;
+  /** The hash chain it belongs to (a bucket of the first entity its transaction changed). */
+  chain: Scalars['Int']['output'];
   /** Id of the record changed. */
   entityId: Scalars['String']['output'];
   /** Kind of record changed, e.g. Person, Household, Enrolment. */
@@ -1745,7 +1787,7 @@ export type Query = {
   programs: Array<Program>;
   /** The timing rules (start and change months by period of the law), oldest first. */
   timingRules: Array<TimingRule>;
-  /** Recomputes the hash chain over the whole audit log (auditor, admin). */
+  /** Recomputes every hash chain of the audit log and checks it against the roots (auditor, admin). */
   verifyAuditChain: AuditChainCheck;
 };
 
@@ -2371,7 +2413,9 @@ export type ResolversTypes = {
   AreaClassification: ResolverTypeWrapper<AreaClassificationRow>;
   AreaClassificationInput: AreaClassificationInput;
   AreaType: AreaType;
+  AuditChainBreak: ResolverTypeWrapper<AuditChainBreak>;
   AuditChainCheck: ResolverTypeWrapper<AuditChainCheck>;
+  AuditChainProblem: AuditChainProblem;
   AuditEvent: ResolverTypeWrapper<AuditEventRow>;
   BaseLevel: ResolverTypeWrapper<BaseLevelRow>;
   BaseLevelConfirmation: ResolverTypeWrapper<BaseLevelConfirmation>;
@@ -2481,6 +2525,7 @@ export type ResolversParentTypes = {
   AdminUnit: AdminUnitRow;
   AreaClassification: AreaClassificationRow;
   AreaClassificationInput: AreaClassificationInput;
+  AuditChainBreak: AuditChainBreak;
   AuditChainCheck: AuditChainCheck;
   AuditEvent: AuditEventRow;
   BaseLevel: BaseLevelRow;
@@ -2586,10 +2631,25 @@ export type AreaClassificationResolvers<ContextType = MercuriusContext, ParentTy
   validTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
 };
 
+export type AuditChainBreakResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AuditChainBreak'] = ResolversParentTypes['AuditChainBreak']> = {
+  action?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  chain?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entityType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expected?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  found?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  problem?: Resolver<ResolversTypes['AuditChainProblem'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type AuditChainCheckResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AuditChainCheck'] = ResolversParentTypes['AuditChainCheck']> = {
+  chainsChecked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   eventsChecked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstBroken?: Resolver<Maybe<ResolversTypes['AuditChainBreak']>, ParentType, ContextType>;
+  firstBrokenRootSeq?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   firstBrokenSeq?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rootsChecked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type AuditEventResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
@@ -2598,6 +2658,7 @@ export type AuditEventResolvers<ContextType = MercuriusContext, ParentType exten
   actorRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   after?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   before?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  chain?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   entityId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   entityType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3129,6 +3190,7 @@ export interface VndScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 export type Resolvers<ContextType = MercuriusContext> = {
   AdminUnit?: AdminUnitResolvers<ContextType>;
   AreaClassification?: AreaClassificationResolvers<ContextType>;
+  AuditChainBreak?: AuditChainBreakResolvers<ContextType>;
   AuditChainCheck?: AuditChainCheckResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   BaseLevel?: BaseLevelResolvers<ContextType>;
@@ -3221,10 +3283,24 @@ export type Loaders<TContext = MercuriusContext> = {
     validFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['AreaClassification'], Record<string, never>, TContext>;
     validTo?: LoaderDefinition<Maybe<ResolversTypes['Date']>, ResolversParentTypes['AreaClassification'], Record<string, never>, TContext>;
   };
+  AuditChainBreak?: {
+    action?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    chain?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    entityId?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    entityType?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    expected?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    found?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    problem?: LoaderDefinition<ResolversTypes['AuditChainProblem'], ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+    seq?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['AuditChainBreak'], Record<string, never>, TContext>;
+  };
   AuditChainCheck?: {
+    chainsChecked?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
     eventsChecked?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
+    firstBroken?: LoaderDefinition<Maybe<ResolversTypes['AuditChainBreak']>, ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
+    firstBrokenRootSeq?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
     firstBrokenSeq?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
     ok?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
+    rootsChecked?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AuditChainCheck'], Record<string, never>, TContext>;
   };
   AuditEvent?: {
     action?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
@@ -3232,6 +3308,7 @@ export type Loaders<TContext = MercuriusContext> = {
     actorRole?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     after?: LoaderDefinition<Maybe<ResolversTypes['JSON']>, ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     before?: LoaderDefinition<Maybe<ResolversTypes['JSON']>, ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
+    chain?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     entityId?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     entityType?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     hash?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;

@@ -329,12 +329,17 @@ export const pregnancies = pgTable(
 
 /**
  * Append-only, hash-chained log of every change: each row's hash covers its content and the previous
- * row's hash, so editing or deleting a past row breaks the chain from that row on.
+ * row's hash in the same chain, so editing or deleting a past row breaks its chain from that row on. The log is
+ * split into chains (`chain`, a bucket of the entity changed first) so that writers of different chains do not
+ * wait for each other; `audit_roots` anchors the heads of all chains. UPDATE, DELETE and TRUNCATE are refused by
+ * triggers (migration 0009).
  */
 export const auditEvents = pgTable(
   'audit_events',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    // Events written before chains existed form chain 0: their links are unchanged.
+    chain: smallint('chain').notNull().default(0),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     actor: text('actor').notNull(),
     actorRole: text('actor_role').notNull(),
@@ -347,8 +352,22 @@ export const auditEvents = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_events_entity_idx').on(t.entityType, t.entityId, t.seq)],
+  (t) => [index('audit_events_entity_idx').on(t.entityType, t.entityId, t.seq), index('audit_events_chain_idx').on(t.chain, t.seq)],
 );
+
+/**
+ * Roots of the audit log: each records the head (last event) of every chain at the time and is itself chained to
+ * the previous root. A chain rewritten and re-hashed from some event on no longer matches the root that named its
+ * head; a chain cut short no longer has the event a root named. Written by `npm run audit:verify -- --anchor`.
+ */
+export const auditRoots = pgTable('audit_roots', {
+  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+  anchoredAt: timestamp('anchored_at', { withTimezone: true }).notNull(),
+  /** [{ chain, seq, hash }], by chain. */
+  heads: jsonb('heads').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
 
 /** Bookkeeping for seeds: which seed sets were applied, so a restart never seeds twice. */
 export const seedRuns = pgTable('seed_runs', {
