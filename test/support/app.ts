@@ -23,7 +23,8 @@ export type JsonBody = any;
 export interface TestApp {
   app: FastifyInstance;
   db: TestDatabase;
-  token(role: Role, communes?: string[], scope?: string): Promise<string>;
+  /** A signed token; `subject` tells two people of one role apart (default test-<role>). */
+  token(role: Role, communes?: string[], scope?: string, subject?: string): Promise<string>;
   /** POST /graphql with a token; returns status and parsed body. */
   gql(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: JsonBody; errors?: JsonBody } }>;
   close(): Promise<void>;
@@ -59,7 +60,7 @@ export async function startTestApp(
   });
   const auth = createAuthService(TEST_JWT);
   let defaultToken: string | undefined;
-  const token = (role: Role, communes: string[] = [], scope = '') => auth.issueToken({ sub: `test-${role}`, role, communes, scope });
+  const token = (role: Role, communes: string[] = [], scope = '', subject = `test-${role}`) => auth.issueToken({ sub: subject, role, communes, scope });
   return {
     app,
     db,
