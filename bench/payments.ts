@@ -1,0 +1,80 @@
+/**
+ * Payment-cycle generation at scale (issue 10 item 8): `createPaymentCycles` for one month over every commune of
+ * the bench's data set, timed through GraphQL. bench/run.ts calls `timeCycleGeneration` against its running An Sinh
+ * server; run alone (`npx tsx bench/payments.ts`), this file starts An Sinh in-process on the bench database.
+ *
+ * The job writes data, and payment lines are never deleted by the application (a trigger refuses it). The bench's
+ * own database is not the application's: after timing, the bench removes the month's cycles with the triggers
+ * switched off for its session (`session_replication_role = replica`, as a superuser), so every run measures the
+ * same work. The audit events of the cycles stay (append-only).
+ *
+ * Env: BENCH_DATABASE_URL (required; never `test`), BENCH_SCALE, BENCH_CYCLE_PERIOD (yyyy-mm; default the data set's
+ * as-of month).
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/db/client.js';
+import { createAuthService } from '../src/modules/auth/auth.service.js';
+import { ensureDataSet, log } from './data-set.js';
+
+/** Removes a month's cycles and their lines from the bench database (triggers off for this session only). */
+async function removeCycles(databaseUrl: string, period: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL session_replication_role = replica`);
+    const cycles = `SELECT id FROM payment_cycles WHERE period = $1::date`;
+    await client.query(`DELETE FROM payment_results WHERE payment_id IN (SELECT id FROM payments WHERE cycle_id IN (${cycles}))`, [`${period}-01`]);
+    await client.query(`DELETE FROM payments WHERE cycle_id IN (${cycles})`, [`${period}-01`]);
+    await client.query(`DELETE FROM payment_cycles WHERE period = $1::date`, [`${period}-01`]);
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
+}
+
+/** Times createPaymentCycles for `period` through GraphQL; the cycles are removed before and after. */
+export async function timeCycleGeneration(graphqlUrl: string, token: string, databaseUrl: string, period: string): Promise<string> {
+  await removeCycles(databaseUrl, period);
+  const t0 = performance.now();
+  const res = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `mutation($p: Period!) { createPaymentCycles(period: $p) { communeCode controlTotals { lines payableAmount } } }`,
+      variables: { p: period },
+    }),
+  });
+  const s = (performance.now() - t0) / 1000;
+  const json = (await res.json()) as { errors?: unknown[]; data?: { createPaymentCycles: { controlTotals: { lines: number; payableAmount: number } }[] } };
+  await removeCycles(databaseUrl, period);
+  if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
+  const cycles = json.data.createPaymentCycles;
+  const lines = cycles.reduce((n, c) => n + c.controlTotals.lines, 0);
+  const amount = cycles.reduce((n, c) => n + c.controlTotals.payableAmount, 0);
+  return `${s.toFixed(1)} s for ${period} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s)`;
+}
+
+async function main() {
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl || /\/test(\?|$)/.test(databaseUrl)) throw new Error('set BENCH_DATABASE_URL to a database of the bench’s own (never `test`)');
+  const seed = await ensureDataSet(databaseUrl);
+  const period = process.env.BENCH_CYCLE_PERIOD ?? seed.asOf.slice(0, 7);
+  const jwt = { secret: randomBytes(32).toString('hex'), jwksUrl: undefined, issuer: undefined, audience: undefined };
+  const database = await openDatabase({ databaseUrl, poolSize: 10 });
+  const app = await buildApp({ config: { jwt, graphiql: false, env: 'production' }, database });
+  try {
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const token = await createAuthService(jwt).issueToken({ sub: 'bench', role: 'district_officer' }, '2h');
+    log(`payment-cycle generation, ${seed.people.toLocaleString('en-US')} people, ${period}`);
+    log(await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period));
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
