@@ -1,7 +1,8 @@
 /**
  * SQL for enrolments and for the set-wise rule evaluation behind coverage gaps.
  */
-import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { idIn } from '../../db/id-list.js';
 import type { DbOrTx, Tx } from '../../db/client.js';
 import { enrolments, enrolmentSuspensions, pensionConversions } from '../../db/schema/index.js';
 import { firstDay, periodOf } from '../../core/period.js';
@@ -84,7 +85,7 @@ export async function findSuspensions(db: DbOrTx, enrolmentIds: readonly string[
   return db
     .select()
     .from(enrolmentSuspensions)
-    .where(inArray(enrolmentSuspensions.enrolmentId, [...enrolmentIds]))
+    .where(idIn(enrolmentSuspensions.enrolmentId, [...enrolmentIds]))
     .orderBy(asc(enrolmentSuspensions.fromMonth));
 }
 
@@ -126,7 +127,7 @@ export async function findEnrolmentsOfPersons(db: DbOrTx, personIds: readonly st
   return db
     .select()
     .from(enrolments)
-    .where(inArray(enrolments.personId, [...personIds]))
+    .where(idIn(enrolments.personId, [...personIds]))
     .orderBy(asc(enrolments.startMonth), asc(enrolments.createdAt));
 }
 

@@ -950,7 +950,12 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
      * Entitlements of many people for some months, without access checks (callers check: the payments service
      * builds a commune's cycle from it). A fixed number of statements whatever the number of people.
      */
-    async entitlementsOfMany(personIds: readonly string[], months: readonly string[]): Promise<Map<string, EntitlementMonth[]>> {
+    async entitlementsOfMany(
+      personIds: readonly string[],
+      months: readonly string[],
+      /** Which of `months` a person needs, given their approved enrolments (default all): the rest is not computed. */
+      monthsFor: (personId: string, enrolments: readonly EnrolmentRow[]) => readonly string[] = () => months,
+    ): Promise<Map<string, EntitlementMonth[]>> {
       const ids = [...new Set(personIds)];
       const [ctx, sources, rows] = await Promise.all([entitlementContext(), rules.factsSources(ids), repo.findEnrolmentsOfPersons(db, ids)]);
       const approved = groupBy(
@@ -978,7 +983,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
             own,
             own.flatMap((e) => suspensions.get(e.id) ?? []),
             spouseClaims,
-            months,
+            monthsFor(id, own),
           ),
         );
       }

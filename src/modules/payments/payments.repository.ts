@@ -2,6 +2,7 @@
  * SQL of the payments module: recipients, cycles, lines and results (src/db/schema/payments.ts).
  */
 import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { idIn } from '../../db/id-list.js';
 import type { DbOrTx } from '../../db/client.js';
 import { paymentCycles, paymentRecipients, paymentResults, payments } from '../../db/schema/index.js';
 
@@ -28,7 +29,7 @@ export function findRecipientsOf(db: DbOrTx, enrolmentIds: readonly string[]): P
   return db
     .select()
     .from(paymentRecipients)
-    .where(inArray(paymentRecipients.enrolmentId, [...enrolmentIds]))
+    .where(idIn(paymentRecipients.enrolmentId, [...enrolmentIds]))
     .orderBy(asc(paymentRecipients.enrolmentId), asc(paymentRecipients.validFrom));
 }
 
@@ -90,29 +91,67 @@ export async function approveCycle(tx: DbOrTx, id: string, approvedBy: string): 
   return row;
 }
 
-/** Inserts lines in batches (a commune's month can hold thousands). */
+/**
+ * Inserts lines in batches, each batch as one JSON parameter (json_to_recordset): a commune's month can hold thousands
+ * of lines, and one parameter per value made building and sending the statement cost more than running it.
+ */
 export async function insertPayments(tx: DbOrTx, rows: NewPayment[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) await tx.insert(payments).values(rows.slice(i, i + 1000));
+  for (let i = 0; i < rows.length; i += 5000) {
+    const batch = rows.slice(i, i + 5000).map((r) => ({
+      cycle_id: r.cycleId,
+      enrolment_id: r.enrolmentId,
+      person_id: r.personId,
+      program_code: r.programCode,
+      period: r.period,
+      kind: r.kind,
+      amount: r.amount,
+      needs_approval: r.needsApproval ?? false,
+      recipient_id: r.recipientId ?? null,
+      method: r.method,
+      carried_from: r.carriedFrom ?? null,
+      note: r.note,
+      note_vi: r.noteVi,
+    }));
+    await tx.execute(sql`
+      INSERT INTO payments (cycle_id, enrolment_id, person_id, program_code, period, kind, amount, needs_approval, recipient_id, method, carried_from, note, note_vi)
+      SELECT cycle_id, enrolment_id, person_id, program_code, period, kind, amount, needs_approval, recipient_id, method, carried_from, note, note_vi
+      FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(cycle_id uuid, enrolment_id uuid, person_id uuid, program_code text, period date,
+        kind text, amount bigint, needs_approval boolean, recipient_id uuid, method text, carried_from uuid, note text, note_vi text)`);
+  }
 }
 
 /**
- * People who may have a line in a commune's cycle for `period`: an approved enrolment reaching into the look-back
- * window, and a residence in one of the commune's codes at some time from the day before the window to the month's
- * end (the paying commune of a month is decided by the last day of the month before: core/residence.ts).
+ * People who may have a line in the cycles of some communes for `period`, with the commune code they lived under: an
+ * approved enrolment reaching into the look-back window, and a residence under one of the codes at some time from the
+ * day before the window to the month's end (the paying commune of a month is decided by the last day of the month
+ * before: core/residence.ts). Driven by the enrolments (tens of thousands), each probing its person's periods.
  */
-export async function findCycleCandidates(db: DbOrTx, communeCodes: readonly string[], windowStart: string, periodEnd: string): Promise<string[]> {
+export async function findCycleCandidates(
+  db: DbOrTx,
+  communeCodes: readonly string[],
+  windowStart: string,
+  periodEnd: string,
+): Promise<{ personId: string; communeCode: string }[]> {
   if (communeCodes.length === 0) return [];
-  const { rows } = await db.execute<{ id: string }>(sql`
-    SELECT DISTINCT e.person_id AS id
-    FROM enrolments e
+  const { rows } = await db.execute<{ person_id: string; commune_code: string }>(sql`
+    SELECT DISTINCT r.person_id, r.commune_code
+    FROM (SELECT DISTINCT person_id FROM enrolments
+          WHERE approved_at IS NOT NULL AND start_month <= ${periodEnd}::date
+            AND (end_month IS NULL OR end_month >= ${windowStart}::date)) e
     JOIN residence_periods r ON r.person_id = e.person_id
-    WHERE e.approved_at IS NOT NULL
-      AND e.start_month <= ${periodEnd}::date
-      AND (e.end_month IS NULL OR e.end_month >= ${windowStart}::date)
-      AND r.commune_code IN ${list(communeCodes)}
+    WHERE r.commune_code IN ${list(communeCodes)}
       AND r.valid_from <= ${periodEnd}::date
       AND coalesce(r.valid_to, 'infinity'::date) >= ${windowStart}::date - 1`);
-  return rows.map((r) => r.id);
+  return rows.map((r) => ({ personId: r.person_id, communeCode: r.commune_code }));
+}
+
+/** The months (yyyy-mm-01) each of some people has payment lines for, within a window. */
+export async function findPaidMonths(db: DbOrTx, personIds: readonly string[], from: string, to: string): Promise<{ personId: string; period: string }[]> {
+  if (personIds.length === 0) return [];
+  return db
+    .selectDistinct({ personId: payments.personId, period: payments.period })
+    .from(payments)
+    .where(and(idIn(payments.personId, [...personIds]), gte(payments.period, from), lte(payments.period, to)));
 }
 
 /** The lines of some enrolments for months in a window, with the commune of the cycle that made each. */
@@ -122,7 +161,7 @@ export function findPaymentsOf(db: DbOrTx, enrolmentIds: readonly string[], from
     .select({ ...getTableColumns(payments), cycleCommuneCode: paymentCycles.communeCode })
     .from(payments)
     .innerJoin(paymentCycles, eq(paymentCycles.id, payments.cycleId))
-    .where(and(inArray(payments.enrolmentId, [...enrolmentIds]), gte(payments.period, from), lte(payments.period, to)));
+    .where(and(idIn(payments.enrolmentId, [...enrolmentIds]), gte(payments.period, from), lte(payments.period, to)));
 }
 
 /**

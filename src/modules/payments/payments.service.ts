@@ -243,23 +243,65 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     else if (monthIndex(period) > monthIndex(periodOf(clock.today())) + 1) p.add(field, 'cannot be later than next month', 'không được sau tháng tới');
   }
 
+  /** The months a cycle for `period` looks at: the look-back window and the month, never before 2021-07. */
+  function windowOf(period: string): string[] {
+    const windowStart = addMonths(period, -ARREARS_LOOKBACK_MONTHS);
+    return monthsFrom(windowStart < FIRST_PERIOD ? FIRST_PERIOD : windowStart, period);
+  }
+
   /**
-   * Builds and writes one commune's cycle in its own transaction, or returns the one that exists. The entitlements
-   * are computed before the transaction (they read through the pool); what earlier cycles hold is read inside it,
-   * after the cycle's lock, so two creations of one cycle never both write lines.
+   * The entitlements each commune's cycle for `period` is built from, for several communes at once (one candidate
+   * query, people computed once in batches). Only the months that can give a line are computed for a person: the
+   * cycle's month, past months that hold a payment of theirs (arrears, recoveries), months one of their communes had
+   * a cycle for (a month missed), and months before an enrolment's decision month (back pay). A person's other
+   * months can give no line (cycleLines), so computing them would be wasted work.
    */
-  async function createOne(actor: AuditActor, communeCode: string, period: string): Promise<PaymentCycleRow> {
-    const existing = await repo.findCycle(db, communeCode, firstDay(period));
-    if (existing) return existing;
+  async function planCycles(communeCodes: readonly string[], period: string): Promise<Map<string, Map<string, EntitlementMonth[]>>> {
+    const day = firstDay(period);
+    const months = windowOf(period);
+    const from = firstDay(months[0] ?? period);
+    // Which cycle commune a residence code belongs to (a successor covers its predecessors' codes).
+    const cycleOf = new Map<string, string>();
+    for (const c of communeCodes) for (const code of [c, ...places.communesOn(c, day)]) cycleOf.set(code, c);
+    const candidates = await repo.findCycleCandidates(db, [...cycleOf.keys()], from, day);
+    const communesOf = new Map<string, Set<string>>();
+    for (const r of candidates) {
+      const c = cycleOf.get(r.communeCode);
+      if (c) communesOf.set(r.personId, (communesOf.get(r.personId) ?? new Set()).add(c));
+    }
+    const people = [...communesOf.keys()];
+    const paidMonths = new Map<string, Set<string>>();
+    for (let i = 0; i < people.length; i += 5000) {
+      for (const r of await repo.findPaidMonths(db, people.slice(i, i + 5000), from, day)) {
+        paidMonths.set(r.personId, (paidMonths.get(r.personId) ?? new Set()).add(periodOf(toDateString(r.period))));
+      }
+    }
+    const cycleMonths = await repo.cycleMonths(db, communeCodes, from, day);
+    const monthsFor = (personId: string, enrolments: readonly { startMonth: string | Date; decisionDate: string | Date }[]) =>
+      months.filter(
+        (m) =>
+          m === period ||
+          paidMonths.get(personId)?.has(m) === true ||
+          [...(communesOf.get(personId) ?? [])].some((c) => cycleMonths.has(`${c}:${firstDay(m)}`)) ||
+          enrolments.some((e) => periodOf(toDateString(e.startMonth)) <= m && m < periodOf(toDateString(e.decisionDate))),
+      );
+    const byCommune = new Map(communeCodes.map((c) => [c, new Map<string, EntitlementMonth[]>()]));
+    for (let i = 0; i < people.length; i += CANDIDATE_BATCH) {
+      const computed = await benefits.entitlementsOfMany(people.slice(i, i + CANDIDATE_BATCH), months, monthsFor);
+      for (const [personId, m] of computed) for (const c of communesOf.get(personId) ?? []) byCommune.get(c)?.set(personId, m);
+    }
+    return byCommune;
+  }
+
+  /**
+   * Writes one commune's cycle from its planned entitlements in its own transaction, or returns the one that exists.
+   * The entitlements are computed before the transaction (they read through the pool); what earlier cycles hold is
+   * read inside it, after the cycle's lock, so two creations of one cycle never both write lines.
+   */
+  async function createOne(actor: AuditActor, communeCode: string, period: string, entitlements: Map<string, EntitlementMonth[]>): Promise<PaymentCycleRow> {
     const day = firstDay(period);
     const codes = new Set([communeCode, ...places.communesOn(communeCode, day)]);
-    const windowStart = addMonths(period, -ARREARS_LOOKBACK_MONTHS);
-    const months = monthsFrom(windowStart < FIRST_PERIOD ? FIRST_PERIOD : windowStart, period);
-    const candidates = await repo.findCycleCandidates(db, [...codes], firstDay(months[0] ?? period), firstDay(period));
-    const entitlements = new Map<string, EntitlementMonth[]>();
-    for (let i = 0; i < candidates.length; i += CANDIDATE_BATCH) {
-      for (const [id, m] of await benefits.entitlementsOfMany(candidates.slice(i, i + CANDIDATE_BATCH), months)) entitlements.set(id, m);
-    }
+    const months = windowOf(period);
     const enrolmentIds = [...new Set([...entitlements.values()].flat().flatMap((m) => m.lines.map((l) => l.enrolment.id)))];
     return auditedTransaction(db, actor, async (tx) => {
       await repo.lockCycleKey(tx, communeCode, period);
@@ -408,7 +450,10 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       places.checkCommuneOpen(p, 'communeCode', communeCode, firstDay(period));
       p.throwIfAny();
       assertCanSee(registry.callerOn(actor.principal, firstDay(period)), communeCode);
-      return createOne(actor, communeCode, period);
+      const existing = await repo.findCycle(db, communeCode, firstDay(period));
+      if (existing) return existing;
+      const planned = (await planCycles([communeCode], period)).get(communeCode) ?? new Map<string, EntitlementMonth[]>();
+      return createOne(actor, communeCode, period, planned);
     },
 
     /** The cycle of every commune of the district open on the month's first day, each created once. */
@@ -419,8 +464,14 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       p.throwIfAny();
       const day = firstDay(period);
       const communes = places.list({ level: 'COMMUNE' }).filter((c) => c.validFrom <= day && (c.validTo == null || c.validTo >= day));
+      const existing = new Map((await repo.findCycles(db, { period: day }, communes.length + 1)).map((c) => [c.communeCode, c]));
+      const planned = await planCycles(
+        communes.filter((c) => !existing.has(c.code)).map((c) => c.code),
+        period,
+      );
       const out: PaymentCycleRow[] = [];
-      for (const c of communes) out.push(await createOne(actor, c.code, period));
+      for (const c of communes)
+        out.push(existing.get(c.code) ?? (await createOne(actor, c.code, period, planned.get(c.code) ?? new Map<string, EntitlementMonth[]>())));
       return out;
     },
 

@@ -4,6 +4,7 @@
  */
 import { groupBy } from '../../core/collections.js';
 import { and, asc, eq, inArray, isNull, max, notExists, sql } from 'drizzle-orm';
+import { idIn } from '../../db/id-list.js';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
 import {
@@ -73,7 +74,7 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
       })
       .from(persons)
       .leftJoin(birthYearConventions, eq(birthYearConventions.id, persons.birthYearConventionId))
-      .where(inArray(persons.id, ids)),
+      .where(idIn(persons.id, ids)),
     // Every period in the district (periods outside it have no commune and give no facts).
     db
       .select({
@@ -89,7 +90,7 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
       .from(residencePeriods)
       .leftJoin(households, eq(households.id, residencePeriods.householdId))
       .innerJoin(adminUnits, eq(adminUnits.code, residencePeriods.communeCode))
-      .where(inArray(residencePeriods.personId, ids))
+      .where(idIn(residencePeriods.personId, ids))
       .orderBy(asc(residencePeriods.validFrom)),
   ]);
   const householdIds = [...new Set(residences.map((r) => r.householdId).filter((h): h is string => !!h))];
@@ -104,30 +105,30 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
           })
           .from(povertyAssessments)
           .innerJoin(povertyStandards, eq(povertyStandards.code, povertyAssessments.standardCode))
-          .where(inArray(povertyAssessments.householdId, householdIds))
+          .where(idIn(povertyAssessments.householdId, householdIds))
           .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
       : Promise.resolve([]),
     // Withdrawn records (recorded wrongly) count nowhere: the same filter as rule-sql.ts and beneficiary-groups.ts.
     db
       .select()
       .from(disabilityCertificates)
-      .where(and(inArray(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
+      .where(and(idIn(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
     db
       .select()
       .from(meritRecords)
-      .where(and(inArray(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
+      .where(and(idIn(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
     db
       .select()
       .from(pensionStatuses)
-      .where(and(inArray(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
+      .where(and(idIn(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
     db
       .select()
       .from(pregnancies)
-      .where(and(inArray(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
+      .where(and(idIn(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
     db
       .select()
       .from(personCircumstanceFlags)
-      .where(and(inArray(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
+      .where(and(idIn(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
     householdIds.length
       ? db
           .select({
@@ -139,7 +140,7 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
           })
           .from(residencePeriods)
           .innerJoin(persons, eq(persons.id, residencePeriods.personId))
-          .where(and(inArray(residencePeriods.householdId, householdIds), eq(residencePeriods.relationToHead, CHILD_RELATION)))
+          .where(and(idIn(residencePeriods.householdId, householdIds), eq(residencePeriods.relationToHead, CHILD_RELATION)))
       : Promise.resolve([]),
   ]);
   const byHousehold = groupBy(assessments, (a) => a.householdId);
