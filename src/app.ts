@@ -82,28 +82,18 @@ function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database } = deps;
-  const clock = deps.clock ?? systemClock;
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    // One line per request, written below when the response is sent (Fastify's default is two).
-    logController: new LogController({ disableRequestLogging: true }),
-    // Every log line of a request carries its id; a caller's X-Request-Id is kept when it looks sane.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    },
-    requestIdHeader: false,
-    bodyLimit: 1_048_576,
-  });
-
-  // Modules reach each other only through the services wired here.
+/**
+ * The domain services, wired once: modules reach each other only through the services built here. buildApp serves
+ * them over HTTP; server.ts also hands them to the demo seed (seeds/payments.ts), which pays its history through the
+ * same use cases an officer would.
+ */
+export async function createDomainServices(deps: { database: Database; clock: Clock }): Promise<Omit<Services, 'auth'>> {
+  const { database, clock } = deps;
   const places = createPlacesService(database);
   await places.reload();
   // A death ends the person's enrolments from the next month, in recordDeath's own transaction. The
   // benefits service is built after the registry it depends on (below): the hooks reach it only when a
-  // mutation calls them, long after buildApp has returned.
+  // mutation calls them, long after this function has returned.
   const registry = createRegistryService({
     database,
     places,
@@ -123,6 +113,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const rules = createRulesService({ database, clock, places, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
+  return { clock, audit: createAuditService(database), places, registry, residence, rules, benefits, payments };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One line per request, written below when the response is sent (Fastify's default is two).
+    logController: new LogController({ disableRequestLogging: true }),
+    // Every log line of a request carries its id; a caller's X-Request-Id is kept when it looks sane.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1_048_576,
+  });
+
+  const services: Services = { ...(await createDomainServices({ database, clock })), auth: createAuthService(config.jwt) };
+  const { places, registry } = services;
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
   const stopListening = await database.listen(REFERENCE_CHANNEL, () => {
@@ -132,17 +143,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
   app.addHook('onClose', stopListening);
-  const services: Services = {
-    clock,
-    audit: createAuditService(database),
-    auth: createAuthService(config.jwt),
-    places,
-    registry,
-    residence,
-    rules,
-    benefits,
-    payments,
-  };
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

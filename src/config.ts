@@ -36,6 +36,7 @@ const ConfigSchema = z
       .transform((v) => (v === undefined ? undefined : v === 'true')),
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     DEMO_PEOPLE: z.coerce.number().int().min(0).max(50_000_000).default(36_000),
+    DEMO_PAYMENT_MONTHS: z.coerce.number().int().min(0).max(60).default(24),
     GRAPHQL_COMPILED_READS: z
       .enum(['true', 'false'])
       .default('true')
@@ -64,6 +65,8 @@ export interface Config {
   /** Seed the generated demo population when the database is new (default: on for the embedded database). */
   seedDemo: boolean;
   demoPeople: number;
+  /** Months of paid payment cycles the demo seeds before its as-of month (seeds/payments.ts); 0: none. */
+  demoPaymentMonths: number;
   /** Answer whole registry reads with one compiled SQL statement when possible (src/graphql/compiled/). */
   graphqlCompiledReads: boolean;
   /** Bearer token of the Prometheus scraper; /metrics is not served without it. */
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: c.GRAPHIQL ?? c.NODE_ENV !== 'production',
     seedDemo: c.SEED_DEMO ?? embedded,
     demoPeople: c.DEMO_PEOPLE,
+    demoPaymentMonths: c.DEMO_PAYMENT_MONTHS,
     graphqlCompiledReads: c.GRAPHQL_COMPILED_READS,
     metricsToken: c.METRICS_TOKEN,
   };

@@ -4,8 +4,10 @@
  */
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
-import { seedDemoPopulation } from '../seeds/demo.js';
-import { buildApp } from './app.js';
+import { DEFAULT_AS_OF, seedDemoPopulation } from '../seeds/demo.js';
+import { seedDemoPayments } from '../seeds/payments.js';
+import { buildApp, createDomainServices } from './app.js';
+import { systemClock } from './clock.js';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -47,9 +49,17 @@ async function start(config: Config) {
     // for it (by default on the embedded database), and only once: it records its own seed run.
     await seedReferenceData(database.db);
     const seeded = config.seedDemo ? { demo: true, ...(await seedDemoPopulation(database, { people: config.demoPeople })) } : { demo: false };
+    // The demo's payment history, paid through the payments use cases themselves (once; seeds/payments.ts).
+    const payments =
+      config.seedDemo && config.demoPaymentMonths > 0
+        ? await seedDemoPayments(database, (await createDomainServices({ database, clock: systemClock })).payments, {
+            asOf: DEFAULT_AS_OF,
+            months: config.demoPaymentMonths,
+          })
+        : undefined;
     const app = await buildApp({ config, database, logger: log, metricsToken: config.metricsToken });
     const address = await app.listen({ port: config.port, host: config.host });
-    return { database, app, address, seeded };
+    return { database, app, address, seeded: { ...seeded, payments } };
   } catch (err) {
     await database.close().catch(() => undefined);
     throw err;

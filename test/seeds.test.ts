@@ -196,4 +196,39 @@ describe('seeds', () => {
     );
     expect(orphans).toBe(0);
   });
+
+  it('pays a history of cycles through the payments service: lines match totals, most paid, a few failed, once', async () => {
+    const { createDomainServices } = await import('../src/app.js');
+    const { seedDemoPayments } = await import('../seeds/payments.js');
+    const services = await createDomainServices({ database: a, clock: { today: () => '2026-11-29' } });
+    const first = await seedDemoPayments(a, services.payments, { asOf: '2026-11-29', months: 3 });
+    expect(first.cycles).toBeGreaterThan(0);
+    expect(first.lines).toBeGreaterThan(0);
+    const byMonth = await rows<{ period: string; cycles: number; approved: number; lines: number; paid: number; failed: number; pending: number }>(
+      a,
+      `SELECT c.period::text AS period, count(DISTINCT c.id)::int AS cycles, count(DISTINCT c.id) FILTER (WHERE c.status = 'APPROVED')::int AS approved,
+              count(p.id)::int AS lines, count(p.id) FILTER (WHERE p.status = 'PAID')::int AS paid,
+              count(p.id) FILTER (WHERE p.status = 'FAILED')::int AS failed, count(p.id) FILTER (WHERE p.status = 'PENDING')::int AS pending
+         FROM payment_cycles c LEFT JOIN payments p ON p.cycle_id = c.id GROUP BY c.period ORDER BY c.period`,
+    );
+    expect(byMonth.map((m) => m.period)).toEqual(['2026-08-01', '2026-09-01', '2026-10-01', '2026-11-01']);
+    for (const m of byMonth) expect(m.approved).toBe(m.cycles);
+    for (const m of byMonth.slice(0, 3)) {
+      expect(m.pending).toBe(0);
+      expect(m.paid).toBeGreaterThan(m.failed);
+    }
+    expect(byMonth[3]).toMatchObject({ paid: 0, failed: 0 });
+    expect(byMonth.reduce((n, m) => n + m.lines, 0)).toBe(first.lines);
+    // Every cycle's control totals still match its lines, and the audit log holds the cycles' events intact.
+    const { mismatched } = await oneRow<{ mismatched: number }>(
+      a,
+      `SELECT count(*)::int AS mismatched FROM payment_cycles c
+        WHERE c.line_count <> (SELECT count(*) FROM payments p WHERE p.cycle_id = c.id)
+           OR c.payable_amount <> (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.cycle_id = c.id AND amount > 0)`,
+    );
+    expect(mismatched).toBe(0);
+    const admin = { subject: 'test', role: 'admin' as const, communes: [], scopes: new Set<string>() };
+    expect((await services.audit.verifyChain(admin)).ok).toBe(true);
+    expect((await seedDemoPayments(a, services.payments, { asOf: '2026-11-29', months: 3 })).skipped).toBe(true);
+  });
 });
