@@ -250,4 +250,27 @@ describe('payment cycles', () => {
       ),
     ).toMatch(/payments_regular_uq/);
   });
+
+  it('shows a recovery apart, never netted, when an enrolment is ended back over a paid month', async () => {
+    const commune = '24846';
+    const { personId } = await disabledAdult(commune);
+    const enrolmentId = await enrol(personId, commune, '2025-04');
+    for (const period of ['2025-04', '2025-05']) {
+      const cycle = ok(await t.gql(CREATE, { c: commune, p: period }), 'createPaymentCycle');
+      ok(await t.gql(APPROVE, { id: cycle.id }, approver));
+      await payAll(cycle, `${period}-20`);
+    }
+    ok(
+      await t.gql(`mutation($id: ID!) { endEnrolment(id: $id, endPeriod: "2025-04", reason: "Thôi hưởng từ tháng 5 (quyết định đính chính)") { id } }`, {
+        id: enrolmentId,
+      }),
+    );
+    const june = ok(await t.gql(CREATE, { c: commune, p: '2025-06' }), 'createPaymentCycle');
+    const mine = june.payments.filter((p: JsonBody) => p.enrolmentId === enrolmentId);
+    expect(mine).toEqual([
+      expect.objectContaining({ kind: 'RECOVERY', period: '2025-05', amount: -750_000, needsApproval: true, note: expect.stringContaining('never netted') }),
+    ]);
+    expect(june.controlTotals.recoveryAmount).toBeLessThanOrEqual(-750_000);
+    expect(june.controlTotals.payableAmount).toBe(june.payments.filter((p: JsonBody) => p.amount > 0).reduce((n: number, p: JsonBody) => n + p.amount, 0));
+  });
 });

@@ -136,16 +136,15 @@ export function cycleLines(args: {
       }
     }
   }
+  // The enrolments seen, by id (for the months that no longer have a line).
+  const enrolmentOf = new Map([...args.months.values()].flat().flatMap((m) => m.lines.map((l) => [l.enrolment.id, l] as const)));
   // Months paid that no longer have a line here at all (e.g. the enrolment was ended back to an earlier month): all
   // of it is owed back, by the commune that paid it.
   for (const [key, held] of args.held) {
     if (seen.has(key) || held.amount <= 0 || !args.codes.has(held.communeCode)) continue;
     const [enrolmentId, month] = key.split(':') as [string, string];
     if (month >= period) continue;
-    const sample = [...args.months.values()]
-      .flat()
-      .flatMap((m) => m.lines)
-      .find((l) => l.enrolment.id === enrolmentId);
+    const sample = enrolmentOf.get(enrolmentId);
     if (!sample) continue;
     addDifference(
       add,
