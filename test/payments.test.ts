@@ -271,6 +271,8 @@ describe('payment cycles', () => {
       expect.objectContaining({ kind: 'RECOVERY', period: '2025-05', amount: -750_000, needsApproval: true, note: expect.stringContaining('never netted') }),
     ]);
     expect(june.controlTotals.recoveryAmount).toBeLessThanOrEqual(-750_000);
-    expect(june.controlTotals.payableAmount).toBe(june.payments.filter((p: JsonBody) => p.amount > 0).reduce((n: number, p: { amount: number }) => n + p.amount, 0));
+    expect(june.controlTotals.payableAmount).toBe(
+      june.payments.filter((p: JsonBody) => p.amount > 0).reduce((n: number, p: { amount: number }) => n + p.amount, 0),
+    );
   });
 });
