@@ -11,7 +11,11 @@
  * Env: BENCH_DATABASE_URL (required; never `test`), BENCH_SCALE, BENCH_CYCLE_PERIOD (yyyy-mm; default the data set's
  * as-of month).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
@@ -70,7 +74,16 @@ async function main() {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const token = await createAuthService(jwt).issueToken({ sub: 'bench', role: 'district_officer' }, '2h');
     log(`payment-cycle generation, ${seed.people.toLocaleString('en-US')} people, ${period}`);
-    log(await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period));
+    const result = await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period);
+    log(result);
+    // The run is recorded (latest first) with what makes it comparable: the machine's load and the commit.
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
+    const line = `- ${new Date().toISOString().slice(0, 16)}Z, commit ${commit}, load average ${os.loadavg()[0]!.toFixed(2)} (${os.cpus().length} cores), ${seed.people.toLocaleString('en-US')} people: ${result}`;
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results-payments.md');
+    const header =
+      '# Payment-cycle generation (`npx tsx bench/payments.ts`)\n\n`createPaymentCycles` for one month over every commune of the bench data set, through GraphQL, first cycles of the month (the job removes them after). Latest first.\n\n';
+    const previous = existsSync(file) ? readFileSync(file, 'utf8').replace(header, '') : '';
+    writeFileSync(file, `${header}${line}\n${previous}`);
   } finally {
     await app.close();
     await database.close();
