@@ -224,7 +224,9 @@ export function createExchangeService(deps: { database: Database; clock: Clock; 
         await auditedTransaction(db, actor, async (tx) => {
           const audit: AuditEntry[] = [];
           let done = 0;
-          for (const { row, input } of valid) {
+          // Lines are locked in id order (file order kept within a line): two imports at once never deadlock.
+          const ordered = [...valid].sort((a, b) => (a.input.paymentId < b.input.paymentId ? -1 : a.input.paymentId > b.input.paymentId ? 1 : 0));
+          for (const { row, input } of ordered) {
             try {
               const outcome = await applyPaymentResult(tx, actor, input);
               if (outcome.changed) applied += 1;
