@@ -4,13 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
-import { DomainError, unauthenticated } from './errors.js';
+import { DomainError } from './errors.js';
 import { safeError } from './safe-error.js';
 import './graphql/context.js';
 import type { RequestContext } from './graphql/context.js';
@@ -24,6 +24,8 @@ import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
 import { checkGraphqlRequestShape } from './graphql/request-shape.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
 import { registerGraphiql } from './http/graphiql.js';
+import { registerPaymentFiles } from './http/payment-files.js';
+import { principalOf } from './http/principal.js';
 import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
 import { registerMetrics } from './ops/metrics.js';
 import { scalarResolvers } from './graphql/scalars.js';
@@ -31,7 +33,6 @@ import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
-import type { Principal } from './modules/auth/auth.types.js';
 import { createPlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
 import { registryCompiledRoots } from './modules/registry/registry.compiled.js';
@@ -40,6 +41,7 @@ import { registryLoaders, registryResolvers } from './modules/registry/registry.
 import { createRegistryService } from './modules/registry/registry.service.js';
 import { residenceLoaders, residenceResolvers } from './modules/registry/residence.resolvers.js';
 import { createPaymentsService } from './modules/payments/payments.service.js';
+import { createExchangeService } from './modules/payments/exchange.service.js';
 import { paymentsResolvers } from './modules/payments/payments.resolvers.js';
 import { createResidenceService } from './modules/registry/residence.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
@@ -76,12 +78,6 @@ const pathOf = (url: string) => url.split('?', 1)[0] ?? url;
 // /metrics checks its own token (METRICS_TOKEN), not a user's JWT.
 const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', '/metrics', ...PUBLIC_ROUTES]);
 
-/** The caller of a GraphQL request: the onRequest hook below has authenticated every request to /graphql. */
-function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw unauthenticated('A bearer token is required', 'Cần có mã xác thực đăng nhập');
-  return request.principal;
-}
-
 /**
  * The domain services, wired once: modules reach each other only through the services built here. buildApp serves
  * them over HTTP; server.ts also hands them to the demo seed (seeds/payments.ts), which pays its history through the
@@ -113,7 +109,8 @@ export async function createDomainServices(deps: { database: Database; clock: Cl
   const rules = createRulesService({ database, clock, places, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
-  return { clock, audit: createAuditService(database), places, registry, residence, rules, benefits, payments };
+  const exchange = createExchangeService({ database, clock, payments });
+  return { clock, audit: createAuditService(database), places, registry, residence, rules, benefits, payments, exchange };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -143,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
   app.addHook('onClose', stopListening);
+  // The CLIs (payments.cli.ts) use the services as wired here.
+  app.decorate('services', services);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -259,6 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
   app.graphql.addHook('preExecution', (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
   registerPublicRoutes(app, { graphiql: config.graphiql });
+  registerPaymentFiles(app, { exchange: services.exchange });
   if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);

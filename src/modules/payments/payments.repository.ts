@@ -154,14 +154,32 @@ export async function findPaidMonths(db: DbOrTx, personIds: readonly string[], f
     .where(and(idIn(payments.personId, [...personIds]), gte(payments.period, from), lte(payments.period, to)));
 }
 
-/** The lines of some enrolments for months in a window, with the commune of the cycle that made each. */
-export function findPaymentsOf(db: DbOrTx, enrolmentIds: readonly string[], from: string, to: string): Promise<(PaymentRow & { cycleCommuneCode: string })[]> {
-  if (enrolmentIds.length === 0) return Promise.resolve([]);
+/** The lines of some people for months in a window, with the commune of the cycle that made each. */
+export function findPaymentsOf(db: DbOrTx, personIds: readonly string[], from: string, to: string): Promise<(PaymentRow & { cycleCommuneCode: string })[]> {
+  if (personIds.length === 0) return Promise.resolve([]);
   return db
     .select({ ...getTableColumns(payments), cycleCommuneCode: paymentCycles.communeCode })
     .from(payments)
     .innerJoin(paymentCycles, eq(paymentCycles.id, payments.cycleId))
-    .where(and(idIn(payments.enrolmentId, [...enrolmentIds]), gte(payments.period, from), lte(payments.period, to)));
+    .where(and(idIn(payments.personId, personIds), gte(payments.period, from), lte(payments.period, to)));
+}
+
+/** The recipient records of every enrolment of some people. */
+export async function findRecipientsOfPeople(db: DbOrTx, personIds: readonly string[]): Promise<PaymentRecipientRow[]> {
+  if (personIds.length === 0) return [];
+  const { rows } = await db.execute<{ id: string }>(sql`
+    SELECT r.id FROM payment_recipients r JOIN enrolments e ON e.id = r.enrolment_id WHERE ${idIn(sql`e.person_id`, personIds)}`);
+  if (rows.length === 0) return [];
+  return db
+    .select()
+    .from(paymentRecipients)
+    .where(
+      idIn(
+        paymentRecipients.id,
+        rows.map((r) => r.id),
+      ),
+    )
+    .orderBy(asc(paymentRecipients.enrolmentId), asc(paymentRecipients.validFrom));
 }
 
 /**

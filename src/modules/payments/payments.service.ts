@@ -8,9 +8,9 @@ import { groupBy } from '../../core/collections.js';
 import { PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentStatus } from '../../core/code-lists.js';
 import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import { monthIndex } from '../../core/bounds.js';
-import type { Database } from '../../db/client.js';
+import type { Database, Tx } from '../../db/client.js';
 import { conflict, forbidden, notFound, Problems } from '../../errors.js';
-import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
+import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo } from '../auth/access-policy.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
@@ -66,6 +66,8 @@ interface Held {
   lines: number;
   regular: boolean;
   communeCode: string;
+  personId: string;
+  programCode: string;
 }
 
 /**
@@ -136,24 +138,13 @@ export function cycleLines(args: {
       }
     }
   }
-  // The enrolments seen, by id (for the months that no longer have a line).
-  const enrolmentOf = new Map([...args.months.values()].flat().flatMap((m) => m.lines.map((l) => [l.enrolment.id, l] as const)));
   // Months paid that no longer have a line here at all (e.g. the enrolment was ended back to an earlier month): all
   // of it is owed back, by the commune that paid it.
   for (const [key, held] of args.held) {
     if (seen.has(key) || held.amount <= 0 || !args.codes.has(held.communeCode)) continue;
     const [enrolmentId, month] = key.split(':') as [string, string];
     if (month >= period) continue;
-    const sample = enrolmentOf.get(enrolmentId);
-    if (!sample) continue;
-    addDifference(
-      add,
-      { enrolmentId, personId: sample.enrolment.personId, programCode: sample.enrolment.programCode, period: firstDay(month) },
-      month,
-      0,
-      held.amount,
-      undefined,
-    );
+    addDifference(add, { enrolmentId, personId: held.personId, programCode: held.programCode, period: firstDay(month) }, month, 0, held.amount, undefined);
   }
   for (const c of args.carryOvers) {
     add({
@@ -222,7 +213,7 @@ function canonical(t: LineTotals): string {
   const programs = Object.keys(t.byProgram).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([t.lines, t.payableAmount, t.recoveryAmount, programs.map((k) => [k, t.byProgram[k]?.lines, t.byProgram[k]?.amount])]);
 }
-const sameTotals = (a: LineTotals, b: LineTotals) => canonical(a) === canonical(b);
+export const sameTotals = (a: LineTotals, b: LineTotals) => canonical(a) === canonical(b);
 
 export function createPaymentsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; benefits: BenefitsService }) {
   const { database, clock, places, registry, benefits } = deps;
@@ -301,21 +292,23 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     const day = firstDay(period);
     const codes = new Set([communeCode, ...places.communesOn(communeCode, day)]);
     const months = windowOf(period);
-    const enrolmentIds = [...new Set([...entitlements.values()].flat().flatMap((m) => m.lines.map((l) => l.enrolment.id)))];
+    // Everything earlier cycles hold for these people, whether or not an enrolment still has a line in a month (one
+    // ended back over a paid month has none: all of that month is owed back).
+    const people = [...entitlements.keys()];
     return auditedTransaction(db, actor, async (tx) => {
       await repo.lockCycleKey(tx, communeCode, period);
       const again = await repo.findCycle(tx, communeCode, day);
       if (again) return { result: again, audit: [] };
       const held = new Map<string, Held>();
       const recipients: PaymentRecipientRow[] = [];
-      for (let i = 0; i < enrolmentIds.length; i += 5000) {
-        const batch = enrolmentIds.slice(i, i + 5000);
-        const [rows, recs] = await Promise.all([repo.findPaymentsOf(tx, batch, firstDay(months[0] ?? period), day), repo.findRecipientsOf(tx, batch)]);
+      for (let i = 0; i < people.length; i += 5000) {
+        const batch = people.slice(i, i + 5000);
+        const [rows, recs] = await Promise.all([repo.findPaymentsOf(tx, batch, firstDay(months[0] ?? period), day), repo.findRecipientsOfPeople(tx, batch)]);
         recipients.push(...recs);
         const carriedIds = new Set(rows.map((r) => r.carriedFrom));
         for (const r of rows) {
           const key = `${r.enrolmentId}:${periodOf(toDateString(r.period))}`;
-          const h = held.get(key) ?? { amount: 0, lines: 0, regular: false, communeCode: r.cycleCommuneCode };
+          const h = held.get(key) ?? { amount: 0, lines: 0, regular: false, communeCode: r.cycleCommuneCode, personId: r.personId, programCode: r.programCode };
           // What the month holds: paid or on its way; a failed or returned line counts until it is paid again (its
           // carry-over then counts instead), so a failure is never also arrears.
           if (r.status === 'PAID' || r.status === 'PENDING' || !carriedIds.has(r.id)) h.amount += r.amount;
@@ -503,19 +496,13 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     ): Promise<PaymentRow> {
       assertRole(actor.principal, 'district_officer', 'admin');
       const p = new Problems();
-      const status = PAYMENT_STATUSES.find((s) => s === args.status && s !== 'PENDING');
-      if (!status) p.add('status', 'must be PAID, FAILED or RETURNED', 'phải là PAID, FAILED hoặc RETURNED');
-      const reference = args.reference.trim();
-      if (!reference || reference.length > 100 || CONTROL.test(reference))
-        p.add('reference', 'must be 1–100 characters without control characters', 'phải có 1–100 ký tự, không có ký tự điều khiển');
-      if (!isValidDate(args.paidAt)) p.add('paidAt', 'is not a valid date', 'không phải ngày hợp lệ');
-      else if (args.paidAt > clock.today()) p.add('paidAt', 'is in the future', 'là ngày trong tương lai');
-      const key = args.idempotencyKey.trim();
-      if (!key || key.length > 200 || CONTROL.test(key))
-        p.add('idempotencyKey', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
+      const checked = checkPaymentResult(p, args, clock.today());
       p.throwIfAny();
-      if (!status) throw new Error('status checked above');
-      return recordResult(actor, { ...args, status, reference, idempotencyKey: key });
+      if (!checked) throw new Error('result checked above');
+      return auditedTransaction(db, actor, async (tx) => {
+        const { payment, audit } = await applyPaymentResult(tx, actor, { ...args, ...checked });
+        return { result: payment, audit };
+      });
     },
 
     async paymentCycle(principal: Principal, id: string): Promise<PaymentCycleRow | null> {
@@ -544,43 +531,84 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     storedTotals,
     lineTotals: (cycleId: string) => repo.lineTotals(db, cycleId),
   };
+}
 
-  async function recordResult(
-    actor: AuditActor,
-    args: { paymentId: string; status: PaymentStatus; reference: string; paidAt: string; idempotencyKey: string },
-  ) {
-    return auditedTransaction(db, actor, async (tx) => {
-      const replay = await repo.findResultByKey(tx, args.idempotencyKey);
-      if (replay) {
-        const same =
-          replay.paymentId === args.paymentId &&
-          replay.status === args.status &&
-          replay.reference === args.reference &&
-          toDateString(replay.paidAt) === args.paidAt;
-        if (!same)
-          throw conflict('This idempotency key was used for another result', 'Khóa chống trùng này đã dùng cho một kết quả khác', { field: 'idempotencyKey' });
-        const payment = await repo.findPayment(tx, args.paymentId);
-        if (!payment) throw notFound('payment', args.paymentId);
-        return { result: payment, audit: [] };
-      }
-      const before = await repo.findPayment(tx, args.paymentId, true);
-      if (!before) throw notFound('payment', args.paymentId);
-      const cycle = await repo.findCycleById(tx, before.cycleId);
-      if (cycle?.status !== 'APPROVED')
-        throw conflict('The payment’s cycle is not approved yet', 'Kỳ chi của khoản này chưa được phê duyệt', { field: 'paymentId' });
-      const allowed =
-        (before.status === 'PENDING' && (args.status === 'PAID' || args.status === 'FAILED')) || (before.status === 'PAID' && args.status === 'RETURNED');
-      if (!allowed)
-        throw conflict(
-          `The payment is already ${before.status}${before.reference ? ` (${before.reference})` : ''}: it cannot become ${args.status}`,
-          `Khoản chi đã ở trạng thái ${before.status}${before.reference ? ` (${before.reference})` : ''}: không thể chuyển sang ${args.status}`,
-          { field: 'status' },
-        );
-      const result = await repo.insertResult(tx, { ...args, recordedBy: actor.principal.subject });
-      const after = await repo.setPaymentStatus(tx, before.id, { status: args.status, reference: args.reference, paidAt: args.paidAt });
-      return { result: after, audit: [{ action: 'recordPaymentResult', entityType: 'Payment', entityId: before.id, before, after: { ...after, result } }] };
-    });
+/** A result as checked by checkPaymentResult: the fields normalised. */
+export interface PaymentResultInput {
+  paymentId: string;
+  status: PaymentStatus;
+  reference: string;
+  paidAt: string;
+  idempotencyKey: string;
+}
+
+/**
+ * The input checks of a reported result (status, reference, date, idempotency key), shared by recordPaymentResult
+ * and the reconciliation file (exchange.service.ts): adds each problem to `p`; returns the normalised fields when
+ * there was none.
+ */
+export function checkPaymentResult(
+  p: Problems,
+  args: { status: string; reference: string; paidAt: string; idempotencyKey: string },
+  today: string,
+): Omit<PaymentResultInput, 'paymentId'> | undefined {
+  const before = p.any;
+  const status = PAYMENT_STATUSES.find((s) => s === args.status && s !== 'PENDING');
+  if (!status) p.add('status', 'must be PAID, FAILED or RETURNED', 'phải là PAID, FAILED hoặc RETURNED');
+  const reference = args.reference.trim();
+  if (!reference || reference.length > 100 || CONTROL.test(reference))
+    p.add('reference', 'must be 1–100 characters without control characters', 'phải có 1–100 ký tự, không có ký tự điều khiển');
+  if (!isValidDate(args.paidAt)) p.add('paidAt', 'is not a valid date', 'không phải ngày hợp lệ');
+  else if (args.paidAt > today) p.add('paidAt', 'is in the future', 'là ngày trong tương lai');
+  const key = args.idempotencyKey.trim();
+  if (!key || key.length > 200 || CONTROL.test(key))
+    p.add('idempotencyKey', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
+  return status && !p.any && !before ? { status, reference, paidAt: args.paidAt, idempotencyKey: key } : undefined;
+}
+
+/**
+ * Applies one checked result inside the caller's transaction: the one rule set for a result, whether it comes from
+ * recordPaymentResult or a reconciliation file. The payment is locked first, so two reports of one line (a file
+ * imported twice at once) serialise and the second finds the first's key. Every refusal is thrown before anything
+ * is written, so a caller applying many results may catch it and go on in the same transaction. `changed` is false
+ * when the key was used before for this same result (nothing written, no audit event).
+ */
+export async function applyPaymentResult(
+  tx: Tx,
+  actor: AuditActor,
+  args: PaymentResultInput,
+): Promise<{ payment: PaymentRow; changed: boolean; audit: AuditEntry[] }> {
+  const before = await repo.findPayment(tx, args.paymentId, true);
+  if (!before) throw notFound('payment', args.paymentId);
+  const replay = await repo.findResultByKey(tx, args.idempotencyKey);
+  if (replay) {
+    const same =
+      replay.paymentId === args.paymentId &&
+      replay.status === args.status &&
+      replay.reference === args.reference &&
+      toDateString(replay.paidAt) === args.paidAt;
+    if (!same)
+      throw conflict('This idempotency key was used for another result', 'Khóa chống trùng này đã dùng cho một kết quả khác', { field: 'idempotencyKey' });
+    return { payment: before, changed: false, audit: [] };
   }
+  const cycle = await repo.findCycleById(tx, before.cycleId);
+  if (cycle?.status !== 'APPROVED')
+    throw conflict('The payment’s cycle is not approved yet', 'Kỳ chi của khoản này chưa được phê duyệt', { field: 'paymentId' });
+  const allowed =
+    (before.status === 'PENDING' && (args.status === 'PAID' || args.status === 'FAILED')) || (before.status === 'PAID' && args.status === 'RETURNED');
+  if (!allowed)
+    throw conflict(
+      `The payment is already ${before.status}${before.reference ? ` (${before.reference})` : ''}: it cannot become ${args.status}`,
+      `Khoản chi đã ở trạng thái ${before.status}${before.reference ? ` (${before.reference})` : ''}: không thể chuyển sang ${args.status}`,
+      { field: 'status' },
+    );
+  const result = await repo.insertResult(tx, { ...args, recordedBy: actor.principal.subject });
+  const after = await repo.setPaymentStatus(tx, before.id, { status: args.status, reference: args.reference, paidAt: args.paidAt });
+  return {
+    payment: after,
+    changed: true,
+    audit: [{ action: 'recordPaymentResult', entityType: 'Payment', entityId: before.id, before, after: { ...after, result } }],
+  };
 }
 
 /** A cycle's control totals as fixed when it was created. */
