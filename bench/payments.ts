@@ -9,7 +9,7 @@
  * same work. The audit events of the cycles stay (append-only).
  *
  * Env: BENCH_DATABASE_URL (required; never `test`), BENCH_SCALE, BENCH_CYCLE_PERIOD (yyyy-mm; default the data set's
- * as-of month).
+ * as-of month), BENCH_CYCLE_HISTORY (months created and paid before the month timed; default 0).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +21,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
+import { addMonths } from '../src/core/period.js';
 import { ensureDataSet, log } from './data-set.js';
 
 /** Removes a month's cycles and their lines from the bench database (triggers off for this session only). */
@@ -40,10 +41,7 @@ async function removeCycles(databaseUrl: string, period: string): Promise<void> 
   }
 }
 
-/** Times createPaymentCycles for `period` through GraphQL; the cycles are removed before and after. */
-export async function timeCycleGeneration(graphqlUrl: string, token: string, databaseUrl: string, period: string): Promise<string> {
-  await removeCycles(databaseUrl, period);
-  const t0 = performance.now();
+async function createCycles(graphqlUrl: string, token: string, period: string) {
   const res = await fetch(graphqlUrl, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -52,14 +50,48 @@ export async function timeCycleGeneration(graphqlUrl: string, token: string, dat
       variables: { p: period },
     }),
   });
+  return (await res.json()) as { errors?: unknown[]; data?: { createPaymentCycles: { controlTotals: { lines: number; payableAmount: number } }[] } };
+}
+
+/** Marks a month's cycles approved and every line paid, as the bank would (bench database only; triggers allow it). */
+async function payMonth(databaseUrl: string, period: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`UPDATE payment_cycles SET status = 'APPROVED', approved_by = 'bench-approver', approved_at = now() WHERE period = $1::date`, [
+      `${period}-01`,
+    ]);
+    await client.query(
+      `UPDATE payments SET status = 'PAID', reference = 'BENCH', paid_at = $1::date + 19 WHERE amount > 0 AND cycle_id IN (SELECT id FROM payment_cycles WHERE period = $1::date)`,
+      [`${period}-01`],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Times createPaymentCycles for `period` through GraphQL; the cycles are removed before and after. With `history`,
+ * that many earlier months are first created and paid (untimed), so the month timed looks back over paid months as
+ * in steady operation (arrears and recoveries are checked against them).
+ */
+export async function timeCycleGeneration(graphqlUrl: string, token: string, databaseUrl: string, period: string, history = 0): Promise<string> {
+  const earlier = Array.from({ length: history }, (_, i) => addMonths(period, i - history));
+  for (const m of [...earlier, period]) await removeCycles(databaseUrl, m);
+  for (const m of earlier) {
+    const made = await createCycles(graphqlUrl, token, m);
+    if (made.errors) return `error preparing ${m}: ${JSON.stringify(made.errors[0]).slice(0, 200)}`;
+    await payMonth(databaseUrl, m);
+  }
+  const t0 = performance.now();
+  const json = await createCycles(graphqlUrl, token, period);
   const s = (performance.now() - t0) / 1000;
-  const json = (await res.json()) as { errors?: unknown[]; data?: { createPaymentCycles: { controlTotals: { lines: number; payableAmount: number } }[] } };
-  await removeCycles(databaseUrl, period);
+  for (const m of [period, ...earlier]) await removeCycles(databaseUrl, m);
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const cycles = json.data.createPaymentCycles;
   const lines = cycles.reduce((n, c) => n + c.controlTotals.lines, 0);
   const amount = cycles.reduce((n, c) => n + c.controlTotals.payableAmount, 0);
-  return `${s.toFixed(1)} s for ${period} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s)`;
+  return `${s.toFixed(1)} s for ${period}${history ? ` after ${history} paid months` : ' (first cycles)'} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s)`;
 }
 
 async function main() {
@@ -74,14 +106,15 @@ async function main() {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const token = await createAuthService(jwt).issueToken({ sub: 'bench', role: 'district_officer' }, '2h');
     log(`payment-cycle generation, ${seed.people.toLocaleString('en-US')} people, ${period}`);
-    const result = await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period);
+    const history = Number(process.env.BENCH_CYCLE_HISTORY ?? 0);
+    const result = await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period, history);
     log(result);
     // The run is recorded (latest first) with what makes it comparable: the machine's load and the commit.
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
     const line = `- ${new Date().toISOString().slice(0, 16)}Z, commit ${commit}, load average ${os.loadavg()[0]!.toFixed(2)} (${os.cpus().length} cores), ${seed.people.toLocaleString('en-US')} people: ${result}`;
     const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results-payments.md');
     const header =
-      '# Payment-cycle generation (`npx tsx bench/payments.ts`)\n\n`createPaymentCycles` for one month over every commune of the bench data set, through GraphQL, first cycles of the month (the job removes them after). Latest first.\n\n';
+      '# Payment-cycle generation (`npx tsx bench/payments.ts`)\n\n`createPaymentCycles` for one month over every commune of the bench data set, through GraphQL, first cycles of the month or after BENCH_CYCLE_HISTORY paid months (the job removes what it wrote after). Latest first.\n\n';
     const previous = existsSync(file) ? readFileSync(file, 'utf8').replace(header, '') : '';
     writeFileSync(file, `${header}${line}\n${previous}`);
   } finally {
