@@ -41,6 +41,9 @@ import { createRegistryService } from './modules/registry/registry.service.js';
 import { residenceLoaders, residenceResolvers } from './modules/registry/residence.resolvers.js';
 import { createPaymentsService } from './modules/payments/payments.service.js';
 import { paymentsResolvers } from './modules/payments/payments.resolvers.js';
+import { createFindingsService } from './modules/payments/findings.service.js';
+import { findingsResolvers } from './modules/payments/findings.resolvers.js';
+import { registerAuditExports } from './http/audit-exports.js';
 import { createResidenceService } from './modules/registry/residence.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService } from './modules/benefits/benefits.service.js';
@@ -123,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const rules = createRulesService({ database, clock, places, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
+  const findings = createFindingsService({ database, clock, places, registry, benefits });
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
   const stopListening = await database.listen(REFERENCE_CHANNEL, () => {
@@ -142,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rules,
     benefits,
     payments,
+    findings,
   };
 
   app.addHook('onSend', async (request, reply) => {
@@ -244,6 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       rulesResolvers,
       benefitsResolvers,
       paymentsResolvers,
+      findingsResolvers,
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
@@ -258,6 +264,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
   app.graphql.addHook('preExecution', (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
+  registerAuditExports(app, services);
   registerPublicRoutes(app, { graphiql: config.graphiql });
   if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
+import type { FindingsService } from './modules/payments/findings.service.js';
 import type { PaymentsService } from './modules/payments/payments.service.js';
 import type { PlacesService } from './modules/places/places.service.js';
 import type { RegistryService } from './modules/registry/registry.service.js';
@@ -22,4 +23,5 @@ export interface Services {
   rules: RulesService;
   benefits: BenefitsService;
   payments: PaymentsService;
+  findings: FindingsService;
 }
