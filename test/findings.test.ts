@@ -240,9 +240,21 @@ describe('audit findings', () => {
       }),
       expect.objectContaining({ key: `ENROLLED_NOT_PAID:${lateEnrolment}:2025-01`, personIds: [late], amount: 0, expectedAmount: jan.payments[0].amount }),
     ]);
-    // February's cycle pays the missed month as arrears: once paid, that month is no longer unpaid.
-    await payCycle(commune, '2025-02');
-    const later = await findings({ c: commune, from: '2025-01', to: '2025-02', kinds: ['ENROLLED_NOT_PAID'] });
+    // District-wide (every commune, read in one pass each) the same two are found.
+    const district = await findings({ from: '2025-01', to: '2025-01', kinds: ['AMOUNT_MISMATCH', 'ENROLLED_NOT_PAID'] });
+    expect(district.nodes.map((f: JsonBody) => f.key)).toEqual(expect.arrayContaining(found.nodes.map((f: JsonBody) => f.key)));
+    // February's cycle pays the missed month as arrears and recovers the overpayment: once both are paid, January is
+    // neither unpaid nor mismatched.
+    const feb = await payCycle(commune, '2025-02');
+    expect(feb.payments.map((p: JsonBody) => [p.personId, p.kind, p.period, p.amount]).sort()).toEqual(
+      [
+        [paid, 'RECOVERY', '2025-01', -100_000],
+        [paid, 'REGULAR', '2025-02', jan.payments[0].amount],
+        [late, 'ARREARS', '2025-01', jan.payments[0].amount],
+        [late, 'REGULAR', '2025-02', jan.payments[0].amount],
+      ].sort(),
+    );
+    const later = await findings({ c: commune, from: '2025-01', to: '2025-02', kinds: ['AMOUNT_MISMATCH', 'ENROLLED_NOT_PAID'] });
     expect(later.nodes).toEqual([]);
   });
 
@@ -374,6 +386,21 @@ describe('payment report', () => {
     const lines = res.body.trim().split('\r\n');
     expect(lines[0]).toMatch(/^key,kind,commune_code,period,/);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(graph.nodes.map((f: JsonBody) => f.key));
+    // Every commune at once finds what each commune finds (the district-wide statements differ in form).
+    const district = await findings({ from: '2025-01', to: '2025-02', first: 500 });
+    for (const c of ['24846', '24847', '24862']) {
+      const own = await findings({
+        c,
+        from: '2025-01',
+        to: '2025-02',
+        kinds: ['PAID_AFTER_DEATH', 'PAID_OUTSIDE_ENROLMENT', 'AMOUNT_MISMATCH', 'DUPLICATE_PAYMENT', 'PAID_TO_MOVED_AWAY', 'ENROLLED_NOT_PAID'],
+      });
+      expect(own.totalCount, c).toBeGreaterThan(0);
+      expect(
+        district.nodes.map((f: JsonBody) => f.key),
+        c,
+      ).toEqual(expect.arrayContaining(own.nodes.map((f: JsonBody) => f.key)));
+    }
     const bad = await t.app.inject({
       method: 'GET',
       url: '/payments/audit-findings.csv?from=2025-13&to=2025-02',

@@ -88,15 +88,28 @@ export interface DuplicateRaw extends Record<string, unknown> {
 
 /**
  * A person's month of a program paid in full more than once, by whichever communes: two or more live lines that
- * each pay a whole month (regular, back pay, carry-over; arrears and recoveries are differences). The months are
- * those the scope's lines pay; the other lines are found by payments_person_period_idx, in any commune.
+ * each pay a whole month (regular, back pay, carry-over; arrears and recoveries are differences).
+ *
+ * Only two things can make such a pair, since payments_regular_uq allows one REGULAR line per enrolment and month:
+ * a second enrolment of the person in the program, or a BACK_PAY / CARRY_OVER line for the month (found by the
+ * small partial index payments_full_month_extra_idx). So the scope's lines are checked only against those, and the
+ * months that match are read whole, in any commune, by payments_person_period_idx: no pass over all payments to
+ * group them.
  */
 export async function duplicatePayments(db: DbOrTx, s: FindingScope) {
   const { rows } = await db.execute<DuplicateRaw>(sql`
-    WITH mine AS (
+    WITH multi AS (
+      SELECT person_id, program_code FROM enrolments GROUP BY person_id, program_code HAVING count(*) > 1),
+    extra AS (
+      SELECT DISTINCT x.person_id, x.program_code, x.period FROM payments x
+      WHERE x.kind IN ('BACK_PAY', 'CARRY_OVER') AND x.amount > 0 AND x.status IN ('PAID', 'PENDING')
+        AND x.period BETWEEN ${s.from}::date AND ${s.to}::date),
+    mine AS (
       SELECT p.person_id, p.program_code, p.period, min(p.cycle_commune) AS commune_code
       FROM ${scopeLines(s)} p
       WHERE ${LIVE} AND p.kind IN ('REGULAR', 'BACK_PAY', 'CARRY_OVER')
+        AND ((p.person_id, p.program_code) IN (SELECT person_id, program_code FROM multi)
+          OR (p.person_id, p.program_code, p.period) IN (SELECT person_id, program_code, period FROM extra))
       GROUP BY 1, 2, 3)
     SELECT m.person_id, m.program_code, to_char(m.period, 'YYYY-MM') AS period, m.commune_code,
       array_agg(q.id::text ORDER BY q.id) AS payment_ids, array_agg(q.enrolment_id::text ORDER BY q.id) AS enrolment_ids,
@@ -121,6 +134,7 @@ export async function paidToMovedAway(db: DbOrTx, s: FindingScope) {
   const { rows } = await db.execute<LineRaw & { lived_in: string | null; decided_on: string | null }>(sql`
     SELECT ${LINE_COLUMNS}, pay.commune_code AS lived_in, pay.valid_on::text AS decided_on
     FROM ${scopeLines(s)} p
+    JOIN persons per ON per.id = p.person_id
     LEFT JOIN LATERAL (
       SELECT r.commune_code, greatest(r.valid_from, p.period - 1) AS valid_on
       FROM residence_periods r
@@ -130,6 +144,10 @@ export async function paidToMovedAway(db: DbOrTx, s: FindingScope) {
       ORDER BY (r.valid_from <= p.period - 1) DESC, r.valid_from
       LIMIT 1) pay ON true
     WHERE ${LIVE}
+      -- Most lines are paid by the commune of the person's latest period (the copy on the person row), which
+      -- covered the eve: settled without reading their periods (the lateral read runs only for the others).
+      AND NOT (per.commune_code = p.cycle_commune AND per.resident_from <= p.period - 1
+               AND (per.resident_to IS NULL OR per.resident_to >= p.period - 1))
       AND (pay.commune_code IS NULL OR (pay.commune_code <> p.cycle_commune AND NOT EXISTS (
         SELECT 1 FROM admin_units au JOIN admin_units su ON su.code = au.successor_code
         WHERE au.code = pay.commune_code AND su.code = p.cycle_commune AND su.valid_from <= pay.valid_on)))`);
@@ -152,6 +170,19 @@ export interface MonthPaidRaw extends Record<string, unknown> {
  * is not a mismatch yet. The entitlement to compare with is computed in TypeScript (findings.service.ts).
  */
 export async function paidByMonth(db: DbOrTx, s: FindingScope) {
+  // Every commune: one pass grouping the months' lines; some communes: their months, then those months' lines
+  // in any commune (payments_enrolment_idx).
+  if (s.communeCodes === null) {
+    const { rows } = await db.execute<MonthPaidRaw>(sql`
+      SELECT q.enrolment_id, q.person_id, q.program_code, to_char(q.period, 'YYYY-MM') AS period, min(qc.commune_code) AS commune_code,
+        (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'), 0))::text AS paid,
+        coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids
+      FROM payments q JOIN payment_cycles qc ON qc.id = q.cycle_id
+      WHERE q.period BETWEEN ${s.from}::date AND ${s.to}::date
+      GROUP BY q.enrolment_id, q.person_id, q.program_code, q.period
+      HAVING count(*) FILTER (WHERE q.status = 'PAID') > 0 AND count(*) FILTER (WHERE q.status = 'PENDING') = 0`);
+    return rows;
+  }
   const { rows } = await db.execute<MonthPaidRaw>(sql`
     WITH mine AS (
       SELECT p.enrolment_id, p.period, min(p.cycle_commune) AS commune_code FROM ${scopeLines(s)} p GROUP BY 1, 2)
@@ -181,18 +212,41 @@ export interface UnpaidRaw extends Record<string, unknown> {
  * the month was payable and paid by that commune is decided on their entitlements (findings.service.ts).
  */
 export async function unpaidEnrolments(db: DbOrTx, s: FindingScope) {
+  // People are found through the commune, never the other way round: the latest period's copy on the person row
+  // (persons_commune_id_idx) and the closed periods (residence_periods_closed_commune_idx), for the cycle's code and,
+  // from a successor's first day, its predecessors' (db/communes.ts).
   const { rows } = await db.execute<UnpaidRaw>(sql`
-    SELECT DISTINCT c.commune_code, c.id AS cycle_id, to_char(c.period, 'YYYY-MM') AS period, e.id AS enrolment_id, e.person_id, e.program_code
-    FROM payment_cycles c
-    JOIN residence_periods r ON (r.commune_code = c.commune_code OR r.commune_code IN (
-        SELECT au.code FROM admin_units au JOIN admin_units su ON su.code = au.successor_code
-        WHERE su.code = c.commune_code AND su.valid_from <= c.period))
-      AND r.valid_from <= (c.period + interval '1 month' - interval '1 day')::date
-      AND (r.valid_to IS NULL OR r.valid_to >= c.period - 1)
-    JOIN enrolments e ON e.person_id = r.person_id AND e.approved_at IS NOT NULL
-      AND e.start_month <= c.period AND (e.end_month IS NULL OR e.end_month >= c.period)
-    WHERE ${codesIn(sql`c.commune_code`, s.communeCodes)} AND c.period BETWEEN ${s.from}::date AND ${s.to}::date
-      AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.enrolment_id = e.id AND q.period = c.period)`);
+    WITH ${
+      // Every commune: the months' lines once, hashed (probing the index per enrolment and month would be millions
+      // of probes); some communes: probes of payments_enrolment_idx for their people only.
+      s.communeCodes === null
+        ? sql`paid AS MATERIALIZED (SELECT DISTINCT enrolment_id, period FROM payments WHERE period BETWEEN ${s.from}::date AND ${s.to}::date),`
+        : sql``
+    }
+    cyc AS NOT MATERIALIZED (
+      SELECT c.id, c.commune_code, c.period, (c.period + interval '1 month' - interval '1 day')::date AS month_end
+      FROM payment_cycles c
+      WHERE ${codesIn(sql`c.commune_code`, s.communeCodes)} AND c.period BETWEEN ${s.from}::date AND ${s.to}::date),
+    codes AS (
+      SELECT cyc.id AS cycle_id, cyc.commune_code AS code FROM cyc
+      UNION ALL
+      SELECT cyc.id, au.code FROM cyc
+      JOIN admin_units su ON su.code = cyc.commune_code AND su.valid_from <= cyc.period
+      JOIN admin_units au ON au.successor_code = su.code),
+    people AS (
+      SELECT cyc.id AS cycle_id, cyc.period, per.id AS person_id
+      FROM cyc JOIN codes ON codes.cycle_id = cyc.id JOIN persons per ON per.commune_code = codes.code
+      WHERE per.resident_from <= cyc.month_end AND (per.resident_to IS NULL OR per.resident_to >= cyc.period - 1)
+      UNION
+      SELECT cyc.id, cyc.period, r.person_id
+      FROM cyc JOIN codes ON codes.cycle_id = cyc.id JOIN residence_periods r ON r.commune_code = codes.code
+      WHERE r.valid_to IS NOT NULL AND r.valid_to >= cyc.period - 1 AND r.valid_from <= cyc.month_end)
+    SELECT cyc.commune_code, cyc.id AS cycle_id, to_char(cyc.period, 'YYYY-MM') AS period, e.id AS enrolment_id, e.person_id, e.program_code
+    FROM people JOIN cyc ON cyc.id = people.cycle_id
+    JOIN enrolments e ON e.person_id = people.person_id AND e.approved_at IS NOT NULL
+      AND e.start_month <= people.period AND (e.end_month IS NULL OR e.end_month >= people.period)
+    WHERE NOT EXISTS (SELECT 1 FROM ${s.communeCodes === null ? sql`paid` : sql`payments`} q WHERE q.enrolment_id = e.id AND q.period = people.period
+                        AND q.period BETWEEN ${s.from}::date AND ${s.to}::date)`);
   return rows;
 }
 

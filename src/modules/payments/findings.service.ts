@@ -348,8 +348,9 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
     p.throwIfAny();
     const communeCodes = scopeCodes(principal, args.communeCode, args.to);
     const scope: FindingScope = { communeCodes, from: firstDay(args.from), to: firstDay(args.to) };
-    const found: Finding[] = [];
-    for (const kind of kinds as FindingKind[]) found.push(...(await findingsOfKind(principal, kind, scope, args.communeCode ?? null)));
+    let found: Finding[] = [];
+    // concat, not push(...): a district's findings can outnumber the arguments a call may take.
+    for (const kind of kinds as FindingKind[]) found = found.concat(await findingsOfKind(principal, kind, scope, args.communeCode ?? null));
     found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const reviews = new Map(
       (
