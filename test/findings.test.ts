@@ -197,6 +197,19 @@ describe('audit findings', () => {
     ]);
   });
 
+  it('a successor commune paying people recorded under its predecessor is no finding', async () => {
+    // 24850 merged into 90003 on 2025-07-01: 90003's cycles pay the people still recorded under 24850.
+    const personId = await disabledAdult('24850');
+    await enrol(personId, '24850', '2025-08');
+    const aug = await payCycle('90003', '2025-08');
+    expect(aug.payments.map((p: JsonBody) => [p.personId, p.kind])).toEqual([[personId, 'REGULAR']]);
+    const late = await disabledAdult('24850');
+    await enrol(late, '24850', '2025-08');
+    const found = await findings({ c: '90003', from: '2025-08', to: '2025-08' });
+    // Paid by the right commune; the one enrolled after the cycle was made is found unpaid through the merger too.
+    expect(found.nodes.map((f: JsonBody) => [f.kind, f.personIds])).toEqual([['ENROLLED_NOT_PAID', [late]]]);
+  });
+
   it('DUPLICATE_PAYMENT: the same month paid by two communes', async () => {
     const commune = '24862';
     const personId = await disabledAdult(commune);
