@@ -15,6 +15,7 @@ const RULE_BOOK = '../modules/rules/rule-book.js';
 const AUDIT_SERVICE = '../modules/audit/audit.service.js';
 const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
 const PAYMENTS_SERVICE = '../modules/payments/payments.service.js';
+const FINDINGS_SERVICE = '../modules/payments/findings.service.js';
 // Parents that resolver maps build around a service result (src/graphql/parents.ts).
 const PARENTS = './parents.js';
 
@@ -76,6 +77,8 @@ const config: CodegenConfig = {
           PaymentRecipient: `${PAYMENTS_SERVICE}#PaymentRecipientRow`,
           PaymentCycle: `${PAYMENTS_SERVICE}#PaymentCycleRow`,
           Payment: `${PAYMENTS_SERVICE}#PaymentRow`,
+          AuditFinding: `${FINDINGS_SERVICE}#Finding`,
+          AuditFindingReview: `${FINDINGS_SERVICE}#ReviewRow`,
         },
       },
     },

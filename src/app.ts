@@ -43,6 +43,9 @@ import { residenceLoaders, residenceResolvers } from './modules/registry/residen
 import { createPaymentsService } from './modules/payments/payments.service.js';
 import { createExchangeService } from './modules/payments/exchange.service.js';
 import { paymentsResolvers } from './modules/payments/payments.resolvers.js';
+import { createFindingsService } from './modules/payments/findings.service.js';
+import { findingsResolvers } from './modules/payments/findings.resolvers.js';
+import { registerAuditExports } from './http/audit-exports.js';
 import { createResidenceService } from './modules/registry/residence.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService } from './modules/benefits/benefits.service.js';
@@ -110,7 +113,8 @@ export async function createDomainServices(deps: { database: Database; clock: Cl
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
   const exchange = createExchangeService({ database, clock, payments });
-  return { clock, audit: createAuditService(database), places, registry, residence, rules, benefits, payments, exchange };
+  const findings = createFindingsService({ database, clock, places, registry, benefits });
+  return { clock, audit: createAuditService(database), places, registry, residence, rules, benefits, payments, exchange, findings };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -243,6 +247,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       rulesResolvers,
       benefitsResolvers,
       paymentsResolvers,
+      findingsResolvers,
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
@@ -257,6 +262,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
   app.graphql.addHook('preExecution', (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));
+  registerAuditExports(app, services);
   registerPublicRoutes(app, { graphiql: config.graphiql });
   registerPaymentFiles(app, { exchange: services.exchange });
   if (config.graphiql) registerGraphiql(app, config);

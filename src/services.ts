@@ -7,6 +7,7 @@ import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
 import type { ExchangeService } from './modules/payments/exchange.service.js';
+import type { FindingsService } from './modules/payments/findings.service.js';
 import type { PaymentsService } from './modules/payments/payments.service.js';
 import type { PlacesService } from './modules/places/places.service.js';
 import type { RegistryService } from './modules/registry/registry.service.js';
@@ -25,6 +26,8 @@ export interface Services {
   payments: PaymentsService;
   /** Exchange files with banks and the post office (REST and CLI only). */
   exchange: ExchangeService;
+  /** Audit findings and payment reports. */
+  findings: FindingsService;
 }
 
 declare module 'fastify' {

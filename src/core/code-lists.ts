@@ -106,3 +106,15 @@ export type PaymentKind = (typeof PAYMENT_KINDS)[number];
 export const PAYMENT_STATUSES = ['PENDING', 'PAID', 'FAILED', 'RETURNED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const PAYMENT_CYCLE_STATUSES = ['CREATED', 'APPROVED'] as const;
+/** What an audit finding says is wrong (docs/payments.md#audit-findings). */
+export const FINDING_KINDS = [
+  'PAID_AFTER_DEATH',
+  'PAID_OUTSIDE_ENROLMENT',
+  'AMOUNT_MISMATCH',
+  'DUPLICATE_PAYMENT',
+  'DUPLICATE_IDENTITY',
+  'PAID_TO_MOVED_AWAY',
+  'ELIGIBLE_NOT_ENROLLED',
+  'ENROLLED_NOT_PAID',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];

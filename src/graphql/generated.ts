@@ -9,6 +9,7 @@ import type { ProgramRow, BaseLevelRow, TimingRuleRow, ProvincialSchemeParent } 
 import type { RuleVersionParent, GapNode, GapConnection } from './parents.js';
 import type { SuspensionRow, EnrolmentParent, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent, PensionConversionRow } from '../modules/benefits/benefits.service.js';
 import type { PaymentRecipientRow, PaymentCycleRow, PaymentRow } from '../modules/payments/payments.service.js';
+import type { Finding, ReviewRow } from '../modules/payments/findings.service.js';
 import type { MercuriusContext } from 'mercurius';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -191,6 +192,65 @@ export type AuditEvent = {
   requestId?: Maybe<Scalars['String']['output']>;
   /** Position in the log (increasing). */
   seq: Scalars['ID']['output'];
+};
+
+/** One audit finding, with its evidence. */
+export type AuditFinding = {
+  __typename?: 'AuditFinding';
+  /** What was paid (or is on its way), VND. */
+  amount?: Maybe<Scalars['Vnd']['output']>;
+  /** The commune whose cycles (or people) raised it; null for a district-wide coverage gap. */
+  communeCode?: Maybe<Scalars['String']['output']>;
+  /** Every commune involved. */
+  communes: Array<Scalars['String']['output']>;
+  /** What is wrong, in English. */
+  detail: Scalars['String']['output'];
+  /** What is wrong, in Vietnamese. */
+  detailVi: Scalars['String']['output'];
+  /** The enrolments concerned. */
+  enrolmentIds: Array<Scalars['ID']['output']>;
+  /** The evidence: ids, months, amounts, dates (no names, identification or account numbers). */
+  evidence: Scalars['JSON']['output'];
+  /** What the entitlement says, VND. */
+  expectedAmount?: Maybe<Scalars['Vnd']['output']>;
+  /** Stable key (kind, evidence ids, month): a review is kept under it. */
+  key: Scalars['String']['output'];
+  /** What is wrong. */
+  kind: FindingKind;
+  /** The payment lines concerned. */
+  paymentIds: Array<Scalars['ID']['output']>;
+  /** The month concerned; null when it is not about a month (DUPLICATE_IDENTITY). */
+  period?: Maybe<Scalars['Period']['output']>;
+  /** The people concerned (read them through person(id), with its own access rules and masking). */
+  personIds: Array<Scalars['ID']['output']>;
+  /** The program concerned, when one is. */
+  programCode?: Maybe<Scalars['String']['output']>;
+  /** The latest review, when there is one. */
+  review?: Maybe<AuditFindingReview>;
+};
+
+/** A page of audit findings, by key. */
+export type AuditFindingConnection = {
+  __typename?: 'AuditFindingConnection';
+  /** Per kind (all pages). */
+  byKind: Array<FindingCount>;
+  /** The findings of this page. */
+  nodes: Array<AuditFinding>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** All findings matching (not just this page). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** That an auditor looked at a finding, and what they concluded. */
+export type AuditFindingReview = {
+  __typename?: 'AuditFindingReview';
+  /** What the reviewer concluded. */
+  note: Scalars['String']['output'];
+  /** When. */
+  reviewedAt: Scalars['DateTime']['output'];
+  /** Subject of the token that reviewed it. */
+  reviewedBy: Scalars['String']['output'];
 };
 
 /** A base level (mức chuẩn) amounts are multiples of, from its effective date. */
@@ -684,6 +744,34 @@ export type EntitlementStatus =
   /** The enrolment is suspended this month (Circular 02/2021 art. 2): nothing is owed. */
   | 'SUSPENDED';
 
+/** How many findings of a kind. */
+export type FindingCount = {
+  __typename?: 'FindingCount';
+  /** How many (all pages). */
+  count: Scalars['Int']['output'];
+  /** The kind. */
+  kind: FindingKind;
+};
+
+/** What an audit finding says is wrong (docs/payments.md#audit-findings). */
+export type FindingKind =
+  /** What a month's PAID lines of an enrolment add up to differs from the month's entitlement (months with nothing pending). */
+  | 'AMOUNT_MISMATCH'
+  /** Two people with the same accent-free name and date of birth in two households or communes (identification numbers cannot repeat: the database refuses it). */
+  | 'DUPLICATE_IDENTITY'
+  /** The same person, program and month paid in full twice (regular, back pay or carry-over lines), by one commune or two. */
+  | 'DUPLICATE_PAYMENT'
+  /** Eligible for a program at the end of the range and not enrolled in it (a coverage gap). */
+  | 'ELIGIBLE_NOT_ENROLLED'
+  /** An approved enrolment with a payable month the commune pays, a cycle of the commune for that month, and no line for it anywhere. */
+  | 'ENROLLED_NOT_PAID'
+  /** A paid or pending line for a month after the month of the person's death. */
+  | 'PAID_AFTER_DEATH'
+  /** A paid or pending line for a month outside the enrolment's first..last month. */
+  | 'PAID_OUTSIDE_ENROLMENT'
+  /** Paid by a commune the person did not live in for the month (the residence that decides the paying commune is elsewhere, or outside the district). */
+  | 'PAID_TO_MOVED_AWAY';
+
 /** A household (hộ gia đình) of a commune. */
 export type Household = {
   __typename?: 'Household';
@@ -930,6 +1018,12 @@ export type Mutation = {
    * suspended; VALIDATION_FAILED when fromPeriod is not after the suspension's first month.
    */
   resumeEnrolment: Enrolment;
+  /**
+   * Marks a finding of the commune reviewed, with a note (again: replaces the note). The finding must still be raised
+   * by the commune's data (NOT_FOUND otherwise). Auditors, district officers, admins; commune officers for their
+   * communes; audited.
+   */
+  reviewAuditFinding: AuditFinding;
   /** Admin only: sets the day (MM-DD, a day of every year) used for people whose year of birth only is known, citing its basis. Audited. */
   setBirthYearConvention: BirthYearConvention;
   /** Members leave a household to form a new one in the same commune (reason SPLIT). Audited as splitHousehold; returns the new household. */
@@ -1164,6 +1258,14 @@ export type MutationResumeEnrolmentArgs = {
 
 
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationReviewAuditFindingArgs = {
+  communeCode: Scalars['String']['input'];
+  key: Scalars['String']['input'];
+  note: Scalars['String']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationSetBirthYearConventionArgs = {
   confirmed?: InputMaybe<Scalars['Boolean']['input']>;
   legalBasis: Scalars['String']['input'];
@@ -1362,6 +1464,64 @@ export type PaymentRecipient = {
   recordedBy: Scalars['String']['output'];
   /** First day it applies. */
   validFrom: Scalars['Date']['output'];
+};
+
+/** Owed, paid and outstanding in one commune's cycle of a month, for one program or all. */
+export type PaymentReportLine = {
+  __typename?: 'PaymentReportLine';
+  /** ARREARS lines paid. */
+  arrearsPaid: Scalars['Vnd']['output'];
+  /** BACK_PAY lines paid. */
+  backPayPaid: Scalars['Vnd']['output'];
+  /** The commune whose cycle it is. */
+  communeCode: Scalars['String']['output'];
+  /** Number of lines. */
+  lines: Scalars['Int']['output'];
+  /** Of the lines to pay, the share paid by bank, e-wallet or post office (0 to 1). */
+  nonCashShare: Scalars['Float']['output'];
+  /** owed − paid. */
+  outstanding: Scalars['Vnd']['output'];
+  /** What the lines say is due (every kind but RECOVERY). */
+  owed: Scalars['Vnd']['output'];
+  /** What was paid of it (PAID lines). */
+  paid: Scalars['Vnd']['output'];
+  /** The cycle's month. */
+  period: Scalars['Period']['output'];
+  /** Code of the program. */
+  programCode: Scalars['String']['output'];
+  /** Of them, recovered (PAID recovery lines, negative). */
+  recovered: Scalars['Vnd']['output'];
+  /** Recovery lines (negative), shown apart. */
+  recoveries: Scalars['Vnd']['output'];
+};
+
+/** One commune's cycle of a month: totals over its programs, and per program. */
+export type PaymentReportMonth = {
+  __typename?: 'PaymentReportMonth';
+  /** ARREARS lines paid. */
+  arrearsPaid: Scalars['Vnd']['output'];
+  /** BACK_PAY lines paid. */
+  backPayPaid: Scalars['Vnd']['output'];
+  /** Per program. */
+  byProgram: Array<PaymentReportLine>;
+  /** The commune whose cycle it is. */
+  communeCode: Scalars['String']['output'];
+  /** Number of lines. */
+  lines: Scalars['Int']['output'];
+  /** Of the lines to pay, the share paid by bank, e-wallet or post office (0 to 1). */
+  nonCashShare: Scalars['Float']['output'];
+  /** owed − paid. */
+  outstanding: Scalars['Vnd']['output'];
+  /** What the lines say is due (every kind but RECOVERY). */
+  owed: Scalars['Vnd']['output'];
+  /** What was paid of it. */
+  paid: Scalars['Vnd']['output'];
+  /** The cycle's month. */
+  period: Scalars['Period']['output'];
+  /** Of them, recovered. */
+  recovered: Scalars['Vnd']['output'];
+  /** Recovery lines (negative), shown apart. */
+  recoveries: Scalars['Vnd']['output'];
 };
 
 /** Where a payment stands. */
@@ -1724,6 +1884,12 @@ export type Query = {
   adminUnit?: Maybe<AdminUnit>;
   /** Administrative units; by default the communes of the district still in force or not, ordered by code. */
   adminUnits: Array<AdminUnit>;
+  /**
+   * Audit findings over the cycles of a commune (or of every commune the caller sees) whose lines pay months from..to
+   * (at most 36 months), of the kinds asked (all by default), by key. Auditors, district officers, admins; commune
+   * officers for their communes; integration clients with benefits:read.
+   */
+  auditFindings: AuditFindingConnection;
   /** The audit events of one entity, oldest first (auditor, district officer, admin). */
   auditTrail: Array<AuditEvent>;
   /** Base levels, oldest first (all kinds unless one is given), superseded corrections included (see supersededBy). */
@@ -1767,6 +1933,8 @@ export type Query = {
   paymentCycles: Array<PaymentCycle>;
   /** Who received, or receives, an enrolment's money, oldest first. */
   paymentRecipients: Array<PaymentRecipient>;
+  /** Per commune and cycle month, by program: owed, paid, outstanding, recoveries apart, arrears paid, the non-cash share. Same access as auditFindings. */
+  paymentReport: Array<PaymentReportMonth>;
   /**
    * Conversions of art. 5.5.b/5.5.c recipients to the social pension, by commune code (all communes, or one), then
    * oldest first; those withdrawn included, with their withdrawal.
@@ -1802,6 +1970,17 @@ export type QueryAdminUnitArgs = {
 export type QueryAdminUnitsArgs = {
   level?: InputMaybe<AdminLevel>;
   parentCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryAuditFindingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  communeCode?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['Period']['input'];
+  kinds?: InputMaybe<Array<FindingKind>>;
+  to: Scalars['Period']['input'];
 };
 
 
@@ -1884,6 +2063,14 @@ export type QueryPaymentCyclesArgs = {
 /** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type QueryPaymentRecipientsArgs = {
   enrolmentId: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryPaymentReportArgs = {
+  communeCode?: InputMaybe<Scalars['String']['input']>;
+  from: Scalars['Period']['input'];
+  to: Scalars['Period']['input'];
 };
 
 
@@ -2417,6 +2604,9 @@ export type ResolversTypes = {
   AuditChainCheck: ResolverTypeWrapper<AuditChainCheck>;
   AuditChainProblem: AuditChainProblem;
   AuditEvent: ResolverTypeWrapper<AuditEventRow>;
+  AuditFinding: ResolverTypeWrapper<Finding>;
+  AuditFindingConnection: ResolverTypeWrapper<Omit<AuditFindingConnection, 'nodes'> & { nodes: Array<ResolversTypes['AuditFinding']> }>;
+  AuditFindingReview: ResolverTypeWrapper<ReviewRow>;
   BaseLevel: ResolverTypeWrapper<BaseLevelRow>;
   BaseLevelConfirmation: ResolverTypeWrapper<BaseLevelConfirmation>;
   BaseLevelKind: BaseLevelKind;
@@ -2451,6 +2641,8 @@ export type ResolversTypes = {
   EntitlementLineKind: EntitlementLineKind;
   EntitlementMonth: ResolverTypeWrapper<EntitlementMonthParent>;
   EntitlementStatus: EntitlementStatus;
+  FindingCount: ResolverTypeWrapper<FindingCount>;
+  FindingKind: FindingKind;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Household: ResolverTypeWrapper<HouseholdRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -2470,6 +2662,8 @@ export type ResolversTypes = {
   PaymentKind: PaymentKind;
   PaymentMethod: PaymentMethod;
   PaymentRecipient: ResolverTypeWrapper<PaymentRecipientRow>;
+  PaymentReportLine: ResolverTypeWrapper<PaymentReportLine>;
+  PaymentReportMonth: ResolverTypeWrapper<PaymentReportMonth>;
   PaymentStatus: PaymentStatus;
   PensionConversion: ResolverTypeWrapper<PensionConversionRow>;
   PensionKind: PensionKind;
@@ -2528,6 +2722,9 @@ export type ResolversParentTypes = {
   AuditChainBreak: AuditChainBreak;
   AuditChainCheck: AuditChainCheck;
   AuditEvent: AuditEventRow;
+  AuditFinding: Finding;
+  AuditFindingConnection: Omit<AuditFindingConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AuditFinding']> };
+  AuditFindingReview: ReviewRow;
   BaseLevel: BaseLevelRow;
   BaseLevelConfirmation: BaseLevelConfirmation;
   BeneficiaryConnection: BeneficiaryPage;
@@ -2551,6 +2748,7 @@ export type ResolversParentTypes = {
   EnrolmentSuspension: SuspensionRow;
   EntitlementLine: EntitlementLineParent;
   EntitlementMonth: EntitlementMonthParent;
+  FindingCount: FindingCount;
   Float: Scalars['Float']['output'];
   Household: HouseholdRow;
   ID: Scalars['ID']['output'];
@@ -2567,6 +2765,8 @@ export type ResolversParentTypes = {
   Payment: PaymentRow;
   PaymentCycle: PaymentCycleRow;
   PaymentRecipient: PaymentRecipientRow;
+  PaymentReportLine: PaymentReportLine;
+  PaymentReportMonth: PaymentReportMonth;
   PensionConversion: PensionConversionRow;
   PensionStatus: PensionStatusRow;
   Period: Scalars['Period']['output'];
@@ -2665,6 +2865,37 @@ export type AuditEventResolvers<ContextType = MercuriusContext, ParentType exten
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AuditFindingResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AuditFinding'] = ResolversParentTypes['AuditFinding']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Vnd']>, ParentType, ContextType>;
+  communeCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  communes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detailVi?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  enrolmentIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  evidence?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  expectedAmount?: Resolver<Maybe<ResolversTypes['Vnd']>, ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['FindingKind'], ParentType, ContextType>;
+  paymentIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  period?: Resolver<Maybe<ResolversTypes['Period']>, ParentType, ContextType>;
+  personIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  programCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  review?: Resolver<Maybe<ResolversTypes['AuditFindingReview']>, ParentType, ContextType>;
+};
+
+export type AuditFindingConnectionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AuditFindingConnection'] = ResolversParentTypes['AuditFindingConnection']> = {
+  byKind?: Resolver<Array<ResolversTypes['FindingCount']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AuditFinding']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditFindingReviewResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AuditFindingReview'] = ResolversParentTypes['AuditFindingReview']> = {
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reviewedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reviewedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type BaseLevelResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['BaseLevel'] = ResolversParentTypes['BaseLevel']> = {
@@ -2850,6 +3081,11 @@ export type EntitlementMonthResolvers<ContextType = MercuriusContext, ParentType
   total?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
 };
 
+export type FindingCountResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['FindingCount'] = ResolversParentTypes['FindingCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['FindingKind'], ParentType, ContextType>;
+};
+
 export type HouseholdResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household']> = {
   address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2917,6 +3153,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   registerHousehold?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationRegisterHouseholdArgs, 'input'>>;
   registerPerson?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationRegisterPersonArgs, 'input'>>;
   resumeEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationResumeEnrolmentArgs, 'fromPeriod' | 'id' | 'payBack'>>;
+  reviewAuditFinding?: Resolver<ResolversTypes['AuditFinding'], ParentType, ContextType, RequireFields<MutationReviewAuditFindingArgs, 'communeCode' | 'key' | 'note'>>;
   setBirthYearConvention?: Resolver<ResolversTypes['BirthYearConvention'], ParentType, ContextType, RequireFields<MutationSetBirthYearConventionArgs, 'confirmed' | 'legalBasis' | 'monthDay'>>;
   splitHousehold?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationSplitHouseholdArgs, 'input'>>;
   stopEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationStopEnrolmentArgs, 'endPeriod' | 'id' | 'reason' | 'stopCase'>>;
@@ -2978,6 +3215,36 @@ export type PaymentRecipientResolvers<ContextType = MercuriusContext, ParentType
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   validFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+};
+
+export type PaymentReportLineResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PaymentReportLine'] = ResolversParentTypes['PaymentReportLine']> = {
+  arrearsPaid?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  backPayPaid?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  communeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nonCashShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  outstanding?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  owed?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  paid?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
+  programCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recovered?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  recoveries?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+};
+
+export type PaymentReportMonthResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PaymentReportMonth'] = ResolversParentTypes['PaymentReportMonth']> = {
+  arrearsPaid?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  backPayPaid?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  byProgram?: Resolver<Array<ResolversTypes['PaymentReportLine']>, ParentType, ContextType>;
+  communeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nonCashShare?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  outstanding?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  owed?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  paid?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
+  recovered?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
+  recoveries?: Resolver<ResolversTypes['Vnd'], ParentType, ContextType>;
 };
 
 export type PensionConversionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['PensionConversion'] = ResolversParentTypes['PensionConversion']> = {
@@ -3104,6 +3371,7 @@ export type ProvincialSchemeResolvers<ContextType = MercuriusContext, ParentType
 export type QueryResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   adminUnit?: Resolver<Maybe<ResolversTypes['AdminUnit']>, ParentType, ContextType, RequireFields<QueryAdminUnitArgs, 'code'>>;
   adminUnits?: Resolver<Array<ResolversTypes['AdminUnit']>, ParentType, ContextType, Partial<QueryAdminUnitsArgs>>;
+  auditFindings?: Resolver<ResolversTypes['AuditFindingConnection'], ParentType, ContextType, RequireFields<QueryAuditFindingsArgs, 'first' | 'from' | 'to'>>;
   auditTrail?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'entityId' | 'entityType'>>;
   baseLevels?: Resolver<Array<ResolversTypes['BaseLevel']>, ParentType, ContextType, Partial<QueryBaseLevelsArgs>>;
   beneficiaries?: Resolver<ResolversTypes['BeneficiaryConnection'], ParentType, ContextType, RequireFields<QueryBeneficiariesArgs, 'communeCode' | 'first'>>;
@@ -3116,6 +3384,7 @@ export type QueryResolvers<ContextType = MercuriusContext, ParentType extends Re
   paymentCycle?: Resolver<Maybe<ResolversTypes['PaymentCycle']>, ParentType, ContextType, RequireFields<QueryPaymentCycleArgs, 'id'>>;
   paymentCycles?: Resolver<Array<ResolversTypes['PaymentCycle']>, ParentType, ContextType, Partial<QueryPaymentCyclesArgs>>;
   paymentRecipients?: Resolver<Array<ResolversTypes['PaymentRecipient']>, ParentType, ContextType, RequireFields<QueryPaymentRecipientsArgs, 'enrolmentId'>>;
+  paymentReport?: Resolver<Array<ResolversTypes['PaymentReportMonth']>, ParentType, ContextType, RequireFields<QueryPaymentReportArgs, 'from' | 'to'>>;
   pensionConversions?: Resolver<Array<ResolversTypes['PensionConversion']>, ParentType, ContextType, Partial<QueryPensionConversionsArgs>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
   personByNationalId?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonByNationalIdArgs, 'nationalId'>>;
@@ -3193,6 +3462,9 @@ export type Resolvers<ContextType = MercuriusContext> = {
   AuditChainBreak?: AuditChainBreakResolvers<ContextType>;
   AuditChainCheck?: AuditChainCheckResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditFinding?: AuditFindingResolvers<ContextType>;
+  AuditFindingConnection?: AuditFindingConnectionResolvers<ContextType>;
+  AuditFindingReview?: AuditFindingReviewResolvers<ContextType>;
   BaseLevel?: BaseLevelResolvers<ContextType>;
   BaseLevelConfirmation?: BaseLevelConfirmationResolvers<ContextType>;
   BeneficiaryConnection?: BeneficiaryConnectionResolvers<ContextType>;
@@ -3212,6 +3484,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   EnrolmentSuspension?: EnrolmentSuspensionResolvers<ContextType>;
   EntitlementLine?: EntitlementLineResolvers<ContextType>;
   EntitlementMonth?: EntitlementMonthResolvers<ContextType>;
+  FindingCount?: FindingCountResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LevelChange?: LevelChangeResolvers<ContextType>;
@@ -3221,6 +3494,8 @@ export type Resolvers<ContextType = MercuriusContext> = {
   Payment?: PaymentResolvers<ContextType>;
   PaymentCycle?: PaymentCycleResolvers<ContextType>;
   PaymentRecipient?: PaymentRecipientResolvers<ContextType>;
+  PaymentReportLine?: PaymentReportLineResolvers<ContextType>;
+  PaymentReportMonth?: PaymentReportMonthResolvers<ContextType>;
   PensionConversion?: PensionConversionResolvers<ContextType>;
   PensionStatus?: PensionStatusResolvers<ContextType>;
   Period?: GraphQLScalarType;
@@ -3315,6 +3590,34 @@ export type Loaders<TContext = MercuriusContext> = {
     occurredAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     requestId?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
     seq?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['AuditEvent'], Record<string, never>, TContext>;
+  };
+  AuditFinding?: {
+    amount?: LoaderDefinition<Maybe<ResolversTypes['Vnd']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    communeCode?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    communes?: LoaderDefinition<Array<ResolversTypes['String']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    detail?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    detailVi?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    enrolmentIds?: LoaderDefinition<Array<ResolversTypes['ID']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    evidence?: LoaderDefinition<ResolversTypes['JSON'], ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    expectedAmount?: LoaderDefinition<Maybe<ResolversTypes['Vnd']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    key?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    kind?: LoaderDefinition<ResolversTypes['FindingKind'], ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    paymentIds?: LoaderDefinition<Array<ResolversTypes['ID']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    period?: LoaderDefinition<Maybe<ResolversTypes['Period']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    personIds?: LoaderDefinition<Array<ResolversTypes['ID']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    programCode?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+    review?: LoaderDefinition<Maybe<ResolversTypes['AuditFindingReview']>, ResolversParentTypes['AuditFinding'], Record<string, never>, TContext>;
+  };
+  AuditFindingConnection?: {
+    byKind?: LoaderDefinition<Array<ResolversTypes['FindingCount']>, ResolversParentTypes['AuditFindingConnection'], Record<string, never>, TContext>;
+    nodes?: LoaderDefinition<Array<ResolversTypes['AuditFinding']>, ResolversParentTypes['AuditFindingConnection'], Record<string, never>, TContext>;
+    pageInfo?: LoaderDefinition<ResolversTypes['PageInfo'], ResolversParentTypes['AuditFindingConnection'], Record<string, never>, TContext>;
+    totalCount?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AuditFindingConnection'], Record<string, never>, TContext>;
+  };
+  AuditFindingReview?: {
+    note?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditFindingReview'], Record<string, never>, TContext>;
+    reviewedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['AuditFindingReview'], Record<string, never>, TContext>;
+    reviewedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AuditFindingReview'], Record<string, never>, TContext>;
   };
   BaseLevel?: {
     amount?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['BaseLevel'], Record<string, never>, TContext>;
@@ -3474,6 +3777,10 @@ export type Loaders<TContext = MercuriusContext> = {
     period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['EntitlementMonth'], Record<string, never>, TContext>;
     total?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['EntitlementMonth'], Record<string, never>, TContext>;
   };
+  FindingCount?: {
+    count?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['FindingCount'], Record<string, never>, TContext>;
+    kind?: LoaderDefinition<ResolversTypes['FindingKind'], ResolversParentTypes['FindingCount'], Record<string, never>, TContext>;
+  };
   Household?: {
     address?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['Household'], Record<string, never>, TContext>;
     code?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['Household'], Record<string, never>, TContext>;
@@ -3550,6 +3857,34 @@ export type Loaders<TContext = MercuriusContext> = {
     recordedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
     recordedBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
     validFrom?: LoaderDefinition<ResolversTypes['Date'], ResolversParentTypes['PaymentRecipient'], Record<string, never>, TContext>;
+  };
+  PaymentReportLine?: {
+    arrearsPaid?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    backPayPaid?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    lines?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    nonCashShare?: LoaderDefinition<ResolversTypes['Float'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    outstanding?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    owed?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    paid?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    recovered?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+    recoveries?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportLine'], Record<string, never>, TContext>;
+  };
+  PaymentReportMonth?: {
+    arrearsPaid?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    backPayPaid?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    byProgram?: LoaderDefinition<Array<ResolversTypes['PaymentReportLine']>, ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    lines?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    nonCashShare?: LoaderDefinition<ResolversTypes['Float'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    outstanding?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    owed?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    paid?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    period?: LoaderDefinition<ResolversTypes['Period'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    recovered?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
+    recoveries?: LoaderDefinition<ResolversTypes['Vnd'], ResolversParentTypes['PaymentReportMonth'], Record<string, never>, TContext>;
   };
   PensionConversion?: {
     communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['PensionConversion'], Record<string, never>, TContext>;

@@ -115,6 +115,10 @@ export const payments = pgTable(
     index('payments_cycle_idx').on(t.cycleId),
     index('payments_enrolment_idx').on(t.enrolmentId, t.period),
     index('payments_person_period_idx').on(t.personId, t.period),
+    // The few lines other than REGULAR that pay a whole month: where a month can be paid twice (audit findings).
+    index('payments_full_month_extra_idx')
+      .on(t.period, t.personId)
+      .where(sql`${t.kind} IN ('BACK_PAY', 'CARRY_OVER')`),
     check('payments_amount_sign', sql`(${t.kind} = 'RECOVERY') = (${t.amount} < 0) AND ${t.amount} <> 0`),
   ],
 );

@@ -154,6 +154,8 @@ export const persons = pgTable(
     index('persons_dob_idx').on(t.dateOfBirth),
     index('persons_household_idx').on(t.householdId),
     index('persons_name_trgm_idx').using('gin', sql`${t.fullNameSearch} gin_trgm_ops`),
+    // The same accent-free name and date of birth twice (audit finding DUPLICATE_IDENTITY).
+    index('persons_name_dob_idx').on(t.fullNameSearch, t.dateOfBirth),
     check('persons_death_after_birth', sql`${t.dateOfDeath} IS NULL OR ${t.dateOfDeath} >= ${t.dateOfBirth}`),
   ],
 );
