@@ -75,7 +75,15 @@ async function payMonth(databaseUrl: string, period: string): Promise<void> {
  * that many earlier months are first created and paid (untimed), so the month timed looks back over paid months as
  * in steady operation (arrears and recoveries are checked against them).
  */
-export async function timeCycleGeneration(graphqlUrl: string, token: string, databaseUrl: string, period: string, history = 0): Promise<string> {
+export async function timeCycleGeneration(
+  graphqlUrl: string,
+  token: string,
+  databaseUrl: string,
+  period: string,
+  history = 0,
+  /** Run on the data while it holds the history and the month (before they are removed). */
+  whileWritten?: () => Promise<void>,
+): Promise<string> {
   const earlier = Array.from({ length: history }, (_, i) => addMonths(period, i - history));
   for (const m of [...earlier, period]) await removeCycles(databaseUrl, m);
   for (const m of earlier) {
@@ -86,12 +94,41 @@ export async function timeCycleGeneration(graphqlUrl: string, token: string, dat
   const t0 = performance.now();
   const json = await createCycles(graphqlUrl, token, period);
   const s = (performance.now() - t0) / 1000;
+  await whileWritten?.();
   for (const m of [period, ...earlier]) await removeCycles(databaseUrl, m);
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const cycles = json.data.createPaymentCycles;
   const lines = cycles.reduce((n, c) => n + c.controlTotals.lines, 0);
   const amount = cycles.reduce((n, c) => n + c.controlTotals.payableAmount, 0);
   return `${s.toFixed(1)} s for ${period}${history ? ` after ${history} paid months` : ' (first cycles)'} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s)`;
+}
+
+/** Times auditFindings over the whole district for some kinds (all pages counted: totalCount and byKind). */
+export async function timeFindings(graphqlUrl: string, token: string, from: string, to: string, kinds: string[]): Promise<string> {
+  const t0 = performance.now();
+  const res = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `query($f: Period!, $t: Period!, $k: [FindingKind!]) { auditFindings(from: $f, to: $t, kinds: $k, first: 10) { totalCount byKind { kind count } } }`,
+      variables: { f: from, t: to, k: kinds },
+    }),
+  });
+  const json = (await res.json()) as { errors?: unknown[]; data?: { auditFindings: { totalCount: number } } };
+  const s = (performance.now() - t0) / 1000;
+  if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
+  const payments = await countPayments(process.env.BENCH_DATABASE_URL ?? '');
+  return `auditFindings ${kinds.join(', ')}, ${from}..${to}, whole district over ${payments.toLocaleString('en-US')} payment lines: ${s.toFixed(1)} s (${json.data.auditFindings.totalCount.toLocaleString('en-US')} findings)`;
+}
+
+async function countPayments(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM payments')).rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
 }
 
 async function main() {
@@ -107,11 +144,29 @@ async function main() {
     const token = await createAuthService(jwt).issueToken({ sub: 'bench', role: 'district_officer' }, '2h');
     log(`payment-cycle generation, ${seed.people.toLocaleString('en-US')} people, ${period}`);
     const history = Number(process.env.BENCH_CYCLE_HISTORY ?? 0);
-    const result = await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period, history);
+    const findings: string[] = [];
+    // With BENCH_FINDINGS=1 (and a history), the findings are timed on the months just written, before removal.
+    const timeFindingsNow =
+      process.env.BENCH_FINDINGS === '1' && history > 0
+        ? async () => {
+            const from = addMonths(period, -history);
+            const setWise = [
+              'PAID_AFTER_DEATH',
+              'PAID_OUTSIDE_ENROLMENT',
+              'DUPLICATE_PAYMENT',
+              'DUPLICATE_IDENTITY',
+              'PAID_TO_MOVED_AWAY',
+              'ENROLLED_NOT_PAID',
+            ];
+            findings.push(await timeFindings(`${address}/graphql`, token, from, period, setWise));
+            log(findings.at(-1));
+          }
+        : undefined;
+    const result = await timeCycleGeneration(`${address}/graphql`, token, databaseUrl, period, history, timeFindingsNow);
     log(result);
     // The run is recorded (latest first) with what makes it comparable: the machine's load and the commit.
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
-    const line = `- ${new Date().toISOString().slice(0, 16)}Z, commit ${commit}, load average ${os.loadavg()[0]!.toFixed(2)} (${os.cpus().length} cores), ${seed.people.toLocaleString('en-US')} people: ${result}`;
+    const line = `- ${new Date().toISOString().slice(0, 16)}Z, commit ${commit}, load average ${os.loadavg()[0]!.toFixed(2)} (${os.cpus().length} cores), ${seed.people.toLocaleString('en-US')} people: ${[result, ...findings].join('; ')}`;
     const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results-payments.md');
     const header =
       '# Payment-cycle generation (`npx tsx bench/payments.ts`)\n\n`createPaymentCycles` for one month over every commune of the bench data set, through GraphQL, first cycles of the month or after BENCH_CYCLE_HISTORY paid months (the job removes what it wrote after). Latest first.\n\n';
