@@ -95,8 +95,10 @@ describe('GraphQL limits, checked before execution', () => {
     const fragments = Array.from({ length: 20 }, (_, i) => `fragment F${i + 1} on Query { ...F${i} ...F${i} }`).join('\n');
     const r = await measured(`query { ...F20 }\nfragment F0 on Query { adminUnits(level: COMMUNE) { code } }\n${fragments}`);
     expect(r.status).toBe(400);
-    expect(r.body.errors[0].extensions.code).toMatch(/QUERY_TOO_COSTLY|VALIDATION_FAILED/);
+    // Counting stops at 10,000 nodes: no figure, and neither validation nor execution expands the 2^20 fields.
+    expect(r.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', cost: null });
     expect(r.statements).toBe(0);
+    console.info(`fragment bomb (2^20 fields): refused in ${r.ms.toFixed(1)} ms`);
   });
 
   it('leaves introspection free: the full introspection query (deep and wide) is answered', async () => {

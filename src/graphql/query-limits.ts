@@ -7,7 +7,9 @@
  * (src/graphql/compiled/hook.ts), so that neither the compiled path nor Mercurius' executor sees a document
  * over a limit. Depth stays with the executor's validation rule (depth-limit.ts), which the compiled path
  * respects. A document that does not parse (for any reason but its token count) or whose variables do not
- * coerce goes on to Mercurius, whose error it is.
+ * coerce goes on to Mercurius, whose error it is, and so does a document deeper than the depth limit. Documents are
+ * not validated here: a fragment bomb (fragments spreading each other twice, 2^20 fields in 60 lines) would make
+ * validation itself the attack, while the cost count stops at 10,000 nodes and refuses it.
  *
  * The cost (docs/security.md, "Query cost"): every field returning an object costs 1, leaves cost nothing,
  * introspection (`__schema`, `__type`) costs nothing. A list costs its length times the cost of one item: the
@@ -19,12 +21,12 @@
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema, SelectionSetNode } from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import type { QueryLimits } from '../config.js';
 import { graphql } from './compiled/graphql-runtime.js';
 import { Lru } from './compiled/lru.js';
-import { depthLimit, MAX_QUERY_DEPTH } from './depth-limit.js';
+import { MAX_QUERY_DEPTH } from './depth-limit.js';
 
 // The CommonJS build, which uses the graphql copy Mercurius built the schema with (see graphql-runtime.ts).
 const { getComplexity } = createRequire(import.meta.url)('graphql-query-complexity') as typeof import('graphql-query-complexity');
@@ -98,6 +100,37 @@ export class GraphqlLimitExceeded extends Error {
   }
 }
 
+/** The deepest operation's depth in data fields, as depth-limit.ts counts it; each fragment measured once. */
+function depthOf(document: DocumentNode): number {
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const d of document.definitions) if (d.kind === graphql.Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
+  const memo = new Map<string, number>();
+  const depth = (set: SelectionSetNode | undefined, path: ReadonlySet<string>): number => {
+    if (!set) return 0;
+    let deepest = 0;
+    for (const s of set.selections) {
+      if (s.kind === graphql.Kind.FIELD) {
+        if (!s.name.value.startsWith('__')) deepest = Math.max(deepest, 1 + depth(s.selectionSet, path));
+      } else if (s.kind === graphql.Kind.INLINE_FRAGMENT) {
+        deepest = Math.max(deepest, depth(s.selectionSet, path));
+      } else {
+        const name = s.name.value;
+        if (path.has(name)) continue; // a cycle: the executor's error
+        let d = memo.get(name);
+        if (d === undefined) {
+          d = depth(fragments.get(name), new Set([...path, name]));
+          memo.set(name, d);
+        }
+        deepest = Math.max(deepest, d);
+      }
+    }
+    return deepest;
+  };
+  let max = 0;
+  for (const d of document.definitions) if (d.kind === graphql.Kind.OPERATION_DEFINITION) max = Math.max(max, depth(d.selectionSet, new Set()));
+  return max;
+}
+
 /** Aliases in the document (every operation and fragment). */
 function aliasCount(document: DocumentNode): number {
   let n = 0;
@@ -146,8 +179,6 @@ function requestOf(request: FastifyRequest): { query: unknown; operationName: un
 export function checkQueryLimits(app: FastifyInstance, limits: QueryLimits, graphqlPath = '/graphql'): void {
   // Parsed documents (or null for one Mercurius must refuse), bounded: documents are client input.
   const parsed = new Lru<string, DocumentNode | null>(500);
-  const validated = new Lru<string, boolean>(500);
-  const rules = [...graphql.specifiedRules, depthLimit(MAX_QUERY_DEPTH)];
   function check(request: FastifyRequest): void {
     if (request.routeOptions.url !== graphqlPath || request.validationError) return;
     const given = requestOf(request);
@@ -188,16 +219,12 @@ export function checkQueryLimits(app: FastifyInstance, limits: QueryLimits, grap
         { limit: 'aliases', actual: aliases, max: limits.maxAliases },
       );
     }
-    // Only a valid document is costed: errors (unknown fields, depth, arguments) stay the executor's to report.
-    let valid = validated.get(query);
-    if (valid === undefined) {
-      valid = graphql.validate(app.graphql.schema, document, rules).length === 0;
-      validated.set(query, valid);
-    }
-    if (!valid) return;
     const variables = typeof given.variables === 'object' && given.variables !== null ? (given.variables as Record<string, unknown>) : {};
     const operationName = typeof given.operationName === 'string' ? given.operationName : undefined;
     const cost = costOf(app.graphql.schema, document, variables, operationName);
+    // A document too deep is the depth rule's error (depth-limit.ts), which names the depth; the executor
+    // reports it. (Not a fragment bomb: counting stopped at 10,000 nodes, so the depth rule's walk is bounded.)
+    if (cost !== undefined && Number.isFinite(cost) && depthOf(document) > MAX_QUERY_DEPTH) return;
     if (cost !== undefined && cost > limits.maxCost) {
       const shown = Number.isFinite(cost) ? cost : null;
       throw new GraphqlLimitExceeded(
