@@ -54,7 +54,7 @@ export type { Services } from './services.js';
 
 export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'> &
-    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins'>> & {
+    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs'>> & {
       /** Overload thresholds; `sampleIntervalMs` (default 1 s) lets a test see a tiny threshold crossed quickly. */
       overload?: OverloadConfig & { sampleIntervalMs?: number };
     };
@@ -139,6 +139,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     bodyLimit: 1_048_576,
+    // A client that trickles its request (slowloris) holds a socket at most this long; Fastify's default is none.
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
   });
 
   const services: Services = { ...(await createDomainServices({ database, clock })), auth: createAuthService(config.jwt) };

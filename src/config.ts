@@ -81,6 +81,7 @@ const ConfigSchema = z
     RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_RATE_LIMIT.max),
     RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(DEFAULT_RATE_LIMIT.windowMs),
     CORS_ORIGINS: optionalString,
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_OVERLOAD.maxEventLoopDelayMs),
     OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(DEFAULT_OVERLOAD.maxEventLoopUtilization),
     OVERLOAD_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(DEFAULT_OVERLOAD.maxHeapUsedBytes),
@@ -122,6 +123,8 @@ export interface Config {
   corsOrigins: string[];
   /** Thresholds past which requests are shed with 503 (0: that check off). */
   overload: OverloadConfig;
+  /** A client must send its whole request (headers and body) within this time, else 408 (0: no limit). */
+  requestTimeoutMs: number;
 }
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDocumentChars: c.GRAPHQL_MAX_DOCUMENT_CHARS,
     },
     rateLimit: { max: c.RATE_LIMIT_MAX, windowMs: c.RATE_LIMIT_WINDOW_MS },
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     corsOrigins: (c.CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

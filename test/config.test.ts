@@ -36,7 +36,10 @@ describe('configuration', () => {
       OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '200',
       OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '0.9',
       OVERLOAD_MAX_HEAP_BYTES: '1000000000',
+      REQUEST_TIMEOUT_MS: '5000',
     });
+    expect(c.requestTimeoutMs).toBe(5000);
+    expect(loadConfig({}).requestTimeoutMs).toBe(30_000);
     expect(c.graphqlLimits).toEqual({ maxCost: 1000, maxAliases: 5, maxTokens: 300, maxDocumentChars: 2000 });
     expect(c.rateLimit).toEqual({ max: 0, windowMs: 10_000 });
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);

@@ -49,6 +49,10 @@ describe('HTTP hardening with its defaults', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('gives a client 30 s to send its whole request (Fastify would wait forever)', () => {
+    expect(t.app.server.requestTimeout).toBe(30_000);
+  });
+
   it('does not rate-limit a test app built without a configuration', async () => {
     const token = await t.token('district_officer');
     for (let i = 0; i < 20; i++) expect((await t.app.inject(gqlRequest(token))).statusCode).toBe(200);
