@@ -5,9 +5,11 @@
  * while the SDL download stays public.
  */
 import fc from 'fast-check';
-import { getIntrospectionQuery } from 'graphql';
+import { buildSchema, getIntrospectionQuery, getNamedType, getNullableType, isListType, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY_LIMITS } from '../src/config.js';
+import { HEAVY_FIELDS } from '../src/graphql/query-limits.js';
+import { loadSchemaText } from '../src/graphql/schema.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { DA_SAR, household, ok, person } from './support/people.js';
 
@@ -99,6 +101,18 @@ describe('GraphQL limits, checked before execution', () => {
     expect(r.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', cost: null });
     expect(r.statements).toBe(0);
     console.info(`fragment bomb (2^20 fields): refused in ${r.ms.toFixed(1)} ms`);
+  });
+
+  it('weighs only fields that exist: every heavy field of the cost table is in the schema, as a list or a page', () => {
+    const schema = buildSchema(loadSchemaText());
+    for (const key of Object.keys(HEAVY_FIELDS)) {
+      const [typeName = '', fieldName = ''] = key.split('.');
+      const type = schema.getType(typeName);
+      const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+      if (!field) throw new Error(`${key} is not a field of the schema`);
+      const listOrPage = isListType(getNullableType(field.type)) || getNamedType(field.type).name.endsWith('Connection');
+      expect(listOrPage, key).toBe(true);
+    }
   });
 
   it('leaves introspection free: the full introspection query (deep and wide) is answered', async () => {
