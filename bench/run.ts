@@ -563,6 +563,10 @@ async function main() {
       GRAPHIQL: 'false',
       SEED_DEMO: 'false',
       HOST: '127.0.0.1',
+      // The bench measures throughput at saturation with one token: no rate limit, no shedding.
+      RATE_LIMIT_MAX: '0',
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+      OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '0',
     },
     healthy,
     ANSINH_DIR,

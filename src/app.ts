@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { DEFAULT_QUERY_LIMITS, type Config, type OverloadConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
 import { DomainError } from './errors.js';
@@ -22,6 +22,8 @@ import { checkOperationInputs } from './graphql/input-check.js';
 import { answerInRequestedMediaType } from './graphql/media-type.js';
 import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
 import { checkGraphqlRequestShape } from './graphql/request-shape.js';
+import { checkQueryLimits } from './graphql/query-limits.js';
+import { limitRequestRates, registerOverloadAndCors } from './http/hardening.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerPaymentFiles } from './http/payment-files.js';
@@ -56,7 +58,11 @@ import type { Services } from './services.js';
 export type { Services } from './services.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'jwt' | 'graphiql' | 'env'> & Partial<Pick<Config, 'graphqlCompiledReads'>>;
+  config: Pick<Config, 'jwt' | 'graphiql' | 'env'> &
+    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs'>> & {
+      /** Overload thresholds; `sampleIntervalMs` (default 1 s) lets a test see a tiny threshold crossed quickly. */
+      overload?: OverloadConfig & { sampleIntervalMs?: number };
+    };
   database: Database;
   clock?: Clock;
   /** Serve Prometheus metrics at /metrics to callers presenting this token (src/ops/metrics.ts). */
@@ -70,6 +76,9 @@ function mergeResolvers<M extends object>(merged: M, ...maps: M[]): M {
   for (const m of maps) for (const type in m) merged[type] = { ...merged[type], ...m[type] };
   return merged;
 }
+
+/** Overload checks all off (0). */
+const NO_SHEDDING: OverloadConfig = { maxEventLoopDelayMs: 0, maxEventLoopUtilization: 0, maxHeapUsedBytes: 0 };
 
 /** The channel on which the database announces changes to cached reference data (migration 0004). */
 export const REFERENCE_CHANNEL = 'an_sinh_reference_changed';
@@ -131,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     bodyLimit: 1_048_576,
+    // A client that trickles its request (slowloris) holds a socket at most this long; Fastify's default is none.
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
   });
 
   const services: Services = { ...(await createDomainServices({ database, clock })), auth: createAuthService(config.jwt) };
@@ -151,6 +162,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   closeConnectionsWhenClosing(app);
+  // Shedding, CORS and security headers come before authentication (src/http/hardening.ts). The server passes
+  // its configuration (defaults in config.ts); an app built without one (tests, the bench) neither sheds nor
+  // rate-limits, since an embedded database working on the event loop looks like overload.
+  await registerOverloadAndCors(app, { overload: config.overload ?? NO_SHEDDING, corsOrigins: config.corsOrigins ?? [] });
   if (deps.metricsToken) registerMetrics(app, { token: deps.metricsToken, pool: database.pool });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -217,8 +232,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Per client, so after authentication has named the client.
+  await limitRequestRates(app, config.rateLimit ?? { max: 0, windowMs: 60_000 });
+
   checkGraphqlRequestShape(app);
   answerInRequestedMediaType(app);
+  // Size, tokens, aliases and cost, before the compiled reads and the executor see the document.
+  checkQueryLimits(app, config.graphqlLimits ?? DEFAULT_QUERY_LIMITS);
   // Whole registry reads answered by one compiled statement, in front of the executor (graphql/compiled/hook.ts).
   if (config.graphqlCompiledReads ?? true) {
     app.addHook(
@@ -233,7 +253,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
     );
   }
-  const formatError = createErrorFormatter(app);
+  // "Did you mean …?" would read the schema out name by name: production answers without it.
+  const suggestions = config.env !== 'production';
+  const formatError = createErrorFormatter(app, { suggestions });
   await app.register(mercurius, {
     schema: loadSchemaText(),
     resolvers: mergeResolvers<Resolvers>(
@@ -254,11 +276,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // GraphiQL is served from npm packages by src/http/graphiql.ts (Mercurius' page loads a CDN).
     graphiql: false,
     jit: 1,
+    // One operation per request: a batch would multiply every limit (cost, aliases, rate) by its length.
+    allowBatchedQueries: false,
     // Depth is limited by our own rule, which leaves introspection out (src/graphql/depth-limit.ts).
     validationRules: [depthLimit(MAX_QUERY_DEPTH)],
     errorFormatter: formatError,
     // Request errors (bad body, parse, validation) are the client's: 4xx, bilingual, logged at info.
-    errorHandler: graphqlRequestErrorHandler(formatError),
+    errorHandler: graphqlRequestErrorHandler(formatError, { suggestions }),
   });
   // Every text input of an operation is normalised and checked before anything runs (graphql/input-check.ts).
   app.graphql.addHook('preExecution', (schema, document, _context, variables) => checkOperationInputs(schema, document, variables));

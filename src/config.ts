@@ -1,5 +1,38 @@
 import { z } from 'zod';
 
+/** Limits on a GraphQL document, checked before it runs (src/graphql/query-limits.ts, docs/security.md). */
+export interface QueryLimits {
+  /** Highest cost of one operation (GRAPHQL_MAX_COST). */
+  maxCost: number;
+  /** Most aliases in one document (GRAPHQL_MAX_ALIASES). */
+  maxAliases: number;
+  /** Most lexical tokens in one document (GRAPHQL_MAX_TOKENS). */
+  maxTokens: number;
+  /** Longest document, in characters (GRAPHQL_MAX_DOCUMENT_CHARS). */
+  maxDocumentChars: number;
+}
+// A coverageGaps(first: 500) page with each gap's person costs 11,000: one fits, twenty aliased ones (220,000)
+// do not; a page of 200 beneficiaries with their household's members and their records fits.
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxCost: 25_000, maxAliases: 30, maxTokens: 5000, maxDocumentChars: 50_000 };
+
+/** Requests per client (token subject, else IP address) per window (src/http/hardening.ts); max 0: no limit. */
+export interface RateLimitConfig {
+  max: number;
+  windowMs: number;
+}
+// Generous: an officer's browser or an integration batch stays well under 600 a minute.
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = { max: 600, windowMs: 60_000 };
+
+/** Thresholds past which requests are shed with 503 (src/http/hardening.ts); 0 turns a check off. */
+export interface OverloadConfig {
+  maxEventLoopDelayMs: number;
+  maxEventLoopUtilization: number;
+  maxHeapUsedBytes: number;
+}
+// A mean event-loop delay over 1 s means every request already waits that long: shed. Utilisation and heap are
+// off by default (an embedded database works on the event loop, so a busy loop is not by itself overload).
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 1000, maxEventLoopUtilization: 0, maxHeapUsedBytes: 0 };
+
 /**
  * The service's configuration, read once from the environment at start-up.
  * A bad value stops the process with a message naming the variable, rather than failing later
@@ -41,6 +74,17 @@ const ConfigSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_QUERY_LIMITS.maxCost),
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_QUERY_LIMITS.maxAliases),
+    GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_QUERY_LIMITS.maxTokens),
+    GRAPHQL_MAX_DOCUMENT_CHARS: z.coerce.number().int().min(100).max(1_048_576).default(DEFAULT_QUERY_LIMITS.maxDocumentChars),
+    RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_RATE_LIMIT.max),
+    RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(DEFAULT_RATE_LIMIT.windowMs),
+    CORS_ORIGINS: optionalString,
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_OVERLOAD.maxEventLoopDelayMs),
+    OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(DEFAULT_OVERLOAD.maxEventLoopUtilization),
+    OVERLOAD_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(DEFAULT_OVERLOAD.maxHeapUsedBytes),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
@@ -71,6 +115,16 @@ export interface Config {
   graphqlCompiledReads: boolean;
   /** Bearer token of the Prometheus scraper; /metrics is not served without it. */
   metricsToken: string | undefined;
+  /** Limits on a GraphQL document, checked before it runs (src/graphql/query-limits.ts). */
+  graphqlLimits: QueryLimits;
+  /** Requests per client per window (src/http/hardening.ts); max 0: no limit. */
+  rateLimit: RateLimitConfig;
+  /** Origins allowed to call from a browser (CORS); empty: none. */
+  corsOrigins: string[];
+  /** Thresholds past which requests are shed with 503 (0: that check off). */
+  overload: OverloadConfig;
+  /** A client must send its whole request (headers and body) within this time, else 408 (0: no limit). */
+  requestTimeoutMs: number;
 }
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -108,5 +162,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoPaymentMonths: c.DEMO_PAYMENT_MONTHS,
     graphqlCompiledReads: c.GRAPHQL_COMPILED_READS,
     metricsToken: c.METRICS_TOKEN,
+    graphqlLimits: {
+      maxCost: c.GRAPHQL_MAX_COST,
+      maxAliases: c.GRAPHQL_MAX_ALIASES,
+      maxTokens: c.GRAPHQL_MAX_TOKENS,
+      maxDocumentChars: c.GRAPHQL_MAX_DOCUMENT_CHARS,
+    },
+    rateLimit: { max: c.RATE_LIMIT_MAX, windowMs: c.RATE_LIMIT_WINDOW_MS },
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    corsOrigins: (c.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+    overload: {
+      maxEventLoopDelayMs: c.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+      maxEventLoopUtilization: c.OVERLOAD_MAX_EVENT_LOOP_UTILIZATION,
+      maxHeapUsedBytes: c.OVERLOAD_MAX_HEAP_BYTES,
+    },
   };
 }

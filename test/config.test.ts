@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_OVERLOAD, DEFAULT_QUERY_LIMITS, DEFAULT_RATE_LIMIT, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config.js';
 
 describe('configuration', () => {
   it('has working defaults for the embedded database', () => {
@@ -18,7 +18,38 @@ describe('configuration', () => {
     expect(loadConfig({ GRAPHQL_COMPILED_READS: 'false' }).graphqlCompiledReads).toBe(false);
   });
 
+  it('reads the GraphQL limits, rate limit, CORS origins and overload thresholds, with defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      graphqlLimits: DEFAULT_QUERY_LIMITS,
+      rateLimit: DEFAULT_RATE_LIMIT,
+      corsOrigins: [],
+      overload: DEFAULT_OVERLOAD,
+    });
+    const c = loadConfig({
+      GRAPHQL_MAX_COST: '1000',
+      GRAPHQL_MAX_ALIASES: '5',
+      GRAPHQL_MAX_TOKENS: '300',
+      GRAPHQL_MAX_DOCUMENT_CHARS: '2000',
+      RATE_LIMIT_MAX: '0',
+      RATE_LIMIT_WINDOW_MS: '10000',
+      CORS_ORIGINS: ' https://a.example , https://b.example,',
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '200',
+      OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '0.9',
+      OVERLOAD_MAX_HEAP_BYTES: '1000000000',
+      REQUEST_TIMEOUT_MS: '5000',
+    });
+    expect(c.requestTimeoutMs).toBe(5000);
+    expect(loadConfig({}).requestTimeoutMs).toBe(30_000);
+    expect(c.graphqlLimits).toEqual({ maxCost: 1000, maxAliases: 5, maxTokens: 300, maxDocumentChars: 2000 });
+    expect(c.rateLimit).toEqual({ max: 0, windowMs: 10_000 });
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.overload).toEqual({ maxEventLoopDelayMs: 200, maxEventLoopUtilization: 0.9, maxHeapUsedBytes: 1_000_000_000 });
+  });
+
   it.each([
+    [{ GRAPHQL_MAX_COST: '0' }, 'GRAPHQL_MAX_COST'],
+    [{ RATE_LIMIT_MAX: 'many' }, 'RATE_LIMIT_MAX'],
+    [{ OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '1.5' }, 'OVERLOAD_MAX_EVENT_LOOP_UTILIZATION'],
     [{ GRAPHQL_COMPILED_READS: 'no' }, 'GRAPHQL_COMPILED_READS'],
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],

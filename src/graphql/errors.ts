@@ -11,13 +11,18 @@ import { DomainError } from '../errors.js';
 import { databaseCause, safeError } from '../safe-error.js';
 import { fieldOfInputError } from './error-field.js';
 import { wantsGraphqlResponse } from './media-type.js';
+import { withoutSuggestions } from './suggestions.js';
 
 type ExecutionLike = Pick<ExecutionResult, 'data' | 'errors'>;
 
 /** SQLSTATE query_canceled: the statement timeout fired. */
 const QUERY_CANCELED = '57014';
 
-export function formatGraphqlError(error: GraphQLError, log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void }) {
+export function formatGraphqlError(
+  error: GraphQLError,
+  log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void },
+  options: { suggestions?: boolean } = {},
+) {
   // The database being away is not a bug: a clear DATABASE_UNAVAILABLE (HTTP 503) the client can retry.
   const original = isDatabaseUnavailable(error.originalError) ? databaseUnavailable() : error.originalError;
   // graphql-jit's variable coercion errors on the compiled executor come without extensions.
@@ -32,7 +37,7 @@ export function formatGraphqlError(error: GraphQLError, log?: { error: (o: objec
   if (typeof extensions.code === 'string') return error;
   if (!original || original instanceof GraphQLError) {
     // Parse and validation errors, and variable coercion errors: the caller's query is at fault.
-    return new GraphQLError(error.message, {
+    return new GraphQLError(options.suggestions === false ? withoutSuggestions(error.message) : error.message, {
       nodes: error.nodes,
       path: error.path,
       extensions: { code: 'VALIDATION_FAILED', messageVi: 'Câu truy vấn hoặc giá trị của biến không hợp lệ', ...extensions },
@@ -67,7 +72,8 @@ function wrappedErrors(e: GraphQLError): { errors: unknown[]; statusCode: unknow
   return { errors, statusCode: 'statusCode' in original ? original.statusCode : undefined };
 }
 
-export function createErrorFormatter(app: FastifyInstance) {
+/** `suggestions: false` (production) drops GraphQL's "Did you mean …?" hints from messages (request-errors.ts). */
+export function createErrorFormatter(app: FastifyInstance, options: { suggestions?: boolean } = {}) {
   // `reply` is absent when the app calls app.graphql() itself (no HTTP request): log on the app then.
   return (execution: ExecutionLike, context: Partial<Pick<MercuriusContext, 'reply'>>) => {
     const log = context.reply?.request.log ?? app.log;
@@ -80,7 +86,7 @@ export function createErrorFormatter(app: FastifyInstance) {
         return wrapped.errors.map((inner) => {
           const error = inner instanceof GraphQLError ? inner : new GraphQLError(inner instanceof Error ? inner.message : String(inner));
           const field = fieldOfInputError(error);
-          return new GraphQLError(error.message, {
+          return new GraphQLError(options.suggestions === false ? withoutSuggestions(error.message) : error.message, {
             nodes: error.nodes,
             extensions: {
               messageVi: 'Truy vấn hoặc dữ liệu gửi lên không hợp lệ',
@@ -91,7 +97,7 @@ export function createErrorFormatter(app: FastifyInstance) {
           });
         });
       }
-      return [formatGraphqlError(e, log)];
+      return [formatGraphqlError(e, log, options)];
     });
     // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects; but
     // when the database is away the answer is unusable, and a 503 lets load balancers and clients retry.

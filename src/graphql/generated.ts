@@ -1925,7 +1925,7 @@ export type Query = {
    * none.
    */
   entitlements: Array<EntitlementMonth>;
-  /** One household by id or by its code (give one of the two); null when none matches. */
+  /** One household by id or by its code (give one of the two); null when none matches or it is outside the caller's communes. */
   household?: Maybe<Household>;
   /** A payment cycle, when the caller sees its commune (NOT_FOUND otherwise, without saying whether it exists). */
   paymentCycle?: Maybe<PaymentCycle>;
@@ -1942,7 +1942,8 @@ export type Query = {
   pensionConversions: Array<PensionConversion>;
   /**
    * One person by id; null when it does not exist. A commune officer reaches the people living in their communes
-   * today (someone who moved out of the district: their last commune in it); FORBIDDEN otherwise.
+   * today (someone who moved out of the district: their last commune in it); for anyone else the answer is null too,
+   * as if not on record, so that a look-up never tells whether someone exists in another commune.
    */
   person?: Maybe<Person>;
   /** One person by 12-digit identification number; null when none is on record. Visible as `person`. */

@@ -11,7 +11,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { fieldOfInputError } from './error-field.js';
 import { wantsGraphqlResponse } from './media-type.js';
+import { GraphqlLimitExceeded } from './query-limits.js';
 import { BadGraphqlRequest } from './request-shape.js';
+import { withoutSuggestions } from './suggestions.js';
 
 interface RequestError {
   status: number;
@@ -62,7 +64,15 @@ function vietnameseFor(message: string): string {
 export function toRequestErrors(
   error: FastifyError & { errors?: unknown[] },
   graphqlResponse: boolean,
+  options: { suggestions?: boolean } = {},
 ): { status: number; errors: GraphQLError[] } | undefined {
+  if (error instanceof GraphqlLimitExceeded) {
+    // Refused before execution, like a document that does not validate: 200 under application/json.
+    return {
+      status: graphqlResponse ? 400 : 200,
+      errors: [new GraphQLError(error.message, { extensions: { code: error.code, messageVi: error.messageVi, ...error.details } })],
+    };
+  }
   if (error instanceof BadGraphqlRequest) {
     return {
       status: 400,
@@ -98,7 +108,8 @@ export function toRequestErrors(
         const e = isGraphqlError(inner) ? inner : undefined;
         const message = inner instanceof Error ? inner.message : String(inner);
         // Fastify's body schema errors (e.g. {"query": 42}) say "body/query must be string".
-        const text = message.startsWith('body/query') ? 'The query must be a string' : message;
+        const shown = options.suggestions === false ? withoutSuggestions(message) : message;
+        const text = shown.startsWith('body/query') ? 'The query must be a string' : shown;
         const viExisting = e?.extensions.messageVi;
         // A scalar's refusal names its argument (`to`, `input.dateOfBirth`), found from its place in the query.
         const field = e ? fieldOfInputError(e) : undefined;
@@ -131,10 +142,10 @@ type ErrorFormatter = (
  * preExecution check, a database fault, a bug) gets the error formatter's answer, as Mercurius' default
  * handler gives it, so codes, fields, 503s and safe logging stay the formatter's.
  */
-export function graphqlRequestErrorHandler(format: ErrorFormatter) {
+export function graphqlRequestErrorHandler(format: ErrorFormatter, options: { suggestions?: boolean } = {}) {
   return async (error: FastifyError & { errors?: unknown[] }, request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Awaiting the reply resolves once it is sent, so Fastify does not try to send a second answer.
-    const mapped = toRequestErrors(error, wantsGraphqlResponse(request));
+    const mapped = toRequestErrors(error, wantsGraphqlResponse(request), options);
     if (mapped) {
       request.log.info({ code: error.code, status: mapped.status }, 'bad GraphQL request');
       await reply.code(mapped.status).send({ errors: mapped.errors.map((e) => e.toJSON()) });

@@ -8,6 +8,7 @@
  * too. In development with the development secret, a button mints a district officer token through
  * POST /graphiql/dev-token (that route does not exist otherwise).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -32,7 +33,8 @@ export function registerGraphiql(app: FastifyInstance, config: Pick<Config, 'env
   const devTokens = config.env === 'development' && config.jwt.secret === DEVELOPMENT_JWT_SECRET;
   const cache = new Map<string, string>();
 
-  app.get('/graphiql', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page(devTokens)));
+  // Replaces the API's policy (src/http/hardening.ts), which allows nothing.
+  app.get('/graphiql', async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', GRAPHIQL_CSP).send(page(devTokens)));
 
   app.get<{ Params: { file: string } }>('/graphiql/assets/:file', async (request, reply) => {
     const asset = ASSETS[request.params.file];
@@ -57,36 +59,16 @@ export function registerGraphiql(app: FastifyInstance, config: Pick<Config, 'env
   }
 }
 
-function page(devTokens: boolean): string {
-  return `<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<title>An Sinh — GraphiQL</title>
-<link rel="stylesheet" href="/graphiql/assets/graphiql.css">
-<style>
+/** The page's own style and script, inline; the page's Content-Security-Policy allows exactly these by hash. */
+const STYLE = `
   html, body { height: 100%; margin: 0; }
   body { display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
   #signin { display: flex; gap: 8px; align-items: center; padding: 6px 10px; border-bottom: 1px solid #ddd; background: #f7f7f7; font-size: 14px; }
   #signin input { flex: 1; max-width: 520px; font-family: monospace; }
   #status { color: #555; }
   #graphiql { flex: 1; min-height: 0; }
-</style>
-</head>
-<body>
-<form id="signin" autocomplete="off">
-  <label for="token">Token / Mã truy cập</label>
-  <input id="token" name="token" type="password" placeholder="Bearer eyJ… (kept for this tab only / chỉ lưu trong thẻ này)">
-  <button id="sign-in" type="submit">Sign in / Đăng nhập</button>
-  <button id="sign-out" type="button">Sign out / Đăng xuất</button>
-  ${devTokens ? '<button id="dev-token" type="button">Development token / Mã thử nghiệm</button>' : ''}
-  <span id="status"></span>
-</form>
-<div id="graphiql"></div>
-<script src="/graphiql/assets/react.js"></script>
-<script src="/graphiql/assets/react-dom.js"></script>
-<script src="/graphiql/assets/graphiql.js"></script>
-<script>
+`;
+const SCRIPT = `
 (function () {
   var KEY = 'an-sinh.token';
   var input = document.getElementById('token');
@@ -117,7 +99,50 @@ function page(devTokens: boolean): string {
   });
   render();
 })();
-</script>
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * The page's Content-Security-Policy: scripts and styles from the service only (its npm assets, the inline
+ * blocks above by hash), requests to the service only, no frames, no plugins. GraphiQL's editor sets styles
+ * from script (CSSOM), which CSP does not restrict; its CSS embeds fonts and icons as data: URIs.
+ */
+export const GRAPHIQL_CSP = [
+  "default-src 'none'",
+  `script-src 'self' ${sha256(SCRIPT)}`,
+  `style-src 'self' ${sha256(STYLE)}`,
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function page(devTokens: boolean): string {
+  return `<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<title>An Sinh — GraphiQL</title>
+<link rel="stylesheet" href="/graphiql/assets/graphiql.css">
+<style>${STYLE}</style>
+</head>
+<body>
+<form id="signin" autocomplete="off">
+  <label for="token">Token / Mã truy cập</label>
+  <input id="token" name="token" type="password" placeholder="Bearer eyJ… (kept for this tab only / chỉ lưu trong thẻ này)">
+  <button id="sign-in" type="submit">Sign in / Đăng nhập</button>
+  <button id="sign-out" type="button">Sign out / Đăng xuất</button>
+  ${devTokens ? '<button id="dev-token" type="button">Development token / Mã thử nghiệm</button>' : ''}
+  <span id="status"></span>
+</form>
+<div id="graphiql"></div>
+<script src="/graphiql/assets/react.js"></script>
+<script src="/graphiql/assets/react-dom.js"></script>
+<script src="/graphiql/assets/graphiql.js"></script>
+<script>${SCRIPT}</script>
 </body>
 </html>`;
 }

@@ -3,7 +3,7 @@
  * app.inject, tokens signed as a real identity provider would.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppDeps } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { createAuthService } from '../../src/modules/auth/auth.service.js';
 import type { Role } from '../../src/modules/auth/auth.types.js';
@@ -47,13 +47,15 @@ export async function startTestApp(
     /** A second app on the same database: it shares its data and leaves seeding and disposal to the first. */
     sharedDatabase?: TestDatabase;
     compiledReads?: boolean;
+    /** Settings on top of the test defaults (limits, rate limits, CORS, overload, env). */
+    config?: Partial<AppDeps['config']>;
   } = {},
 ): Promise<TestApp> {
   const db = opts.sharedDatabase ?? (await openTestDatabase(opts.database));
   if (!opts.sharedDatabase) await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);
   const app = await buildApp({
-    config: { jwt: TEST_JWT, graphiql: false, env: 'test', graphqlCompiledReads: opts.compiledReads },
+    config: { jwt: TEST_JWT, graphiql: false, env: 'test', graphqlCompiledReads: opts.compiledReads, ...opts.config },
     database: db.database,
     clock: opts.clock,
     logger: opts.logger,

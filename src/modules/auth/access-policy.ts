@@ -30,6 +30,15 @@ export function assertCanSee(p: Principal, communeCode: string): void {
 }
 
 /**
+ * A single look-up (person, personByNationalId, household) of a record the caller may not see answers as if
+ * there were none: null, never FORBIDDEN. FORBIDDEN for a number registered elsewhere and null for an unknown
+ * one would let a commune officer test whether anyone holds a given identification number or household code.
+ */
+export function visibleOrNull<T>(p: Principal, communeCode: string, found: T): T | null {
+  return canSee(p, communeCode) ? found : null;
+}
+
+/**
  * Visibility follows residence (LAW.md "Moving house"): on a date, a commune officer sees the people who lived
  * in their communes that day; someone who did not live in the district that day answers to their latest commune
  * (core/residence.ts communeAnsweringOn). District roles see every period. Single look-ups without a date

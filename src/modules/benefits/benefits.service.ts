@@ -907,8 +907,8 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       assertMayReadBenefits(principal);
       const row = await repo.findEnrolment(db, id);
       if (!row) return null;
-      await registry.personForCaller(principal, row.personId);
-      return row;
+      // Null as well for another commune's enrolment: the look-up tells nothing of what exists elsewhere.
+      return (await registry.person(principal, row.personId)) ? row : null;
     },
 
     /**

@@ -14,7 +14,7 @@ import { yearsBetween } from '../../clock.js';
 import { disabilityCertificates, meritRecords, pensionStatuses, personCircumstanceFlags, pregnancies } from '../../db/schema/index.js';
 import { checkId, conflict, DomainError, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, canSee, filterVisible, principalOn } from '../auth/access-policy.js';
+import { assertCanSee, canSee, filterVisible, principalOn, visibleOrNull } from '../auth/access-policy.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -709,20 +709,18 @@ export function createRegistryService(deps: {
 
     // Reads ------------------------------------------------------------------------------------------
 
-    /** A person by id: null when there is none, FORBIDDEN when their commune is not the caller's. */
+    /** A person by id: null when there is none or the caller may not see them (no existence leak). */
     async person(principal: Principal, id: string): Promise<PersonRecord | null> {
       const [person] = await repo.findPersonsByIds(db, [id]);
       if (!person) return null;
-      assertCanSee(callerToday(principal), person.communeCode);
-      return person;
+      return visibleOrNull(callerToday(principal), person.communeCode, person);
     },
 
     async personByNationalId(principal: Principal, nationalId: string, include?: PersonInclude): Promise<PersonRecord | null> {
       if (!/^\d{12}$/.test(nationalId)) new Problems().add('nationalId', 'must be exactly 12 digits', 'phải gồm đúng 12 chữ số').throwIfAny();
       const person = await repo.findPersonByNationalId(db, nationalId, withMembersOn(include, clock.today()));
       if (!person) return null;
-      assertCanSee(callerToday(principal), person.communeCode);
-      return person;
+      return visibleOrNull(callerToday(principal), person.communeCode, person);
     },
 
     async household(principal: Principal, args: { id?: string | null; code?: string | null }): Promise<HouseholdRow | null> {
@@ -730,8 +728,7 @@ export function createRegistryService(deps: {
       if (args.id) checkId('id', args.id);
       const household = args.id ? (await repo.findHouseholdsByIds(db, [args.id]))[0] : await repo.findHouseholdByCode(db, args.code ?? '');
       if (!household) return null;
-      assertCanSee(callerToday(principal), household.communeCode);
-      return household;
+      return visibleOrNull(callerToday(principal), household.communeCode, household);
     },
 
     /** One page of a commune's beneficiaries (keyset on id), as the GraphQL connection wants it. */
