@@ -113,6 +113,10 @@ export const payments = pgTable(
       .on(t.carriedFrom)
       .where(sql`${t.carriedFrom} IS NOT NULL`),
     index('payments_cycle_idx').on(t.cycleId),
+    // Failed and returned lines waiting to be paid again (carry-overs): a handful among millions of lines.
+    index('payments_unpaid_idx')
+      .on(t.cycleId)
+      .where(sql`${t.status} IN ('FAILED', 'RETURNED')`),
     index('payments_enrolment_idx').on(t.enrolmentId, t.period),
     index('payments_person_period_idx').on(t.personId, t.period),
     // The few lines other than REGULAR that pay a whole month: where a month can be paid twice (audit findings).

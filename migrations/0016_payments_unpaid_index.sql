@@ -1,0 +1,1 @@
+CREATE INDEX "payments_unpaid_idx" ON "payments" USING btree ("cycle_id") WHERE "payments"."status" IN ('FAILED', 'RETURNED');
