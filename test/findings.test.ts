@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNationalId } from '../src/core/national-id.js';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
-import { household, ok } from './support/people.js';
+import { certifyDisability, enrolAndApprove, household, ok } from './support/people.js';
 import { movePerson } from './support/residence.js';
 
 let t: TestApp;
@@ -55,28 +55,12 @@ async function register(commune: string, opts: { fullName?: string; dateOfBirth?
 
 async function disabledAdult(commune: string): Promise<string> {
   const personId = await register(commune);
-  ok(
-    await t.gql(
-      `mutation($id: ID!, $no: String!) { recordDisability(input: { personId: $id, level: SEVERE, certificateNo: $no, issuedOn: "2024-01-10" }) { id } }`,
-      { id: personId, no: `GXN-${personId.slice(0, 8)}` },
-    ),
-  );
+  await certifyDisability(t, personId);
   return personId;
 }
 
-async function enrol(personId: string, commune: string, startPeriod: string): Promise<string> {
-  const officer = await t.token('commune_officer', [commune]);
-  const e = ok(
-    await t.gql(
-      `mutation($input: EnrolInput!) { enrol(input: $input) { id } }`,
-      { input: { personId, programCode: 'D20_5_6', decisionNo: `QĐ-${personId.slice(0, 6)}`, decisionDate: `${startPeriod}-05`, startPeriod } },
-      officer,
-    ),
-    'enrol',
-  );
-  ok(await t.gql(`mutation { approveEnrolment(id: "${e.id}") { id } }`));
-  return e.id as string;
-}
+/** Enrolled in art. 5.6 from a month, proposed by the commune's officer and approved. */
+const enrol = (personId: string, commune: string, startPeriod: string) => enrolAndApprove(t, personId, 'D20_5_6', startPeriod, commune);
 
 /** Creates, approves and pays (all lines PAID) a commune's cycle for a month. */
 async function payCycle(commune: string, period: string): Promise<JsonBody> {

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
-import { assess, eligibility, enrolAndApprove, entitlements, flag, household, LAT, ok, person } from './support/people.js';
+import { assess, certifyDisability, eligibility, enrolAndApprove, entitlements, flag, household, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
 let admin: string;
@@ -17,14 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeTestApp(t));
 
-async function certify(personId: string, level: 'SEVERE' | 'PARTICULARLY_SEVERE', issuedOn = '2024-01-10') {
-  ok(
-    await t.gql(
-      `mutation($id: ID!, $no: String!) { recordDisability(input: { personId: $id, level: ${level}, certificateNo: $no, issuedOn: "${issuedOn}" }) { id } }`,
-      { id: personId, no: `GXN-${personId.slice(0, 8)}` },
-    ),
-  );
-}
+const certify = (personId: string, level: 'SEVERE' | 'PARTICULARLY_SEVERE') => certifyDisability(t, personId, level);
 
 /** One month's lines by program. */
 async function month(personId: string, period: string): Promise<{ total: number; lines: Map<string, JsonBody> }> {

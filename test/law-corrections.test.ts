@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedReferenceData } from '../src/reference/reference.js';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
-import { DA_SAR, enrolAndApprove, LAT, ok, person } from './support/people.js';
+import { certifyDisability, DA_SAR, enrolAndApprove, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -164,11 +164,7 @@ describe('conversions to the social pension: coverage gaps, withdrawal, recordin
 /** A severely disabled adult (art. 5.6: 1.5 × the social-assistance base). */
 async function disabledAdult(commune: string): Promise<string> {
   const id = await person(t, { dateOfBirth: '1985-04-12', commune });
-  ok(
-    await t.gql(
-      `mutation { recordDisability(input: { personId: "${id}", level: SEVERE, certificateNo: "GXN-${id.slice(0, 6)}", issuedOn: "2024-01-10" }) { id } }`,
-    ),
-  );
+  await certifyDisability(t, id);
   return id;
 }
 

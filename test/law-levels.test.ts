@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedReferenceData } from '../src/reference/reference.js';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
-import { DA_SAR, enrolAndApprove, household, LAT, ok, person } from './support/people.js';
+import { certifyDisability, DA_SAR, enrolAndApprove, household, LAT, ok, person } from './support/people.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -52,11 +52,7 @@ async function baseLevel(kind: string, effectiveFrom: string): Promise<JsonBody>
 
 async function disabledAdult(commune: string, level: 'SEVERE' | 'PARTICULARLY_SEVERE' = 'SEVERE'): Promise<string> {
   const id = await person(t, { dateOfBirth: '1985-04-12', commune });
-  ok(
-    await t.gql(
-      `mutation { recordDisability(input: { personId: "${id}", level: ${level}, certificateNo: "GXN-${id.slice(0, 6)}", issuedOn: "2024-01-10" }) { id } }`,
-    ),
-  );
+  await certifyDisability(t, id, level);
   return id;
 }
 

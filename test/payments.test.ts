@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
-import { entitlements, household, ok, person } from './support/people.js';
+import { certifyDisability, enrolAndApprove, entitlements, household, ok, person } from './support/people.js';
 
 let t: TestApp;
 let admin: string;
@@ -32,31 +32,15 @@ const RESULT = `mutation($id: ID!, $s: PaymentStatus!, $r: String!, $d: Date!, $
  * on 2025-06-30 (the merger): later months are paid by their successors (90003 covers 24850).
  */
 
-async function disabledAdult(commune: string): Promise<{ personId: string; enrolmentId: string }> {
+async function disabledAdult(commune: string): Promise<{ personId: string }> {
   const h = await household(t, { commune });
   const personId = await person(t, { dateOfBirth: '1985-04-12', householdId: h, isHead: true, commune });
-  ok(
-    await t.gql(
-      `mutation($id: ID!, $no: String!) { recordDisability(input: { personId: $id, level: SEVERE, certificateNo: $no, issuedOn: "2024-01-10" }) { id } }`,
-      { id: personId, no: `GXN-${personId.slice(0, 8)}` },
-    ),
-  );
-  return { personId, enrolmentId: '' };
+  await certifyDisability(t, personId);
+  return { personId };
 }
 
-async function enrol(personId: string, commune: string, startPeriod: string): Promise<string> {
-  const officer = await t.token('commune_officer', [commune]);
-  const e = ok(
-    await t.gql(
-      `mutation($input: EnrolInput!) { enrol(input: $input) { id } }`,
-      { input: { personId, programCode: 'D20_5_6', decisionNo: `QĐ-${personId.slice(0, 6)}`, decisionDate: `${startPeriod}-05`, startPeriod } },
-      officer,
-    ),
-    'enrol',
-  );
-  ok(await t.gql(`mutation { approveEnrolment(id: "${e.id}") { id } }`));
-  return e.id as string;
-}
+/** Enrolled in art. 5.6 from a month, proposed by the commune's officer and approved. */
+const enrol = (personId: string, commune: string, startPeriod: string) => enrolAndApprove(t, personId, 'D20_5_6', startPeriod, commune);
 
 const cycleLineCount = async (cycleId: string) =>
   Number((await t.db.database.db.execute(`SELECT count(*)::int AS n FROM payments WHERE cycle_id = '${cycleId}'`)).rows[0]!.n);

@@ -101,3 +101,13 @@ export async function eligibility(t: TestApp, personId: string, asOf: string) {
   const rows: JsonBody[] = ok(await t.gql(ELIGIBILITY, { personId, asOf }), 'eligibility');
   return new Map(rows.map((r) => [r.programCode as string, r]));
 }
+
+/** Records a disability certificate (issued 2024-01-10 unless said) for a person. */
+export async function certifyDisability(t: TestApp, personId: string, level: 'SEVERE' | 'PARTICULARLY_SEVERE' = 'SEVERE', issuedOn = '2024-01-10') {
+  ok(
+    await t.gql(
+      `mutation($id: ID!, $no: String!, $level: DisabilityLevel!, $on: Date!) { recordDisability(input: { personId: $id, level: $level, certificateNo: $no, issuedOn: $on }) { id } }`,
+      { id: personId, no: `GXN-${personId.slice(0, 8)}`, level, on: issuedOn },
+    ),
+  );
+}

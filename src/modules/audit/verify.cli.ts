@@ -2,9 +2,8 @@
 // link and checking the roots. Exits 0 when intact, 1 naming the first broken event, 2 on a usage or configuration
 // error. Uses DATABASE_URL when set, else the embedded database in DATA_DIR (stop the service first: an embedded
 // database has one user at a time).
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { ConfigError, loadConfig } from '../../config.js';
+import { cli, parseCliArgs, type Cli } from '../../ops/cli.js';
 import { openDatabase } from '../../db/client.js';
 import { anchorRoot, verifyChain, type AuditChainBreak } from './audit.service.js';
 
@@ -18,10 +17,9 @@ Options:
   --batch <n>    events read per query (default 5000)
   --help         this text`;
 
-function fail(message: string): never {
-  console.error(`${message}\nSee: npm run audit:verify -- --help`);
-  process.exit(2);
-}
+const tool = cli('audit:verify');
+// Annotated, so that TypeScript narrows after a call (an assertion needs an explicit type).
+const fail: Cli['fail'] = tool.fail;
 
 const WHAT_DIFFERS: Record<AuditChainBreak['problem'], string> = {
   BROKEN_LINK: 'broken link: its previous hash is not the hash of the event before it in the chain (an event was deleted, inserted or moved)',
@@ -30,32 +28,17 @@ const WHAT_DIFFERS: Record<AuditChainBreak['problem'], string> = {
   MISSING_EVENT: 'missing event: a root names it but its chain no longer has it (the chain was cut short)',
 };
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      anchor: { type: 'boolean', default: false },
-      batch: { type: 'string', default: '5000' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }));
-} catch (err) {
-  fail((err as Error).message);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const { values } = parseCliArgs(tool, HELP, {
+  options: {
+    anchor: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '5000' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
 const batchSize = Number(values.batch);
 if (!Number.isInteger(batchSize) || batchSize < 1) fail(`--batch must be a positive integer, not "${values.batch}"`);
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
+const config = tool.config();
 
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 const started = Date.now();

@@ -7,10 +7,9 @@
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { finished, pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { buildApp } from '../../app.js';
-import { ConfigError, loadConfig } from '../../config.js';
+import { cli, parseCliArgs, type Cli } from '../../ops/cli.js';
 import { openDatabase } from '../../db/client.js';
 import { DomainError } from '../../errors.js';
 import { cycleCsv, writeCycleXlsx } from './exchange-files.js';
@@ -27,32 +26,20 @@ Options:
   --token <JWT>  who is acting (default: the ANSINH_TOKEN variable); e.g. npm run -s token -- --role district_officer
   --help         this text`;
 
-function fail(message: string): never {
-  console.error(`${message}\nSee: npm run payments -- --help`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      out: { type: 'string' },
-      lang: { type: 'string', default: 'vi' },
-      errors: { type: 'string' },
-      token: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-} catch (err) {
-  fail((err as Error).message);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const tool = cli('payments');
+// Annotated, so that TypeScript narrows after a call (an assertion needs an explicit type).
+const fail: Cli['fail'] = tool.fail;
+const { values, positionals } = parseCliArgs(tool, HELP, {
+  allowPositionals: true,
+  options: {
+    format: { type: 'string' },
+    out: { type: 'string' },
+    lang: { type: 'string', default: 'vi' },
+    errors: { type: 'string' },
+    token: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
 const [command, cycleId, file] = positionals;
 if (command !== 'export' && command !== 'import') fail(`Unknown command "${command ?? ''}": export or import`);
 if (!cycleId) fail(`${command} needs a cycle id`);
@@ -63,13 +50,7 @@ if (command === 'import' && !file) fail('import needs the file to read');
 const token = values.token ?? process.env.ANSINH_TOKEN;
 if (!token) fail('A token is required: --token <JWT> or ANSINH_TOKEN');
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
+const config = tool.config();
 
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 const app = await buildApp({ config, database });
