@@ -2,6 +2,7 @@
  * Benefits use cases: enrolments (propose → approve → end), month-by-month entitlements with the law's
  * "only the highest allowance" rules applied and explained, and coverage gaps (eligible, not enrolled).
  */
+import { formatVnd as fmt } from '../../core/money.js';
 import { codeVi } from '../../core/labels-vi.js';
 import { groupBy } from '../../core/collections.js';
 import type { Clock } from '../../clock.js';
@@ -150,8 +151,6 @@ export interface EntitlementMonth {
   needsApprovalTotal: number;
   lines: EntitlementLine[];
 }
-
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** The first month of a line's enrolment, yyyy-mm. */
 const startOf = (l: EntitlementLine) => periodOf(toDateString(l.enrolment.startMonth));

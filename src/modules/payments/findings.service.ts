@@ -7,6 +7,7 @@
  * Findings are computed when asked, never stored: each kind is one set-based statement (findings.repository.ts),
  * plus, for the two kinds that compare with the entitlements, their computation in batches of people.
  */
+import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
 import { FINDING_KINDS, type FindingKind } from '../../core/code-lists.js';
 import { firstDay, lastDay, monthsBetween, monthsFrom, PERIOD_RE, periodOf } from '../../core/period.js';
@@ -87,8 +88,6 @@ export interface ReportMonth extends Omit<ReportLine, 'programCode'> {
   byProgram: ReportLine[];
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
-const fmtVi = (n: number) => n.toLocaleString('en-US').replaceAll(',', '.');
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 

@@ -3,6 +3,7 @@
  * from the entitlements (regular lines, arrears and recoveries for past months, back pay, carry-overs), its approval
  * against recomputed control totals, and the results the bank or post office reports.
  */
+import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
 import { groupBy } from '../../core/collections.js';
 import { PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentStatus } from '../../core/code-lists.js';
@@ -44,8 +45,6 @@ export interface RecordPaymentRecipientInput {
   validFrom: string;
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
-const fmtVi = (n: number) => n.toLocaleString('en-US').replaceAll(',', '.');
 // Control characters never belong in a reference or a name a bank file will carry.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

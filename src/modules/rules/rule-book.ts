@@ -6,6 +6,7 @@
  * correction published for the same date supersedes the earlier one). Base levels: the row of that kind
  * with the latest effective_from ≤ d, of those not superseded by a correction.
  */
+import { formatVnd as enAmount, formatVndVi as viAmount } from '../../core/money.js';
 import type {
   baseLevelConfirmations,
   baseLevels,
@@ -140,8 +141,6 @@ export interface UnconfirmedReason {
   textVi: string;
 }
 
-const enAmount = (n: number) => n.toLocaleString('en-US');
-const viAmount = (n: number) => n.toLocaleString('en-US').replaceAll(',', '.');
 const BASE_KIND_VI: Record<string, string> = {
   SOCIAL_ASSISTANCE: 'mức chuẩn trợ giúp xã hội',
   SOCIAL_PENSION: 'mức trợ cấp hưu trí xã hội',
