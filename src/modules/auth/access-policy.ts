@@ -112,6 +112,18 @@ export function maskNationalIdFor(p: Principal, nationalId: string | null): stri
   return seesFullNationalId(p) ? nationalId : maskNationalId(nationalId);
 }
 
+/** Roles that see bank and e-wallet account numbers in full: they record them and prepare the bank files. */
+const SEES_ACCOUNTS: ReadonlySet<Role> = new Set(['commune_officer', 'district_officer', 'admin']);
+
+/** Only the last 4 digits of an account number. */
+export const maskAccount = (accountNo: string): string => `${'*'.repeat(Math.max(0, accountNo.length - 4))}${accountNo.slice(-4)}`;
+
+/** An account number as this caller may see it: in full for the roles above or the `payment:account_no` scope. */
+export function maskAccountFor(p: Principal, accountNo: string | null): string | null {
+  if (accountNo === null) return null;
+  return SEES_ACCOUNTS.has(p.role) || p.scopes.has('payment:account_no') ? accountNo : maskAccount(accountNo);
+}
+
 /**
  * Eligibility, entitlements, enrolments, circumstance flags and coverage gaps reveal health, disability
  * and HIV circumstances (sensitive personal data, Decree 13/2023/ND-CP): integration clients need the

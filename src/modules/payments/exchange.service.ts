@@ -4,6 +4,7 @@
  * recordPaymentResult (applyPaymentResult). Used by the REST routes (src/http/payment-files.ts) and the CLI
  * (payments.cli.ts); the formats themselves are in exchange-files.ts.
  */
+import { maskAccountFor } from '../auth/access-policy.js';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { maskNationalId } from '../../core/national-id.js';
@@ -26,15 +27,7 @@ import {
   type FileRow,
   type ReconciliationField,
 } from './exchange-files.js';
-import {
-  applyPaymentResult,
-  checkPaymentResult,
-  maskAccountFor,
-  sameTotals,
-  totalsOf,
-  type PaymentResultInput,
-  type PaymentsService,
-} from './payments.service.js';
+import { applyPaymentResult, checkPaymentResult, sameTotals, totalsOf, type PaymentResultInput, type PaymentsService } from './payments.service.js';
 
 /** A rejected row of a reconciliation file: its number and cells as sent, and why, in English and Vietnamese. */
 export interface RejectedRow {

@@ -12,7 +12,7 @@ import { monthIndex } from '../../core/bounds.js';
 import type { Database, Tx } from '../../db/client.js';
 import { conflict, forbidden, notFound, Problems } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo } from '../auth/access-policy.js';
+import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo, maskAccount, maskAccountFor } from '../auth/access-policy.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { BenefitsService, EntitlementLine, EntitlementMonth } from '../benefits/benefits.service.js';
@@ -48,16 +48,6 @@ export interface RecordPaymentRecipientInput {
 // Control characters never belong in a reference or a name a bank file will carry.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** Roles that see account numbers in full: they record them and prepare the bank files. */
-const SEES_ACCOUNTS = new Set(['commune_officer', 'district_officer', 'admin']);
-/** An account number as this caller may see it: the last 4 digits otherwise. */
-export function maskAccountFor(p: Principal, accountNo: string | null): string | null {
-  if (accountNo === null) return null;
-  return SEES_ACCOUNTS.has(p.role) || p.scopes.has('payment:account_no') ? accountNo : maskAccount(accountNo);
-}
-/** Only the last 4 digits of an account number. */
-export const maskAccount = (accountNo: string) => `${'*'.repeat(Math.max(0, accountNo.length - 4))}${accountNo.slice(-4)}`;
 
 /** What one (enrolment, month) holds already: the amount paid or on its way, and whether it has a line at all. */
 interface Held {
