@@ -7,6 +7,7 @@
  * Findings are computed when asked, never stored: each kind is one set-based statement (findings.repository.ts),
  * plus, for the two kinds that compare with the entitlements, their computation in batches of people.
  */
+import { textProblem, TEXT_RULES } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
 import { FINDING_KINDS, type FindingKind } from '../../core/code-lists.js';
@@ -87,9 +88,6 @@ export interface ReportLine {
 export interface ReportMonth extends Omit<ReportLine, 'programCode'> {
   byProgram: ReportLine[];
 }
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 const encodeCursor = (key: string) => Buffer.from(`f:${key}`).toString('base64url');
 function decodeCursor(cursor: string): string {
@@ -398,7 +396,7 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
       const p = new Problems();
       places.checkCommune(p, 'communeCode', args.communeCode);
       const note = args.note.trim();
-      if (!note || note.length > 2000 || CONTROL.test(note)) p.add('note', 'must be 1–2000 characters', 'phải có 1–2000 ký tự');
+      if (!note || textProblem(note, TEXT_RULES.freeText) !== undefined) p.add('note', 'must be 1–2000 characters', 'phải có 1–2000 ký tự');
       const m = KEY_RE.exec(args.key);
       const kind = FINDING_KINDS.find((k) => k === m?.[1]);
       if (!kind) p.add('key', 'is not a finding key this API returned', 'không phải mã phát hiện do dịch vụ trả về');

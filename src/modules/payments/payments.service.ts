@@ -3,6 +3,7 @@
  * from the entitlements (regular lines, arrears and recoveries for past months, back pay, carry-overs), its approval
  * against recomputed control totals, and the results the bank or post office reports.
  */
+import { textProblem } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
 import { groupBy } from '../../core/collections.js';
@@ -45,9 +46,12 @@ export interface RecordPaymentRecipientInput {
   validFrom: string;
 }
 
-// Control characters never belong in a reference or a name a bank file will carry.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * A one-line text of 1–`max` characters under the project's text rule (core/text.ts: no control characters, well-formed
+ * Unicode). Names, references and keys a bank file carries come through it, whether typed over GraphQL or read from a
+ * reconciliation file (which the GraphQL input check never sees).
+ */
+const isCleanLine = (text: string, max: number) => text.length > 0 && textProblem(text, { max, multiline: false }) === undefined;
 
 /** What one (enrolment, month) holds already: the amount paid or on its way, and whether it has a line at all. */
 interface Held {
@@ -357,7 +361,7 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       if (nonCash && (!accountNo || !/^[0-9]{6,20}$/.test(accountNo)))
         p.add('input.accountNo', 'must be 6–20 digits for a bank account or e-wallet', 'phải có 6–20 chữ số với tài khoản ngân hàng hoặc ví điện tử');
       if (!nonCash && accountNo) p.add('input.accountNo', `is only for BANK or EWALLET, not ${input.method}`, 'chỉ dùng cho ngân hàng hoặc ví điện tử');
-      if (nonCash && (!provider || provider.length > 200 || CONTROL.test(provider)))
+      if (nonCash && !isCleanLine(provider ?? '', 200))
         p.add('input.provider', 'must name the bank or e-wallet (1–200 characters)', 'phải ghi tên ngân hàng hoặc ví điện tử (1–200 ký tự)');
       let recipientName = input.recipientName?.trim() ?? '';
       if (input.kind === 'BENEFICIARY') {
@@ -373,7 +377,7 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
         if (!recipientName)
           p.add('input.recipientName', `is required for a ${input.kind.toLowerCase()}`, 'là bắt buộc với người giám hộ hoặc người được ủy quyền');
       }
-      if (recipientName.length > 200 || CONTROL.test(recipientName))
+      if (recipientName && !isCleanLine(recipientName, 200))
         p.add('input.recipientName', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
       p.throwIfAny();
       return auditedTransaction(db, actor, async (tx) => {
@@ -545,13 +549,11 @@ export function checkPaymentResult(
   const status = PAYMENT_STATUSES.find((s) => s === args.status && s !== 'PENDING');
   if (!status) p.add('status', 'must be PAID, FAILED or RETURNED', 'phải là PAID, FAILED hoặc RETURNED');
   const reference = args.reference.trim();
-  if (!reference || reference.length > 100 || CONTROL.test(reference))
-    p.add('reference', 'must be 1–100 characters without control characters', 'phải có 1–100 ký tự, không có ký tự điều khiển');
+  if (!isCleanLine(reference, 100)) p.add('reference', 'must be 1–100 characters without control characters', 'phải có 1–100 ký tự, không có ký tự điều khiển');
   if (!isValidDate(args.paidAt)) p.add('paidAt', 'is not a valid date', 'không phải ngày hợp lệ');
   else if (args.paidAt > today) p.add('paidAt', 'is in the future', 'là ngày trong tương lai');
   const key = args.idempotencyKey.trim();
-  if (!key || key.length > 200 || CONTROL.test(key))
-    p.add('idempotencyKey', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
+  if (!isCleanLine(key, 200)) p.add('idempotencyKey', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
   return status && !p.any && !before ? { status, reference, paidAt: args.paidAt, idempotencyKey: key } : undefined;
 }
 
