@@ -91,6 +91,17 @@ describe('one care allowance per couple (Decree 20 art. 20.2)', () => {
       expect(line(hb, period).noteVi).toContain('hai vợ chồng chỉ hưởng một mức');
     }
     expect(second).not.toBe(first);
+    // A commune's payment cycle computes many people at once (entitlementsOfMany): it pays the couple once too.
+    const cycle = await t.gql(
+      `mutation($c: String!, $p: Period!) { createPaymentCycle(communeCode: $c, period: $p) { payments { enrolmentId personId programCode period kind amount } } }`,
+      { c: LAT, p: '2024-10' },
+      admin,
+    );
+    expect(cycle.body.errors).toBeUndefined();
+    const couple = cycle.body.data.createPaymentCycle.payments.filter(
+      (l: JsonBody) => l.programCode === 'D20_20_2' && l.period === '2024-10' && [wife, husband].includes(l.personId),
+    );
+    expect(couple).toEqual([{ enrolmentId: first, personId: wife, programCode: 'D20_20_2', period: '2024-10', kind: 'REGULAR', amount: 750_000 }]);
   });
 
   it('pays both once they no longer live together as head and spouse', async () => {

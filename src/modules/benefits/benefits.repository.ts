@@ -106,20 +106,22 @@ export async function updateSuspension(db: DbOrTx, id: string, values: Partial<t
  * The people who were ever, in one household at the same time, the head and the head's wife or husband with this
  * person (its spouses in the household register), for the one-award-per-couple rule (core/combination.ts).
  */
-export async function findSpouseIds(db: DbOrTx, personId: string): Promise<string[]> {
+/** Each person's spouses: the head and a `Vợ`/`Chồng` of one household whose periods there overlap (both ways). */
+export async function findSpousesOf(db: DbOrTx, personIds: readonly string[]): Promise<{ personId: string; spouseId: string }[]> {
+  if (personIds.length === 0) return [];
   const spouses = sql`(${sql.join(
     SPOUSE_RELATIONS.map((r) => sql`${r}`),
     sql`, `,
   )})`;
-  const { rows } = await db.execute<{ id: string }>(sql`
-    SELECT DISTINCT o.person_id AS id
+  const { rows } = await db.execute<{ personId: string; spouseId: string }>(sql`
+    SELECT DISTINCT me.person_id AS "personId", o.person_id AS "spouseId"
     FROM residence_periods me
     JOIN residence_periods o ON o.household_id = me.household_id AND o.person_id <> me.person_id
       AND o.valid_from <= coalesce(me.valid_to, 'infinity'::date) AND me.valid_from <= coalesce(o.valid_to, 'infinity'::date)
-    WHERE me.person_id = ${personId}
+    WHERE ${idIn(sql`me.person_id`, personIds)}
       AND ((me.relation_to_head = ${HEAD_RELATION} AND o.relation_to_head IN ${spouses})
         OR (o.relation_to_head = ${HEAD_RELATION} AND me.relation_to_head IN ${spouses}))`);
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 export async function findEnrolmentsOfPersons(db: DbOrTx, personIds: readonly string[]): Promise<EnrolmentRow[]> {

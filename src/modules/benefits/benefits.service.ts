@@ -493,34 +493,47 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
    * the people who were ever head and spouse with this person in one household, their approved enrolments in those
    * programs, and whether each pays the month (in force, not suspended, eligible), decided by the same rule book.
    */
-  async function spouseClaimsOf(personId: string, src: PersonFactsSource, book: RuleBook, areas: AreaClass[]) {
-    const spouseIds = await repo.findSpouseIds(db, personId);
-    if (spouseIds.length === 0) return () => [];
+  /**
+   * For people enrolled in a program paid once per couple (art. 20.2): a function giving, for one of their lines, the
+   * competing claims of their spouses that month. A fixed number of statements for any number of people.
+   */
+  async function spouseClaimsOfMany(people: ReadonlyMap<string, PersonFactsSource>, book: RuleBook, areas: AreaClass[]) {
+    const out = new Map<string, (line: EntitlementLine) => (CoupleClaim & { decisionNo: string })[]>();
+    const pairs = await repo.findSpousesOf(db, [...people.keys()]);
+    if (pairs.length === 0) return out;
+    const spouseIds = [...new Set(pairs.map((x) => x.spouseId))];
     const [sources, enrolled] = await Promise.all([rules.factsSources(spouseIds), repo.findEnrolmentsOfPersons(db, spouseIds)]);
     const claims = enrolled.filter((e) => e.approvedAt !== null && ONE_AWARD_PER_COUPLE.has(e.programCode));
-    const suspensions = await repo.findSuspensions(
-      db,
-      claims.map((e) => e.id),
+    const suspensions = groupBy(
+      await repo.findSuspensions(
+        db,
+        claims.map((e) => e.id),
+      ),
+      (x) => x.enrolmentId,
     );
-    return (line: EntitlementLine) => {
-      const day = firstDay(line.period);
-      const mine = residenceOn(src, day);
-      return claims.flatMap((e) => {
-        const spouse = sources.get(e.personId);
-        const theirs = spouse && residenceOn(spouse, day);
-        const program = book.program(e.programCode);
-        if (!spouse || !program || !mine || !theirs || !areSpouses(mine, theirs) || e.programCode !== line.program.code) return [];
-        if (line.period < periodOfMonth(e.startMonth) || (e.endMonth && line.period > periodOfMonth(e.endMonth))) return [];
-        const suspension = suspensionOf(
-          suspensions.filter((x) => x.enrolmentId === e.id),
-          line.period,
-        );
-        if (suspension && !suspension.paidBack) return [];
-        const { decision } = decideEnrolmentMonth(book, program, spouse, areas, line.period);
-        if (!decision.eligible || decision.amount === null) return [];
-        return [{ enrolmentId: e.id, startPeriod: periodOfMonth(e.startMonth), amount: decision.amount, decisionNo: e.decisionNo }];
+    const claimsBy = groupBy(claims, (e) => e.personId);
+    for (const [personId, pairsOf] of groupBy(pairs, (x) => x.personId)) {
+      const src = people.get(personId);
+      if (!src) continue;
+      const theirClaims = pairsOf.flatMap((x) => claimsBy.get(x.spouseId) ?? []);
+      out.set(personId, (line: EntitlementLine) => {
+        const day = firstDay(line.period);
+        const mine = residenceOn(src, day);
+        return theirClaims.flatMap((e) => {
+          const spouse = sources.get(e.personId);
+          const theirs = spouse && residenceOn(spouse, day);
+          const program = book.program(e.programCode);
+          if (!spouse || !program || !mine || !theirs || !areSpouses(mine, theirs) || e.programCode !== line.program.code) return [];
+          if (line.period < periodOfMonth(e.startMonth) || (e.endMonth && line.period > periodOfMonth(e.endMonth))) return [];
+          const suspension = suspensionOf(suspensions.get(e.id) ?? [], line.period);
+          if (suspension && !suspension.paidBack) return [];
+          const { decision } = decideEnrolmentMonth(book, program, spouse, areas, line.period);
+          if (!decision.eligible || decision.amount === null) return [];
+          return [{ enrolmentId: e.id, startPeriod: periodOfMonth(e.startMonth), amount: decision.amount, decisionNo: e.decisionNo }];
+        });
       });
-    };
+    }
+    return out;
   }
 
   /**
@@ -941,8 +954,10 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         approved.map((e) => e.id),
       );
       // Only someone enrolled in a program paid once per couple has their spouse's claims read.
-      const spouseClaims = approved.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode)) ? await spouseClaimsOf(personId, src, ctx.book, ctx.areas) : () => [];
-      return monthsOf(ctx, src, approved, suspensions, spouseClaims, months);
+      const spouseClaims = approved.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode))
+        ? (await spouseClaimsOfMany(new Map([[personId, src]]), ctx.book, ctx.areas)).get(personId)
+        : undefined;
+      return monthsOf(ctx, src, approved, suspensions, spouseClaims ?? (() => []), months);
     },
 
     /**
@@ -968,12 +983,15 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         ),
         (x) => x.enrolmentId,
       );
+      // Only people enrolled in a program paid once per couple have their spouses' claims read.
+      const couples = new Map([...sources].filter(([id]) => (approved.get(id) ?? []).some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode))));
+      const spouseClaimsOf = await spouseClaimsOfMany(couples, ctx.book, ctx.areas);
       const out = new Map<string, EntitlementMonth[]>();
       for (const id of ids) {
         const src = sources.get(id);
         const own = approved.get(id) ?? [];
         if (!src || own.length === 0) continue;
-        const spouseClaims = own.some((e) => ONE_AWARD_PER_COUPLE.has(e.programCode)) ? await spouseClaimsOf(id, src, ctx.book, ctx.areas) : () => [];
+        const spouseClaims = spouseClaimsOf.get(id) ?? (() => []);
         out.set(
           id,
           monthsOf(
