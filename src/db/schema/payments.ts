@@ -11,6 +11,7 @@ import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, tim
 import { PAYMENT_CYCLE_STATUSES, PAYMENT_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES, RECIPIENT_KINDS } from '../../core/code-lists.js';
 import { adminUnits, persons } from './registry.js';
 import { enrolments, programs } from './rules.js';
+import { xid8 } from './entitlement-inputs.js';
 
 /** Who receives an enrolment's money, by which method, from a date (a later row supersedes from its own date). */
 export const paymentRecipients = pgTable(
@@ -64,6 +65,11 @@ export const paymentCycles = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     approvedBy: text('approved_by'),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
+    /**
+     * The oldest transaction still running when the cycle's entitlements began to be computed: every change made by
+     * an earlier transaction was seen (entitlement-inputs.ts). Null for cycles created before it was recorded.
+     */
+    plannedBelow: xid8('planned_below'),
   },
   (t) => [uniqueIndex('payment_cycles_commune_period_uq').on(t.communeCode, t.period)],
 );

@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { idIn } from '../../db/id-list.js';
 import type { DbOrTx } from '../../db/client.js';
-import { paymentCycles, paymentRecipients, paymentResults, payments } from '../../db/schema/index.js';
+import { EVERYONE, paymentCycles, paymentRecipients, paymentResults, payments } from '../../db/schema/index.js';
 
 export type PaymentRecipientRow = typeof paymentRecipients.$inferSelect;
 export type PaymentCycleRow = typeof paymentCycles.$inferSelect;
@@ -79,6 +79,52 @@ export async function cycleMonths(db: DbOrTx, communeCodes: readonly string[], f
   return new Set(rows.map((r) => `${r.communeCode}:${r.period}`));
 }
 
+/**
+ * The oldest transaction still running (docs/payments.md, "Which months a cycle computes"): read before a cycle's
+ * entitlements are computed, every change by an older transaction is committed (or rolled back) and so seen by them.
+ */
+export async function oldestRunningTransaction(db: DbOrTx): Promise<string> {
+  const { rows } = await db.execute<{ xmin: string }>(sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+  const xmin = rows[0]?.xmin;
+  if (!xmin) throw new Error('pg_current_snapshot() gave no row');
+  return xmin;
+}
+
+/** Each commune's latest cycle before a month, with the transaction its computation saw up to (null if unrecorded). */
+export async function latestCyclesBefore(db: DbOrTx, communeCodes: readonly string[], day: string): Promise<Map<string, string | null>> {
+  if (communeCodes.length === 0) return new Map();
+  const { rows } = await db.execute<{ commune_code: string; planned_below: string | null }>(sql`
+    SELECT DISTINCT ON (commune_code) commune_code, planned_below::text AS planned_below
+    FROM payment_cycles WHERE commune_code IN ${list(communeCodes)} AND period < ${day}::date
+    ORDER BY commune_code, period DESC`);
+  return new Map(rows.map((r) => [r.commune_code, r.planned_below]));
+}
+
+/** The cycles of months from a day on, with the transaction each one's computation saw up to (null if unrecorded). */
+export async function cyclesSince(db: DbOrTx, from: string): Promise<{ communeCode: string; period: string; plannedBelow: string | null }[]> {
+  const { rows } = await db.execute<{ commune_code: string; period: string; planned_below: string | null }>(sql`
+    SELECT commune_code, to_char(period, 'YYYY-MM') AS period, planned_below::text AS planned_below FROM payment_cycles WHERE period >= ${from}::date`);
+  return rows.map((r) => ({ communeCode: r.commune_code, period: r.period, plannedBelow: r.planned_below }));
+}
+
+/**
+ * The latest transaction that changed what each of some people's entitlements are computed from: their own records,
+ * those of any household they lived in, or the rule book and places (EVERYONE); absent for people nothing was ever
+ * recorded for (entitlement-inputs.ts).
+ */
+export async function inputsChangedOf(db: DbOrTx, personIds: readonly string[]): Promise<Map<string, bigint>> {
+  if (personIds.length === 0) return new Map();
+  const { rows } = await db.execute<{ person_id: string; changed: string | null }>(sql`
+    SELECT p.id AS person_id, greatest(
+      (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = p.id),
+      (SELECT max(c.changed_xid::text::numeric) FROM residence_periods rp JOIN entitlement_input_changes c ON c.id = rp.household_id
+        WHERE rp.person_id = p.id),
+      (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = ${EVERYONE}::uuid)
+    )::text AS changed
+    FROM unnest(${sql.param([...personIds])}::uuid[]) AS p(id)`);
+  return new Map(rows.flatMap((r) => (r.changed === null ? [] : [[r.person_id, BigInt(r.changed)] as const])));
+}
+
 export async function insertCycle(tx: DbOrTx, values: typeof paymentCycles.$inferInsert): Promise<PaymentCycleRow> {
   const [row] = await tx.insert(paymentCycles).values(values).returning();
   if (!row) throw new Error('INSERT … RETURNING gave no row');
@@ -145,13 +191,24 @@ export async function findCycleCandidates(
   return rows.map((r) => ({ personId: r.person_id, communeCode: r.commune_code }));
 }
 
-/** The months (yyyy-mm-01) each of some people has payment lines for, within a window. */
-export async function findPaidMonths(db: DbOrTx, personIds: readonly string[], from: string, to: string): Promise<{ personId: string; period: string }[]> {
+/**
+ * The months (yyyy-mm-01) each of some people has payment lines for, within a window; `foreign` when one of them was
+ * not written by its cycle's own creation (a line imported or planted later: its created_at, the time of its
+ * transaction, is not its cycle's), which no cycle's computation has settled.
+ */
+export async function findPaidMonths(
+  db: DbOrTx,
+  personIds: readonly string[],
+  from: string,
+  to: string,
+): Promise<{ personId: string; period: string; foreign: boolean }[]> {
   if (personIds.length === 0) return [];
   return db
-    .selectDistinct({ personId: payments.personId, period: payments.period })
+    .select({ personId: payments.personId, period: payments.period, foreign: sql<boolean>`bool_or(${payments.createdAt} <> ${paymentCycles.createdAt})` })
     .from(payments)
-    .where(and(idIn(payments.personId, [...personIds]), gte(payments.period, from), lte(payments.period, to)));
+    .innerJoin(paymentCycles, eq(paymentCycles.id, payments.cycleId))
+    .where(and(idIn(payments.personId, [...personIds]), gte(payments.period, from), lte(payments.period, to)))
+    .groupBy(payments.personId, payments.period);
 }
 
 /** The lines of some people for months in a window, with the commune of the cycle that made each. */

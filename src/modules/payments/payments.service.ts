@@ -133,10 +133,12 @@ export function cycleLines(args: {
   }
   // Months paid that no longer have a line here at all (e.g. the enrolment was ended back to an earlier month): all
   // of it is owed back, by the commune that paid it.
+  // Only months computed for the person: one not computed still owes what an earlier cycle settled (planCycles).
+  const computed = new Set([...args.months].flatMap(([personId, months]) => months.map((m) => `${personId}:${m.period}`)));
   for (const [key, held] of args.held) {
     if (seen.has(key) || held.amount <= 0 || !args.codes.has(held.communeCode)) continue;
     const [enrolmentId, month] = key.split(':') as [string, string];
-    if (month >= period) continue;
+    if (month >= period || !computed.has(`${held.personId}:${month}`)) continue;
     addDifference(add, { enrolmentId, personId: held.personId, programCode: held.programCode, period: firstDay(month) }, month, 0, held.amount, undefined);
   }
   for (const c of args.carryOvers) {
@@ -234,12 +236,20 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
 
   /**
    * The entitlements each commune's cycle for `period` is built from, for several communes at once (one candidate
-   * query, people computed once in batches). Only the months that can give a line are computed for a person: the
-   * cycle's month, past months that hold a payment of theirs (arrears, recoveries), months one of their communes had
-   * a cycle for (a month missed), and months before an enrolment's decision month (back pay). A person's other
-   * months can give no line (cycleLines), so computing them would be wasted work.
+   * query, people computed once in batches), and the transaction their computation saw up to (stored on the cycles).
+   * Only the months that can give a line are computed for a person: the cycle's month, past months that hold a
+   * payment of theirs (arrears, recoveries), months one of their communes had a cycle for (a month missed), and
+   * months before an enrolment's decision month (back pay). A person's other months can give no line (cycleLines).
+   * And a person whose entitlements' inputs have not changed since each of their communes' latest cycle was computed
+   * gets the cycle's month only: that cycle settled every earlier month to what it still owes (docs/payments.md,
+   * "Which months a cycle computes").
    */
-  async function planCycles(communeCodes: readonly string[], period: string): Promise<Map<string, Map<string, EntitlementMonth[]>>> {
+  async function planCycles(
+    communeCodes: readonly string[],
+    period: string,
+  ): Promise<{ byCommune: Map<string, Map<string, EntitlementMonth[]>>; plannedBelow: string }> {
+    // First: every change by an older transaction is then visible to what follows.
+    const plannedBelow = await repo.oldestRunningTransaction(db);
     const day = firstDay(period);
     const months = windowOf(period);
     const from = firstDay(months[0] ?? period);
@@ -254,26 +264,44 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     }
     const people = [...communesOf.keys()];
     const paidMonths = new Map<string, Set<string>>();
+    const changed = new Map<string, bigint>();
+    const unsettledLines = new Set<string>();
     for (let i = 0; i < people.length; i += 5000) {
-      for (const r of await repo.findPaidMonths(db, people.slice(i, i + 5000), from, day)) {
+      const batch = people.slice(i, i + 5000);
+      const [paid, inputs] = await Promise.all([repo.findPaidMonths(db, batch, from, day), repo.inputsChangedOf(db, batch)]);
+      for (const r of paid) {
         paidMonths.set(r.personId, (paidMonths.get(r.personId) ?? new Set()).add(periodOf(toDateString(r.period))));
+        if (r.foreign) unsettledLines.add(r.personId);
       }
+      for (const [personId, xid] of inputs) changed.set(personId, xid);
     }
-    const cycleMonths = await repo.cycleMonths(db, communeCodes, from, day);
+    const [cycleMonths, latest] = await Promise.all([repo.cycleMonths(db, communeCodes, from, day), repo.latestCyclesBefore(db, communeCodes, day)]);
+    /**
+     * Nothing the person's entitlements read has changed since each of their communes' latest cycle was computed, and
+     * every line of theirs was written by a cycle's computation.
+     */
+    const settled = (personId: string) =>
+      !unsettledLines.has(personId) &&
+      [...(communesOf.get(personId) ?? [])].every((c) => {
+        const seenBelow = latest.get(c);
+        return seenBelow != null && (changed.get(personId) ?? 0n) < BigInt(seenBelow);
+      });
     const monthsFor = (personId: string, enrolments: readonly { startMonth: string | Date; decisionDate: string | Date }[]) =>
-      months.filter(
-        (m) =>
-          m === period ||
-          paidMonths.get(personId)?.has(m) === true ||
-          [...(communesOf.get(personId) ?? [])].some((c) => cycleMonths.has(`${c}:${firstDay(m)}`)) ||
-          enrolments.some((e) => periodOf(toDateString(e.startMonth)) <= m && m < periodOf(toDateString(e.decisionDate))),
-      );
+      settled(personId)
+        ? [period]
+        : months.filter(
+            (m) =>
+              m === period ||
+              paidMonths.get(personId)?.has(m) === true ||
+              [...(communesOf.get(personId) ?? [])].some((c) => cycleMonths.has(`${c}:${firstDay(m)}`)) ||
+              enrolments.some((e) => periodOf(toDateString(e.startMonth)) <= m && m < periodOf(toDateString(e.decisionDate))),
+          );
     const byCommune = new Map(communeCodes.map((c) => [c, new Map<string, EntitlementMonth[]>()]));
     for (let i = 0; i < people.length; i += CANDIDATE_BATCH) {
       const computed = await benefits.entitlementsOfMany(people.slice(i, i + CANDIDATE_BATCH), months, monthsFor);
       for (const [personId, m] of computed) for (const c of communesOf.get(personId) ?? []) byCommune.get(c)?.set(personId, m);
     }
-    return byCommune;
+    return { byCommune, plannedBelow };
   }
 
   /**
@@ -281,13 +309,21 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
    * The entitlements are computed before the transaction (they read through the pool); what earlier cycles hold is
    * read inside it, after the cycle's lock, so two creations of one cycle never both write lines.
    */
-  async function createOne(actor: AuditActor, communeCode: string, period: string, entitlements: Map<string, EntitlementMonth[]>): Promise<PaymentCycleRow> {
+  async function createOne(
+    actor: AuditActor,
+    communeCode: string,
+    period: string,
+    entitlements: Map<string, EntitlementMonth[]>,
+    plannedBelow: string,
+  ): Promise<PaymentCycleRow> {
     const day = firstDay(period);
     const codes = new Set([communeCode, ...places.communesOn(communeCode, day)]);
     const months = windowOf(period);
     // Everything earlier cycles hold for these people, whether or not an enrolment still has a line in a month (one
-    // ended back over a paid month has none: all of that month is owed back).
+    // ended back over a paid month has none: all of that month is owed back). Of a person whose past months were not
+    // computed (settled: planCycles), only the cycle's month, which their past months cannot give a line for.
     const people = [...entitlements.keys()];
+    const pastComputed = new Set(people.filter((id) => entitlements.get(id)?.some((m) => m.period < period)));
     return auditedTransaction(db, actor, async (tx) => {
       await repo.lockCycleKey(tx, communeCode, period);
       const again = await repo.findCycle(tx, communeCode, day);
@@ -296,7 +332,22 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       const recipients: PaymentRecipientRow[] = [];
       for (let i = 0; i < people.length; i += 5000) {
         const batch = people.slice(i, i + 5000);
-        const [rows, recs] = await Promise.all([repo.findPaymentsOf(tx, batch, firstDay(months[0] ?? period), day), repo.findRecipientsOfPeople(tx, batch)]);
+        const [wide, narrow, recs] = await Promise.all([
+          repo.findPaymentsOf(
+            tx,
+            batch.filter((id) => pastComputed.has(id)),
+            firstDay(months[0] ?? period),
+            day,
+          ),
+          repo.findPaymentsOf(
+            tx,
+            batch.filter((id) => !pastComputed.has(id)),
+            day,
+            day,
+          ),
+          repo.findRecipientsOfPeople(tx, batch),
+        ]);
+        const rows = [...wide, ...narrow];
         recipients.push(...recs);
         const carriedIds = new Set(rows.map((r) => r.carriedFrom));
         for (const r of rows) {
@@ -336,6 +387,7 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
         recoveryAmount: totals.recoveryAmount,
         byProgram: totals.byProgram,
         createdBy: actor.principal.subject,
+        plannedBelow,
       });
       await repo.insertPayments(
         tx,
@@ -437,8 +489,8 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       assertCanSee(registry.callerOn(actor.principal, firstDay(period)), communeCode);
       const existing = await repo.findCycle(db, communeCode, firstDay(period));
       if (existing) return existing;
-      const planned = (await planCycles([communeCode], period)).get(communeCode) ?? new Map<string, EntitlementMonth[]>();
-      return createOne(actor, communeCode, period, planned);
+      const { byCommune, plannedBelow } = await planCycles([communeCode], period);
+      return createOne(actor, communeCode, period, byCommune.get(communeCode) ?? new Map<string, EntitlementMonth[]>(), plannedBelow);
     },
 
     /** The cycle of every commune of the district open on the month's first day, each created once. */
@@ -450,13 +502,15 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       const day = firstDay(period);
       const communes = places.list({ level: 'COMMUNE' }).filter((c) => c.validFrom <= day && (c.validTo == null || c.validTo >= day));
       const existing = new Map((await repo.findCycles(db, { period: day }, communes.length + 1)).map((c) => [c.communeCode, c]));
-      const planned = await planCycles(
+      const { byCommune, plannedBelow } = await planCycles(
         communes.filter((c) => !existing.has(c.code)).map((c) => c.code),
         period,
       );
       const out: PaymentCycleRow[] = [];
       for (const c of communes)
-        out.push(existing.get(c.code) ?? (await createOne(actor, c.code, period, planned.get(c.code) ?? new Map<string, EntitlementMonth[]>())));
+        out.push(
+          existing.get(c.code) ?? (await createOne(actor, c.code, period, byCommune.get(c.code) ?? new Map<string, EntitlementMonth[]>(), plannedBelow)),
+        );
       return out;
     },
 
