@@ -162,6 +162,12 @@ export interface MonthPaidRaw extends Record<string, unknown> {
   commune_code: string;
   paid: string;
   payment_ids: string[];
+  /** What the month's lines hold as a cycle counts them (payments.service.ts createOne): paid, plus failed or returned not yet paid again. */
+  held: string;
+  /** How many communes' cycles hold lines of the month. */
+  communes: number;
+  /** A line of the month was not written by its cycle's creation (payments.repository.ts findPaidMonths). */
+  foreign: boolean;
 }
 
 /**
@@ -176,7 +182,10 @@ export async function paidByMonth(db: DbOrTx, s: FindingScope) {
     const { rows } = await db.execute<MonthPaidRaw>(sql`
       SELECT q.enrolment_id, q.person_id, q.program_code, to_char(q.period, 'YYYY-MM') AS period, min(qc.commune_code) AS commune_code,
         (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'), 0))::text AS paid,
-        coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids
+        coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids,
+        (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'
+          OR (q.status IN ('FAILED', 'RETURNED') AND NOT EXISTS (SELECT 1 FROM payments co WHERE co.carried_from = q.id))), 0))::text AS held,
+        count(DISTINCT qc.commune_code)::int AS communes, bool_or(q.created_at <> qc.created_at) AS foreign
       FROM payments q JOIN payment_cycles qc ON qc.id = q.cycle_id
       WHERE q.period BETWEEN ${s.from}::date AND ${s.to}::date
       GROUP BY q.enrolment_id, q.person_id, q.program_code, q.period
@@ -188,10 +197,14 @@ export async function paidByMonth(db: DbOrTx, s: FindingScope) {
       SELECT p.enrolment_id, p.period, min(p.cycle_commune) AS commune_code FROM ${scopeLines(s)} p GROUP BY 1, 2)
     SELECT m.enrolment_id, e.person_id, e.program_code, to_char(m.period, 'YYYY-MM') AS period, m.commune_code,
       (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'), 0))::text AS paid,
-      coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids
+      coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids,
+      (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'
+        OR (q.status IN ('FAILED', 'RETURNED') AND NOT EXISTS (SELECT 1 FROM payments co WHERE co.carried_from = q.id))), 0))::text AS held,
+      count(DISTINCT qc.commune_code)::int AS communes, bool_or(q.created_at <> qc.created_at) AS foreign
     FROM mine m
     JOIN enrolments e ON e.id = m.enrolment_id
     JOIN payments q ON q.enrolment_id = m.enrolment_id AND q.period = m.period
+    JOIN payment_cycles qc ON qc.id = q.cycle_id
     GROUP BY m.enrolment_id, e.person_id, e.program_code, m.period, m.commune_code
     HAVING count(*) FILTER (WHERE q.status = 'PAID') > 0 AND count(*) FILTER (WHERE q.status = 'PENDING') = 0`);
   return rows;

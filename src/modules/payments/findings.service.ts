@@ -11,7 +11,7 @@ import { textProblem, TEXT_RULES } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
 import { FINDING_KINDS, type FindingKind } from '../../core/code-lists.js';
-import { firstDay, lastDay, monthsBetween, monthsFrom, PERIOD_RE, periodOf } from '../../core/period.js';
+import { addMonths, firstDay, lastDay, monthsBetween, monthsFrom, PERIOD_RE, periodOf } from '../../core/period.js';
 import type { Database } from '../../db/client.js';
 import { notFound, Problems, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
@@ -22,7 +22,9 @@ import type { BenefitsService, EntitlementMonth } from '../benefits/benefits.ser
 import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import * as repo from './findings.repository.js';
-import type { FindingScope, ReviewRow } from './findings.repository.js';
+import type { FindingScope, MonthPaidRaw, ReviewRow } from './findings.repository.js';
+import { cyclesSince, inputsChangedOf } from './payments.repository.js';
+import { ARREARS_LOOKBACK_MONTHS } from './payments.service.js';
 
 export type { ReviewRow } from './findings.repository.js';
 
@@ -129,6 +131,32 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
     const out = new Map<string, EntitlementMonth[]>();
     for (let i = 0; i < ids.length; i += PERSON_BATCH) {
       for (const [id, m] of await benefits.entitlementsOfMany(ids.slice(i, i + PERSON_BATCH), months)) out.set(id, m);
+    }
+    return out;
+  }
+
+  /**
+   * The paid months that a cycle has settled and nothing has unsettled since (docs/payments.md, "Which months a cycle
+   * computes"): one commune's lines only, all written by cycles, and nothing the person's entitlements read changed
+   * since the latest cycle of that commune whose look-back reached the month was computed. Such a month is owed
+   * exactly what its lines hold, so its entitlement need not be computed again.
+   */
+  async function settledMonths(rows: readonly MonthPaidRaw[]): Promise<Set<MonthPaidRaw>> {
+    const out = new Set<MonthPaidRaw>();
+    const candidates = rows.filter((r) => r.communes === 1 && !r.foreign);
+    if (candidates.length === 0) return out;
+    const from = candidates.map((r) => r.period).reduce((m, p) => (p < m ? p : m));
+    // Per commune, its cycles latest first.
+    const cycles = new Map<string, { period: string; plannedBelow: string | null }[]>();
+    for (const c of (await cyclesSince(db, firstDay(from))).sort((a, b) => (a.period < b.period ? 1 : -1)))
+      cycles.set(c.communeCode, [...(cycles.get(c.communeCode) ?? []), c]);
+    const people = [...new Set(candidates.map((r) => r.person_id))];
+    const changed = new Map<string, bigint>();
+    for (let i = 0; i < people.length; i += 5000) for (const [id, xid] of await inputsChangedOf(db, people.slice(i, i + 5000))) changed.set(id, xid);
+    for (const r of candidates) {
+      const reach = addMonths(r.period, ARREARS_LOOKBACK_MONTHS);
+      const settledBy = cycles.get(r.commune_code)?.find((c) => c.period >= r.period && c.period <= reach);
+      if (settledBy?.plannedBelow != null && (changed.get(r.person_id) ?? 0n) < BigInt(settledBy.plannedBelow)) out.add(r);
     }
     return out;
   }
@@ -241,14 +269,15 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
       }
       case 'AMOUNT_MISMATCH': {
         const rows = await repo.paidByMonth(db, s);
+        const settled = await settledMonths(rows);
         const ents = await entitlementsOf(
-          rows.map((r) => r.person_id),
+          rows.filter((r) => !settled.has(r)).map((r) => r.person_id),
           monthsFrom(periodOf(s.from), periodOf(s.to)),
         );
         const out: Finding[] = [];
         for (const r of rows) {
           const paid = Number(r.paid);
-          const owed = lineOf(ents, r.person_id, r.enrolment_id, r.period)?.payableAmount ?? 0;
+          const owed = settled.has(r) ? Number(r.held) : (lineOf(ents, r.person_id, r.enrolment_id, r.period)?.payableAmount ?? 0);
           if (paid === owed) continue;
           out.push({
             key: `${kind}:${r.enrolment_id}:${r.period}`,
