@@ -13,11 +13,18 @@ import { certifyDisability, enrolAndApprove, entitlements, household, ok, person
 
 let t: TestApp;
 let admin: string;
+/** Warnings Node emits meanwhile: node-postgres warns when a transaction's connection is sent a second query at once. */
+const warnings: string[] = [];
+const onWarning = (w: Error) => warnings.push(w.message);
 beforeAll(async () => {
+  process.on('warning', onWarning);
   t = await startTestApp();
   admin = await t.token('admin');
 });
-afterAll(() => closeTestApp(t));
+afterAll(async () => {
+  process.off('warning', onWarning);
+  await closeTestApp(t);
+});
 
 const COMMUNES = ['24846', '24847', '24848', '24850', '24862', '24865'];
 const FIRST = '2024-01';
@@ -137,4 +144,8 @@ it('after every cycle, each past month holds what it is owed now, whatever chang
     // No shrinking: each run needs a commune of its own, and there are six.
     { numRuns: COMMUNES.length, endOnFailure: true },
   );
+});
+
+it('never sends a transaction two queries at once (pg 9 refuses what node-postgres now queues with a warning)', () => {
+  expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
 });

@@ -9,6 +9,7 @@ import type { Clock } from '../../clock.js';
 import type { ConditionResult } from '../../core/evaluate.js';
 import { addMonths, firstDay, isValidDate, lastDay, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import type { Database, Tx } from '../../db/client.js';
+import { concurrently } from '../../db/concurrently.js';
 import { conflict, DomainError, forbidden, isUuid, notFound, Problems, uniqueAsConflict, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, assertCanSeeCommune, assertMayReadBenefits, canSeeMonth, communesVisibleTo } from '../auth/access-policy.js';
@@ -624,7 +625,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         // the same lock, so an enrolment and a death on one person never interleave.
         const person = await registry.personForCaller(actor.principal, input.personId, tx, true);
         const deathMonth = afterDeath(person.dateOfDeath, input.startPeriod);
-        const [sources, areas] = await Promise.all([rules.factsSources([input.personId], tx), rules.areaClasses(tx)]);
+        const [sources, areas] = await concurrently(tx, [() => rules.factsSources([input.personId], tx), () => rules.areaClasses(tx)]);
         const src = sources.get(input.personId);
         // The person was just found and locked, so their records load.
         if (!src) throw new Error(`no facts loaded for person ${input.personId}`);

@@ -11,6 +11,7 @@ import { PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentSta
 import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import { monthIndex } from '../../core/bounds.js';
 import type { Database, Tx } from '../../db/client.js';
+import { concurrently } from '../../db/concurrently.js';
 import { conflict, forbidden, notFound, Problems } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo, maskAccount, maskAccountFor } from '../auth/access-policy.js';
@@ -332,20 +333,22 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       const recipients: PaymentRecipientRow[] = [];
       for (let i = 0; i < people.length; i += 5000) {
         const batch = people.slice(i, i + 5000);
-        const [wide, narrow, recs] = await Promise.all([
-          repo.findPaymentsOf(
-            tx,
-            batch.filter((id) => pastComputed.has(id)),
-            firstDay(months[0] ?? period),
-            day,
-          ),
-          repo.findPaymentsOf(
-            tx,
-            batch.filter((id) => !pastComputed.has(id)),
-            day,
-            day,
-          ),
-          repo.findRecipientsOfPeople(tx, batch),
+        const [wide, narrow, recs] = await concurrently(tx, [
+          () =>
+            repo.findPaymentsOf(
+              tx,
+              batch.filter((id) => pastComputed.has(id)),
+              firstDay(months[0] ?? period),
+              day,
+            ),
+          () =>
+            repo.findPaymentsOf(
+              tx,
+              batch.filter((id) => !pastComputed.has(id)),
+              day,
+              day,
+            ),
+          () => repo.findRecipientsOfPeople(tx, batch),
         ]);
         const rows = [...wide, ...narrow];
         recipients.push(...recs);
@@ -361,9 +364,9 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
           held.set(key, h);
         }
       }
-      const [cycleMonths, carryOvers] = await Promise.all([
-        repo.cycleMonths(tx, [communeCode], firstDay(months[0] ?? period), day),
-        repo.findCarryOvers(tx, [communeCode], day),
+      const [cycleMonths, carryOvers] = await concurrently(tx, [
+        () => repo.cycleMonths(tx, [communeCode], firstDay(months[0] ?? period), day),
+        () => repo.findCarryOvers(tx, [communeCode], day),
       ]);
       const byEnrolment = groupBy(recipients, (r) => r.enrolmentId);
       const lines = cycleLines({

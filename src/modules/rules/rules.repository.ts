@@ -4,6 +4,7 @@
  */
 import { groupBy } from '../../core/collections.js';
 import { and, asc, eq, inArray, isNull, max, notExists, sql } from 'drizzle-orm';
+import { concurrently } from '../../db/concurrently.js';
 import { idIn } from '../../db/id-list.js';
 import { alias } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
@@ -42,14 +43,14 @@ const later = alias(baseLevels, 'later');
  * provincial schemes, base level confirmations).
  */
 export async function loadRuleBook(db: DbOrTx): Promise<RuleBook> {
-  const [progs, rules, bases, withdrawals, timing, schemes, confirmations] = await Promise.all([
-    db.select().from(programs).orderBy(asc(programs.sortOrder)),
-    db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
-    db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom), asc(baseLevels.publishedAt)),
-    db.select().from(programRuleWithdrawals),
-    db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
-    db.select().from(provincialSchemes),
-    db.select().from(baseLevelConfirmations),
+  const [progs, rules, bases, withdrawals, timing, schemes, confirmations] = await concurrently(db, [
+    () => db.select().from(programs).orderBy(asc(programs.sortOrder)),
+    () => db.select().from(programRules).orderBy(asc(programRules.programCode), asc(programRules.version)),
+    () => db.select().from(baseLevels).orderBy(asc(baseLevels.kind), asc(baseLevels.effectiveFrom), asc(baseLevels.publishedAt)),
+    () => db.select().from(programRuleWithdrawals),
+    () => db.select().from(timingRules).orderBy(asc(timingRules.validFrom)),
+    () => db.select().from(provincialSchemes),
+    () => db.select().from(baseLevelConfirmations),
   ]);
   return buildRuleBook({ programs: progs, rules, baseLevels: bases, withdrawals, timingRules: timing, provincialSchemes: schemes, confirmations });
 }
@@ -59,89 +60,98 @@ export async function loadFactsSources(db: DbOrTx, personIds: readonly string[])
   const out = new Map<string, PersonFactsSource>();
   if (personIds.length === 0) return out;
   const ids = [...new Set(personIds)];
-  const [people, residences] = await Promise.all([
-    db
-      .select({
-        id: persons.id,
-        dateOfBirth: persons.dateOfBirth,
-        dateOfDeath: persons.dateOfDeath,
-        sex: persons.sex,
-        ethnicity: persons.ethnicity,
-        birthDatePrecision: persons.birthDatePrecision,
-        conventionMonthDay: birthYearConventions.monthDay,
-        conventionBasis: birthYearConventions.legalBasis,
-        conventionConfirmed: birthYearConventions.confirmed,
-      })
-      .from(persons)
-      .leftJoin(birthYearConventions, eq(birthYearConventions.id, persons.birthYearConventionId))
-      .where(idIn(persons.id, ids)),
-    // Every period in the district (periods outside it have no commune and give no facts).
-    db
-      .select({
-        personId: residencePeriods.personId,
-        validFrom: residencePeriods.validFrom,
-        validTo: residencePeriods.validTo,
-        communeCode: residencePeriods.communeCode,
-        communeSuccessor: adminUnits.successorCode,
-        householdId: residencePeriods.householdId,
-        villageCode: households.villageCode,
-        relationToHead: residencePeriods.relationToHead,
-      })
-      .from(residencePeriods)
-      .leftJoin(households, eq(households.id, residencePeriods.householdId))
-      .innerJoin(adminUnits, eq(adminUnits.code, residencePeriods.communeCode))
-      .where(idIn(residencePeriods.personId, ids))
-      .orderBy(asc(residencePeriods.validFrom)),
+  const [people, residences] = await concurrently(db, [
+    () =>
+      db
+        .select({
+          id: persons.id,
+          dateOfBirth: persons.dateOfBirth,
+          dateOfDeath: persons.dateOfDeath,
+          sex: persons.sex,
+          ethnicity: persons.ethnicity,
+          birthDatePrecision: persons.birthDatePrecision,
+          conventionMonthDay: birthYearConventions.monthDay,
+          conventionBasis: birthYearConventions.legalBasis,
+          conventionConfirmed: birthYearConventions.confirmed,
+        })
+        .from(persons)
+        .leftJoin(birthYearConventions, eq(birthYearConventions.id, persons.birthYearConventionId))
+        .where(idIn(persons.id, ids)),
+    () =>
+      // Every period in the district (periods outside it have no commune and give no facts).
+      db
+        .select({
+          personId: residencePeriods.personId,
+          validFrom: residencePeriods.validFrom,
+          validTo: residencePeriods.validTo,
+          communeCode: residencePeriods.communeCode,
+          communeSuccessor: adminUnits.successorCode,
+          householdId: residencePeriods.householdId,
+          villageCode: households.villageCode,
+          relationToHead: residencePeriods.relationToHead,
+        })
+        .from(residencePeriods)
+        .leftJoin(households, eq(households.id, residencePeriods.householdId))
+        .innerJoin(adminUnits, eq(adminUnits.code, residencePeriods.communeCode))
+        .where(idIn(residencePeriods.personId, ids))
+        .orderBy(asc(residencePeriods.validFrom)),
   ]);
   const householdIds = [...new Set(residences.map((r) => r.householdId).filter((h): h is string => !!h))];
-  const [assessments, certs, merits, pensions, pregs, flags, children] = await Promise.all([
-    householdIds.length
-      ? db
-          .select({
-            householdId: povertyAssessments.householdId,
-            assessedOn: povertyAssessments.assessedOn,
-            classification: povertyAssessments.classification,
-            standardValidTo: povertyStandards.validTo,
-          })
-          .from(povertyAssessments)
-          .innerJoin(povertyStandards, eq(povertyStandards.code, povertyAssessments.standardCode))
-          .where(idIn(povertyAssessments.householdId, householdIds))
-          .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
-      : Promise.resolve([]),
-    // Withdrawn records (recorded wrongly) count nowhere: the same filter as rule-sql.ts and beneficiary-groups.ts.
-    db
-      .select()
-      .from(disabilityCertificates)
-      .where(and(idIn(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
-    db
-      .select()
-      .from(meritRecords)
-      .where(and(idIn(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
-    db
-      .select()
-      .from(pensionStatuses)
-      .where(and(idIn(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
-    db
-      .select()
-      .from(pregnancies)
-      .where(and(idIn(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
-    db
-      .select()
-      .from(personCircumstanceFlags)
-      .where(and(idIn(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
-    householdIds.length
-      ? db
-          .select({
-            householdId: residencePeriods.householdId,
-            validFrom: residencePeriods.validFrom,
-            validTo: residencePeriods.validTo,
-            dateOfBirth: persons.dateOfBirth,
-            dateOfDeath: persons.dateOfDeath,
-          })
-          .from(residencePeriods)
-          .innerJoin(persons, eq(persons.id, residencePeriods.personId))
-          .where(and(idIn(residencePeriods.householdId, householdIds), eq(residencePeriods.relationToHead, CHILD_RELATION)))
-      : Promise.resolve([]),
+  const [assessments, certs, merits, pensions, pregs, flags, children] = await concurrently(db, [
+    () =>
+      householdIds.length
+        ? db
+            .select({
+              householdId: povertyAssessments.householdId,
+              assessedOn: povertyAssessments.assessedOn,
+              classification: povertyAssessments.classification,
+              standardValidTo: povertyStandards.validTo,
+            })
+            .from(povertyAssessments)
+            .innerJoin(povertyStandards, eq(povertyStandards.code, povertyAssessments.standardCode))
+            .where(idIn(povertyAssessments.householdId, householdIds))
+            .orderBy(asc(povertyAssessments.assessedOn), asc(povertyAssessments.createdAt))
+        : Promise.resolve([]),
+    () =>
+      // Withdrawn records (recorded wrongly) count nowhere: the same filter as rule-sql.ts and beneficiary-groups.ts.
+      db
+        .select()
+        .from(disabilityCertificates)
+        .where(and(idIn(disabilityCertificates.personId, ids), isNull(disabilityCertificates.withdrawnAt))),
+    () =>
+      db
+        .select()
+        .from(meritRecords)
+        .where(and(idIn(meritRecords.personId, ids), isNull(meritRecords.withdrawnAt))),
+    () =>
+      db
+        .select()
+        .from(pensionStatuses)
+        .where(and(idIn(pensionStatuses.personId, ids), isNull(pensionStatuses.withdrawnAt))),
+    () =>
+      db
+        .select()
+        .from(pregnancies)
+        .where(and(idIn(pregnancies.personId, ids), isNull(pregnancies.withdrawnAt))),
+    () =>
+      db
+        .select()
+        .from(personCircumstanceFlags)
+        .where(and(idIn(personCircumstanceFlags.personId, ids), isNull(personCircumstanceFlags.withdrawnAt))),
+    () =>
+      householdIds.length
+        ? db
+            .select({
+              householdId: residencePeriods.householdId,
+              validFrom: residencePeriods.validFrom,
+              validTo: residencePeriods.validTo,
+              dateOfBirth: persons.dateOfBirth,
+              dateOfDeath: persons.dateOfDeath,
+            })
+            .from(residencePeriods)
+            .innerJoin(persons, eq(persons.id, residencePeriods.personId))
+            .where(and(idIn(residencePeriods.householdId, householdIds), eq(residencePeriods.relationToHead, CHILD_RELATION)))
+        : Promise.resolve([]),
   ]);
   const byHousehold = groupBy(assessments, (a) => a.householdId);
   const kidsByHousehold = groupBy(children, (c) => c.householdId ?? '');
@@ -276,9 +286,9 @@ export async function findBaseLevel(db: DbOrTx, kind: (typeof baseLevels.$inferS
 export async function findBaseLevelById(db: DbOrTx, id: string) {
   const [row] = await db.select().from(baseLevels).where(eq(baseLevels.id, id));
   if (!row) return undefined;
-  const [[next], [confirmation]] = await Promise.all([
-    db.select({ id: baseLevels.id }).from(baseLevels).where(eq(baseLevels.supersedes, id)),
-    db.select().from(baseLevelConfirmations).where(eq(baseLevelConfirmations.baseLevelId, id)),
+  const [[next], [confirmation]] = await concurrently(db, [
+    () => db.select({ id: baseLevels.id }).from(baseLevels).where(eq(baseLevels.supersedes, id)),
+    () => db.select().from(baseLevelConfirmations).where(eq(baseLevelConfirmations.baseLevelId, id)),
   ]);
   return { row, supersededBy: next?.id ?? null, confirmation: confirmation ?? null };
 }
