@@ -81,7 +81,7 @@ describe.skipIf(pgliteOnly)('payments command line', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = cycle.payments as JsonBody[];
-    const sum = lines.reduce((s, l) => s + (l.amount as number), 0);
+    const sum = lines.reduce((s: number, l) => s + Number(l.amount), 0);
     expect(r.stdout.trim()).toBe(`${out}: commune ${COMMUNE}, 2025-02: ${lines.length} lines to pay, ${sum} VND`);
     const rows: string[][] = parse(await readFile(out), { bom: true });
     expect(rows[0]?.[0]).toBe('Mã dòng chi');
