@@ -60,6 +60,8 @@ BEGIN
     ('person_circumstance_flags', 'person', 'person_id'),
     ('enrolments', 'person', 'person_id'),
     ('enrolment_suspensions', 'enrolment', 'enrolment_id'),
+    -- Not an input of the amounts, but of the cycle's lines: a care allowance is held until its carer is recorded.
+    ('payment_recipients', 'enrolment', 'enrolment_id'),
     ('households', 'household', 'id'),
     ('poverty_assessments', 'household', 'household_id'),
     ('programs', 'everyone', ''),

@@ -5,6 +5,7 @@
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { DEFAULT_AS_OF, seedDemoPopulation } from '../seeds/demo.js';
+import { seedDemoFindings } from '../seeds/findings.js';
 import { seedDemoPayments } from '../seeds/payments.js';
 import { buildApp, createDomainServices } from './app.js';
 import { systemClock } from './clock.js';
@@ -49,17 +50,16 @@ async function start(config: Config) {
     // for it (by default on the embedded database), and only once: it records its own seed run.
     await seedReferenceData(database.db);
     const seeded = config.seedDemo ? { demo: true, ...(await seedDemoPopulation(database, { people: config.demoPeople })) } : { demo: false };
-    // The demo's payment history, paid through the payments use cases themselves (once; seeds/payments.ts).
-    const payments =
-      config.seedDemo && config.demoPaymentMonths > 0
-        ? await seedDemoPayments(database, (await createDomainServices({ database, clock: systemClock })).payments, {
-            asOf: DEFAULT_AS_OF,
-            months: config.demoPaymentMonths,
-          })
-        : undefined;
+    // The demo's payment history, paid through the payments use cases themselves (once; seeds/payments.ts), then a
+    // handful of each audit finding planted on it (once; seeds/findings.ts).
+    const services = config.seedDemo && config.demoPaymentMonths > 0 ? await createDomainServices({ database, clock: systemClock }) : undefined;
+    const payments = services ? await seedDemoPayments(database, services.payments, { asOf: DEFAULT_AS_OF, months: config.demoPaymentMonths }) : undefined;
+    const planted = services ? await seedDemoFindings(database, services, { asOf: DEFAULT_AS_OF }) : undefined;
+    // Counts in the start-up line; the people themselves are in seed_runs 'demo-findings'.
+    const findings = planted && { ...planted, planted: Object.fromEntries(Object.entries(planted.planted).map(([kind, ids]) => [kind, ids.length])) };
     const app = await buildApp({ config, database, logger: log, metricsToken: config.metricsToken });
     const address = await app.listen({ port: config.port, host: config.host });
-    return { database, app, address, seeded: { ...seeded, payments } };
+    return { database, app, address, seeded: { ...seeded, payments, findings } };
   } catch (err) {
     await database.close().catch(() => undefined);
     throw err;

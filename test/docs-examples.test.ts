@@ -8,6 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AS_OF, seedDemoPopulation } from '../seeds/demo.js';
+import { seedDemoFindings } from '../seeds/findings.js';
+import { seedDemoPayments } from '../seeds/payments.js';
+import { createDomainServices } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
@@ -57,6 +61,10 @@ describe('the GraphQL examples of the docs run on the demo data', () => {
     t = await startTestApp({
       seed: async (db) => {
         await seedDemoPopulation(db.database, { people, asOf: DEFAULT_AS_OF });
+        // A short payment history with the planted findings, for the auditFindings examples (three months: what they ask).
+        const services = await createDomainServices({ database: db.database, clock: systemClock });
+        await seedDemoPayments(db.database, services.payments, { asOf: DEFAULT_AS_OF, months: 3 });
+        await seedDemoFindings(db.database, services, { asOf: DEFAULT_AS_OF });
       },
     });
   }, 300_000);

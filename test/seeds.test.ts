@@ -231,4 +231,42 @@ describe('seeds', () => {
     expect((await services.audit.verifyChain(admin)).ok).toBe(true);
     expect((await seedDemoPayments(a, services.payments, { asOf: '2026-11-29', months: 3 })).skipped).toBe(true);
   });
+
+  it('plants every kind of audit finding, through the use cases and one documented legacy import, once', async () => {
+    const { createDomainServices } = await import('../src/app.js');
+    const { seedDemoFindings, PLANTED_PER_KIND } = await import('../seeds/findings.js');
+    const { FINDING_KINDS } = await import('../src/core/code-lists.js');
+    const services = await createDomainServices({ database: a, clock: { today: () => '2026-11-29' } });
+    const events = async () => (await oneRow<{ n: number }>(a, `SELECT count(*)::int AS n FROM audit_events`)).n;
+    const eventsBefore = await events();
+    const { planted } = await seedDemoFindings(a, services, { asOf: '2026-11-29' });
+    const admin = { subject: 'test', role: 'admin' as const, communes: [], scopes: new Set<string>() };
+    const found = await services.findings.allFindings(admin, { from: '2026-08', to: '2026-11' });
+    const byKind = new Map(FINDING_KINDS.map((k) => [k, found.filter((f) => f.kind === k)]));
+    for (const kind of FINDING_KINDS) expect(byKind.get(kind)?.length ?? 0, kind).toBeGreaterThan(0);
+    // Each planted person (or enrolment) is named by a finding of the kind planted on them.
+    for (const [kind, ids] of Object.entries(planted)) {
+      expect(ids, kind).toHaveLength(PLANTED_PER_KIND);
+      const named = new Set(byKind.get(kind as (typeof FINDING_KINDS)[number])?.flatMap((f) => [...f.personIds, ...f.enrolmentIds]));
+      for (const id of ids) expect(named.has(id), `${kind} ${id}`).toBe(true);
+    }
+    expect(Object.keys(planted).sort()).toEqual(FINDING_KINDS.filter((k) => k !== 'ELIGIBLE_NOT_ENROLLED').sort());
+    // The use cases wrote their audit events; the legacy import kept its host cycle's control totals true.
+    expect(await events()).toBeGreaterThan(eventsBefore + 5 * PLANTED_PER_KIND);
+    const { mismatched } = await oneRow<{ mismatched: number }>(
+      a,
+      `SELECT count(*)::int AS mismatched FROM payment_cycles c
+        WHERE c.line_count <> (SELECT count(*) FROM payments p WHERE p.cycle_id = c.id)
+           OR c.payable_amount <> (SELECT coalesce(sum(amount), 0) FROM payments p WHERE p.cycle_id = c.id AND amount > 0)`,
+    );
+    expect(mismatched).toBe(0);
+    const legacy = byKind.get('DUPLICATE_PAYMENT')?.[0];
+    const exported = await services.exchange.exportCycle(
+      admin,
+      (await oneRow<{ id: string }>(a, `SELECT cycle_id::text AS id FROM payments WHERE kind = 'BACK_PAY' AND reference LIKE 'LEGACY-%' LIMIT 1`)).id,
+    );
+    expect(exported.payable.some((l) => legacy?.paymentIds.includes(l.lineId))).toBe(true);
+    expect((await services.audit.verifyChain(admin)).ok).toBe(true);
+    expect((await seedDemoFindings(a, services, { asOf: '2026-11-29' })).skipped).toBe(true);
+  });
 });

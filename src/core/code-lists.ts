@@ -94,8 +94,20 @@ export const HEAD_RELATION = 'Chủ hộ';
 /** How a benefit reaches its recipient; the law pushes non-cash methods (the non-cash share is reported). */
 export const PAYMENT_METHODS = ['BANK', 'EWALLET', 'POST_OFFICE', 'CASH'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-/** Who receives an enrolment's money: the beneficiary, a guardian (children, severe disability), or an authorised person. */
-export const RECIPIENT_KINDS = ['BENEFICIARY', 'GUARDIAN', 'AUTHORISED'] as const;
+/**
+ * Who receives an enrolment's money: the beneficiary, a guardian (children, severe disability), an authorised person,
+ * or, for the care allowances paid to whoever cares for the beneficiary (PAID_TO_CARER), the carer or the household.
+ */
+export const RECIPIENT_KINDS = ['BENEFICIARY', 'GUARDIAN', 'AUTHORISED', 'CARER'] as const;
+export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
+/**
+ * Care allowances recorded on the person cared for but paid to who cares for them (Decree 20/2021 art. 20): the
+ * household or person taking in an orphan child or a poor elderly person in the community (20.1), the household caring
+ * for its member with particularly severe disability (20.2.c), the carer outside the family (20.2.d). Their recipient
+ * is a CARER record; without one in force their lines are held (docs/payments.md#recipients). D20_20_2 (20.2.a/b, a
+ * disabled parent) is paid to the parent, the beneficiary.
+ */
+export const PAID_TO_CARER: ReadonlySet<string> = new Set(['D20_20_1', 'D20_20_2C', 'D20_20_2D']);
 /**
  * What a payment line pays: the month (REGULAR), a past month's shortfall (ARREARS), an overpayment to recover
  * (RECOVERY, negative, never netted), back pay granted by a decision (BACK_PAY, needs approval), or a failed or

@@ -1448,7 +1448,7 @@ export type PaymentRecipient = {
   enrolmentId: Scalars['ID']['output'];
   /** Id of the recipient record. */
   id: Scalars['ID']['output'];
-  /** Beneficiary, guardian or authorised person. */
+  /** Beneficiary, guardian, authorised person or carer. */
   kind: RecipientKind;
   /** Bank, e-wallet, post office or cash. */
   method: PaymentMethod;
@@ -2104,6 +2104,8 @@ export type RecipientKind =
   | 'AUTHORISED'
   /** The beneficiary. */
   | 'BENEFICIARY'
+  /** The carer or the household receiving a care allowance of Decree 20/2021 art. 20 (D20_20_1, D20_20_2C, D20_20_2D): the only kind those allowances are paid to. */
+  | 'CARER'
   /** A guardian (of a child, or of a person with severe disability). */
   | 'GUARDIAN';
 
@@ -2157,7 +2159,7 @@ export type RecordPaymentRecipientInput = {
   accountNo?: InputMaybe<Scalars['String']['input']>;
   /** The enrolment paid. */
   enrolmentId: Scalars['ID']['input'];
-  /** Beneficiary, guardian or authorised person. */
+  /** Beneficiary, guardian, authorised person or carer. */
   kind: RecipientKind;
   /** Bank, e-wallet, post office or cash. */
   method: PaymentMethod;
@@ -2165,7 +2167,7 @@ export type RecordPaymentRecipientInput = {
   provider?: InputMaybe<Scalars['String']['input']>;
   /** Name of the person who receives the money (for the beneficiary: omit, their registered name is used). */
   recipientName?: InputMaybe<Scalars['String']['input']>;
-  /** The guardian or authorised person, when registered (omit for the beneficiary). */
+  /** The guardian, authorised person or carer, when registered (omit for the beneficiary). */
   recipientPersonId?: InputMaybe<Scalars['ID']['input']>;
   /** First day it applies (not in the future). */
   validFrom: Scalars['Date']['input'];

@@ -42,6 +42,20 @@ export function registerPaymentFiles(app: FastifyInstance, deps: { exchange: Exc
     scope.addContentTypeParser(['text/csv', 'application/csv', XLSX_TYPE, 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => {
       done(null, body);
     });
+    // A file over the limit is refused before it is read, saying what the limit is (the app's handler would say "Bad
+    // request" for it); any other error goes on to the app's handler.
+    scope.setErrorHandler((err, _request, reply) => {
+      if ((err as { code?: unknown }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+      const mib = FILE_LIMIT / 1_048_576;
+      return reply.code(413).send({
+        error: {
+          code: 'VALIDATION_FAILED',
+          field: 'file',
+          message: `file: is larger than ${mib} MiB: split it`,
+          messageVi: `file: tệp lớn hơn ${mib} MiB: hãy chia nhỏ tệp`,
+        },
+      });
+    });
 
     scope.get<{ Params: { id: string } }>('/payments/cycles/:id/export.csv', async (request, reply) => {
       const lang = langOf(request.query);

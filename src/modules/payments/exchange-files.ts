@@ -9,6 +9,7 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import { Problems } from '../../errors.js';
+import { checkXlsxUpload } from './xlsx-guard.js';
 
 export type FileLang = 'vi' | 'en';
 
@@ -210,6 +211,8 @@ export async function readTable(body: Buffer, format: 'csv' | 'xlsx'): Promise<s
 }
 
 async function readXlsx(body: Buffer): Promise<string[][]> {
+  // Before exceljs inflates anything: a zip bomb or a sheet of millions of rows is refused here (xlsx-guard.ts).
+  await checkXlsxUpload(body, MAX_FILE_ROWS);
   const wb = new ExcelJS.Workbook();
   try {
     // exceljs' type says Buffer of an older @types/node; the bytes are what it reads.

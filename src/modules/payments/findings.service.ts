@@ -10,8 +10,8 @@
 import { textProblem, TEXT_RULES } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
-import { FINDING_KINDS, type FindingKind } from '../../core/code-lists.js';
-import { addMonths, firstDay, lastDay, monthsBetween, monthsFrom, PERIOD_RE, periodOf } from '../../core/period.js';
+import { FINDING_KINDS, PAID_TO_CARER, type FindingKind } from '../../core/code-lists.js';
+import { addMonths, firstDay, lastDay, monthsBetween, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import type { Database } from '../../db/client.js';
 import { notFound, Problems, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
@@ -23,8 +23,8 @@ import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import * as repo from './findings.repository.js';
 import type { FindingScope, MonthPaidRaw, ReviewRow } from './findings.repository.js';
-import { cyclesSince, inputsChangedOf } from './payments.repository.js';
-import { ARREARS_LOOKBACK_MONTHS } from './payments.service.js';
+import { cyclesSince, findRecipientsOf, inputsChangedOf } from './payments.repository.js';
+import { ARREARS_LOOKBACK_MONTHS, heldForCarer } from './payments.service.js';
 
 export type { ReviewRow } from './findings.repository.js';
 
@@ -304,12 +304,17 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
           rows.map((r) => r.person_id),
           [...new Set(rows.map((r) => r.period))],
         );
+        // A care allowance without its carer recorded is held by the cycle (heldForCarer): the finding says so.
+        const recipients = await findRecipientsOf(db, [...new Set(rows.filter((r) => PAID_TO_CARER.has(r.program_code)).map((r) => r.enrolment_id))]);
+        const recipientOn = (enrolmentId: string, day: string) =>
+          recipients.filter((x) => x.enrolmentId === enrolmentId && toDateString(x.validFrom) <= day).at(-1);
         const out: Finding[] = [];
         for (const r of rows) {
           const line = lineOf(ents, r.person_id, r.enrolment_id, r.period);
           // Only a payable month the commune pays (the paying commune, a successor covering its predecessors).
           if (!line || line.payableAmount <= 0 || line.payingCommuneCode === null) continue;
           if (!places.communesOn(r.commune_code, firstDay(r.period)).includes(line.payingCommuneCode)) continue;
+          const held = heldForCarer({ programCode: r.program_code, amount: line.payableAmount }, recipientOn(r.enrolment_id, firstDay(r.period)));
           out.push({
             key: `${kind}:${r.enrolment_id}:${r.period}`,
             kind,
@@ -322,9 +327,23 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
             communes: [r.commune_code],
             amount: 0,
             expectedAmount: line.payableAmount,
-            evidence: { enrolmentId: r.enrolment_id, cycleId: r.cycle_id, period: r.period, entitlement: line.payableAmount },
-            detail: `${r.period}: entitled to ${fmt(line.payableAmount)}; the commune's cycle for the month has no line for it`,
-            detailVi: `tháng ${r.period}: được hưởng ${fmtVi(line.payableAmount)}; kỳ chi tháng đó của xã không có khoản nào`,
+            evidence: {
+              enrolmentId: r.enrolment_id,
+              cycleId: r.cycle_id,
+              period: r.period,
+              entitlement: line.payableAmount,
+              ...(held ? { heldForCarer: true } : {}),
+            },
+            detail:
+              `${r.period}: entitled to ${fmt(line.payableAmount)}; the commune's cycle for the month has no line for it` +
+              (held
+                ? ': held, as no carer is recorded as its recipient and a care allowance is paid to the carer or the household, not to the person cared for (Decree 20/2021 art. 20); record the carer (recordPaymentRecipient, kind CARER) and the next cycle pays it as arrears'
+                : ''),
+            detailVi:
+              `tháng ${r.period}: được hưởng ${fmtVi(line.payableAmount)}; kỳ chi tháng đó của xã không có khoản nào` +
+              (held
+                ? ': tạm giữ vì chưa ghi người chăm sóc nhận tiền, kinh phí chăm sóc chi cho người hoặc hộ nhận chăm sóc, không chi cho người được chăm sóc (Nghị định 20/2021, điều 20); ghi người nhận (recordPaymentRecipient, loại CARER) thì kỳ chi sau sẽ truy lĩnh'
+                : ''),
           });
         }
         return out;

@@ -7,7 +7,7 @@ import { textProblem } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
 import { groupBy } from '../../core/collections.js';
-import { PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentStatus } from '../../core/code-lists.js';
+import { PAID_TO_CARER, PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentStatus, type RecipientKind } from '../../core/code-lists.js';
 import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import { monthIndex } from '../../core/bounds.js';
 import type { Database, Tx } from '../../db/client.js';
@@ -38,7 +38,7 @@ const CANDIDATE_BATCH = 2000;
 
 export interface RecordPaymentRecipientInput {
   enrolmentId: string;
-  kind: 'BENEFICIARY' | 'GUARDIAN' | 'AUTHORISED';
+  kind: RecipientKind;
   recipientPersonId?: string | null;
   recipientName?: string | null;
   method: PaymentMethod;
@@ -85,6 +85,7 @@ export function cycleLines(args: {
     line: Pick<NewPayment, 'enrolmentId' | 'personId' | 'programCode' | 'period' | 'kind' | 'amount' | 'note' | 'noteVi'> & { carriedFrom?: string },
   ) => {
     const recipient = args.recipientOf(line.enrolmentId);
+    if (heldForCarer(line, recipient)) return;
     out.push({
       ...line,
       needsApproval: line.kind === 'BACK_PAY' || line.kind === 'RECOVERY',
@@ -157,6 +158,15 @@ export function cycleLines(args: {
   }
   return out;
 }
+
+/**
+ * A care allowance paid to the carer (Decree 20/2021 art. 20; PAID_TO_CARER) is never paid to the person cared for:
+ * a line paying one out without a CARER recipient in force is held, not written. The month then shows as
+ * ENROLLED_NOT_PAID, saying why; once the carer is recorded, the next cycle pays it as arrears (docs/payments.md).
+ * Recoveries are collected, not paid: never held.
+ */
+export const heldForCarer = (line: Pick<NewPayment, 'programCode' | 'amount'>, recipient: Pick<PaymentRecipientRow, 'kind'> | undefined) =>
+  PAID_TO_CARER.has(line.programCode) && line.amount > 0 && recipient?.kind !== 'CARER';
 
 /** An arrears or recovery line for the difference between what a past month is owed now and what it holds. */
 function addDifference(
@@ -419,6 +429,23 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       if (nonCash && !isCleanLine(provider ?? '', 200))
         p.add('input.provider', 'must name the bank or e-wallet (1–200 characters)', 'phải ghi tên ngân hàng hoặc ví điện tử (1–200 ký tự)');
       let recipientName = input.recipientName?.trim() ?? '';
+      // Decree 20/2021 art. 20: these care allowances go to whoever cares for the person, never to the person; and a
+      // carer receives only those.
+      const careAllowance = PAID_TO_CARER.has(enrolment.programCode);
+      if (careAllowance && input.kind !== 'CARER')
+        p.add(
+          'input.kind',
+          `must be CARER: ${enrolment.programCode} is a care allowance paid to the carer or the household, not to the person cared for (Decree 20/2021 art. 20)`,
+          `phải là CARER: ${enrolment.programCode} là kinh phí chăm sóc chi cho người hoặc hộ nhận chăm sóc, không chi cho người được chăm sóc (Nghị định 20/2021, điều 20)`,
+        );
+      if (!careAllowance && input.kind === 'CARER')
+        p.add(
+          'input.kind',
+          `CARER is only for the care allowances of Decree 20/2021 art. 20 (${[...PAID_TO_CARER].join(', ')}), not ${enrolment.programCode}`,
+          `CARER chỉ dùng cho kinh phí chăm sóc theo Nghị định 20/2021, điều 20 (${[...PAID_TO_CARER].join(', ')}), không dùng cho ${enrolment.programCode}`,
+        );
+      if (input.kind === 'CARER' && input.recipientPersonId === enrolment.personId)
+        p.add('input.recipientPersonId', 'is the person cared for: the carer is someone else', 'là người được chăm sóc: người nhận phải là người chăm sóc');
       if (input.kind === 'BENEFICIARY') {
         if (input.recipientPersonId)
           p.add('input.recipientPersonId', 'is only for a guardian or an authorised person', 'chỉ dùng cho người giám hộ hoặc người được ủy quyền');
@@ -430,7 +457,11 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
           recipientName ||= other.fullName;
         }
         if (!recipientName)
-          p.add('input.recipientName', `is required for a ${input.kind.toLowerCase()}`, 'là bắt buộc với người giám hộ hoặc người được ủy quyền');
+          p.add(
+            'input.recipientName',
+            `is required for a ${input.kind.toLowerCase()}`,
+            'là bắt buộc với người giám hộ, người được ủy quyền hoặc người chăm sóc',
+          );
       }
       if (recipientName && !isCleanLine(recipientName, 200))
         p.add('input.recipientName', 'must be 1–200 characters without control characters', 'phải có 1–200 ký tự, không có ký tự điều khiển');
