@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { base64url, CompactSign, compactVerify, createLocalJWKSet, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { makeNationalId } from '../src/core/national-id.js';
+import { createDciSigner } from '../src/modules/dci/dci.signing.js';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
 import { ACK, HTTP_ERROR, requestOf, responseOf, specErrors } from './support/dci-spec.js';
 import { assess, DA_SAR, LAT, ok } from './support/people.js';
@@ -593,7 +595,163 @@ describe('subscribe, notify, unsubscribe', () => {
   });
 });
 
+describe('scopes', () => {
+  it('gives poverty classification and disability, and group searches, to a partner holding benefits:read', async () => {
+    const k = await keys('social-1');
+    ok(
+      await savePartner({
+        senderId: 'social.test',
+        name: 'Social',
+        jwks: { keys: [k.publicJwk] },
+        callbackUris: [`${base}/social`],
+        scopes: ['dci:search', 'benefits:read'],
+      }),
+    );
+    const query = [
+      { expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } },
+      { expression1: { attribute_name: 'group', operator: 'eq', attribute_value: 'POOR_HOUSEHOLD' } },
+    ];
+    const r = await signedPost('sync/search', 'search', searchMessage(searchItem('poor', { query_type: 'predicate', query })), {
+      keys: k,
+      sender: 'social.test',
+    });
+    expect(specErrors('social', responseOf('/registry/sync/search'), r.body)).toEqual([]);
+    const records = r.body.message.search_response[0].data.reg_records;
+    const poorHousehold = people.filter((p) => p.householdId === people[0]!.householdId).map((p) => p.id);
+    expect(new Set(idsOf(records))).toEqual(new Set(poorHousehold));
+    for (const record of records) {
+      expect(record).toMatchObject({ is_disabled: false, additional_attributes: [{ name: 'poverty_classification', value: 'POOR' }] });
+      // No person:national_id scope: the number is left out.
+      expect(record).not.toHaveProperty('member_identifier');
+    }
+  });
+});
+
+describe('more refusals', () => {
+  it('answers a malformed message with an ERR acknowledgement and err.request.bad', async () => {
+    const r = await signedPost('sync/search', 'search', { transaction_id: 'bad', search_request: [{ reference_id: 'x' }] });
+    expect(r.status).toBe(400);
+    expect(specErrors('social', ACK, r.body)).toEqual([]);
+    expect(r.body.message).toMatchObject({ ack_status: 'ERR', error: { code: 'err.request.bad', message: expect.stringContaining('search_request.0') } });
+  });
+
+  it('refuses a suspended partner with err.sender_id.invalid', async () => {
+    const k = await keys('paused-1');
+    const input = {
+      senderId: 'paused.test',
+      name: 'Paused',
+      jwks: { keys: [k.publicJwk] },
+      callbackUris: [`${base}/paused`],
+      scopes: ['dci:search'],
+      active: false,
+    };
+    expect(ok(await savePartner(input), 'saveDciPartner').active).toBe(false);
+    const r = await signedPost(
+      'sync/search',
+      'search',
+      searchMessage(searchItem('s', { query_type: 'idtype-value', query: { type: 'UIN', value: people[0]!.nationalId } })),
+      {
+        keys: k,
+        sender: 'paused.test',
+      },
+    );
+    expect([r.status, r.body.errors[0].code]).toEqual([401, 'err.sender_id.invalid']);
+  });
+
+  it('does not let a partner end another partner subscription', async () => {
+    const subscribeMessage = {
+      transaction_id: 'sub-other',
+      subscribe_request: [
+        {
+          reference_id: 'o1',
+          timestamp: new Date().toISOString(),
+          subscribe_criteria: {
+            reg_event_type: 'REGISTER',
+            filter: [{ expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } }],
+            notify_record_type: 'spdci-social:Member',
+          },
+        },
+      ],
+    };
+    await signedPost('subscribe', 'subscribe', subscribeMessage);
+    const code = (await nextCallback('on-subscribe')).message.subscribe_response[0].subscriptions[0].code as string;
+    const k = await keys('other-1');
+    ok(await savePartner({ senderId: 'other.test', name: 'Other', jwks: { keys: [k.publicJwk] }, callbackUris: [`${base}/other`], scopes: ['dci:subscribe'] }));
+    const r = await signedPost(
+      'unsubscribe',
+      'unsubscribe',
+      { transaction_id: 'u-other', timestamp: new Date().toISOString(), subscription_codes: [code] },
+      { keys: k, sender: 'other.test' },
+    );
+    expect(r.status).toBe(202);
+    const answer = await nextCallback('on-unsubscribe');
+    expect(specErrors('core', requestOf('/registry/on-unsubscribe'), answer)).toEqual([]);
+    expect(answer.message).toMatchObject({ status: 'rjct', status_reason_code: 'rjct.subscription_code.invalid', subscription_status: [] });
+    expect((await t.app.services.dci.subscriptionsFor({ type: 'REGISTER' })).map((x) => x.code)).toContain(code);
+  });
+});
+
+describe('async txn status', () => {
+  it('ACKs and POSTs the status to txn/on-status, in the spec schema', async () => {
+    const message = searchMessage(searchItem('t1', { query_type: 'idtype-value', query: { type: 'UIN', value: people[0]!.nationalId } }));
+    const sync = await signedPost('sync/search', 'search', message);
+    const statusMessage = {
+      transaction_id: 'status-2',
+      txnstatus_request: { reference_id: 's2', txn_type: 'search', attribute_type: 'correlation_id', attribute_value: sync.body.message.correlation_id },
+    };
+    const h = header('txn-status', 'spmis.test', { sender_uri: `${base}/callback` });
+    const body = { signature: await sign(spmis, h, statusMessage), header: h, message: statusMessage };
+    expect(specErrors('core', requestOf('/registry/txn/status'), body)).toEqual([]);
+    const r = await post('txn/status', body);
+    expect(r.status).toBe(202);
+    expect(specErrors('core', ACK, r.body)).toEqual([]);
+    const callback = await nextCallback('txn-on-status');
+    expect(specErrors('core', requestOf('/registry/txn/on-status'), callback)).toEqual([]);
+    expect(await verifiedByAnSinh(callback)).toBe(true);
+    expect(callback.message.txnstatus_response.txn_status.search_response).toEqual([{ reference_id: 't1', timestamp: expect.any(String), status: 'succ' }]);
+  });
+
+  it('answers an unknown transaction with err.request.not_found', async () => {
+    const r = await signedPost('sync/txn/status', 'txn-status', {
+      transaction_id: 'status-3',
+      txnstatus_request: { reference_id: 's3', txn_type: 'search', attribute_type: 'transaction_id', attribute_value: 'never-sent' },
+    });
+    expect(r.status).toBe(404);
+    expect(specErrors('core', HTTP_ERROR, r.body)).toEqual([]);
+    expect(r.body.errors[0].code).toBe('err.request.not_found');
+  });
+});
+
+describe('configuration of An Sinh key', () => {
+  it('requires DCI_SIGNING_KEY in production and refuses one that is not a private JWK', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toThrow(/DCI_SIGNING_KEY: DCI_SIGNING_KEY is required in production/);
+    expect(() => loadConfig({ DCI_SIGNING_KEY: '{"kty":"EC"}' })).toThrow(ConfigError);
+    expect(loadConfig({}).dci).toEqual({ senderId: 'an-sinh', signingKey: undefined });
+  });
+
+  it('signs with the configured key and publishes only its public half', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'an-sinh-2026', alg: 'ES256' };
+    const c = loadConfig({ DCI_SIGNING_KEY: JSON.stringify(privateJwk), DCI_SENDER_ID: 'an-sinh.example.vn' });
+    expect(c.dci.senderId).toBe('an-sinh.example.vn');
+    const signer = await createDciSigner(c.dci.signingKey);
+    expect(signer.publicJwks.keys).toEqual([{ kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y, kid: 'an-sinh-2026', alg: 'ES256', use: 'sig' }]);
+    const sig = await signer.sign({ a: 1 }, { b: 2 });
+    const [h, , s2] = sig.split('.');
+    const publicKey = createLocalJWKSet(signer.publicJwks);
+    await expect(compactVerify(`${h}.${base64url.encode(canonical({ header: { a: 1 }, message: { b: 2 } }))}.${s2}`, publicKey)).resolves.toBeTruthy();
+  });
+});
+
 describe('partner registry (admin)', () => {
+  it('audits each registration with the key ids, not the keys', async () => {
+    const r = await t.db.database.db.execute(
+      `SELECT action, after FROM audit_events WHERE entity_type = 'dci_partner' AND entity_id = 'spmis.test' ORDER BY seq`,
+    );
+    expect(r.rows.map((row) => row.action)).toEqual(['dci.partner.register']);
+    expect((r.rows[0]!.after as JsonBody).jwks).toEqual(['spmis-1']);
+  });
+
   it('is for administrators only', async () => {
     const officer = await t.token('district_officer');
     const r = await t.gql(`{ dciPartners { senderId } }`, undefined, officer);
