@@ -413,7 +413,7 @@ describe('signatures and senders', () => {
     expect(version.body.message.error.code).toBe('err.version.not_supported');
   });
 
-  it('holds a partner to its rate limit with err.request.too_many_requests', async () => {
+  it('holds a partner to its rate limit with err.request.too_many_requests; forged requests do not count', async () => {
     const k = await keys('tight-1');
     ok(
       await savePartner({
@@ -425,6 +425,10 @@ describe('signatures and senders', () => {
         rateLimitPerMinute: 2,
       }),
     );
+    // Requests in the partner's name that it did not sign are refused without using up its quota.
+    const forged: number[] = [];
+    for (let i = 0; i < 3; i++) forged.push((await signedPost('sync/search', 'search', message(), { keys: stranger, sender: 'tight.test' })).status);
+    expect(forged).toEqual([401, 401, 401]);
     const codes: number[] = [];
     for (let i = 0; i < 3; i++) codes.push((await signedPost('sync/search', 'search', message(), { keys: k, sender: 'tight.test' })).status);
     expect(codes).toEqual([200, 200, 429]);

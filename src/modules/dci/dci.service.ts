@@ -4,8 +4,8 @@
  *
  * Every request is a signed envelope { signature, header, message } from a registered partner system. It is
  * checked in this order, each failure answered with the spec's error code: a header naming a sender
- * (err.request.bad), a registered and active sender (err.sender_id.invalid), its rate limit
- * (err.request.too_many_requests), its signature against its JWKS (err.signature.missing / err.signature.invalid),
+ * (err.request.bad), a registered and active sender (err.sender_id.invalid), its signature against its JWKS
+ * (err.signature.missing / err.signature.invalid), its rate limit (err.request.too_many_requests),
  * the header itself (err.request.bad, err.version.not_supported, err.receiver_id.invalid, err.encryption.invalid),
  * the callback URI of async requests (err.sender_uri.invalid: only URIs on the partner's list are ever called) and
  * its scopes (err.request.forbidden). Searches read through the registry service as an `integration` principal
@@ -230,14 +230,6 @@ export function createDciService(deps: {
     if (partner?.active !== 'ACTIVE') {
       throw new DciError(401, 'err.sender_id.invalid', 'The sender_id is not a registered partner', 'sender_id không phải đối tác đã đăng ký');
     }
-    if (!withinRate(partner)) {
-      throw new DciError(
-        429,
-        'err.request.too_many_requests',
-        'Too many requests for this partner; retry in a minute',
-        'Đối tác gửi quá nhiều yêu cầu; hãy thử lại sau một phút',
-      );
-    }
     const problem = await checkSignature(envelope.signature, rawHeader, envelope.message, partner.jwks as { keys: [] });
     if (problem === 'err.signature.missing') throw new DciError(401, problem, 'The message is not signed', 'Thông điệp chưa được ký');
     if (problem)
@@ -247,6 +239,15 @@ export function createDciService(deps: {
         "The signature does not verify against the sender's registered keys",
         'Chữ ký không khớp với khóa đã đăng ký của bên gửi',
       );
+    // Counted once the signature holds: requests forged in a partner's name do not use up its quota.
+    if (!withinRate(partner)) {
+      throw new DciError(
+        429,
+        'err.request.too_many_requests',
+        'Too many requests for this partner; retry in a minute',
+        'Đối tác gửi quá nhiều yêu cầu; hãy thử lại sau một phút',
+      );
+    }
     const parsed = HeaderSchema.safeParse(rawHeader);
     if (!parsed.success) {
       const at = parsed.error.issues[0]?.path.join('.') ?? '';
@@ -544,7 +545,10 @@ export function createDciService(deps: {
         status: 202,
         body: ack(txn.correlationId),
         after: async () => {
-          const response = await runSearch(partner, request, txn.correlationId);
+          const response = await runSearch(partner, request, txn.correlationId).catch(async (err: unknown) => {
+            await repo.finishTransaction(db, txn.correlationId, 'rjct', []);
+            throw err;
+          });
           const items = response.search_response as Json[];
           await repo.finishTransaction(db, txn.correlationId, overall(items), statusesOf(items));
           const done = items.filter((i) => i.status === 'succ').length;
