@@ -16,6 +16,7 @@ const AUDIT_SERVICE = '../modules/audit/audit.service.js';
 const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
 const PAYMENTS_SERVICE = '../modules/payments/payments.service.js';
 const FINDINGS_SERVICE = '../modules/payments/findings.service.js';
+const DCI_SERVICE = '../modules/dci/dci.service.js';
 // Parents that resolver maps build around a service result (src/graphql/parents.ts).
 const PARENTS = './parents.js';
 
@@ -58,6 +59,7 @@ const config: CodegenConfig = {
           Pregnancy: `${REGISTRY_SERVICE}#PregnancyRow`,
           AuditEvent: `${AUDIT_SERVICE}#AuditEventRow`,
           AdminUnit: `${PLACES_SERVICE}#AdminUnitRow`,
+          DciPartner: `${DCI_SERVICE}#DciPartnerRow`,
           AreaClassification: `${PLACES_SERVICE}#AreaClassificationRow`,
           Program: `${RULE_BOOK}#ProgramRow`,
           // A version from the rule book or one just published.

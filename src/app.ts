@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_QUERY_LIMITS, type Config, type OverloadConfig } from './config.js';
+import { DEFAULT_DCI_SENDER_ID, DEFAULT_QUERY_LIMITS, type Config, type OverloadConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
 import { DomainError } from './errors.js';
@@ -48,6 +48,10 @@ import { paymentsResolvers } from './modules/payments/payments.resolvers.js';
 import { createFindingsService } from './modules/payments/findings.service.js';
 import { findingsResolvers } from './modules/payments/findings.resolvers.js';
 import { registerAuditExports } from './http/audit-exports.js';
+import { DCI_JWKS_PATH, DCI_PREFIX, registerDciRoutes } from './http/dci-routes.js';
+import { createDciService } from './modules/dci/dci.service.js';
+import { createDciSigner } from './modules/dci/dci.signing.js';
+import { dciResolvers } from './modules/dci/dci.resolvers.js';
 import { createResidenceService } from './modules/registry/residence.service.js';
 import { benefitsLoaders, benefitsResolvers } from './modules/benefits/benefits.resolvers.js';
 import { createBenefitsService } from './modules/benefits/benefits.service.js';
@@ -59,7 +63,7 @@ export type { Services } from './services.js';
 
 export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'> &
-    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs'>> & {
+    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'dci'>> & {
       /** Overload thresholds; `sampleIntervalMs` (default 1 s) lets a test see a tiny threshold crossed quickly. */
       overload?: OverloadConfig & { sampleIntervalMs?: number };
     };
@@ -88,14 +92,15 @@ const pathOf = (url: string) => url.split('?', 1)[0] ?? url;
 
 /** Paths open without a token. */
 // /metrics checks its own token (METRICS_TOKEN), not a user's JWT.
-const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', '/metrics', ...PUBLIC_ROUTES]);
+// The DCI API's routes authenticate partners by message signatures, not tokens (src/http/dci-routes.ts).
+const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', '/metrics', DCI_JWKS_PATH, ...PUBLIC_ROUTES]);
 
 /**
  * The domain services, wired once: modules reach each other only through the services built here. buildApp serves
  * them over HTTP; server.ts also hands them to the demo seed (seeds/payments.ts), which pays its history through the
  * same use cases an officer would.
  */
-export async function createDomainServices(deps: { database: Database; clock: Clock }): Promise<Omit<Services, 'auth'>> {
+export async function createDomainServices(deps: { database: Database; clock: Clock }): Promise<Omit<Services, 'auth' | 'dci'>> {
   const { database, clock } = deps;
   const places = createPlacesService(database);
   await places.reload();
@@ -144,7 +149,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs ?? 30_000,
   });
 
-  const services: Services = { ...(await createDomainServices({ database, clock })), auth: createAuthService(config.jwt) };
+  const domain = await createDomainServices({ database, clock });
+  // The DCI API signs with An Sinh's key (DCI_SIGNING_KEY; generated at start-up outside production).
+  const dci = createDciService({
+    database,
+    clock,
+    registry: domain.registry,
+    places: domain.places,
+    signer: await createDciSigner(config.dci?.signingKey),
+    senderId: config.dci?.senderId ?? DEFAULT_DCI_SENDER_ID,
+    log: {
+      warn: (obj, msg) => {
+        app.log.warn(obj, msg);
+      },
+    },
+  });
+  const services: Services = { ...domain, auth: createAuthService(config.jwt), dci };
   const { places, registry } = services;
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
@@ -221,7 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Authentication for everything but the health routes (and GraphiQL's static page, which holds no data).
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
-    if (PUBLIC_PATHS.has(path) || path.startsWith('/graphiql')) return;
+    if (PUBLIC_PATHS.has(path) || path.startsWith('/graphiql') || path.startsWith(DCI_PREFIX)) return;
     try {
       request.principal = await services.auth.authenticate(request.headers.authorization);
     } catch (err) {
@@ -270,6 +290,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       benefitsResolvers,
       paymentsResolvers,
       findingsResolvers,
+      dciResolvers,
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
@@ -289,6 +310,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuditExports(app, services);
   registerPublicRoutes(app, { graphiql: config.graphiql });
   registerPaymentFiles(app, { exchange: services.exchange });
+  registerDciRoutes(app, dci);
   if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);

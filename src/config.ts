@@ -33,6 +33,9 @@ export interface OverloadConfig {
 // off by default (an embedded database works on the event loop, so a busy loop is not by itself overload).
 export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 1000, maxEventLoopUtilization: 0, maxHeapUsedBytes: 0 };
 
+/** An Sinh's DCI sender id unless DCI_SENDER_ID says otherwise (docs/integration.md). */
+export const DEFAULT_DCI_SENDER_ID = 'an-sinh';
+
 /**
  * The service's configuration, read once from the environment at start-up.
  * A bad value stops the process with a message naming the variable, rather than failing later
@@ -85,10 +88,31 @@ const ConfigSchema = z
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_OVERLOAD.maxEventLoopDelayMs),
     OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(DEFAULT_OVERLOAD.maxEventLoopUtilization),
     OVERLOAD_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(DEFAULT_OVERLOAD.maxHeapUsedBytes),
+    DCI_SENDER_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,98}$/, 'must be 1–99 letters, digits, . _ : -')
+      .default(DEFAULT_DCI_SENDER_ID),
+    DCI_SIGNING_KEY: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => {
+          try {
+            const k = JSON.parse(v) as { kty?: unknown; d?: unknown };
+            return typeof k.kty === 'string' && typeof k.d === 'string';
+          } catch {
+            return false;
+          }
+        }, 'must be a private JWK (JSON with kty and d)')
+        .optional(),
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWKS_URL is required in production' });
+    }
+    // A key generated at start-up changes at every restart and differs between instances: partners could not pin it.
+    if (c.NODE_ENV === 'production' && !c.DCI_SIGNING_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['DCI_SIGNING_KEY'], message: 'DCI_SIGNING_KEY is required in production' });
     }
   });
 
@@ -125,6 +149,11 @@ export interface Config {
   overload: OverloadConfig;
   /** A client must send its whole request (headers and body) within this time, else 408 (0: no limit). */
   requestTimeoutMs: number;
+  /**
+   * The DCI Social Registry API (docs/integration.md): An Sinh's sender id, and the private JWK it signs responses
+   * and callbacks with (undefined outside production: a key is generated at start-up).
+   */
+  dci: { senderId: string; signingKey: string | undefined };
 }
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -170,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimit: { max: c.RATE_LIMIT_MAX, windowMs: c.RATE_LIMIT_WINDOW_MS },
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    dci: { senderId: c.DCI_SENDER_ID, signingKey: c.DCI_SIGNING_KEY },
     corsOrigins: (c.CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

@@ -5,6 +5,7 @@
 import type { Clock } from './clock.js';
 import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
+import type { DciService } from './modules/dci/dci.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
 import type { ExchangeService } from './modules/payments/exchange.service.js';
 import type { FindingsService } from './modules/payments/findings.service.js';
@@ -28,6 +29,8 @@ export interface Services {
   exchange: ExchangeService;
   /** Audit findings and payment reports. */
   findings: FindingsService;
+  /** The DCI Social Registry API (REST under /dci/registry/, admin over GraphQL). */
+  dci: DciService;
 }
 
 declare module 'fastify' {

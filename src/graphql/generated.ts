@@ -5,6 +5,7 @@ import type { PersonRecord, HouseholdRow, BirthYearConventionRow, PovertyAssessm
 import type { ResidencePeriodRow } from '../modules/registry/residence.service.js';
 import type { AuditEventRow } from '../modules/audit/audit.service.js';
 import type { AdminUnitRow, AreaClassificationRow } from '../modules/places/places.service.js';
+import type { DciPartnerRow } from '../modules/dci/dci.service.js';
 import type { ProgramRow, BaseLevelRow, TimingRuleRow, ProvincialSchemeParent } from '../modules/rules/rule-book.js';
 import type { RuleVersionParent, GapNode, GapConnection } from './parents.js';
 import type { SuspensionRow, EnrolmentParent, EntitlementLine as EntitlementLineParent, EntitlementMonth as EntitlementMonthParent, PensionConversionRow } from '../modules/benefits/benefits.service.js';
@@ -536,6 +537,52 @@ export type CoverageGapCount = {
   programCode: Scalars['String']['output'];
 };
 
+/**
+ * A partner system of the DCI Social Registry API (docs/integration.md, "DCI Social Registry API"): who may call
+ * /dci/registry/…, with which keys, where An Sinh may call it back, and what it may search, subscribe to and see.
+ */
+export type DciPartner = {
+  __typename?: 'DciPartner';
+  /** False: suspended, every request refused with err.sender_id.invalid. */
+  active: Scalars['Boolean']['output'];
+  /** The only URIs An Sinh ever calls back for this partner (exact match). */
+  callbackUris: Array<Scalars['String']['output']>;
+  /** When it was registered. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Its public signing keys as a JWK Set ({ keys: [...] }). */
+  jwks: Scalars['JSON']['output'];
+  /** The key ids of its keys. */
+  keyIds: Array<Scalars['String']['output']>;
+  /** The partner's name, as the agreement with it names it. */
+  name: Scalars['String']['output'];
+  /** Requests per minute before err.request.too_many_requests. */
+  rateLimitPerMinute: Scalars['Int']['output'];
+  /** dci:search, dci:subscribe, person:national_id, benefits:read. */
+  scopes: Array<Scalars['String']['output']>;
+  /** The sender_id the partner puts in every message header. */
+  senderId: Scalars['ID']['output'];
+  /** When its settings last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A partner's settings, replacing those it had (keys, URIs and scopes are lists as a whole). */
+export type DciPartnerInput = {
+  /** Default true; false suspends the partner. */
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Absolute http(s) URLs, 1–20, compared exactly: the only ones ever called back. */
+  callbackUris: Array<Scalars['String']['input']>;
+  /** Public keys only, each with kid and alg (ES256, ES384, EdDSA, Ed25519, RS256 or PS256). */
+  jwks: Scalars['JSON']['input'];
+  /** The partner's name (1–200 characters). */
+  name: Scalars['String']['input'];
+  /** Requests per minute, 1–10000; default 60. */
+  rateLimitPerMinute?: InputMaybe<Scalars['Int']['input']>;
+  /** Among dci:search, dci:subscribe, person:national_id, benefits:read. */
+  scopes: Array<Scalars['String']['input']>;
+  /** The sender_id it will send: 1–99 letters, digits, . _ : - (not An Sinh's own DCI_SENDER_ID). */
+  senderId: Scalars['String']['input'];
+};
+
 /** A disability certificate (giấy xác nhận khuyết tật). */
 export type DisabilityCertificate = {
   __typename?: 'DisabilityCertificate';
@@ -1024,6 +1071,8 @@ export type Mutation = {
    * communes; audited.
    */
   reviewAuditFinding: AuditFinding;
+  /** Registers a DCI partner system or replaces its settings (admin only; audited). */
+  saveDciPartner: DciPartner;
   /** Admin only: sets the day (MM-DD, a day of every year) used for people whose year of birth only is known, citing its basis. Audited. */
   setBirthYearConvention: BirthYearConvention;
   /** Members leave a household to form a new one in the same commune (reason SPLIT). Audited as splitHousehold; returns the new household. */
@@ -1262,6 +1311,12 @@ export type MutationReviewAuditFindingArgs = {
   communeCode: Scalars['String']['input'];
   key: Scalars['String']['input'];
   note: Scalars['String']['input'];
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationSaveDciPartnerArgs = {
+  input: DciPartnerInput;
 };
 
 
@@ -1908,6 +1963,8 @@ export type Query = {
    * see; without programCode: every program. `first` is 1–500 (default 100); a larger value is refused with VALIDATION_FAILED.
    */
   coverageGaps: CoverageGapConnection;
+  /** The registered DCI partner systems (admin only). */
+  dciPartners: Array<DciPartner>;
   /**
    * Every program for one person on a date (default today): eligible or not, the amount, and why. A commune officer
    * sees it when the person lived in one of their communes on that date (for a date the person did not live in the
@@ -2634,6 +2691,8 @@ export type ResolversTypes = {
   CoverageGapCount: ResolverTypeWrapper<CoverageGapCount>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DciPartner: ResolverTypeWrapper<DciPartnerRow>;
+  DciPartnerInput: DciPartnerInput;
   DisabilityCertificate: ResolverTypeWrapper<DisabilityCertificateRow>;
   DisabilityLevel: DisabilityLevel;
   EnrolInput: EnrolInput;
@@ -2745,6 +2804,8 @@ export type ResolversParentTypes = {
   CoverageGapCount: CoverageGapCount;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DciPartner: DciPartnerRow;
+  DciPartnerInput: DciPartnerInput;
   DisabilityCertificate: DisabilityCertificateRow;
   EnrolInput: EnrolInput;
   Enrolment: EnrolmentParent;
@@ -3008,6 +3069,19 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DciPartnerResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['DciPartner'] = ResolversParentTypes['DciPartner']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  callbackUris?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  jwks?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  keyIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rateLimitPerMinute?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  senderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type DisabilityCertificateResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['DisabilityCertificate'] = ResolversParentTypes['DisabilityCertificate']> = {
   certificateNo?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -3157,6 +3231,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   registerPerson?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationRegisterPersonArgs, 'input'>>;
   resumeEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationResumeEnrolmentArgs, 'fromPeriod' | 'id' | 'payBack'>>;
   reviewAuditFinding?: Resolver<ResolversTypes['AuditFinding'], ParentType, ContextType, RequireFields<MutationReviewAuditFindingArgs, 'communeCode' | 'key' | 'note'>>;
+  saveDciPartner?: Resolver<ResolversTypes['DciPartner'], ParentType, ContextType, RequireFields<MutationSaveDciPartnerArgs, 'input'>>;
   setBirthYearConvention?: Resolver<ResolversTypes['BirthYearConvention'], ParentType, ContextType, RequireFields<MutationSetBirthYearConventionArgs, 'confirmed' | 'legalBasis' | 'monthDay'>>;
   splitHousehold?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationSplitHouseholdArgs, 'input'>>;
   stopEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationStopEnrolmentArgs, 'endPeriod' | 'id' | 'reason' | 'stopCase'>>;
@@ -3380,6 +3455,7 @@ export type QueryResolvers<ContextType = MercuriusContext, ParentType extends Re
   beneficiaries?: Resolver<ResolversTypes['BeneficiaryConnection'], ParentType, ContextType, RequireFields<QueryBeneficiariesArgs, 'communeCode' | 'first'>>;
   birthYearConventions?: Resolver<Array<ResolversTypes['BirthYearConvention']>, ParentType, ContextType>;
   coverageGaps?: Resolver<ResolversTypes['CoverageGapConnection'], ParentType, ContextType, RequireFields<QueryCoverageGapsArgs, 'first'>>;
+  dciPartners?: Resolver<Array<ResolversTypes['DciPartner']>, ParentType, ContextType>;
   eligibility?: Resolver<Array<ResolversTypes['ProgramEligibility']>, ParentType, ContextType, RequireFields<QueryEligibilityArgs, 'personId'>>;
   enrolment?: Resolver<Maybe<ResolversTypes['Enrolment']>, ParentType, ContextType, RequireFields<QueryEnrolmentArgs, 'id'>>;
   entitlements?: Resolver<Array<ResolversTypes['EntitlementMonth']>, ParentType, ContextType, RequireFields<QueryEntitlementsArgs, 'from' | 'personId' | 'to'>>;
@@ -3482,6 +3558,7 @@ export type Resolvers<ContextType = MercuriusContext> = {
   CoverageGapCount?: CoverageGapCountResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DciPartner?: DciPartnerResolvers<ContextType>;
   DisabilityCertificate?: DisabilityCertificateResolvers<ContextType>;
   Enrolment?: EnrolmentResolvers<ContextType>;
   EnrolmentSuspension?: EnrolmentSuspensionResolvers<ContextType>;
@@ -3708,6 +3785,18 @@ export type Loaders<TContext = MercuriusContext> = {
   CoverageGapCount?: {
     count?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['CoverageGapCount'], Record<string, never>, TContext>;
     programCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['CoverageGapCount'], Record<string, never>, TContext>;
+  };
+  DciPartner?: {
+    active?: LoaderDefinition<ResolversTypes['Boolean'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    callbackUris?: LoaderDefinition<Array<ResolversTypes['String']>, ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    createdAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    jwks?: LoaderDefinition<ResolversTypes['JSON'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    keyIds?: LoaderDefinition<Array<ResolversTypes['String']>, ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    name?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    rateLimitPerMinute?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    scopes?: LoaderDefinition<Array<ResolversTypes['String']>, ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    senderId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
+    updatedAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['DciPartner'], Record<string, never>, TContext>;
   };
   DisabilityCertificate?: {
     certificateNo?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['DisabilityCertificate'], Record<string, never>, TContext>;

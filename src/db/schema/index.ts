@@ -4,3 +4,4 @@ export * from './rules.js';
 export * from './payments.js';
 export * from './findings.js';
 export * from './entitlement-inputs.js';
+export * from './dci.js';
