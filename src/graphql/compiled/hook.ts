@@ -21,6 +21,9 @@ import type { Principal } from '../../modules/auth/auth.types.js';
 import { readAccessOf, type ReadAccess } from './access.js';
 import { graphql } from './graphql-runtime.js';
 import { Lru } from './lru.js';
+import { notePlanReads, seesAll, selectedGroups } from '../field-policy.js';
+import type { FieldGroup } from '../../modules/auth/access-policy.js';
+import { ReadLedger } from '../../modules/auth/read-ledger.js';
 import { planOperation, type FieldPlan, type OperationPlan } from './plan.js';
 
 /** A root field compiled to SQL. */
@@ -56,6 +59,8 @@ export interface CompiledReadsOptions {
 interface Compiled {
   plan: OperationPlan;
   root: CompiledRoot;
+  /** The access policy's field groups it selects (field-policy.ts). */
+  groups: Set<FieldGroup>;
 }
 
 /** Reads `GET /graphql?variables=…` as Mercurius does; anything it would refuse goes to it. */
@@ -81,7 +86,10 @@ export function compiledReads(options: CompiledReadsOptions) {
     const plan = planOperation(schema, query, operationName, options.maxDepth);
     const compiler = plan && options.roots[plan.root.fieldName];
     const root = plan && compiler?.(plan.root);
-    return plan && root ? { plan, root } : null;
+    if (!plan || !root) return null;
+    // An object that selects a sensitive group without its id could not be logged: the executor answers it.
+    const { groups, identified } = selectedGroups(plan.root);
+    return identified ? { plan, root, groups } : null;
   }
 
   async function answer(request: FastifyRequest, principal: Principal): Promise<string | undefined> {
@@ -108,7 +116,9 @@ export function compiledReads(options: CompiledReadsOptions) {
       cache.set(key, compiled);
     }
     if (!compiled || !schema) return undefined;
-    const { plan, root } = compiled;
+    const { plan, root, groups } = compiled;
+    // A group withheld from the caller: the executor answers, with its `extensions.withheld` notes.
+    if (!seesAll(principal, groups)) return undefined;
     const coerced = getVariableValues(schema, plan.operation.variableDefinitions ?? [], (variables ?? {}) as Record<string, unknown>);
     if (coerced.errors || !plan.root.field) return undefined;
     let args: Record<string, unknown>;
@@ -125,7 +135,12 @@ export function compiledReads(options: CompiledReadsOptions) {
         return undefined;
       }
     };
-    return root.run(args, readAccessOf(principal), argumentsOf);
+    const body = await root.run(args, readAccessOf(principal), argumentsOf);
+    if (body !== undefined && groups.size > 0) {
+      const reads = (request.reads ??= new ReadLedger());
+      notePlanReads(plan.root, (JSON.parse(body) as { data: Record<string, unknown> }).data[plan.root.responseName], reads);
+    }
+    return body;
   }
 
   return async function compiledReadsPreHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {

@@ -1,0 +1,124 @@
+/**
+ * The access policy's field groups applied to the GraphQL answer (issue 11; the decisions are the tables of
+ * src/modules/auth/access-policy.ts, this file only applies them):
+ * - each enforced field of a person-bearing type (PERSON_FIELDS) is wrapped: a group the caller may not see
+ *   answers null or an empty list and adds a note to `extensions.withheld`; items of a list in such a group (an
+ *   HIV flag) are left out, and the note is given whenever the field is asked, whatever the person's records,
+ *   so that it never tells whether there was something to withhold;
+ * - every sensitive group answered is noted in the request's ReadLedger, written once as the request's access
+ *   event (src/app.ts).
+ * The compiled reads (src/graphql/compiled/hook.ts) use `selectedGroups` and `notePlanReads` for the same.
+ */
+import { defaultFieldResolver, getNullableType, isListType, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import type { MercuriusContext } from 'mercurius';
+import { PERSON_FIELDS, sightOf, withheldReason, type FieldEntry, type FieldGroup } from '../modules/auth/access-policy.js';
+import type { Principal } from '../modules/auth/auth.types.js';
+import type { ReadLedger, SubjectKind } from '../modules/auth/read-ledger.js';
+import type { FieldPlan } from './compiled/plan.js';
+
+const SUBJECTS: Record<string, SubjectKind> = { Person: 'person', Household: 'household' };
+
+/** The response path of a field, as in GraphQL errors. */
+export function pathOf(info: GraphQLResolveInfo): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) out.unshift(p.key);
+  return out;
+}
+
+/** The root fields of the operation, for the access log. */
+function operationOf(info: GraphQLResolveInfo): string {
+  return info.operation.selectionSet.selections
+    .map((s) => (s.kind === 'Field' ? s.name.value : ''))
+    .filter(Boolean)
+    .join(',');
+}
+
+/** Wraps the enforced fields' resolvers (call once, after Mercurius has built the schema, before the first query). */
+export function enforceFieldPolicy(schema: GraphQLSchema): void {
+  for (const [key, entry] of Object.entries(PERSON_FIELDS) as [string, FieldEntry][]) {
+    const group = entry.group;
+    if (!entry.enforced || !group) continue;
+    const [typeName, fieldName] = key.split('.') as [string, string];
+    const subject = SUBJECTS[typeName];
+    const field = (schema.getType(typeName) as GraphQLObjectType | undefined)?.getFields()[fieldName];
+    if (!field || !subject) throw new Error(`access policy names ${key}, which the schema lacks`);
+    const resolve = field.resolve ?? defaultFieldResolver;
+    const empty = isListType(getNullableType(field.type)) ? [] : null;
+    field.resolve = async (obj: { id: string }, args, ctx: MercuriusContext, info) => {
+      const { principal, reads } = ctx;
+      if (!reads.operation) reads.operation = operationOf(info);
+      if (sightOf(principal, group) === 'withheld') {
+        reads.withhold({ path: pathOf(info), fieldGroup: group, reason: withheldReason(principal, group) });
+        return empty;
+      }
+      let value: unknown = await resolve(obj, args, ctx, info);
+      const read = new Set<FieldGroup>([group]);
+      if (entry.items && Array.isArray(value)) {
+        const { groupOf, groups } = entry.items;
+        for (const g of groups) {
+          if (sightOf(principal, g) === 'withheld') reads.withhold({ path: pathOf(info), fieldGroup: g, reason: withheldReason(principal, g) });
+        }
+        value = (value as Record<string, unknown>[]).filter((item) => {
+          const g = groupOf(item);
+          if (sightOf(principal, g) === 'withheld') return false;
+          read.add(g);
+          return true;
+        });
+      }
+      if (value !== null && !(Array.isArray(value) && value.length === 0)) reads.note(subject, obj.id, read);
+      return value;
+    };
+  }
+}
+
+/** The groups a compiled plan selects (enforced fields only), and whether every object that selects one also selects its id. */
+export function selectedGroups(root: FieldPlan): { groups: Set<FieldGroup>; identified: boolean } {
+  const groups = new Set<FieldGroup>();
+  let identified = true;
+  const walk = (plan: FieldPlan) => {
+    let sensitive = false;
+    for (const child of plan.children) {
+      const entry = PERSON_FIELDS[`${child.parentType.name}.${child.fieldName}`];
+      if (entry?.enforced && entry.group) {
+        groups.add(entry.group);
+        for (const g of entry.items?.groups ?? []) groups.add(g);
+        sensitive = true;
+      }
+      walk(child);
+    }
+    if (sensitive && !plan.children.some((c) => c.fieldName === 'id' && c.responseName === 'id')) identified = false;
+  };
+  walk(root);
+  return { groups, identified };
+}
+
+/** Whether the caller sees every group of a compiled plan in full (else the executor answers, with its notes). */
+export function seesAll(principal: Principal, groups: Iterable<FieldGroup>): boolean {
+  for (const g of groups) if (g !== 'identity' && sightOf(principal, g) !== 'full') return false;
+  return true;
+}
+
+/** Notes the reads of a compiled answer: walks the plan over the response data. */
+export function notePlanReads(root: FieldPlan, data: unknown, reads: ReadLedger): void {
+  reads.operation ||= root.fieldName;
+  const visit = (plan: FieldPlan, value: unknown) => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(plan, v);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const row = value as Record<string, unknown>;
+    const read: FieldGroup[] = [];
+    let typeName: string | undefined;
+    for (const child of plan.children) {
+      typeName = child.parentType.name;
+      const entry = PERSON_FIELDS[`${typeName}.${child.fieldName}`];
+      const v = row[child.responseName];
+      if (entry?.enforced && entry.group && v !== null && !(Array.isArray(v) && v.length === 0)) read.push(entry.group);
+      visit(child, v);
+    }
+    const subject = typeName && SUBJECTS[typeName];
+    if (subject && read.length > 0 && typeof row.id === 'string') reads.note(subject, row.id, read);
+  };
+  visit(root, data);
+}
