@@ -126,7 +126,19 @@ export async function createDomainServices(deps: { database: Database; clock: Cl
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
   const exchange = createExchangeService({ database, clock, payments });
   const findings = createFindingsService({ database, clock, places, registry, benefits });
-  return { clock, audit: createAuditService(database), accessLog: createAccessLogService(database), places, registry, residence, rules, benefits, payments, exchange, findings };
+  return {
+    clock,
+    audit: createAuditService(database),
+    accessLog: createAccessLogService(database),
+    places,
+    registry,
+    residence,
+    rules,
+    benefits,
+    payments,
+    exchange,
+    findings,
+  };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -302,8 +314,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   answerPrefetchedFirst(app.graphql.schema);
   // The access policy's field groups on every person-bearing field, and the withheld ones stated in the answer.
   enforceFieldPolicy(app.graphql.schema);
-  app.graphql.addHook('onResolution', async (execution, context) => {
+  app.graphql.addHook('onResolution', (execution, context) => {
     if (context.reads.withheld.length > 0) execution.extensions = { ...execution.extensions, withheld: context.reads.withheld };
+    return Promise.resolve();
   });
 
   return app;

@@ -9,12 +9,16 @@
  *   event (src/app.ts).
  * The compiled reads (src/graphql/compiled/hook.ts) use `selectedGroups` and `notePlanReads` for the same.
  */
-import { defaultFieldResolver, getNullableType, isListType, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import type { GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import { PERSON_FIELDS, sightOf, withheldReason, type FieldEntry, type FieldGroup } from '../modules/auth/access-policy.js';
 import type { Principal } from '../modules/auth/auth.types.js';
 import type { ReadLedger, SubjectKind } from '../modules/auth/read-ledger.js';
+import { graphql } from './compiled/graphql-runtime.js';
 import type { FieldPlan } from './compiled/plan.js';
+
+// Mercurius' copy of graphql, whose types the schema is built from (graphql-runtime.ts).
+const { defaultFieldResolver, getNullableType, isListType, Kind } = graphql;
 
 const SUBJECTS: Record<string, SubjectKind> = { Person: 'person', Household: 'household' };
 
@@ -28,14 +32,14 @@ export function pathOf(info: GraphQLResolveInfo): (string | number)[] {
 /** The root fields of the operation, for the access log. */
 function operationOf(info: GraphQLResolveInfo): string {
   return info.operation.selectionSet.selections
-    .map((s) => (s.kind === 'Field' ? s.name.value : ''))
+    .map((s) => (s.kind === Kind.FIELD ? s.name.value : ''))
     .filter(Boolean)
     .join(',');
 }
 
 /** Wraps the enforced fields' resolvers (call once, after Mercurius has built the schema, before the first query). */
 export function enforceFieldPolicy(schema: GraphQLSchema): void {
-  for (const [key, entry] of Object.entries(PERSON_FIELDS) as [string, FieldEntry][]) {
+  for (const [key, entry] of Object.entries<FieldEntry>(PERSON_FIELDS)) {
     const group = entry.group;
     if (!entry.enforced || !group) continue;
     const [typeName, fieldName] = key.split('.') as [string, string];
@@ -71,25 +75,47 @@ export function enforceFieldPolicy(schema: GraphQLSchema): void {
   }
 }
 
-/** The groups a compiled plan selects (enforced fields only), and whether every object that selects one also selects its id. */
-export function selectedGroups(root: FieldPlan): { groups: Set<FieldGroup>; identified: boolean } {
+/** Response key of an id the compiled path adds to log a read whose document did not ask for the id (then removed). */
+export const HIDDEN_ID = '__anSinhReadId';
+
+const selectsEnforced = (plan: FieldPlan) => plan.children.some((c) => PERSON_FIELDS[`${c.parentType.name}.${c.fieldName}`]?.enforced);
+const idChild = (plan: FieldPlan) => plan.children.find((c) => c.fieldName === 'id');
+
+/**
+ * The groups a compiled plan selects (enforced fields only), and the plan to compile: where an object selects
+ * one without its id, the id is added under HIDDEN_ID, so the read can be logged (`hidden`: the answer must
+ * then lose it, `withoutHiddenIds`).
+ */
+export function selectedGroups(root: FieldPlan): { groups: Set<FieldGroup>; plan: FieldPlan; hidden: boolean } {
   const groups = new Set<FieldGroup>();
-  let identified = true;
-  const walk = (plan: FieldPlan) => {
-    let sensitive = false;
+  let hidden = false;
+  const walk = (plan: FieldPlan): FieldPlan => {
+    const children = plan.children.map(walk);
     for (const child of plan.children) {
       const entry = PERSON_FIELDS[`${child.parentType.name}.${child.fieldName}`];
       if (entry?.enforced && entry.group) {
         groups.add(entry.group);
         for (const g of entry.items?.groups ?? []) groups.add(g);
-        sensitive = true;
       }
-      walk(child);
     }
-    if (sensitive && !plan.children.some((c) => c.fieldName === 'id' && c.responseName === 'id')) identified = false;
+    const first = plan.children[0];
+    if (first && selectsEnforced(plan) && !idChild(plan)) {
+      hidden = true;
+      children.push({ ...first, responseName: HIDDEN_ID, fieldName: 'id', field: first.parentType.getFields().id, arguments: [], children: [] });
+    }
+    return { ...plan, children };
   };
-  walk(root);
-  return { groups, identified };
+  const plan = walk(root);
+  return { groups, plan, hidden };
+}
+
+/** The compiled answer without the ids added for the log. */
+export function withoutHiddenIds(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(withoutHiddenIds);
+  if (data === null || typeof data !== 'object') return data;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) if (k !== HIDDEN_ID) out[k] = withoutHiddenIds(v);
+  return out;
 }
 
 /** Whether the caller sees every group of a compiled plan in full (else the executor answers, with its notes). */
@@ -118,7 +144,8 @@ export function notePlanReads(root: FieldPlan, data: unknown, reads: ReadLedger)
       visit(child, v);
     }
     const subject = typeName && SUBJECTS[typeName];
-    if (subject && read.length > 0 && typeof row.id === 'string') reads.note(subject, row.id, read);
+    const id = row[idChild(plan)?.responseName ?? HIDDEN_ID];
+    if (subject && read.length > 0 && typeof id === 'string') reads.note(subject, id, read);
   };
   visit(root, data);
 }

@@ -14,7 +14,7 @@ export async function insertAccessEvents(db: DbOrTx, rows: (typeof accessEvents.
  * household's financial data), newest first.
  */
 export async function findAccessEventsOf(db: DbOrTx, personId: string, limit: number): Promise<AccessEventRow[]> {
-  const rows = await db.execute<Record<string, unknown>>(sql`
+  const rows = await db.execute(sql`
     SELECT id, occurred_at, actor, actor_role, request_id, operation, field_groups, person_ids, household_ids
     FROM access_events
     WHERE person_ids @> ARRAY[${personId}::uuid]

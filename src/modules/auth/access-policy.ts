@@ -190,7 +190,8 @@ export function sightOf(p: Principal, group: FieldGroup): Sight {
 
 /** Why a group is withheld from this caller, in the `extensions.withheld` notes. */
 export function withheldReason(p: Principal, group: FieldGroup): string {
-  if (p.role === 'integration') return `needs the scope${INTEGRATION_SCOPES[group].scopes.length > 1 ? 's' : ''} ${INTEGRATION_SCOPES[group].scopes.join(' and ')}`;
+  if (p.role === 'integration')
+    return `needs the scope${INTEGRATION_SCOPES[group].scopes.length > 1 ? 's' : ''} ${INTEGRATION_SCOPES[group].scopes.join(' and ')}`;
   return `role ${p.role} does not see ${group} data`;
 }
 
@@ -439,7 +440,11 @@ export const OPERATIONS: Record<string, OperationEntry> = {
   'Mutation.createPaymentCycles': write(['identity', 'financial'], DISTRICT_WRITERS),
   'Mutation.approvePaymentCycle': write(['identity', 'financial'], DISTRICT_WRITERS),
   'Mutation.recordPaymentResult': write(['financial'], DISTRICT_WRITERS),
-  'Mutation.reviewAuditFinding': { roles: ['auditor', 'district_officer', 'admin', 'commune_officer'], otherCommune: 'forbidden', groups: ['health', 'financial'] },
+  'Mutation.reviewAuditFinding': {
+    roles: ['auditor', 'district_officer', 'admin', 'commune_officer'],
+    otherCommune: 'forbidden',
+    groups: ['health', 'financial'],
+  },
   'Mutation.setBirthYearConvention': reference(ADMIN),
   'Mutation.recordPensionConversion': write(['financial'], ADMIN),
   'Mutation.withdrawPensionConversion': write(['financial'], ADMIN),
@@ -488,11 +493,7 @@ export function auditImageGroups(image: unknown): FieldGroup[] {
 }
 
 /** The groups of one audit image withheld from this caller, and the image as the caller may see it. */
-export function auditImageFor(
-  p: Principal,
-  entityType: string,
-  image: unknown,
-): { image: unknown; withheld: { key: string | null; group: FieldGroup }[] } {
+export function auditImageFor(p: Principal, entityType: string, image: unknown): { image: unknown; withheld: { key: string | null; group: FieldGroup }[] } {
   if (image === null || typeof image !== 'object' || Array.isArray(image)) return { image, withheld: [] };
   const record = image as Record<string, unknown>;
   const hiv = record.flag === 'HIV' || (typeof record.programCode === 'string' && HIV_PROGRAMS.has(record.programCode));
