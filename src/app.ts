@@ -35,7 +35,8 @@ import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
 import { createAccessLogService } from './modules/audit/access-log.service.js';
 import { ReadLedger } from './modules/auth/read-ledger.js';
-import { enforceFieldPolicy } from './graphql/field-policy.js';
+import { enforceFieldPolicy, enforceHivPrograms } from './graphql/field-policy.js';
+import { REFERENCE_TYPES } from './modules/auth/access-policy.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createPlacesService } from './modules/places/places.service.js';
@@ -314,6 +315,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   answerPrefetchedFirst(app.graphql.schema);
   // The access policy's field groups on every person-bearing field, and the withheld ones stated in the answer.
   enforceFieldPolicy(app.graphql.schema);
+  enforceHivPrograms(app.graphql.schema, REFERENCE_TYPES);
   app.graphql.addHook('onResolution', (execution, context) => {
     if (context.reads.withheld.length > 0) execution.extensions = { ...execution.extensions, withheld: context.reads.withheld };
     return Promise.resolve();

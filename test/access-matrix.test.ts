@@ -33,7 +33,7 @@ import {
 } from '../src/modules/auth/access-policy.js';
 import { ROLES, type Role } from '../src/modules/auth/auth.types.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
-import { assess, certifyDisability, DA_SAR, flag, household, LAT, ok, person } from './support/people.js';
+import { assess, certifyDisability, DA_SAR, enrolAndApprove, flag, household, LAT, ok, person } from './support/people.js';
 
 /** The matrix tables as docs/security.md shows them (the test checks the docs hold exactly these lines). */
 export function sightTable(): string {
@@ -142,7 +142,17 @@ function sample(type: GraphQLInputType, name: string): unknown {
   }
   const scalar = getNamedType(type).name;
   if (/communeCode/i.test(name)) return LAT;
-  const values: Record<string, unknown> = { ID: randomUUID(), String: 'x', Int: 1, Float: 1, Boolean: false, Date: '2024-07-01', Period: '2024-07', Vnd: 1000, JSON: {} };
+  const values: Record<string, unknown> = {
+    ID: randomUUID(),
+    String: 'x',
+    Int: 1,
+    Float: 1,
+    Boolean: false,
+    Date: '2024-07-01',
+    Period: '2024-07',
+    Vnd: 1000,
+    JSON: {},
+  };
   return values[scalar] ?? 'x';
 }
 
@@ -260,6 +270,53 @@ describe.each([
     const without = (await t.gql(q, { id: someoneElse }, token)).body;
     expect(withHiv.extensions.withheld.map((n: { fieldGroup: string }) => n.fieldGroup)).toEqual(['hiv']);
     expect(without.extensions).toEqual(withHiv.extensions);
+  });
+});
+
+describe('HIV programs say HIV: only callers who see hiv get them', () => {
+  let t: TestApp;
+  let id: string;
+  let enrolmentId: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const h = await household(t, { commune: LAT });
+    id = await person(t, { dateOfBirth: '1980-03-03', commune: LAT, householdId: h, isHead: true });
+    await assess(t, h, 'POOR');
+    await flag(t, id, 'HIV');
+    await flag(t, id, 'NO_STABLE_INCOME');
+    enrolmentId = await enrolAndApprove(t, id, 'D20_5_8', '2024-07', LAT);
+  });
+  afterAll(() => closeTestApp(t));
+
+  const READS = [
+    ['enrolment', `query($e: ID!) { enrolment(id: $e) { programCode } }`],
+    ['entitlements', `query($id: ID!) { entitlements(personId: $id, from: "2024-07", to: "2024-08") { lines { programCode amount } } }`],
+    ['eligibility', `query($id: ID!) { eligibility(personId: $id, asOf: "2024-08-01") { programCode eligible conditions { fact actual text } } }`],
+    ['coverageGaps', `{ coverageGaps(communeCode: "${LAT}", asOf: "2024-08-01", first: 500) { nodes { programCode person { id } reasons { actual } } } }`],
+    ['person.enrolments', `query($id: ID!) { person(id: $id) { enrolments { programCode } } }`],
+  ] as const;
+
+  it.each(READS)('%s', async (_name, query) => {
+    const vars = { id, e: enrolmentId };
+    for (const [caller, sees] of [
+      [await t.token('district_officer'), true],
+      [await t.token('commune_officer', [LAT]), true],
+      [await t.token('auditor'), false],
+      [await t.token('admin'), false],
+      [await t.token('integration', [], 'benefits:read'), false],
+      [await t.token('integration', [], 'benefits:read health:hiv'), true],
+    ] as const) {
+      const res = await t.gql(query, query.includes('$') ? vars : undefined, caller);
+      expect(res.body.errors).toBeUndefined();
+      const text = JSON.stringify(res.body.data);
+      if (sees) {
+        if (_name !== 'coverageGaps') expect(text).toMatch(/D20_5_8|HIV/);
+        expect(res.body.extensions?.withheld).toBeUndefined();
+      } else {
+        expect(text).not.toMatch(/D20_5_8|D20_5_3|HIV/);
+        expect(res.body.extensions.withheld).toContainEqual(expect.objectContaining({ fieldGroup: 'hiv' }));
+      }
+    }
   });
 });
 

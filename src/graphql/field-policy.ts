@@ -11,7 +11,7 @@
  */
 import type { GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
-import { PERSON_FIELDS, sightOf, withheldReason, type FieldEntry, type FieldGroup } from '../modules/auth/access-policy.js';
+import { HIV_PROGRAMS, PERSON_FIELDS, sightOf, withheldReason, type FieldEntry, type FieldGroup } from '../modules/auth/access-policy.js';
 import type { Principal } from '../modules/auth/auth.types.js';
 import type { ReadLedger, SubjectKind } from '../modules/auth/read-ledger.js';
 import { graphql } from './compiled/graphql-runtime.js';
@@ -148,4 +148,45 @@ export function notePlanReads(root: FieldPlan, data: unknown, reads: ReadLedger)
     if (subject && read.length > 0 && typeof id === 'string') reads.note(subject, id, read);
   };
   visit(root, data);
+}
+
+/**
+ * HIV status by program (access-policy.ts HIV_PROGRAMS): an enrolment, entitlement line, payment, finding,
+ * coverage gap or eligibility of Decree 20 art. 5.3 or 5.8 says that the person has HIV as plainly as the flag.
+ * For a caller who does not see `hiv`, every field whose items have a `programCode` (outside reference data)
+ * leaves those items out, a single one answers null, and conditions that mention HIV (an eligibility's
+ * `flags includes HIV`) are left out of condition lists; each such field is noted as withheld whenever it is
+ * asked, as above. Non-null single results (a mutation's own record) are the writer's and stay.
+ */
+export function enforceHivPrograms(schema: GraphQLSchema, referenceTypes: ReadonlySet<string>): void {
+  const carriesProgram = (t: GraphQLObjectType) => !referenceTypes.has(t.name) && 'programCode' in t.getFields();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!graphql.isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const target = graphql.getNamedType(field.type);
+      if (!graphql.isObjectType(target) || PERSON_FIELDS[`${type.name}.${field.name}`]?.items) continue;
+      const conditions = target.name === 'ConditionResult';
+      if (!conditions && !carriesProgram(target)) continue;
+      const nullable = getNullableType(field.type);
+      const list = isListType(nullable);
+      if (!list && graphql.isNonNullType(field.type)) continue;
+      const programField = target.getFields().programCode;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = async (obj: unknown, args, ctx: MercuriusContext, info) => {
+        const value: unknown = await resolve(obj, args, ctx, info);
+        if (sightOf(ctx.principal, 'hiv') === 'full') return value;
+        ctx.reads.withhold({ path: pathOf(info), fieldGroup: 'hiv', reason: withheldReason(ctx.principal, 'hiv') });
+        const isHiv = async (item: unknown): Promise<boolean> => {
+          if (item === null || typeof item !== 'object') return false;
+          if (conditions) return JSON.stringify(item).includes('HIV');
+          const code = programField?.resolve ? await programField.resolve(item, {}, ctx, info) : (item as { programCode?: unknown }).programCode;
+          return typeof code === 'string' && HIV_PROGRAMS.has(code);
+        };
+        if (!list) return (await isHiv(value)) ? null : value;
+        if (!Array.isArray(value)) return value;
+        const keep = await Promise.all(value.map(async (item) => !(await isHiv(item))));
+        return value.filter((_, i) => keep[i]);
+      };
+    }
+  }
 }
