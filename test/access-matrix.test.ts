@@ -132,8 +132,8 @@ describe('the matrix covers the schema and the docs show it', () => {
  * are the commune officer's own, so that the commune rule does not answer in place of the role rule.
  */
 function sample(type: GraphQLInputType, name: string): unknown {
-  if (isNonNullType(type)) return sample(type.ofType as GraphQLInputType, name);
-  if (isListType(type)) return [sample(type.ofType as GraphQLInputType, name)];
+  if (isNonNullType(type)) return sample(type.ofType, name);
+  if (isListType(type)) return [sample(type.ofType, name)];
   if (isEnumType(type)) return type.getValues()[0]!.value;
   if (isInputObjectType(type)) {
     const out: Record<string, unknown> = {};

@@ -184,8 +184,9 @@ export function enforceHivPrograms(schema: GraphQLSchema, referenceTypes: Readon
         };
         if (!list) return (await isHiv(value)) ? null : value;
         if (!Array.isArray(value)) return value;
-        const keep = await Promise.all(value.map(async (item) => !(await isHiv(item))));
-        return value.filter((_, i) => keep[i]);
+        const items = value as unknown[];
+        const keep = await Promise.all(items.map(async (item) => !(await isHiv(item))));
+        return items.filter((_, i) => keep[i]);
       };
     }
   }

@@ -9,7 +9,7 @@ import { checkId, Problems } from '../../errors.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { ReadLedger } from '../auth/read-ledger.js';
-import { findAccessEventsOf, insertAccessEvents } from './access-log.repository.js';
+import { findAccessEventsOf, insertAccessEvent } from './access-log.repository.js';
 
 export type { AccessEventRow } from './access-log.repository.js';
 
@@ -21,17 +21,15 @@ export function createAccessLogService(database: { db: DbOrTx }) {
     async record(principal: Principal, requestId: string, reads: ReadLedger): Promise<void> {
       if (reads.empty) return;
       const s = reads.readSet();
-      await insertAccessEvents(database.db, [
-        {
-          actor: principal.subject,
-          actorRole: principal.role,
-          requestId,
-          operation: reads.operation || '(unknown)',
-          fieldGroups: s.fieldGroups,
-          personIds: s.personIds,
-          householdIds: s.householdIds,
-        },
-      ]);
+      await insertAccessEvent(database.db, {
+        actor: principal.subject,
+        actorRole: principal.role,
+        requestId,
+        operation: reads.operation || '(unknown)',
+        fieldGroups: s.fieldGroups,
+        personIds: s.personIds,
+        householdIds: s.householdIds,
+      });
     },
 
     /** Who read this person's sensitive data, newest first (auditor, admin). */
