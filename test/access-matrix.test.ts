@@ -296,6 +296,16 @@ describe('HIV programs say HIV: only callers who see hiv get them', () => {
     ['person.enrolments', `query($id: ID!) { person(id: $id) { enrolments { programCode } } }`],
   ] as const;
 
+  it('another commune’s enrolment answers paymentRecipients as an unknown one (NOT_FOUND), not FORBIDDEN', async () => {
+    const officer = await t.token('commune_officer', [DA_SAR]);
+    const q = `query($e: ID!) { paymentRecipients(enrolmentId: $e) { id } }`;
+    const elsewhere = (await t.gql(q, { e: enrolmentId }, officer)).body;
+    const unknown = (await t.gql(q, { e: randomUUID() }, officer)).body;
+    expect(elsewhere.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(unknown.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(elsewhere.data).toEqual(unknown.data);
+  });
+
   it.each(READS)('%s', async (_name, query) => {
     const vars = { id, e: enrolmentId };
     for (const [caller, sees] of [

@@ -358,7 +358,8 @@ export const REFERENCE_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * How an operation treats a record of a commune outside the caller's token:
- * - `null`: a single look-up answers null, as for a record that does not exist (no existence leak);
+ * - `null`: answered as for a record that does not exist (null; NOT_FOUND where it names the record to read
+ *   from, as paymentRecipients its enrolment): no existence leak;
  * - `filtered`: lists, counts and totals leave it out (the list's commune argument itself is FORBIDDEN);
  * - `forbidden`: FORBIDDEN — the operation names a record by an id that only a read showing it can give;
  * - `none`: nothing of a commune (reference data, the audit chain) or a role that sees every commune.
@@ -400,7 +401,7 @@ export const OPERATIONS: Record<string, OperationEntry> = {
   'Query.paymentReport': { roles: ALL, scopes: BENEFITS, otherCommune: 'filtered', groups: ['financial'] },
   'Query.paymentCycle': { roles: ALL, scopes: BENEFITS, otherCommune: 'null', groups: ['identity', 'financial'] },
   'Query.paymentCycles': { roles: ALL, scopes: BENEFITS, otherCommune: 'filtered', groups: ['identity', 'financial'] },
-  'Query.paymentRecipients': { roles: ALL, scopes: BENEFITS, otherCommune: 'forbidden', groups: ['identity', 'financial'] },
+  'Query.paymentRecipients': { roles: ALL, scopes: BENEFITS, otherCommune: 'null', groups: ['identity', 'financial'] },
   'Query.auditTrail': { roles: ['auditor', 'district_officer', 'admin'], otherCommune: 'none', groups: PERSON_GROUPS },
   'Query.verifyAuditChain': reference(['auditor', 'admin']),
   'Query.accessLog': reference(['auditor', 'admin']),
