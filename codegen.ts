@@ -13,6 +13,7 @@ const PLACES_SERVICE = '../modules/places/places.service.js';
 const RULE_BOOK = '../modules/rules/rule-book.js';
 
 const AUDIT_SERVICE = '../modules/audit/audit.service.js';
+const ACCESS_LOG = '../modules/audit/access-log.service.js';
 const BENEFITS_SERVICE = '../modules/benefits/benefits.service.js';
 const PAYMENTS_SERVICE = '../modules/payments/payments.service.js';
 const FINDINGS_SERVICE = '../modules/payments/findings.service.js';
@@ -58,6 +59,7 @@ const config: CodegenConfig = {
           PensionStatus: `${REGISTRY_SERVICE}#PensionStatusRow`,
           Pregnancy: `${REGISTRY_SERVICE}#PregnancyRow`,
           AuditEvent: `${AUDIT_SERVICE}#AuditEventRow`,
+          AccessEvent: `${ACCESS_LOG}#AccessEventRow`,
           AdminUnit: `${PLACES_SERVICE}#AdminUnitRow`,
           DciPartner: `${DCI_SERVICE}#DciPartnerRow`,
           AreaClassification: `${PLACES_SERVICE}#AreaClassificationRow`,

@@ -33,6 +33,10 @@ import { registerMetrics } from './ops/metrics.js';
 import { scalarResolvers } from './graphql/scalars.js';
 import { loadSchemaText } from './graphql/schema.js';
 import { auditResolvers } from './modules/audit/audit.resolvers.js';
+import { createAccessLogService } from './modules/audit/access-log.service.js';
+import { ReadLedger } from './modules/auth/read-ledger.js';
+import { enforceFieldPolicy, enforceHivPrograms } from './graphql/field-policy.js';
+import { REFERENCE_TYPES } from './modules/auth/access-policy.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createPlacesService } from './modules/places/places.service.js';
@@ -128,7 +132,19 @@ export async function createDomainServices(deps: { database: Database; clock: Cl
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
   const exchange = createExchangeService({ database, clock, payments });
   const findings = createFindingsService({ database, clock, places, registry, benefits });
-  return { clock, audit: createAuditService(database), places, registry, residence, rules, benefits, payments, exchange, findings };
+  return {
+    clock,
+    audit: createAuditService(database),
+    accessLog: createAccessLogService(database),
+    places,
+    registry,
+    residence,
+    rules,
+    benefits,
+    payments,
+    exchange,
+    findings,
+  };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -180,6 +196,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // The request's reads of sensitive field groups, one access event per request, written before the answer
+  // leaves: if the log cannot be written, the data is not sent either (docs/security.md "Logged reads").
+  app.addHook('onSend', async (request) => {
+    if (request.reads && !request.reads.empty && request.principal) await services.accessLog.record(request.principal, request.id, request.reads);
   });
   closeConnectionsWhenClosing(app);
   // Shedding, CORS and security headers come before authentication (src/http/hardening.ts). The server passes
@@ -293,7 +314,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       dciResolvers,
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
-    context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services }),
+    context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services, reads: (request.reads ??= new ReadLedger()) }),
     // GraphiQL is served from npm packages by src/http/graphiql.ts (Mercurius' page loads a CDN).
     graphiql: false,
     jit: 1,
@@ -314,6 +335,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);
+  // The access policy's field groups on every person-bearing field, and the withheld ones stated in the answer.
+  enforceFieldPolicy(app.graphql.schema);
+  enforceHivPrograms(app.graphql.schema, REFERENCE_TYPES);
+  app.graphql.addHook('onResolution', (execution, context) => {
+    if (context.reads.withheld.length > 0) execution.extensions = { ...execution.extensions, withheld: context.reads.withheld };
+    return Promise.resolve();
+  });
 
   return app;
 }

@@ -3,6 +3,7 @@
  * that the GraphQL context can name the type without importing the composition root.
  */
 import type { Clock } from './clock.js';
+import type { AccessLogService } from './modules/audit/access-log.service.js';
 import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { DciService } from './modules/dci/dci.service.js';
@@ -18,6 +19,8 @@ import type { RulesService } from './modules/rules/rules.service.js';
 export interface Services {
   clock: Clock;
   audit: AuditService;
+  /** Who read whose sensitive data (issue 11). */
+  accessLog: AccessLogService;
   auth: AuthService;
   places: PlacesService;
   registry: RegistryService;

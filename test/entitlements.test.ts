@@ -375,16 +375,27 @@ describe('coverage gaps', () => {
     expect(r.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
-  it('integration clients without benefits:read cannot read circumstance flags or enrolments through a person', async () => {
+  it('integration clients without benefits:read get circumstance flags and enrolments withheld, not an error', async () => {
     const id = await person(t, { dateOfBirth: '1942-02-10', commune: LAT });
     await flag(t, id, 'HIV');
     await enrolAndApprove(t, id, 'D20_5_5C', '2024-06', LAT);
-    for (const field of ['circumstanceFlags { flag }', 'enrolments { programCode }']) {
+    for (const [field, name] of [
+      ['circumstanceFlags { flag }', 'circumstanceFlags'],
+      ['enrolments { programCode }', 'enrolments'],
+    ] as const) {
       const q = `{ person(id: "${id}") { id ${field} } }`;
+      // Withheld (docs/security.md "Need-to-know fields"): an empty list and a note, never the data.
       const denied = await t.gql(q, undefined, await t.token('integration'));
-      expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      expect(JSON.stringify(denied.body.data ?? null)).not.toMatch(/HIV|D20_5_5C/);
-      expect((await t.gql(q, undefined, await t.token('integration', [], 'benefits:read'))).body.errors).toBeUndefined();
+      expect(denied.body.errors).toBeUndefined();
+      expect(denied.body.data.person[name]).toEqual([]);
+      expect(denied.body.extensions.withheld).toContainEqual({ path: ['person', name], fieldGroup: 'health', reason: 'needs the scope benefits:read' });
+      expect(JSON.stringify(denied.body.data)).not.toMatch(/HIV|D20_5_5C/);
+      // benefits:read shows both; the HIV flag itself also needs health:hiv.
+      const allowed = await t.gql(q, undefined, await t.token('integration', [], 'benefits:read health:hiv'));
+      expect(allowed.body.errors).toBeUndefined();
+      expect(allowed.body.data.person[name]).not.toEqual([]);
+      const noHiv = await t.gql(q, undefined, await t.token('integration', [], 'benefits:read'));
+      expect(JSON.stringify(noHiv.body.data)).not.toMatch(/HIV/);
     }
   });
 

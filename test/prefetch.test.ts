@@ -149,7 +149,7 @@ describe('prefetched nested fields', () => {
     });
   }
 
-  it('read a page with household, assessments, members and circumstances in one statement', async () => {
+  it('read a page with household, assessments, members and circumstances in one statement (and its access event)', async () => {
     const before = t.db.database.statementCount();
     const r = await t.gql(
       `query($c: String!, $asOf: Date) { beneficiaries(communeCode: $c, group: ELDERLY, asOf: $asOf, first: 50) {
@@ -158,7 +158,8 @@ describe('prefetched nested fields', () => {
       { c: DA_SAR, asOf: AS_OF },
     );
     expect(r.body.errors).toBeUndefined();
-    expect(t.db.database.statementCount() - before).toBe(1);
+    // The read, and the request's one access_events row (health and financial data were read).
+    expect(t.db.database.statementCount() - before).toBe(2);
     const one = t.db.database.statementCount();
     await t.gql(`query($n: String!) { personByNationalId(nationalId: $n) { id household { members { fullName } } } }`, { n: nationalIds[0] });
     expect(t.db.database.statementCount() - one).toBe(1);

@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { PersonRecord, HouseholdRow, BirthYearConventionRow, PovertyAssessmentRow, BeneficiaryPage, DisabilityCertificateRow, MeritRecordRow, PensionStatusRow, PregnancyRow } from '../modules/registry/registry.service.js';
 import type { ResidencePeriodRow } from '../modules/registry/residence.service.js';
 import type { AuditEventRow } from '../modules/audit/audit.service.js';
+import type { AccessEventRow } from '../modules/audit/access-log.service.js';
 import type { AdminUnitRow, AreaClassificationRow } from '../modules/places/places.service.js';
 import type { DciPartnerRow } from '../modules/dci/dci.service.js';
 import type { ProgramRow, BaseLevelRow, TimingRuleRow, ProvincialSchemeParent } from '../modules/rules/rule-book.js';
@@ -33,6 +34,27 @@ export type Scalars = {
   Period: { input: string; output: string | Date; }
   /** Amount in whole Vietnamese đồng, a JSON integer. */
   Vnd: { input: number; output: number; }
+};
+
+/** One request that read sensitive field groups of a person (or of a household they lived in). */
+export type AccessEvent = {
+  __typename?: 'AccessEvent';
+  /** Subject (`sub`) of the token that read. */
+  actor: Scalars['String']['output'];
+  /** Role of that token. */
+  actorRole: Scalars['String']['output'];
+  /** The sensitive field groups the request read (for this person or for others of the same request). */
+  fieldGroups: Array<FieldGroup>;
+  /** Position in the access log (increasing). */
+  id: Scalars['ID']['output'];
+  /** When the request was answered. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The operation's root fields, e.g. beneficiaries. */
+  operation: Scalars['String']['output'];
+  /** How many people the request read (this one among them). */
+  peopleRead: Scalars['Int']['output'];
+  /** Id of the HTTP request (the X-Request-Id header), to match the service log. */
+  requestId: Scalars['String']['output'];
 };
 
 /** Level of an administrative unit. */
@@ -790,6 +812,21 @@ export type EntitlementStatus =
   | 'SUPPRESSED'
   /** The enrolment is suspended this month (Circular 02/2021 art. 2): nothing is owed. */
   | 'SUSPENDED';
+
+/** A field group of personal data (docs/security.md, the authorization matrix). */
+export type FieldGroup =
+  /** Ethnic group. */
+  | 'ETHNICITY'
+  /** Income, poverty assessments, pensions, amounts and account numbers. */
+  | 'FINANCIAL'
+  /** Disability, merit, pregnancy, circumstances, benefit groups and enrolments. */
+  | 'HEALTH'
+  /** HIV status: the HIV circumstance flag and enrolments in Decree 20 art. 5.3 and 5.8. */
+  | 'HIV'
+  /** Identification number, name, date of birth, sex. */
+  | 'IDENTITY'
+  /** Commune, household, address and residence history. */
+  | 'RESIDENCE';
 
 /** How many findings of a kind. */
 export type FindingCount = {
@@ -1935,6 +1972,11 @@ export type PublishRuleVersionInput = {
 /** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Who read this person's sensitive data (health, HIV, ethnicity, financial), newest first: one event per request
+   * (auditor, admin). `first` is 1–500 (default 100).
+   */
+  accessLog: Array<AccessEvent>;
   /** One administrative unit by code (commune, village, district, province); null when unknown. */
   adminUnit?: Maybe<AdminUnit>;
   /** Administrative units; by default the communes of the district still in force or not, ordered by code. */
@@ -2015,6 +2057,13 @@ export type Query = {
   timingRules: Array<TimingRule>;
   /** Recomputes every hash chain of the audit log and checks it against the roots (auditor, admin). */
   verifyAuditChain: AuditChainCheck;
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryAccessLogArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  personId: Scalars['ID']['input'];
 };
 
 
@@ -2655,6 +2704,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessEvent: ResolverTypeWrapper<AccessEventRow>;
   AdminLevel: AdminLevel;
   AdminUnit: ResolverTypeWrapper<AdminUnitRow>;
   AreaClassification: ResolverTypeWrapper<AreaClassificationRow>;
@@ -2703,6 +2753,7 @@ export type ResolversTypes = {
   EntitlementLineKind: EntitlementLineKind;
   EntitlementMonth: ResolverTypeWrapper<EntitlementMonthParent>;
   EntitlementStatus: EntitlementStatus;
+  FieldGroup: FieldGroup;
   FindingCount: ResolverTypeWrapper<FindingCount>;
   FindingKind: FindingKind;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -2778,6 +2829,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccessEvent: AccessEventRow;
   AdminUnit: AdminUnitRow;
   AreaClassification: AreaClassificationRow;
   AreaClassificationInput: AreaClassificationInput;
@@ -2866,6 +2918,17 @@ export type ResolversParentTypes = {
   UnconfirmedReason: UnconfirmedReason;
   UpdatePersonInput: UpdatePersonInput;
   Vnd: Scalars['Vnd']['output'];
+};
+
+export type AccessEventResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AccessEvent'] = ResolversParentTypes['AccessEvent']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actorRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fieldGroups?: Resolver<Array<ResolversTypes['FieldGroup']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  peopleRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AdminUnitResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['AdminUnit'] = ResolversParentTypes['AdminUnit']> = {
@@ -3447,6 +3510,7 @@ export type ProvincialSchemeResolvers<ContextType = MercuriusContext, ParentType
 };
 
 export type QueryResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessLog?: Resolver<Array<ResolversTypes['AccessEvent']>, ParentType, ContextType, RequireFields<QueryAccessLogArgs, 'personId'>>;
   adminUnit?: Resolver<Maybe<ResolversTypes['AdminUnit']>, ParentType, ContextType, RequireFields<QueryAdminUnitArgs, 'code'>>;
   adminUnits?: Resolver<Array<ResolversTypes['AdminUnit']>, ParentType, ContextType, Partial<QueryAdminUnitsArgs>>;
   auditFindings?: Resolver<ResolversTypes['AuditFindingConnection'], ParentType, ContextType, RequireFields<QueryAuditFindingsArgs, 'first' | 'from' | 'to'>>;
@@ -3536,6 +3600,7 @@ export interface VndScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes[
 }
 
 export type Resolvers<ContextType = MercuriusContext> = {
+  AccessEvent?: AccessEventResolvers<ContextType>;
   AdminUnit?: AdminUnitResolvers<ContextType>;
   AreaClassification?: AreaClassificationResolvers<ContextType>;
   AuditChainBreak?: AuditChainBreakResolvers<ContextType>;
@@ -3613,6 +3678,16 @@ export type LoaderDefinition<TResult, TParent, TParams, TContext> =
 
 /** Typed `loaders` for Mercurius (https://mercurius.dev/#/docs/loaders). */
 export type Loaders<TContext = MercuriusContext> = {
+  AccessEvent?: {
+    actor?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    actorRole?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    fieldGroups?: LoaderDefinition<Array<ResolversTypes['FieldGroup']>, ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    occurredAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    operation?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    peopleRead?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+    requestId?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['AccessEvent'], Record<string, never>, TContext>;
+  };
   AdminUnit?: {
     children?: LoaderDefinition<Array<ResolversTypes['AdminUnit']>, ResolversParentTypes['AdminUnit'], Record<string, never>, TContext>;
     classifications?: LoaderDefinition<Array<ResolversTypes['AreaClassification']>, ResolversParentTypes['AdminUnit'], Record<string, never>, TContext>;

@@ -26,7 +26,11 @@ export interface TestApp {
   /** A signed token; `subject` tells two people of one role apart (default test-<role>). */
   token(role: Role, communes?: string[], scope?: string, subject?: string): Promise<string>;
   /** POST /graphql with a token; returns status and parsed body. */
-  gql(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: { data?: JsonBody; errors?: JsonBody } }>;
+  gql(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<{ status: number; body: { data?: JsonBody; errors?: JsonBody; extensions?: JsonBody } }>;
   close(): Promise<void>;
 }
 

@@ -5,3 +5,4 @@ export * from './payments.js';
 export * from './findings.js';
 export * from './entitlement-inputs.js';
 export * from './dci.js';
+export * from './access.js';

@@ -21,6 +21,9 @@ import type { Principal } from '../../modules/auth/auth.types.js';
 import { readAccessOf, type ReadAccess } from './access.js';
 import { graphql } from './graphql-runtime.js';
 import { Lru } from './lru.js';
+import { notePlanReads, seesAll, selectedGroups, withoutHiddenIds } from '../field-policy.js';
+import type { FieldGroup } from '../../modules/auth/access-policy.js';
+import { ReadLedger } from '../../modules/auth/read-ledger.js';
 import { planOperation, type FieldPlan, type OperationPlan } from './plan.js';
 
 /** A root field compiled to SQL. */
@@ -56,6 +59,11 @@ export interface CompiledReadsOptions {
 interface Compiled {
   plan: OperationPlan;
   root: CompiledRoot;
+  /** The access policy's field groups it selects (field-policy.ts). */
+  groups: Set<FieldGroup>;
+  /** The plan compiled: the document's, with ids added where a read to log lacked one (field-policy.ts). */
+  compiledRoot: FieldPlan;
+  hidden: boolean;
 }
 
 /** Reads `GET /graphql?variables=…` as Mercurius does; anything it would refuse goes to it. */
@@ -79,9 +87,12 @@ export function compiledReads(options: CompiledReadsOptions) {
   function compile(query: string, operationName: string | undefined): Compiled | null {
     schema ??= options.schema();
     const plan = planOperation(schema, query, operationName, options.maxDepth);
-    const compiler = plan && options.roots[plan.root.fieldName];
-    const root = plan && compiler?.(plan.root);
-    return plan && root ? { plan, root } : null;
+    if (!plan) return null;
+    // A read of a sensitive group is logged by the ids of whom it read: added to the plan where not asked.
+    const { groups, plan: compiledRoot, hidden } = selectedGroups(plan.root);
+    const compiler = options.roots[plan.root.fieldName];
+    const root = compiler?.(compiledRoot);
+    return root ? { plan, root, groups, compiledRoot, hidden } : null;
   }
 
   async function answer(request: FastifyRequest, principal: Principal): Promise<string | undefined> {
@@ -108,7 +119,9 @@ export function compiledReads(options: CompiledReadsOptions) {
       cache.set(key, compiled);
     }
     if (!compiled || !schema) return undefined;
-    const { plan, root } = compiled;
+    const { plan, root, groups, compiledRoot, hidden } = compiled;
+    // A group withheld from the caller: the executor answers, with its `extensions.withheld` notes.
+    if (!seesAll(principal, groups)) return undefined;
     const coerced = getVariableValues(schema, plan.operation.variableDefinitions ?? [], (variables ?? {}) as Record<string, unknown>);
     if (coerced.errors || !plan.root.field) return undefined;
     let args: Record<string, unknown>;
@@ -125,7 +138,12 @@ export function compiledReads(options: CompiledReadsOptions) {
         return undefined;
       }
     };
-    return root.run(args, readAccessOf(principal), argumentsOf);
+    const body = await root.run(args, readAccessOf(principal), argumentsOf);
+    if (body === undefined || groups.size === 0) return body;
+    const parsed = JSON.parse(body) as { data: Record<string, unknown> };
+    notePlanReads(compiledRoot, parsed.data[plan.root.responseName], (request.reads ??= new ReadLedger()));
+    // The executor's serialisation (JSON.stringify) of the same value, without the ids the client did not ask for.
+    return hidden ? JSON.stringify(withoutHiddenIds(parsed)) : body;
   }
 
   return async function compiledReadsPreHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
