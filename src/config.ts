@@ -33,6 +33,34 @@ export interface OverloadConfig {
 // off by default (an embedded database works on the event loop, so a busy loop is not by itself overload).
 export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 1000, maxEventLoopUtilization: 0, maxHeapUsedBytes: 0 };
 
+/** The change-event dispatcher (src/modules/changes/changes.dispatcher.ts, docs/integration.md#change-events). */
+export interface DispatchSettings {
+  /** Run the loop in this instance (CHANGES_DISPATCH). */
+  dispatch: boolean;
+  /** Pause between ticks (CHANGES_POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  /** Attempts before a delivery is dead-lettered (CHANGES_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Delay after the first failure, doubled after each further one (CHANGES_BACKOFF_BASE_MS)… */
+  backoffBaseMs: number;
+  /** …up to this (CHANGES_BACKOFF_MAX_MS). */
+  backoffMaxMs: number;
+  /** A sink that has not acknowledged within this time has failed the attempt (CHANGES_DELIVERY_TIMEOUT_MS). */
+  deliveryTimeoutMs: number;
+  /** How long a claim of the dispatch lease lasts without renewal (CHANGES_LEASE_MS); longer than a delivery. */
+  leaseMs: number;
+}
+
+export const DEFAULT_DISPATCH: DispatchSettings = {
+  dispatch: true,
+  pollIntervalMs: 1000,
+  maxAttempts: 10,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 3_600_000,
+  deliveryTimeoutMs: 10_000,
+  leaseMs: 30_000,
+};
+
 /**
  * The service's configuration, read once from the environment at start-up.
  * A bad value stops the process with a message naming the variable, rather than failing later
@@ -85,10 +113,24 @@ const ConfigSchema = z
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_OVERLOAD.maxEventLoopDelayMs),
     OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(DEFAULT_OVERLOAD.maxEventLoopUtilization),
     OVERLOAD_MAX_HEAP_BYTES: z.coerce.number().int().min(0).default(DEFAULT_OVERLOAD.maxHeapUsedBytes),
+    CHANGES_DISPATCH: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    CHANGES_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULT_DISPATCH.pollIntervalMs),
+    CHANGES_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_DISPATCH.maxAttempts),
+    CHANGES_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(86_400_000).default(DEFAULT_DISPATCH.backoffBaseMs),
+    CHANGES_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(604_800_000).default(DEFAULT_DISPATCH.backoffMaxMs),
+    CHANGES_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(DEFAULT_DISPATCH.deliveryTimeoutMs),
+    CHANGES_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_DISPATCH.leaseMs),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWKS_URL is required in production' });
+    }
+    // A delivery in flight must end before the lease can run out, or a second instance could start dispatching.
+    if (c.CHANGES_LEASE_MS <= c.CHANGES_DELIVERY_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['CHANGES_LEASE_MS'], message: 'must be longer than CHANGES_DELIVERY_TIMEOUT_MS' });
     }
   });
 
@@ -125,6 +167,8 @@ export interface Config {
   overload: OverloadConfig;
   /** A client must send its whole request (headers and body) within this time, else 408 (0: no limit). */
   requestTimeoutMs: number;
+  /** The change-event dispatcher (docs/integration.md#change-events). */
+  changes: DispatchSettings;
 }
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -178,6 +222,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: c.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
       maxEventLoopUtilization: c.OVERLOAD_MAX_EVENT_LOOP_UTILIZATION,
       maxHeapUsedBytes: c.OVERLOAD_MAX_HEAP_BYTES,
+    },
+    changes: {
+      dispatch: c.CHANGES_DISPATCH,
+      pollIntervalMs: c.CHANGES_POLL_INTERVAL_MS,
+      maxAttempts: c.CHANGES_MAX_ATTEMPTS,
+      backoffBaseMs: c.CHANGES_BACKOFF_BASE_MS,
+      backoffMaxMs: c.CHANGES_BACKOFF_MAX_MS,
+      deliveryTimeoutMs: c.CHANGES_DELIVERY_TIMEOUT_MS,
+      leaseMs: c.CHANGES_LEASE_MS,
     },
   };
 }

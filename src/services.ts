@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
+import type { ChangesService } from './modules/changes/changes.service.js';
 import type { ExchangeService } from './modules/payments/exchange.service.js';
 import type { FindingsService } from './modules/payments/findings.service.js';
 import type { PaymentsService } from './modules/payments/payments.service.js';
@@ -28,6 +29,8 @@ export interface Services {
   exchange: ExchangeService;
   /** Audit findings and payment reports. */
   findings: FindingsService;
+  /** Change events: the sinks they are delivered to, the dispatcher, the pull feed. */
+  changes: ChangesService;
 }
 
 declare module 'fastify' {

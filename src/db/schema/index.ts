@@ -3,3 +3,4 @@ export * from './registry.js';
 export * from './rules.js';
 export * from './payments.js';
 export * from './findings.js';
+export * from './changes.js';

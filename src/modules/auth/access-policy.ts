@@ -5,6 +5,7 @@
  * decides; a second copy of a visibility rule is how personal data leaks.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { BENEFIT_CHANGE_TYPES, type ChangeType } from '../../core/change-types.js';
 import { maskNationalId } from '../../core/national-id.js';
 import { communeAnsweringForMonth, communeAnsweringOn, type CommunePeriod } from '../../core/residence.js';
 import { forbidden } from '../../errors.js';
@@ -133,4 +134,22 @@ export function assertMayReadBenefits(p: Principal): void {
   if (p.role === 'integration' && !p.scopes.has('benefits:read')) {
     throw forbidden('This needs the benefits:read scope', 'Chức năng này cần quyền xem thông tin trợ cấp');
   }
+}
+
+/** The scope an integration client needs to read the change feed (docs/integration.md#change-events). */
+export const CHANGES_SCOPE = 'changes:read';
+
+/**
+ * Who reads the change feed: every officer and auditor (commune officers only their communes' events, through
+ * communesVisibleTo), and integration clients holding the `changes:read` scope.
+ */
+export function assertMayReadChanges(p: Principal): void {
+  if (p.role === 'integration' && !p.scopes.has(CHANGES_SCOPE)) {
+    throw forbidden(`This needs the ${CHANGES_SCOPE} scope`, 'Chức năng này cần quyền xem luồng thay đổi');
+  }
+}
+
+/** Change types the caller may not see: enrolment events name the program (HIV, disability), so benefits rules apply. */
+export function changeTypesHiddenFrom(p: Principal): ChangeType[] {
+  return p.role === 'integration' && !p.scopes.has('benefits:read') ? [...BENEFIT_CHANGE_TYPES] : [];
 }
