@@ -128,9 +128,10 @@ const ConfigSchema = z
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWKS_URL is required in production' });
     }
-    // A delivery in flight must end before the lease can run out, or a second instance could start dispatching.
-    if (c.CHANGES_LEASE_MS <= c.CHANGES_DELIVERY_TIMEOUT_MS) {
-      ctx.addIssue({ code: 'custom', path: ['CHANGES_LEASE_MS'], message: 'must be longer than CHANGES_DELIVERY_TIMEOUT_MS' });
+    // The holder renews its lease when a third of it has passed, before a delivery that may take a whole timeout:
+    // the lease must outlast both, or a second instance could start dispatching while the first still delivers.
+    if (c.CHANGES_LEASE_MS < 2 * c.CHANGES_DELIVERY_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['CHANGES_LEASE_MS'], message: 'must be at least twice CHANGES_DELIVERY_TIMEOUT_MS' });
     }
   });
 

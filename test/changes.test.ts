@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay, type ChangeEventMessage, type ChangeSink } from '../src/modules/changes/changes.service.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { DA_SAR, enrolAndApprove, household, LAT, ok, person } from './support/people.js';
+import { movePerson } from './support/residence.js';
 
 /** Settings of the test apps: short backoff and lease, so retries and takeovers happen within a test. */
 const FAST = { backoffBaseMs: 150, backoffMaxMs: 300, maxAttempts: 3, deliveryTimeoutMs: 500, leaseMs: 1500, pollIntervalMs: 20 };
@@ -176,6 +177,28 @@ describe('the feed and a sink', () => {
     expect(changesOnly.has('ENROLMENT_CHANGED')).toBe(false);
     expect(types(await feed(await t.token('integration', [], 'changes:read benefits:read'))).has('ENROLMENT_CHANGED')).toBe(true);
   });
+  it('a move between communes is a RESIDENCE_CHANGED both communes’ officers see; a move out of the district too', async () => {
+    const hh = await household(t, { commune: LAT });
+    const id = await person(t, { dateOfBirth: '1960-04-04', commune: LAT, householdId: hh, relation: 'con' });
+    await movePerson(t, id, { movedOn: '2024-07-01', communeCode: DA_SAR });
+    await movePerson(t, id, { movedOn: '2024-09-01', communeCode: null, destination: 'Thành phố Hồ Chí Minh' });
+    await tick();
+    const moves = async (token?: string) =>
+      ok(await t.gql(CHANGES, { types: ['RESIDENCE_CHANGED'], first: 1000 }, token), 'changes').nodes.filter((n: { personIds: string[] }) =>
+        n.personIds.includes(id),
+      );
+    const all = await moves();
+    expect(
+      all.map((n: { communeCode: string; previousCommuneCode: string | null; payload: unknown }) => [n.communeCode, n.previousCommuneCode, n.payload]),
+    ).toEqual([
+      [DA_SAR, LAT, { reason: 'MOVE', validFrom: '2024-07-01', previousHouseholdId: hh, leftDistrict: false }],
+      [DA_SAR, null, { reason: 'TRANSFER_OUT', validFrom: '2024-09-01', previousHouseholdId: expect.any(String), leftDistrict: true }],
+    ]);
+    // The commune left sees the move away; the destination outside the district is not in the event.
+    expect((await moves(await t.token('commune_officer', [LAT]))).length).toBe(1);
+    expect((await moves(await t.token('commune_officer', [DA_SAR]))).length).toBe(2);
+    expect(JSON.stringify(all)).not.toContain('Hồ Chí Minh');
+  });
 });
 
 describe('delivery', () => {
@@ -302,7 +325,7 @@ describe('instances', () => {
     const rx = receiver();
     let hung: ChangeEventMessage | undefined;
     // A long delivery timeout: the hanging delivery is still in flight when the app closes.
-    const firstApp = await startTestApp({ sharedDatabase: t.db, config: { changes: { ...FAST, deliveryTimeoutMs: 5000, leaseMs: 6000, dispatch: true } } });
+    const firstApp = await startTestApp({ sharedDatabase: t.db, config: { changes: { ...FAST, deliveryTimeoutMs: 5000, leaseMs: 10_000, dispatch: true } } });
     const acknowledgedByFirst: string[] = [];
     firstApp.app.services.changes.registerSink({
       name: 'test-restart',

@@ -391,6 +391,7 @@ export type ChangeDeadLetter = {
   lastError?: Maybe<Scalars['String']['output']>;
   /** The sink (consumer) it was for. */
   sink: Scalars['String']['output'];
+  /** The event's kind. */
   type: ChangeType;
 };
 
@@ -420,6 +421,7 @@ export type ChangeEvent = {
   personIds: Array<Scalars['ID']['output']>;
   /** The commune before the change, when it changed. */
   previousCommuneCode?: Maybe<Scalars['String']['output']>;
+  /** What kind of change it is. */
   type: ChangeType;
 };
 
