@@ -130,21 +130,29 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
       return true;
     });
     if (!numbered) return { ...result, holding: false };
-    for (const sink of sinks) {
+    // Sinks are served side by side: a slow or unreachable subscriber delays only its own deliveries.
+    await Promise.all(sinks.map((sink) => deliverTo(sink)));
+    return result;
+
+    async function deliverTo(sink: ChangeSink): Promise<void> {
       for (;;) {
         const due = await repo.findDueDeliveries(db, sink.name, BATCH);
-        if (due.length === 0) break;
+        if (due.length === 0) return;
         for (const { event, attempts } of due) {
-          if (stopping.signal.aborted) return result;
+          if (stopping.signal.aborted) return;
           // Renewed well before it runs out, so that a slow batch never lets a second dispatcher in.
           if (Date.now() - renewedAt > settings.leaseMs / 3) {
-            if (!(await repo.claimLease(db, holder, settings.leaseMs))) return { ...result, holding: false };
+            if (!(await repo.claimLease(db, holder, settings.leaseMs))) {
+              result.holding = false;
+              return;
+            }
             renewedAt = Date.now();
           }
+          if (!result.holding) return;
           try {
             await attempt(sink, toMessage(event));
           } catch (err) {
-            if (err instanceof Stopped) return result;
+            if (err instanceof Stopped) return;
             const failed = attempts + 1;
             const deadLetter = failed >= settings.maxAttempts;
             const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
@@ -152,14 +160,15 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
             // The reason stays in the table for the admin: a sink's message may quote the event.
             log?.warn({ sink: sink.name, position: event.position, attempts: failed, deadLetter }, 'change delivery failed');
             result.failed++;
-            continue;
+            // The sink is likely down: its other deliveries wait for the next tick rather than each spending a
+            // timeout now. Order is kept either way (what follows this event for its person is held back).
+            return;
           }
           await repo.markDelivered(db, sink.name, event.position);
           result.delivered++;
         }
       }
     }
-    return result;
   }
 
   /** One tick, after any tick of this instance still running. */

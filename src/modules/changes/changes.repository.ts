@@ -113,23 +113,50 @@ export interface DueDelivery {
   attempts: number;
 }
 
+/** Open deliveries read per statement while looking for the due ones. */
+const SCAN_PAGE = 1000;
+
 /**
  * The deliveries of a sink due now, oldest first, each with no earlier unacknowledged delivery to this sink that
- * shares a person or household (delivered or not, a dead letter holds its successors back until replayed).
+ * shares a person or household (a failed or dead-lettered one holds its successors back until it is delivered).
+ * Walks the sink's open deliveries in order, remembering the keys of those passed over: one pass, linear in the
+ * backlog (an SQL anti-join comparing every pair of open deliveries was quadratic: 56 deliveries a second at a
+ * backlog of 5,000). Of two due deliveries sharing a key only the first is returned; the next call gets the other.
  */
 export async function findDueDeliveries(db: DbOrTx, sink: string, limit: number): Promise<DueDelivery[]> {
-  const r = await db.execute<{ position: number | string; attempts: number }>(sql`
-    SELECT d.position, d.attempts FROM change_deliveries d JOIN change_events e ON e.position = d.position
-    WHERE d.sink = ${sink} AND d.delivered_at IS NULL AND d.dead_lettered_at IS NULL AND d.next_attempt_at <= clock_timestamp()
-      AND NOT EXISTS (
-        SELECT 1 FROM change_deliveries d2 JOIN change_events e2 ON e2.position = d2.position
-        WHERE d2.sink = d.sink AND d2.delivered_at IS NULL AND d2.position < d.position AND e2.order_keys && e.order_keys)
-    ORDER BY d.position LIMIT ${limit}`);
-  if (r.rows.length === 0) return [];
-  const positions = r.rows.map((row) => Number(row.position));
-  const events = await db.select().from(changeEvents).where(inArray(changeEvents.position, positions)).orderBy(asc(changeEvents.position));
-  const attempts = new Map(r.rows.map((row) => [Number(row.position), row.attempts]));
-  return events.map((event) => ({ event: event as NumberedChangeEvent, attempts: attempts.get(event.position ?? 0) ?? 0 }));
+  const blocked = new Set<string>();
+  const due = new Map<number, number>();
+  let after = 0;
+  for (;;) {
+    const page = await db
+      .select({
+        position: changeDeliveries.position,
+        attempts: changeDeliveries.attempts,
+        orderKeys: changeEvents.orderKeys,
+        due: sql<boolean>`(${changeDeliveries.deadLetteredAt} IS NULL AND ${changeDeliveries.nextAttemptAt} <= clock_timestamp())`,
+      })
+      .from(changeDeliveries)
+      .innerJoin(changeEvents, eq(changeEvents.position, changeDeliveries.position))
+      .where(and(eq(changeDeliveries.sink, sink), isNull(changeDeliveries.deliveredAt), gt(changeDeliveries.position, after)))
+      .orderBy(asc(changeDeliveries.position))
+      .limit(SCAN_PAGE);
+    for (const row of page) {
+      const free = !row.orderKeys.some((k) => blocked.has(k));
+      for (const k of row.orderKeys) blocked.add(k);
+      if (free && row.due) due.set(row.position, row.attempts);
+      if (due.size === limit) break;
+    }
+    const last = page.at(-1);
+    if (due.size === limit || page.length < SCAN_PAGE || !last) break;
+    after = last.position;
+  }
+  if (due.size === 0) return [];
+  const events = await db
+    .select()
+    .from(changeEvents)
+    .where(inArray(changeEvents.position, [...due.keys()]))
+    .orderBy(asc(changeEvents.position));
+  return events.map((event) => ({ event: event as NumberedChangeEvent, attempts: due.get(event.position ?? 0) ?? 0 }));
 }
 
 const delivery = (sink: string, position: number) =>

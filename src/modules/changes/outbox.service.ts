@@ -27,7 +27,8 @@ export interface AuditedChange {
 interface Draft {
   type: ChangeType;
   personIds: string[];
-  householdId: string | null;
+  /** Null: none; undefined: not in the entry, the person's current household. */
+  householdId: string | null | undefined;
   /** Known from the entry itself; else the person's (or household's) current commune. */
   communeCode: string | null;
   previousCommuneCode: string | null;
@@ -60,7 +61,7 @@ const HOUSEHOLD_CHANGES: Record<string, string> = {
 };
 
 function personDraft(type: ChangeType, personId: string, payload: Fields = {}): Draft {
-  return { type, personIds: [personId], householdId: null, communeCode: null, previousCommuneCode: null, payload };
+  return { type, personIds: [personId], householdId: undefined, communeCode: null, previousCommuneCode: null, payload };
 }
 
 /** The change event of one audited change, if it is one. Exported for the tests of the mapping. */
@@ -165,15 +166,15 @@ export async function appendChangeEvents(tx: DbOrTx, entries: readonly AuditedCh
   if (drafts.length === 0) return;
   const people = await repo.findPeoplePlaces(
     tx,
-    drafts.filter((d) => d.communeCode === null || d.householdId === null).flatMap((d) => d.personIds),
+    drafts.filter((d) => d.communeCode === null || d.householdId === undefined).flatMap((d) => d.personIds),
   );
   const households = await repo.findHouseholdCommunes(
     tx,
-    drafts.filter((d) => d.communeCode === null && d.personIds.length === 0 && d.householdId !== null).flatMap((d) => (d.householdId ? [d.householdId] : [])),
+    drafts.filter((d) => d.communeCode === null && d.personIds.length === 0).flatMap((d) => (d.householdId ? [d.householdId] : [])),
   );
   const rows = drafts.flatMap((d) => {
     const person = d.personIds[0] === undefined ? undefined : people.get(d.personIds[0]);
-    const householdId = d.householdId ?? person?.householdId ?? null;
+    const householdId = d.householdId === undefined ? (person?.householdId ?? null) : d.householdId;
     const communeCode = d.communeCode ?? person?.communeCode ?? (householdId ? households.get(householdId) : undefined);
     // Every person and household belongs to a commune; an entry naming neither has nothing to publish.
     if (!communeCode) return [];
