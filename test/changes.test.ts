@@ -194,6 +194,10 @@ describe('the feed and a sink', () => {
       [DA_SAR, LAT, { reason: 'MOVE', validFrom: '2024-07-01', previousHouseholdId: hh, leftDistrict: false }],
       [DA_SAR, null, { reason: 'TRANSFER_OUT', validFrom: '2024-09-01', previousHouseholdId: expect.any(String), leftDistrict: true }],
     ]);
+    // The new household of the move was announced before the person joined it.
+    const registered = ok(await t.gql(CHANGES, { types: ['HOUSEHOLD_REGISTERED'], communeCode: DA_SAR, first: 1000 }), 'changes').nodes;
+    const newHousehold = registered.find((n: { householdId: string }) => n.householdId === all[0].householdId);
+    expect(Number(newHousehold.id)).toBeLessThan(Number(all[0].id));
     // The commune left sees the move away; the destination outside the district is not in the event.
     expect((await moves(await t.token('commune_officer', [LAT]))).length).toBe(1);
     expect((await moves(await t.token('commune_officer', [DA_SAR]))).length).toBe(2);

@@ -157,12 +157,19 @@ export function draftOf(e: AuditedChange): Draft | null {
   return null;
 }
 
+const registrationRank = (type: ChangeType) => (type === 'HOUSEHOLD_REGISTERED' ? 0 : type === 'PERSON_REGISTERED' ? 1 : 2);
+
 /**
  * Writes the change events of a transaction's audit entries into the outbox (nothing when none is a registry
  * change). The person's household and commune are read inside the transaction, after the change.
  */
 export async function appendChangeEvents(tx: DbOrTx, entries: readonly AuditedChange[], occurredAt: Date): Promise<void> {
-  const drafts = entries.map(draftOf).filter((d): d is Draft => d !== null);
+  // Registrations first (a stable sort): a move into a new household audits the move before the household, and a
+  // subscriber must hear of a household before a person joining it.
+  const drafts = entries
+    .map(draftOf)
+    .filter((d): d is Draft => d !== null)
+    .sort((a, b) => registrationRank(a.type) - registrationRank(b.type));
   if (drafts.length === 0) return;
   const people = await repo.findPeoplePlaces(
     tx,
