@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_DCI_SENDER_ID, DEFAULT_QUERY_LIMITS, type Config, type OverloadConfig } from './config.js';
+import { DEFAULT_DCI_SENDER_ID, DEFAULT_QUERY_LIMITS, type Config, type DispatchSettings, type OverloadConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
 import { DomainError } from './errors.js';
@@ -39,6 +39,8 @@ import { enforceFieldPolicy, enforceHivPrograms } from './graphql/field-policy.j
 import { REFERENCE_TYPES } from './modules/auth/access-policy.js';
 import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthService } from './modules/auth/auth.service.js';
+import { changesResolvers } from './modules/changes/changes.resolvers.js';
+import { createChangesService } from './modules/changes/changes.service.js';
 import { createPlacesService } from './modules/places/places.service.js';
 import { placesResolvers } from './modules/places/places.resolvers.js';
 import { registryCompiledRoots } from './modules/registry/registry.compiled.js';
@@ -68,6 +70,8 @@ export type { Services } from './services.js';
 export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'> &
     Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'dci'>> & {
+      /** The change-event dispatcher; without it (tests, the bench) the loop does not run (runOnce still works). */
+      changes?: Partial<DispatchSettings>;
       /** Overload thresholds; `sampleIntervalMs` (default 1 s) lets a test see a tiny threshold crossed quickly. */
       overload?: OverloadConfig & { sampleIntervalMs?: number };
     };
@@ -104,7 +108,11 @@ const PUBLIC_PATHS = new Set<string>(['/healthz', '/readyz', '/metrics', DCI_JWK
  * them over HTTP; server.ts also hands them to the demo seed (seeds/payments.ts), which pays its history through the
  * same use cases an officer would.
  */
-export async function createDomainServices(deps: { database: Database; clock: Clock }): Promise<Omit<Services, 'auth' | 'dci'>> {
+export async function createDomainServices(deps: {
+  database: Database;
+  clock: Clock;
+  changes?: Partial<DispatchSettings>;
+}): Promise<Omit<Services, 'auth' | 'dci'>> {
   const { database, clock } = deps;
   const places = createPlacesService(database);
   await places.reload();
@@ -132,6 +140,7 @@ export async function createDomainServices(deps: { database: Database; clock: Cl
   const payments = createPaymentsService({ database, clock, places, registry, benefits });
   const exchange = createExchangeService({ database, clock, payments });
   const findings = createFindingsService({ database, clock, places, registry, benefits });
+  const changes = createChangesService({ database, clock, places, settings: deps.changes });
   return {
     clock,
     audit: createAuditService(database),
@@ -144,6 +153,7 @@ export async function createDomainServices(deps: { database: Database; clock: Cl
     payments,
     exchange,
     findings,
+    changes,
   };
 }
 
@@ -165,7 +175,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs ?? 30_000,
   });
 
-  const domain = await createDomainServices({ database, clock });
+  // Dispatch is off unless configured (server.ts passes CHANGES_*): a background loop would disturb tests that count statements.
+  const changeSettings = { ...config.changes, dispatch: config.changes?.dispatch ?? false };
+  const domain = await createDomainServices({ database, clock, changes: changeSettings });
   // The DCI API signs with An Sinh's key (DCI_SIGNING_KEY; generated at start-up outside production).
   const dci = createDciService({
     database,
@@ -191,6 +203,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
   app.addHook('onClose', stopListening);
+  // The change-event dispatcher runs while the app does: started once ready (sinks registered by then), stopped
+  // on close before the database is closed; a delivery in flight is abandoned and sent again later.
+  if (changeSettings.dispatch) {
+    app.addHook('onReady', (done) => {
+      services.changes.dispatcher.start(app.log);
+      done();
+    });
+  }
+  app.addHook('onClose', () => services.changes.dispatcher.stop());
   // The CLIs (payments.cli.ts) use the services as wired here.
   app.decorate('services', services);
 
@@ -312,6 +333,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       paymentsResolvers,
       findingsResolvers,
       dciResolvers,
+      changesResolvers,
     ),
     loaders: mergeResolvers<Loaders>({}, registryLoaders, residenceLoaders, rulesLoaders, benefitsLoaders),
     context: (request): RequestContext => ({ principal: principalOf(request), requestId: request.id, services, reads: (request.reads ??= new ReadLedger()) }),

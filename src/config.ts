@@ -35,6 +35,33 @@ export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 1000, max
 
 /** An Sinh's DCI sender id unless DCI_SENDER_ID says otherwise (docs/integration.md). */
 export const DEFAULT_DCI_SENDER_ID = 'an-sinh';
+/** The change-event dispatcher (src/modules/changes/changes.dispatcher.ts, docs/integration.md#change-events). */
+export interface DispatchSettings {
+  /** Run the loop in this instance (CHANGES_DISPATCH). */
+  dispatch: boolean;
+  /** Pause between ticks (CHANGES_POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  /** Attempts before a delivery is dead-lettered (CHANGES_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Delay after the first failure, doubled after each further one (CHANGES_BACKOFF_BASE_MS)… */
+  backoffBaseMs: number;
+  /** …up to this (CHANGES_BACKOFF_MAX_MS). */
+  backoffMaxMs: number;
+  /** A sink that has not acknowledged within this time has failed the attempt (CHANGES_DELIVERY_TIMEOUT_MS). */
+  deliveryTimeoutMs: number;
+  /** How long a claim of the dispatch lease lasts without renewal (CHANGES_LEASE_MS); longer than a delivery. */
+  leaseMs: number;
+}
+
+export const DEFAULT_DISPATCH: DispatchSettings = {
+  dispatch: true,
+  pollIntervalMs: 1000,
+  maxAttempts: 10,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 3_600_000,
+  deliveryTimeoutMs: 10_000,
+  leaseMs: 30_000,
+};
 
 /**
  * The service's configuration, read once from the environment at start-up.
@@ -105,6 +132,16 @@ const ConfigSchema = z
         }, 'must be a private JWK (JSON with kty and d)')
         .optional(),
     ),
+    CHANGES_DISPATCH: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    CHANGES_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULT_DISPATCH.pollIntervalMs),
+    CHANGES_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_DISPATCH.maxAttempts),
+    CHANGES_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(86_400_000).default(DEFAULT_DISPATCH.backoffBaseMs),
+    CHANGES_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(604_800_000).default(DEFAULT_DISPATCH.backoffMaxMs),
+    CHANGES_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(DEFAULT_DISPATCH.deliveryTimeoutMs),
+    CHANGES_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_DISPATCH.leaseMs),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
@@ -113,6 +150,11 @@ const ConfigSchema = z
     // A key generated at start-up changes at every restart and differs between instances: partners could not pin it.
     if (c.NODE_ENV === 'production' && !c.DCI_SIGNING_KEY) {
       ctx.addIssue({ code: 'custom', path: ['DCI_SIGNING_KEY'], message: 'DCI_SIGNING_KEY is required in production' });
+    }
+    // The holder renews its lease when a third of it has passed, before a delivery that may take a whole timeout:
+    // the lease must outlast both, or a second instance could start dispatching while the first still delivers.
+    if (c.CHANGES_LEASE_MS < 2 * c.CHANGES_DELIVERY_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['CHANGES_LEASE_MS'], message: 'must be at least twice CHANGES_DELIVERY_TIMEOUT_MS' });
     }
   });
 
@@ -154,6 +196,8 @@ export interface Config {
    * and callbacks with (undefined outside production: a key is generated at start-up).
    */
   dci: { senderId: string; signingKey: string | undefined };
+  /** The change-event dispatcher (docs/integration.md#change-events). */
+  changes: DispatchSettings;
 }
 
 /** Development-only secret, so `npm start` works on a fresh machine. Refused in production (see above). */
@@ -208,6 +252,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: c.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
       maxEventLoopUtilization: c.OVERLOAD_MAX_EVENT_LOOP_UTILIZATION,
       maxHeapUsedBytes: c.OVERLOAD_MAX_HEAP_BYTES,
+    },
+    changes: {
+      dispatch: c.CHANGES_DISPATCH,
+      pollIntervalMs: c.CHANGES_POLL_INTERVAL_MS,
+      maxAttempts: c.CHANGES_MAX_ATTEMPTS,
+      backoffBaseMs: c.CHANGES_BACKOFF_BASE_MS,
+      backoffMaxMs: c.CHANGES_BACKOFF_MAX_MS,
+      deliveryTimeoutMs: c.CHANGES_DELIVERY_TIMEOUT_MS,
+      leaseMs: c.CHANGES_LEASE_MS,
     },
   };
 }

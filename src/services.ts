@@ -8,6 +8,7 @@ import type { AuditService } from './modules/audit/audit.service.js';
 import type { AuthService } from './modules/auth/auth.service.js';
 import type { DciService } from './modules/dci/dci.service.js';
 import type { BenefitsService } from './modules/benefits/benefits.service.js';
+import type { ChangesService } from './modules/changes/changes.service.js';
 import type { ExchangeService } from './modules/payments/exchange.service.js';
 import type { FindingsService } from './modules/payments/findings.service.js';
 import type { PaymentsService } from './modules/payments/payments.service.js';
@@ -34,6 +35,8 @@ export interface Services {
   findings: FindingsService;
   /** The DCI Social Registry API (REST under /dci/registry/, admin over GraphQL). */
   dci: DciService;
+  /** Change events: the sinks they are delivered to, the dispatcher, the pull feed. */
+  changes: ChangesService;
 }
 
 declare module 'fastify' {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_OVERLOAD, DEFAULT_QUERY_LIMITS, DEFAULT_RATE_LIMIT, DEVELOPMENT_JWT_SECRET, loadConfig } from '../src/config.js';
+import {
+  ConfigError,
+  DEFAULT_DISPATCH,
+  DEFAULT_OVERLOAD,
+  DEFAULT_QUERY_LIMITS,
+  DEFAULT_RATE_LIMIT,
+  DEVELOPMENT_JWT_SECRET,
+  loadConfig,
+} from '../src/config.js';
 
 describe('configuration', () => {
   it('has working defaults for the embedded database', () => {
@@ -46,7 +54,25 @@ describe('configuration', () => {
     expect(c.overload).toEqual({ maxEventLoopDelayMs: 200, maxEventLoopUtilization: 0.9, maxHeapUsedBytes: 1_000_000_000 });
   });
 
+  it('reads the change dispatcher settings, with defaults', () => {
+    expect(loadConfig({}).changes).toEqual(DEFAULT_DISPATCH);
+    expect(
+      loadConfig({
+        CHANGES_DISPATCH: 'false',
+        CHANGES_POLL_INTERVAL_MS: '250',
+        CHANGES_MAX_ATTEMPTS: '5',
+        CHANGES_BACKOFF_BASE_MS: '500',
+        CHANGES_BACKOFF_MAX_MS: '60000',
+        CHANGES_DELIVERY_TIMEOUT_MS: '2000',
+        CHANGES_LEASE_MS: '4000',
+      }).changes,
+    ).toEqual({ dispatch: false, pollIntervalMs: 250, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, deliveryTimeoutMs: 2000, leaseMs: 4000 });
+  });
+
   it.each([
+    [{ CHANGES_DISPATCH: 'yes' }, 'CHANGES_DISPATCH'],
+    [{ CHANGES_MAX_ATTEMPTS: '0' }, 'CHANGES_MAX_ATTEMPTS'],
+    [{ CHANGES_DELIVERY_TIMEOUT_MS: '20000', CHANGES_LEASE_MS: '30000' }, 'CHANGES_LEASE_MS'],
     [{ GRAPHQL_MAX_COST: '0' }, 'GRAPHQL_MAX_COST'],
     [{ RATE_LIMIT_MAX: 'many' }, 'RATE_LIMIT_MAX'],
     [{ OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '1.5' }, 'OVERLOAD_MAX_EVENT_LOOP_UTILIZATION'],

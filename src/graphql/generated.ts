@@ -392,12 +392,61 @@ export type BirthYearConvention = {
   setBy: Scalars['String']['output'];
 };
 
+/** A page of the change feed. */
+export type ChangeConnection = {
+  __typename?: 'ChangeConnection';
+  /** The events of the page, oldest first. */
+  nodes: Array<ChangeEvent>;
+  /** Where this page ends: pass endCursor as `since` next time (keep your last cursor when it is null). */
+  pageInfo: PageInfo;
+};
+
+/** A delivery of an event to a sink that failed every allowed attempt; it waits for an admin's replay. */
+export type ChangeDeadLetter = {
+  __typename?: 'ChangeDeadLetter';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** When it was dead-lettered. */
+  deadLetteredAt: Scalars['DateTime']['output'];
+  /** The event's id. */
+  eventId: Scalars['ID']['output'];
+  /** The sink's last error. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The sink (consumer) it was for. */
+  sink: Scalars['String']['output'];
+  /** The event's kind. */
+  type: ChangeType;
+};
+
 /** When a change of level within an enrolment takes effect. */
 export type ChangeEffect =
   /** From the month after the event. */
   | 'MONTH_AFTER'
   /** From the month of the event (the month the person qualifies). */
   | 'SAME_MONTH';
+
+/** One registry change, as the feed shows it and subscribers receive it. */
+export type ChangeEvent = {
+  __typename?: 'ChangeEvent';
+  /** The commune the record belongs to after the change. */
+  communeCode: Scalars['String']['output'];
+  /** Opaque cursor of this event: pass it as `since` to read the events after it. */
+  cursor: Scalars['String']['output'];
+  /** The household concerned (after the change), if any. */
+  householdId?: Maybe<Scalars['ID']['output']>;
+  /** The event's id: unique and stable, to deduplicate deliveries by. */
+  id: Scalars['ID']['output'];
+  /** When the change was committed. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** What changed: ids, codes and dates only (see the type). Read the record itself through the API. */
+  payload: Scalars['JSON']['output'];
+  /** The persons concerned (none for an event of a household). */
+  personIds: Array<Scalars['ID']['output']>;
+  /** The commune before the change, when it changed. */
+  previousCommuneCode?: Maybe<Scalars['String']['output']>;
+  /** What kind of change it is. */
+  type: ChangeType;
+};
 
 /** A new head of a household. */
 export type ChangeHouseholdHeadInput = {
@@ -410,6 +459,25 @@ export type ChangeHouseholdHeadInput = {
   /** New relations to the new head, the former head's included (no recorded relation when not listed); members not listed keep theirs. */
   relations?: InputMaybe<Array<ResidenceRelationInput>>;
 };
+
+/** A kind of registry change (docs/integration.md#change-events). */
+export type ChangeType =
+  /** A recorded death was corrected: another date, or none (payload: dateOfDeath, previousDateOfDeath). */
+  | 'DEATH_CORRECTED'
+  /** A death was recorded (payload: dateOfDeath). */
+  | 'DEATH_RECORDED'
+  /** An enrolment was proposed, approved, suspended, resumed, ended or re-opened (payload: change, enrolmentId, programCode, status, startMonth, endMonth). Integration clients need the benefits:read scope. */
+  | 'ENROLMENT_CHANGED'
+  /** A person changed household within the commune, or a household's head, split or merger changed (payload: reason or change). */
+  | 'HOUSEHOLD_CHANGED'
+  /** A household was registered. */
+  | 'HOUSEHOLD_REGISTERED'
+  /** A person was registered. */
+  | 'PERSON_REGISTERED'
+  /** A household's poverty assessment was recorded (payload: classification, assessedOn, standardCode). */
+  | 'POVERTY_CLASSIFICATION_CHANGED'
+  /** A person moved to another commune or out of the district, or their residence was corrected (payload: reason, validFrom, previousHouseholdId, leftDistrict). */
+  | 'RESIDENCE_CHANGED';
 
 /** Dated social circumstances the rules read (sensitive personal data: HIV in particular). */
 export type CircumstanceFlag =
@@ -1096,6 +1164,8 @@ export type Mutation = {
   registerHousehold: Household;
   /** Registers a person, optionally as a member or the head of a household; an identification number already on record is refused with CONFLICT. */
   registerPerson: Person;
+  /** Puts a sink's dead letters (all, or the events named) back in its queue with fresh attempts; returns the ids replayed (admin, audited as replayChangeDeliveries). */
+  replayChangeDeadLetters: Array<Scalars['ID']['output']>;
   /**
    * Resumes a suspended enrolment from fromPeriod (the first month owed again). With payBack, the suspended months
    * are granted back as back pay needing approval; without, they stay owed nothing. Audited. CONFLICT when not
@@ -1332,6 +1402,13 @@ export type MutationRegisterHouseholdArgs = {
 /** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
 export type MutationRegisterPersonArgs = {
   input: RegisterPersonInput;
+};
+
+
+/** Changes. Each runs in one transaction with its audit event; auditors and integration clients cannot change records. */
+export type MutationReplayChangeDeadLettersArgs = {
+  eventIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  sink: Scalars['String']['input'];
 };
 
 
@@ -1999,6 +2076,14 @@ export type Query = {
   beneficiaries: BeneficiaryConnection;
   /** The birth-year conventions, oldest first; the last is the one in use. */
   birthYearConventions: Array<BirthYearConvention>;
+  /** Deliveries dead-lettered after their last attempt, by sink and event (admin). */
+  changeDeadLetters: Array<ChangeDeadLetter>;
+  /**
+   * The registry's change events after `since` (from the first when null), oldest first, at most `first` (default 100,
+   * at most 1000). Officers and auditors; commune officers see the events of their communes only; integration clients
+   * need the changes:read scope (and benefits:read for ENROLMENT_CHANGED).
+   */
+  changes: ChangeConnection;
   /**
    * People eligible on asOf (default today) but not enrolled ('left behind'), in person order, by the commune they
    * lived in on asOf (their `person` as they lived that day). Without communeCode: every commune the caller may
@@ -2113,6 +2198,22 @@ export type QueryBeneficiariesArgs = {
   group?: InputMaybe<BeneficiaryGroup>;
   programCode?: InputMaybe<Scalars['String']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryChangeDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  sink?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Reads. Every field needs a bearer token; commune officers see only the communes in their token. */
+export type QueryChangesArgs = {
+  communeCode?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['String']['input']>;
+  types?: InputMaybe<Array<ChangeType>>;
 };
 
 
@@ -2727,8 +2828,12 @@ export type ResolversTypes = {
   BirthDatePrecision: BirthDatePrecision;
   BirthYearConvention: ResolverTypeWrapper<BirthYearConventionRow>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChangeConnection: ResolverTypeWrapper<ChangeConnection>;
+  ChangeDeadLetter: ResolverTypeWrapper<ChangeDeadLetter>;
   ChangeEffect: ChangeEffect;
+  ChangeEvent: ResolverTypeWrapper<ChangeEvent>;
   ChangeHouseholdHeadInput: ChangeHouseholdHeadInput;
+  ChangeType: ChangeType;
   CircumstanceFlag: CircumstanceFlag;
   CircumstanceFlagRecord: ResolverTypeWrapper<CircumstanceFlagRecord>;
   CircumstanceKind: CircumstanceKind;
@@ -2845,6 +2950,9 @@ export type ResolversParentTypes = {
   BeneficiaryEdge: Omit<BeneficiaryEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   BirthYearConvention: BirthYearConventionRow;
   Boolean: Scalars['Boolean']['output'];
+  ChangeConnection: ChangeConnection;
+  ChangeDeadLetter: ChangeDeadLetter;
+  ChangeEvent: ChangeEvent;
   ChangeHouseholdHeadInput: ChangeHouseholdHeadInput;
   CircumstanceFlagRecord: CircumstanceFlagRecord;
   CircumstanceWithdrawal: CircumstanceWithdrawal;
@@ -3066,6 +3174,32 @@ export type BirthYearConventionResolvers<ContextType = MercuriusContext, ParentT
   monthDay?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   setAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   setBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ChangeConnectionResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ChangeConnection'] = ResolversParentTypes['ChangeConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['ChangeEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ChangeDeadLetterResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ChangeDeadLetter'] = ResolversParentTypes['ChangeDeadLetter']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deadLetteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sink?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ChangeType'], ParentType, ContextType>;
+};
+
+export type ChangeEventResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['ChangeEvent'] = ResolversParentTypes['ChangeEvent']> = {
+  communeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  householdId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  personIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  previousCommuneCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ChangeType'], ParentType, ContextType>;
 };
 
 export type CircumstanceFlagRecordResolvers<ContextType = MercuriusContext, ParentType extends ResolversParentTypes['CircumstanceFlagRecord'] = ResolversParentTypes['CircumstanceFlagRecord']> = {
@@ -3292,6 +3426,7 @@ export type MutationResolvers<ContextType = MercuriusContext, ParentType extends
   recordPregnancy?: Resolver<ResolversTypes['Pregnancy'], ParentType, ContextType, RequireFields<MutationRecordPregnancyArgs, 'input'>>;
   registerHousehold?: Resolver<ResolversTypes['Household'], ParentType, ContextType, RequireFields<MutationRegisterHouseholdArgs, 'input'>>;
   registerPerson?: Resolver<ResolversTypes['Person'], ParentType, ContextType, RequireFields<MutationRegisterPersonArgs, 'input'>>;
+  replayChangeDeadLetters?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationReplayChangeDeadLettersArgs, 'sink'>>;
   resumeEnrolment?: Resolver<ResolversTypes['Enrolment'], ParentType, ContextType, RequireFields<MutationResumeEnrolmentArgs, 'fromPeriod' | 'id' | 'payBack'>>;
   reviewAuditFinding?: Resolver<ResolversTypes['AuditFinding'], ParentType, ContextType, RequireFields<MutationReviewAuditFindingArgs, 'communeCode' | 'key' | 'note'>>;
   saveDciPartner?: Resolver<ResolversTypes['DciPartner'], ParentType, ContextType, RequireFields<MutationSaveDciPartnerArgs, 'input'>>;
@@ -3518,6 +3653,8 @@ export type QueryResolvers<ContextType = MercuriusContext, ParentType extends Re
   baseLevels?: Resolver<Array<ResolversTypes['BaseLevel']>, ParentType, ContextType, Partial<QueryBaseLevelsArgs>>;
   beneficiaries?: Resolver<ResolversTypes['BeneficiaryConnection'], ParentType, ContextType, RequireFields<QueryBeneficiariesArgs, 'communeCode' | 'first'>>;
   birthYearConventions?: Resolver<Array<ResolversTypes['BirthYearConvention']>, ParentType, ContextType>;
+  changeDeadLetters?: Resolver<Array<ResolversTypes['ChangeDeadLetter']>, ParentType, ContextType, Partial<QueryChangeDeadLettersArgs>>;
+  changes?: Resolver<ResolversTypes['ChangeConnection'], ParentType, ContextType, Partial<QueryChangesArgs>>;
   coverageGaps?: Resolver<ResolversTypes['CoverageGapConnection'], ParentType, ContextType, RequireFields<QueryCoverageGapsArgs, 'first'>>;
   dciPartners?: Resolver<Array<ResolversTypes['DciPartner']>, ParentType, ContextType>;
   eligibility?: Resolver<Array<ResolversTypes['ProgramEligibility']>, ParentType, ContextType, RequireFields<QueryEligibilityArgs, 'personId'>>;
@@ -3614,6 +3751,9 @@ export type Resolvers<ContextType = MercuriusContext> = {
   BeneficiaryConnection?: BeneficiaryConnectionResolvers<ContextType>;
   BeneficiaryEdge?: BeneficiaryEdgeResolvers<ContextType>;
   BirthYearConvention?: BirthYearConventionResolvers<ContextType>;
+  ChangeConnection?: ChangeConnectionResolvers<ContextType>;
+  ChangeDeadLetter?: ChangeDeadLetterResolvers<ContextType>;
+  ChangeEvent?: ChangeEventResolvers<ContextType>;
   CircumstanceFlagRecord?: CircumstanceFlagRecordResolvers<ContextType>;
   CircumstanceWithdrawal?: CircumstanceWithdrawalResolvers<ContextType>;
   ConditionResult?: ConditionResultResolvers<ContextType>;
@@ -3811,6 +3951,29 @@ export type Loaders<TContext = MercuriusContext> = {
     monthDay?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BirthYearConvention'], Record<string, never>, TContext>;
     setAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['BirthYearConvention'], Record<string, never>, TContext>;
     setBy?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['BirthYearConvention'], Record<string, never>, TContext>;
+  };
+  ChangeConnection?: {
+    nodes?: LoaderDefinition<Array<ResolversTypes['ChangeEvent']>, ResolversParentTypes['ChangeConnection'], Record<string, never>, TContext>;
+    pageInfo?: LoaderDefinition<ResolversTypes['PageInfo'], ResolversParentTypes['ChangeConnection'], Record<string, never>, TContext>;
+  };
+  ChangeDeadLetter?: {
+    attempts?: LoaderDefinition<ResolversTypes['Int'], ResolversParentTypes['ChangeDeadLetter'], Record<string, never>, TContext>;
+    deadLetteredAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['ChangeDeadLetter'], Record<string, never>, TContext>;
+    eventId?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['ChangeDeadLetter'], Record<string, never>, TContext>;
+    lastError?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['ChangeDeadLetter'], Record<string, never>, TContext>;
+    sink?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ChangeDeadLetter'], Record<string, never>, TContext>;
+    type?: LoaderDefinition<ResolversTypes['ChangeType'], ResolversParentTypes['ChangeDeadLetter'], Record<string, never>, TContext>;
+  };
+  ChangeEvent?: {
+    communeCode?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    cursor?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    householdId?: LoaderDefinition<Maybe<ResolversTypes['ID']>, ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    id?: LoaderDefinition<ResolversTypes['ID'], ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    occurredAt?: LoaderDefinition<ResolversTypes['DateTime'], ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    payload?: LoaderDefinition<ResolversTypes['JSON'], ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    personIds?: LoaderDefinition<Array<ResolversTypes['ID']>, ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    previousCommuneCode?: LoaderDefinition<Maybe<ResolversTypes['String']>, ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
+    type?: LoaderDefinition<ResolversTypes['ChangeType'], ResolversParentTypes['ChangeEvent'], Record<string, never>, TContext>;
   };
   CircumstanceFlagRecord?: {
     evidence?: LoaderDefinition<ResolversTypes['String'], ResolversParentTypes['CircumstanceFlagRecord'], Record<string, never>, TContext>;

@@ -6,3 +6,4 @@ export * from './findings.js';
 export * from './entitlement-inputs.js';
 export * from './dci.js';
 export * from './access.js';
+export * from './changes.js';

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Db, DbOrTx, Tx } from '../../db/client.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
+import { appendChangeEvents } from '../changes/outbox.service.js';
 import * as repo from './audit.repository.js';
 
 // The event row is the parent of GraphQL's AuditEvent (codegen.ts maps it; seq, a number, serialises as an ID).
@@ -114,6 +115,9 @@ export async function recordAudit(tx: DbOrTx, actor: AuditActor, entries: AuditE
     return row;
   });
   await repo.insertEvents(tx, rows);
+  // The registry changes among them go to the outbox of change events, in the same transaction: the one place
+  // every mutation passes, so a change is published exactly when it is audited (modules/changes/outbox.service.ts).
+  await appendChangeEvents(tx, entries, occurredAt);
 }
 
 export async function auditTrail(db: DbOrTx, entityType: string, entityId: string) {

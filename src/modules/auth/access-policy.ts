@@ -5,6 +5,7 @@
  * decides; a second copy of a visibility rule is how personal data leaks.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { BENEFIT_CHANGE_TYPES, type ChangeType } from '../../core/change-types.js';
 import { maskNationalId } from '../../core/national-id.js';
 import { communeAnsweringForMonth, communeAnsweringOn, type CommunePeriod } from '../../core/residence.js';
 import { forbidden } from '../../errors.js';
@@ -406,6 +407,10 @@ export const OPERATIONS: Record<string, OperationEntry> = {
   'Query.verifyAuditChain': reference(['auditor', 'admin']),
   'Query.accessLog': reference(['auditor', 'admin']),
   'Query.dciPartners': reference(ADMIN),
+  // Ids, codes and dates of what changed (docs/integration.md#change-events); enrolment events need benefits:read,
+  // and those of HIV programs the hiv group.
+  'Query.changes': { roles: ALL, scopes: ['changes:read'], otherCommune: 'filtered', groups: ['residence', 'health', 'hiv'] },
+  'Query.changeDeadLetters': reference(ADMIN),
   'Query.birthYearConventions': reference(),
   'Query.adminUnits': reference(),
   'Query.adminUnit': reference(),
@@ -455,6 +460,7 @@ export const OPERATIONS: Record<string, OperationEntry> = {
   'Mutation.publishProvincialScheme': reference(ADMIN),
   // The registry of DCI partner systems (docs/integration.md): their ids, keys, callback URIs and scopes, nobody's data.
   'Mutation.saveDciPartner': reference(ADMIN),
+  'Mutation.replayChangeDeadLetters': reference(ADMIN),
   'Mutation.publishRuleVersion': reference(ADMIN),
   'Mutation.withdrawRuleVersion': reference(ADMIN),
   'Mutation.publishBaseLevel': reference(ADMIN),
@@ -513,4 +519,22 @@ export function auditImageFor(p: Principal, entityType: string, image: unknown):
   }
   if ('nationalId' in out && typeof out.nationalId === 'string') out.nationalId = maskNationalIdFor(p, out.nationalId);
   return { image: out, withheld };
+}
+
+/** The scope an integration client needs to read the change feed (docs/integration.md#change-events). */
+export const CHANGES_SCOPE = 'changes:read';
+
+/**
+ * Who reads the change feed: every officer and auditor (commune officers only their communes' events, through
+ * communesVisibleTo), and integration clients holding the `changes:read` scope.
+ */
+export function assertMayReadChanges(p: Principal): void {
+  if (p.role === 'integration' && !p.scopes.has(CHANGES_SCOPE)) {
+    throw forbidden(`This needs the ${CHANGES_SCOPE} scope`, 'Chức năng này cần quyền xem luồng thay đổi');
+  }
+}
+
+/** Change types the caller may not see: enrolment events name the program (HIV, disability), so benefits rules apply. */
+export function changeTypesHiddenFrom(p: Principal): ChangeType[] {
+  return p.role === 'integration' && !p.scopes.has('benefits:read') ? [...BENEFIT_CHANGE_TYPES] : [];
 }
