@@ -55,6 +55,7 @@ import { createFindingsService } from './modules/payments/findings.service.js';
 import { findingsResolvers } from './modules/payments/findings.resolvers.js';
 import { registerAuditExports } from './http/audit-exports.js';
 import { DCI_JWKS_PATH, DCI_PREFIX, registerDciRoutes } from './http/dci-routes.js';
+import { dciNotifySink } from './modules/dci/dci.notify.js';
 import { createDciService } from './modules/dci/dci.service.js';
 import { createDciSigner } from './modules/dci/dci.signing.js';
 import { dciResolvers } from './modules/dci/dci.resolvers.js';
@@ -193,6 +194,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const services: Services = { ...domain, auth: createAuthService(config.jwt), dci };
+  // DCI subscribers hear of changes through the change-event dispatcher (docs/integration.md).
+  services.changes.registerSink(dciNotifySink(dci));
   const { places, registry } = services;
   // Instances share one database but cache its reference data: a trigger NOTIFYs every change to it
   // (migration 0004), and each instance reloads places and forgets the poverty standards it read.
