@@ -185,6 +185,10 @@ describe('beneficiaries export', () => {
     expect(body.error.code).toBe('VALIDATION_FAILED');
     expect(body.error.messageVi).toBeTruthy();
     expect((body.error.problems as { field: string }[]).map((p) => p.field).sort()).toEqual(['asOf', 'communeCode', 'group', 'lang']);
+    // Dates as the Date scalar takes them (years 1900–2100).
+    const far = await get(`/exports/coverage-gaps.csv?asOf=0999-01-01`, district);
+    expect(far.statusCode).toBe(400);
+    expect(far.json().error.field).toBe('asOf');
     const unknown = await get(`/exports/beneficiaries.csv?communeCode=99999`, district);
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.field).toBe('communeCode');

@@ -16,7 +16,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../core/code-lists.js';
 import { codeVi } from '../core/labels-vi.js';
-import { isValidDate } from '../core/period.js';
+import { MAX_YEAR, MIN_YEAR, parseDate } from '../core/bounds.js';
 import { DomainError, notFound, Problems } from '../errors.js';
 import { maskNationalIdFor } from '../modules/auth/access-policy.js';
 import type { Principal } from '../modules/auth/auth.types.js';
@@ -121,7 +121,13 @@ function dateParam(p: Problems, q: Query, name: string): string | undefined {
   if (v === undefined) return undefined;
   const dmy = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(v);
   const iso = dmy ? `${dmy[3]}-${dmy[2]}-${dmy[1]}` : v;
-  if (!isValidDate(iso)) p.add(name, 'must be a date, yyyy-mm-dd or dd/mm/yyyy', 'phải là ngày, dạng yyyy-mm-dd hoặc dd/mm/yyyy');
+  // The Date scalar's rule (years 1900–2100), with dd/mm/yyyy accepted too.
+  if (!parseDate(iso))
+    p.add(
+      name,
+      `must be a date, yyyy-mm-dd or dd/mm/yyyy, in the years ${MIN_YEAR}–${MAX_YEAR}`,
+      `phải là ngày dạng yyyy-mm-dd hoặc dd/mm/yyyy, năm từ ${MIN_YEAR} đến ${MAX_YEAR}`,
+    );
   return iso;
 }
 
