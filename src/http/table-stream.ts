@@ -121,7 +121,8 @@ export async function sendTable<R>(request: FastifyRequest, reply: FastifyReply,
 function csvStream<R>(table: TableExport<R>, pages: AsyncGenerator<R[]>, log: (err: unknown) => void): Readable {
   const { columns, lang } = table;
   const out = stringify({ bom: true, record_delimiter: 'windows' });
-  // One record per row (a page is split here, so the stringifier's backpressure applies row by row).
+  // A page becomes one record per row; the next page is taken only once these have been read (Transform's
+  // backpressure), so at most a page waits here.
   const split = new Transform({
     objectMode: true,
     transform(page: R[], _enc, done) {
