@@ -27,6 +27,8 @@ import { limitRequestRates, registerOverloadAndCors } from './http/hardening.js'
 import { closeConnectionsWhenClosing } from './http/drain.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerPaymentFiles } from './http/payment-files.js';
+import { registerExports } from './http/exports.js';
+import { DOCS_PREFIX, registerDocsPage, registerOpenApi } from './http/openapi.js';
 import { principalOf } from './http/principal.js';
 import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
 import { registerMetrics } from './ops/metrics.js';
@@ -273,6 +275,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
   });
 
+  // The OpenAPI document collects the REST routes as they are declared below (src/http/openapi.ts).
+  await registerOpenApi(app);
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
@@ -286,7 +290,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Authentication for everything but the health routes (and GraphiQL's static page, which holds no data).
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
-    if (PUBLIC_PATHS.has(path) || path.startsWith('/graphiql') || path.startsWith(DCI_PREFIX)) return;
+    // /docs: the REST document and its page, the contract without data (like /graphql/schema.graphql). /dci/registry/:
+    // partner systems authenticate by their messages' signatures (docs/integration.md).
+    if (PUBLIC_PATHS.has(path) || path.startsWith('/graphiql') || path.startsWith(DCI_PREFIX) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`))
+      return;
     try {
       request.principal = await services.auth.authenticate(request.headers.authorization);
     } catch (err) {
@@ -357,6 +364,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPublicRoutes(app, { graphiql: config.graphiql });
   registerPaymentFiles(app, { exchange: services.exchange });
   registerDciRoutes(app, dci);
+  registerExports(app, services);
+  await registerDocsPage(app);
   if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).
   answerPrefetchedFirst(app.graphql.schema);

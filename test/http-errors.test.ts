@@ -91,7 +91,7 @@ describe('errors everywhere', () => {
   it('GET / answers without a token and points to GraphiQL and the SDL', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ graphql: '/graphql', schema: '/graphql/schema.graphql' });
+    expect(res.json()).toMatchObject({ graphql: '/graphql', schema: '/graphql/schema.graphql', rest: { docs: '/docs', openapi: '/docs/json' } });
   });
 
   it('the development token route exists only in development with the development secret', async () => {

@@ -12,9 +12,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Problems } from '../errors.js';
 import { cycleCsv, writeCycleXlsx, type CycleExport, type FileLang } from '../modules/payments/exchange-files.js';
 import type { ExchangeService } from '../modules/payments/exchange.service.js';
+import { documentedOnly, ERROR_RESPONSES, fileResponse, LANG_PARAMETER } from './openapi.js';
 import { principalOf } from './principal.js';
+import { XLSX_TYPE } from './table-stream.js';
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_TYPE };
 /** A reconciliation file may be larger than a GraphQL request (1 MiB): 200,000 rows fit in 32 MiB. */
 const FILE_LIMIT = 32 * 1_048_576;
 /** A progress line in the log every this many rows applied (counts only: no personal data). */
@@ -34,6 +36,50 @@ const fileName = (exp: CycleExport, ext: string) => `chi-tra-${exp.communeCode}-
 function attachment(reply: FastifyReply, exp: CycleExport, ext: string, type: string) {
   return reply.header('content-disposition', `attachment; filename="${fileName(exp, ext)}"`).type(type);
 }
+
+const CYCLE_ID = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid', description: 'Id of the payment cycle.' } } };
+
+/** The OpenAPI description of the payment file routes (src/http/openapi.ts). */
+const cycleFileDoc = (format: 'csv' | 'xlsx') =>
+  documentedOnly({
+    tags: ['payments'],
+    summary: `Payment file of an approved cycle as ${format.toUpperCase()}`,
+    description:
+      format === 'csv'
+        ? 'The lines to pay and a total row (docs/payments.md#exchange-files). Account numbers masked per role.'
+        : 'Sheet 1 the lines to pay with a total row, sheet 2 the recoveries, sheet 3 the control totals (docs/payments.md#exchange-files).',
+    params: CYCLE_ID,
+    querystring: { type: 'object', properties: { lang: LANG_PARAMETER } },
+    response: {
+      200: fileResponse('The payment file.', format === 'csv' ? 'text/csv' : 'xlsx'),
+      404: { description: 'NOT_FOUND', content: ERROR_RESPONSES[400].content },
+      409: { description: 'CONFLICT: the cycle is not approved.', content: ERROR_RESPONSES[400].content },
+      ...ERROR_RESPONSES,
+    },
+  });
+
+const RECONCILIATION_DOC = documentedOnly({
+  tags: ['payments'],
+  summary: "Import the bank's or post office's reconciliation file",
+  description:
+    'The file as the raw request body (Content-Type text/csv, or the XLSX type); answers the counts and the rejected rows with ' +
+    'their reasons. Importing the same file again changes nothing (docs/payments.md#exchange-files).',
+  params: CYCLE_ID,
+  body: {
+    content: {
+      'text/csv': { schema: { type: 'string' } },
+      [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } },
+    },
+  },
+  response: {
+    200: {
+      description: 'The outcome: rows read, applied, unchanged, rejected (with reasons).',
+      content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+    },
+    404: { description: 'NOT_FOUND', content: ERROR_RESPONSES[400].content },
+    ...ERROR_RESPONSES,
+  },
+});
 
 export function registerPaymentFiles(app: FastifyInstance, deps: { exchange: ExchangeService }): void {
   const { exchange } = deps;
@@ -57,13 +103,13 @@ export function registerPaymentFiles(app: FastifyInstance, deps: { exchange: Exc
       });
     });
 
-    scope.get<{ Params: { id: string } }>('/payments/cycles/:id/export.csv', async (request, reply) => {
+    scope.get<{ Params: { id: string } }>('/payments/cycles/:id/export.csv', cycleFileDoc('csv'), async (request, reply) => {
       const lang = langOf(request.query);
       const exp = await exchange.exportCycle(principalOf(request), request.params.id, lang);
       return attachment(reply, exp, 'csv', 'text/csv; charset=utf-8').send(cycleCsv(exp, lang));
     });
 
-    scope.get<{ Params: { id: string } }>('/payments/cycles/:id/export.xlsx', async (request, reply) => {
+    scope.get<{ Params: { id: string } }>('/payments/cycles/:id/export.xlsx', cycleFileDoc('xlsx'), async (request, reply) => {
       const lang = langOf(request.query);
       const exp = await exchange.exportCycle(principalOf(request), request.params.id, lang);
       const body = new PassThrough();
@@ -75,29 +121,33 @@ export function registerPaymentFiles(app: FastifyInstance, deps: { exchange: Exc
       return attachment(reply, exp, 'xlsx', XLSX_TYPE).send(body);
     });
 
-    scope.post<{ Params: { id: string }; Body: Buffer }>('/payments/cycles/:id/reconciliation', { bodyLimit: FILE_LIMIT }, async (request) => {
-      const type = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
-      const body = request.body;
-      if (!Buffer.isBuffer(body) || body.length === 0)
-        new Problems()
-          .add(
-            'file',
-            'send the file as the request body (Content-Type text/csv or the XLSX type)',
-            'gửi tệp trong thân yêu cầu (Content-Type text/csv hoặc XLSX)',
-          )
-          .throwIfAny();
-      // An XLSX is a zip file ("PK"): recognised by its type or its first bytes.
-      const format = type === XLSX_TYPE || (type === 'application/octet-stream' && body.subarray(0, 2).toString('latin1') === 'PK') ? 'xlsx' : 'csv';
-      const actor = { principal: principalOf(request), requestId: request.id };
-      const outcome = await exchange.importReconciliation(actor, request.params.id, { body, format }, (done, total) => {
-        if (done % PROGRESS_EVERY === 0 || done === total) request.log.info({ cycleId: request.params.id, done, total }, 'reconciliation progress');
-      });
-      request.log.info(
-        { cycleId: outcome.cycleId, rows: outcome.rows, applied: outcome.applied, unchanged: outcome.unchanged, rejected: outcome.rejected },
-        'reconciliation imported',
-      );
-      return outcome;
-    });
+    scope.post<{ Params: { id: string }; Body: Buffer }>(
+      '/payments/cycles/:id/reconciliation',
+      { bodyLimit: FILE_LIMIT, ...RECONCILIATION_DOC },
+      async (request) => {
+        const type = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
+        const body = request.body;
+        if (!Buffer.isBuffer(body) || body.length === 0)
+          new Problems()
+            .add(
+              'file',
+              'send the file as the request body (Content-Type text/csv or the XLSX type)',
+              'gửi tệp trong thân yêu cầu (Content-Type text/csv hoặc XLSX)',
+            )
+            .throwIfAny();
+        // An XLSX is a zip file ("PK"): recognised by its type or its first bytes.
+        const format = type === XLSX_TYPE || (type === 'application/octet-stream' && body.subarray(0, 2).toString('latin1') === 'PK') ? 'xlsx' : 'csv';
+        const actor = { principal: principalOf(request), requestId: request.id };
+        const outcome = await exchange.importReconciliation(actor, request.params.id, { body, format }, (done, total) => {
+          if (done % PROGRESS_EVERY === 0 || done === total) request.log.info({ cycleId: request.params.id, done, total }, 'reconciliation progress');
+        });
+        request.log.info(
+          { cycleId: outcome.cycleId, rows: outcome.rows, applied: outcome.applied, unchanged: outcome.unchanged, rejected: outcome.rejected },
+          'reconciliation imported',
+        );
+        return outcome;
+      },
+    );
     done();
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Routes open without a token, and the answer to unknown routes:
- * - `GET /` says what the service is and where to go next (GraphiQL, the SDL, health);
+ * - `GET /` says what the service is and where to go next (GraphiQL, the SDL, the REST document, health);
  * - `GET /graphql/schema.graphql` serves the schema's SDL with its descriptions, for codegen and API tools.
  *   The schema is the published contract and holds no personal data, so it needs no token (introspection
  *   through /graphql still does, like every query);
@@ -18,8 +18,10 @@ export function registerPublicRoutes(app: FastifyInstance, options: { graphiql: 
     graphql: '/graphql',
     schema: '/graphql/schema.graphql',
     graphiql: options.graphiql ? '/graphiql' : null,
+    // The REST routes (files: exports, payment files, audit exports), described in OpenAPI (src/http/openapi.ts).
+    rest: { docs: '/docs', openapi: '/docs/json' },
     health: { live: '/healthz', ready: '/readyz' },
-    authentication: 'Authorization: Bearer <token> on /graphql',
+    authentication: 'Authorization: Bearer <token> on /graphql and the REST routes',
   }));
 
   let sdl: string | undefined;

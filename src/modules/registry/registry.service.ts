@@ -266,6 +266,32 @@ export function createRegistryService(deps: {
     return household;
   }
 
+  /**
+   * The checked filter of a beneficiary list (the arguments, and access as of asOf); `more` adds the checks of the
+   * caller's own arguments (the page size) to the same list of problems.
+   */
+  function beneficiaryFilter(principal: Principal, args: Omit<BeneficiariesInput, 'first' | 'after'>, more?: (p: Problems) => void): BeneficiaryFilter {
+    const p = new Problems();
+    places.checkCommune(p, 'communeCode', args.communeCode);
+    more?.(p);
+    const search = emptyAsNull(args.search?.trim()) ?? undefined;
+    if (search && search.length > 100) p.add('search', 'must be at most 100 characters', 'tối đa 100 ký tự');
+    p.throwIfAny();
+    const asOf = args.asOf ?? clock.today();
+    // Whom the list shows is asked as of asOf: a successor commune of the 2025 merger reaches its predecessors'
+    // people from the merger on, before it nobody's.
+    assertCanSee(callerOn(principal, asOf), args.communeCode);
+    return {
+      communeCode: args.communeCode,
+      group: args.group ?? undefined,
+      programCode: args.programCode ?? undefined,
+      search,
+      asOf,
+      coversPredecessors: places.predecessors(args.communeCode).length > 0,
+      latestOnly: noEarlierPeriodOn(asOf, clock.today()),
+    };
+  }
+
   async function assertNationalIdFree(tx: DbOrTx, nationalId: string | null | undefined, exceptId?: string) {
     if (!nationalId) return;
     const existing = await repo.findPersonByNationalId(tx, nationalId);
@@ -733,27 +759,11 @@ export function createRegistryService(deps: {
 
     /** One page of a commune's beneficiaries (keyset on id), as the GraphQL connection wants it. */
     async beneficiaries(principal: Principal, args: BeneficiariesInput, include?: PersonInclude): Promise<BeneficiaryPage> {
-      const p = new Problems();
-      places.checkCommune(p, 'communeCode', args.communeCode);
       const first = args.first ?? 50;
-      if (first < 1 || first > MAX_PAGE_SIZE) p.add('first', `must be 1–${MAX_PAGE_SIZE}`, `phải từ 1 đến ${MAX_PAGE_SIZE}`);
-      const search = emptyAsNull(args.search?.trim()) ?? undefined;
-      if (search && search.length > 100) p.add('search', 'must be at most 100 characters', 'tối đa 100 ký tự');
-      p.throwIfAny();
-      const asOf = args.asOf ?? clock.today();
-      // Whom the list shows is asked as of asOf: a successor commune of the 2025 merger reaches its predecessors'
-      // people from the merger on, before it nobody's.
-      assertCanSee(callerOn(principal, asOf), args.communeCode);
+      const filter = beneficiaryFilter(principal, args, (p) => {
+        if (first < 1 || first > MAX_PAGE_SIZE) p.add('first', `must be 1–${MAX_PAGE_SIZE}`, `phải từ 1 đến ${MAX_PAGE_SIZE}`);
+      });
       const afterId = args.after ? decodePersonCursor(args.after) : undefined;
-      const filter: BeneficiaryFilter = {
-        communeCode: args.communeCode,
-        group: args.group ?? undefined,
-        programCode: args.programCode ?? undefined,
-        search,
-        asOf,
-        coversPredecessors: places.predecessors(args.communeCode).length > 0,
-        latestOnly: noEarlierPeriodOn(asOf, clock.today()),
-      };
       const rows = await repo.findBeneficiaryPage(db, filter, afterId, first + 1, withMembersOn(include, clock.today()));
       const page = rows.slice(0, first);
       const last = page[page.length - 1];
@@ -763,6 +773,30 @@ export function createRegistryService(deps: {
         edges: page.map((node) => ({ cursor: encodePersonCursor(node.id), node })),
         pageInfo: { hasNextPage: rows.length > first, endCursor: last ? encodePersonCursor(last.id) : null },
       };
+    },
+
+    /**
+     * A whole beneficiary list for an export (src/http/exports.ts), in pages of `pageSize` people: the checks of
+     * `beneficiaries` run now (a refused export is answered before its file starts), the pages are read as the
+     * consumer asks for them, each with the same statement as a `beneficiaries` page (keyset on id), so the file
+     * holds the rows GraphQL pages through, in the same order, and memory holds one page at a time.
+     */
+    beneficiaryPages(
+      principal: Principal,
+      args: Omit<BeneficiariesInput, 'first' | 'after'>,
+      pageSize = 1000,
+    ): { asOf: string; pages: AsyncIterable<PersonRecord[]> } {
+      const filter = beneficiaryFilter(principal, args);
+      async function* pages() {
+        let afterId: string | undefined;
+        for (;;) {
+          const rows = await repo.findBeneficiaryPage(db, filter, afterId, pageSize);
+          if (rows.length > 0) yield rows;
+          if (rows.length < pageSize) return;
+          afterId = rows[rows.length - 1]?.id;
+        }
+      }
+      return { asOf: filter.asOf, pages: pages() };
     },
 
     /** The size of a page's whole list; the filter comes from `beneficiaries`, which checked access. */
