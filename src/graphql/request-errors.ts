@@ -11,6 +11,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { fieldOfInputError } from './error-field.js';
 import { wantsGraphqlResponse } from './media-type.js';
+import { PersistedQueryError } from './persisted-queries.js';
 import { GraphqlLimitExceeded } from './query-limits.js';
 import { BadGraphqlRequest } from './request-shape.js';
 import { withoutSuggestions } from './suggestions.js';
@@ -66,8 +67,9 @@ export function toRequestErrors(
   graphqlResponse: boolean,
   options: { suggestions?: boolean } = {},
 ): { status: number; errors: GraphQLError[] } | undefined {
-  if (error instanceof GraphqlLimitExceeded) {
-    // Refused before execution, like a document that does not validate: 200 under application/json.
+  if (error instanceof GraphqlLimitExceeded || error instanceof PersistedQueryError) {
+    // Refused before execution, like a document that does not validate: 200 under application/json (an APQ
+    // client reads PERSISTED_QUERY_NOT_FOUND from a 200 answer, then sends the document).
     return {
       status: graphqlResponse ? 400 : 200,
       errors: [new GraphQLError(error.message, { extensions: { code: error.code, messageVi: error.messageVi, ...error.details } })],
