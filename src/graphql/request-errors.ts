@@ -99,6 +99,18 @@ export function toRequestErrors(
       ],
     };
   }
+  if (error.code === 'MER_ERR_GQL_VALIDATION' && !Array.isArray(error.errors)) {
+    // Mercurius' JSON.parse of a GET request's `variables` or `extensions` failed (it gives the JSON error
+    // itself that code); it used to be answered as an internal error (found by test/document-fuzz.test.ts).
+    return {
+      status: 400,
+      errors: [
+        new GraphQLError('The variables and extensions of a GET request must be JSON objects', {
+          extensions: { code: 'VALIDATION_FAILED', messageVi: 'Các tham số variables và extensions của yêu cầu GET phải là đối tượng JSON hợp lệ' },
+        }),
+      ],
+    };
+  }
   if (error.code === 'MER_ERR_GQL_VALIDATION' && Array.isArray(error.errors)) {
     // A document that does not parse or validate, or variables that do not coerce, is a well-formed GraphQL
     // response: 400 under application/graphql-response+json, 200 under application/json (the spec's
