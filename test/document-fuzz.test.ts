@@ -241,6 +241,12 @@ describe('documents that do not parse (found by the fuzzing below)', () => {
         extensions: { code: 'VALIDATION_FAILED' },
       });
     }
+    const fragmentOnly = await t.app.inject({
+      method: 'GET',
+      url: `/graphql?query=${encodeURIComponent('fragment F on Person { id }')}`,
+      headers: { authorization: `Bearer ${tokens.district_officer}`, accept: 'application/json' },
+    });
+    expect(fragmentOnly.json().errors[0]).toMatchObject({ message: 'Must provide an operation.', extensions: { code: 'VALIDATION_FAILED' } });
   });
 
   it('a JSON-encoded AST in place of a document is refused, not executed outside the limits', async () => {

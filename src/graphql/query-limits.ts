@@ -225,7 +225,11 @@ export function checkQueryLimits(app: FastifyInstance, limits: QueryLimits, grap
     if (request.method === 'GET' && !graphql.getOperationAST(document, operationName)) {
       throw syntaxErrorOf(
         new graphql.GraphQLError(
-          operationName === undefined ? 'Must provide operation name if query contains multiple operations.' : `Unknown operation named "${operationName}".`,
+          operationName !== undefined
+            ? `Unknown operation named "${operationName}".`
+            : document.definitions.some((d) => d.kind === graphql.Kind.OPERATION_DEFINITION)
+              ? 'Must provide operation name if query contains multiple operations.'
+              : 'Must provide an operation.',
         ),
       );
     }
