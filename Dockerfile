@@ -11,6 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY seeds seeds
 COPY schema schema
+COPY persisted persisted
 COPY migrations migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

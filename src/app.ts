@@ -22,6 +22,7 @@ import { checkOperationInputs } from './graphql/input-check.js';
 import { answerInRequestedMediaType } from './graphql/media-type.js';
 import { graphqlRequestErrorHandler } from './graphql/request-errors.js';
 import { checkGraphqlRequestShape } from './graphql/request-shape.js';
+import { persistedQueries } from './graphql/persisted-queries.js';
 import { checkQueryLimits } from './graphql/query-limits.js';
 import { limitRequestRates, registerOverloadAndCors } from './http/hardening.js';
 import { closeConnectionsWhenClosing } from './http/drain.js';
@@ -72,7 +73,7 @@ export type { Services } from './services.js';
 
 export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'> &
-    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'dci'>> & {
+    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'graphqlPersistedOnlyRoles' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'dci'>> & {
       /** The change-event dispatcher; without it (tests, the bench) the loop does not run (runOnce still works). */
       changes?: Partial<DispatchSettings>;
       /** Overload thresholds; `sampleIntervalMs` (default 1 s) lets a test see a tiny threshold crossed quickly. */
@@ -309,6 +310,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   checkGraphqlRequestShape(app);
   answerInRequestedMediaType(app);
+  // A hash becomes its stored document, and allow-list-only roles are held to it, before anything reads the
+  // document (src/graphql/persisted-queries.ts). An app built without a configuration (the tests) restricts nobody.
+  persistedQueries(app, { onlyPersistedRoles: config.graphqlPersistedOnlyRoles ?? [] });
   // Size, tokens, aliases and cost, before the compiled reads and the executor see the document.
   checkQueryLimits(app, config.graphqlLimits ?? DEFAULT_QUERY_LIMITS);
   // Whole registry reads answered by one compiled statement, in front of the executor (graphql/compiled/hook.ts).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES, type Role } from './modules/auth/auth.types.js';
 
 /** Limits on a GraphQL document, checked before it runs (src/graphql/query-limits.ts, docs/security.md). */
 export interface QueryLimits {
@@ -108,6 +109,17 @@ const ConfigSchema = z
     GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_QUERY_LIMITS.maxAliases),
     GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_QUERY_LIMITS.maxTokens),
     GRAPHQL_MAX_DOCUMENT_CHARS: z.coerce.number().int().min(100).max(1_048_576).default(DEFAULT_QUERY_LIMITS.maxDocumentChars),
+    // Roles that may run only the published operations (persisted/*.graphql); empty: nobody.
+    GRAPHQL_PERSISTED_ONLY_ROLES: z
+      .string()
+      .default('integration')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((r) => r.trim())
+          .filter((r) => r !== ''),
+      )
+      .pipe(z.array(z.enum(ROLES, { error: `must be a comma-separated list of ${ROLES.join(', ')}` }))),
     RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_RATE_LIMIT.max),
     RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(DEFAULT_RATE_LIMIT.windowMs),
     CORS_ORIGINS: optionalString,
@@ -183,6 +195,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Limits on a GraphQL document, checked before it runs (src/graphql/query-limits.ts). */
   graphqlLimits: QueryLimits;
+  /** Roles that may run only the allow-listed operations, persisted/*.graphql (src/graphql/persisted-queries.ts). */
+  graphqlPersistedOnlyRoles: Role[];
   /** Requests per client per window (src/http/hardening.ts); max 0: no limit. */
   rateLimit: RateLimitConfig;
   /** Origins allowed to call from a browser (CORS); empty: none. */
@@ -241,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: c.GRAPHQL_MAX_TOKENS,
       maxDocumentChars: c.GRAPHQL_MAX_DOCUMENT_CHARS,
     },
+    graphqlPersistedOnlyRoles: c.GRAPHQL_PERSISTED_ONLY_ROLES,
     rateLimit: { max: c.RATE_LIMIT_MAX, windowMs: c.RATE_LIMIT_WINDOW_MS },
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     dci: { senderId: c.DCI_SENDER_ID, signingKey: c.DCI_SIGNING_KEY },

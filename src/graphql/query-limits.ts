@@ -6,8 +6,9 @@
  * Where it hooks in: a Fastify preHandler on the GraphQL route, registered before the compiled reads
  * (src/graphql/compiled/hook.ts), so that neither the compiled path nor Mercurius' executor sees a document
  * over a limit. Depth stays with the executor's validation rule (depth-limit.ts), which the compiled path
- * respects. A document that does not parse (for any reason but its token count) or whose variables do not
- * coerce goes on to Mercurius, whose error it is, and so does a document deeper than the depth limit. Documents are
+ * respects. A document that does not parse is refused here with its syntax error (Mercurius would try it as a
+ * JSON-encoded AST, outside these limits); one whose variables do not coerce goes on to Mercurius, whose error it
+ * is, and so does a document deeper than the depth limit. Documents are
  * not validated here: a fragment bomb (fragments spreading each other twice, 2^20 fields in 60 lines) would make
  * validation itself the attack, while the cost count stops at 10,000 nodes and refuses it.
  *
@@ -175,10 +176,15 @@ function requestOf(request: FastifyRequest): { query: unknown; operationName: un
   return undefined;
 }
 
+/** The error Mercurius gives a document that does not validate, answered by request-errors.ts as a validation error. */
+function syntaxErrorOf(error: Error): Error {
+  return Object.assign(new Error('Graphql validation error'), { code: 'MER_ERR_GQL_VALIDATION', statusCode: 400, errors: [error] });
+}
+
 /** Checks every request to the GraphQL route against the limits; throws GraphqlLimitExceeded. */
 export function checkQueryLimits(app: FastifyInstance, limits: QueryLimits, graphqlPath = '/graphql'): void {
-  // Parsed documents (or null for one Mercurius must refuse), bounded: documents are client input.
-  const parsed = new Lru<string, DocumentNode | null>(500);
+  // Parsed documents (or the syntax error of one that does not parse), bounded: documents are client input.
+  const parsed = new Lru<string, DocumentNode | Error>(500);
   function check(request: FastifyRequest): void {
     if (request.routeOptions.url !== graphqlPath || request.validationError) return;
     const given = requestOf(request);
@@ -205,11 +211,28 @@ export function checkQueryLimits(app: FastifyInstance, limits: QueryLimits, grap
             { limit: 'tokens', max: limits.maxTokens },
           );
         }
-        document = null; // a syntax error: Mercurius reports it
+        document = err instanceof Error ? err : new Error(String(err));
       }
       parsed.set(query, document);
     }
-    if (!document) return;
+    // A document that does not parse is refused here, with GraphQL's syntax error, as Mercurius would refuse
+    // it: Mercurius itself retries such a text as a JSON-encoded AST and executes that, which would skip these
+    // limits (and a JSON that is not an AST failed as an internal error). Found by test/document-fuzz.test.ts.
+    if (document instanceof Error) throw syntaxErrorOf(document);
+    const operationName = typeof given.operationName === 'string' ? given.operationName : undefined;
+    // Mercurius reads the operation of a GET request to refuse mutations, and fails with an internal error when
+    // the operationName matches none (found by test/document-fuzz.test.ts): the executor's message, here.
+    if (request.method === 'GET' && !graphql.getOperationAST(document, operationName)) {
+      throw syntaxErrorOf(
+        new graphql.GraphQLError(
+          operationName !== undefined
+            ? `Unknown operation named "${operationName}".`
+            : document.definitions.some((d) => d.kind === graphql.Kind.OPERATION_DEFINITION)
+              ? 'Must provide operation name if query contains multiple operations.'
+              : 'Must provide an operation.',
+        ),
+      );
+    }
     const aliases = aliasCount(document);
     if (aliases > limits.maxAliases) {
       throw new GraphqlLimitExceeded(
@@ -220,7 +243,6 @@ export function checkQueryLimits(app: FastifyInstance, limits: QueryLimits, grap
       );
     }
     const variables = typeof given.variables === 'object' && given.variables !== null ? (given.variables as Record<string, unknown>) : {};
-    const operationName = typeof given.operationName === 'string' ? given.operationName : undefined;
     const cost = costOf(app.graphql.schema, document, variables, operationName);
     // A document too deep is the depth rule's error (depth-limit.ts), which names the depth; the executor
     // reports it. (Not a fragment bomb: counting stopped at 10,000 nodes, so the depth rule's walk is bounded.)

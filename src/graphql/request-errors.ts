@@ -11,6 +11,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { fieldOfInputError } from './error-field.js';
 import { wantsGraphqlResponse } from './media-type.js';
+import { PersistedQueryError } from './persisted-queries.js';
 import { GraphqlLimitExceeded } from './query-limits.js';
 import { BadGraphqlRequest } from './request-shape.js';
 import { withoutSuggestions } from './suggestions.js';
@@ -66,8 +67,9 @@ export function toRequestErrors(
   graphqlResponse: boolean,
   options: { suggestions?: boolean } = {},
 ): { status: number; errors: GraphQLError[] } | undefined {
-  if (error instanceof GraphqlLimitExceeded) {
-    // Refused before execution, like a document that does not validate: 200 under application/json.
+  if (error instanceof GraphqlLimitExceeded || error instanceof PersistedQueryError) {
+    // Refused before execution, like a document that does not validate: 200 under application/json (an APQ
+    // client reads PERSISTED_QUERY_NOT_FOUND from a 200 answer, then sends the document).
     return {
       status: graphqlResponse ? 400 : 200,
       errors: [new GraphQLError(error.message, { extensions: { code: error.code, messageVi: error.messageVi, ...error.details } })],
@@ -93,6 +95,18 @@ export function toRequestErrors(
       errors: [
         new GraphQLError('Mutations must be sent with POST', {
           extensions: { code: 'VALIDATION_FAILED', messageVi: 'Thao tác thay đổi dữ liệu phải gửi bằng phương thức POST' },
+        }),
+      ],
+    };
+  }
+  if (error.code === 'MER_ERR_GQL_VALIDATION' && !Array.isArray(error.errors)) {
+    // Mercurius' JSON.parse of a GET request's `variables` or `extensions` failed (it gives the JSON error
+    // itself that code); it used to be answered as an internal error (found by test/document-fuzz.test.ts).
+    return {
+      status: 400,
+      errors: [
+        new GraphQLError('The variables and extensions of a GET request must be JSON objects', {
+          extensions: { code: 'VALIDATION_FAILED', messageVi: 'Các tham số variables và extensions của yêu cầu GET phải là đối tượng JSON hợp lệ' },
         }),
       ],
     };
