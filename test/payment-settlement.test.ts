@@ -3,7 +3,8 @@
  * lines of every month hold equals what that month is owed now, as `entitlements` computes it in full. Cycles skip
  * people nothing has changed for since their commune's last cycle; this property checks that whatever changes in
  * between (a record of the person, of a spouse in their household, an enrolment ended back), the skipped and the
- * recomputed agree; and that AMOUNT_MISMATCH, which skips the same months, finds nothing once every line is paid. One run per commune of the district before the 2025 merger (cycles are per commune and month).
+ * recomputed agree; and that AMOUNT_MISMATCH and ENROLLED_NOT_PAID, which skip the same months, find nothing once
+ * every line is paid. One run per commune of the district before the 2025 merger (cycles are per commune and month).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -132,7 +133,7 @@ it('after every cycle, each past month holds what it is owed now, whatever chang
         );
         const mismatched = ok(
           await t.gql(
-            `query($c: String, $from: Period!, $to: Period!) { auditFindings(communeCode: $c, from: $from, to: $to, kinds: [AMOUNT_MISMATCH]) { nodes { key detail } } }`,
+            `query($c: String, $from: Period!, $to: Period!) { auditFindings(communeCode: $c, from: $from, to: $to, kinds: [AMOUNT_MISMATCH, ENROLLED_NOT_PAID]) { nodes { key detail } } }`,
             { c: s.commune, from: FIRST, to: month },
             admin,
           ),

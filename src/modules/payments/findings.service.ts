@@ -22,7 +22,7 @@ import type { BenefitsService, EntitlementMonth } from '../benefits/benefits.ser
 import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
 import * as repo from './findings.repository.js';
-import type { FindingScope, MonthPaidRaw, ReviewRow } from './findings.repository.js';
+import type { FindingScope, ReviewRow } from './findings.repository.js';
 import { cyclesSince, findRecipientsOf, inputsChangedOf } from './payments.repository.js';
 import { ARREARS_LOOKBACK_MONTHS, heldForCarer } from './payments.service.js';
 
@@ -136,24 +136,24 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
   }
 
   /**
-   * The paid months that a cycle has settled and nothing has unsettled since (docs/payments.md, "Which months a cycle
-   * computes"): one commune's lines only, all written by cycles, and nothing the person's entitlements read changed
-   * since the latest cycle of that commune whose look-back reached the month was computed. Such a month is owed
-   * exactly what its lines hold, so its entitlement need not be computed again.
+   * The (person, commune, month) rows whose month a cycle has settled and nothing has unsettled since (docs/payments.md,
+   * "Which months a cycle computes"): nothing the person's entitlements read changed since the latest cycle of that
+   * commune whose look-back reached the month was computed. That cycle left the month holding exactly what it is
+   * owed, so its entitlement need not be computed again. Callers first leave out what a cycle cannot have settled
+   * (lines of several communes or written outside a cycle; a care allowance held for want of its carer).
    */
-  async function settledMonths(rows: readonly MonthPaidRaw[]): Promise<Set<MonthPaidRaw>> {
-    const out = new Set<MonthPaidRaw>();
-    const candidates = rows.filter((r) => r.communes === 1 && !r.foreign);
-    if (candidates.length === 0) return out;
-    const from = candidates.map((r) => r.period).reduce((m, p) => (p < m ? p : m));
+  async function settledRows<R extends { person_id: string; commune_code: string; period: string }>(rows: readonly R[]): Promise<Set<R>> {
+    const out = new Set<R>();
+    if (rows.length === 0) return out;
+    const from = rows.map((r) => r.period).reduce((m, p) => (p < m ? p : m));
     // Per commune, its cycles latest first.
     const cycles = new Map<string, { period: string; plannedBelow: string | null }[]>();
     for (const c of (await cyclesSince(db, firstDay(from))).sort((a, b) => (a.period < b.period ? 1 : -1)))
       cycles.set(c.communeCode, [...(cycles.get(c.communeCode) ?? []), c]);
-    const people = [...new Set(candidates.map((r) => r.person_id))];
+    const people = [...new Set(rows.map((r) => r.person_id))];
     const changed = new Map<string, bigint>();
     for (let i = 0; i < people.length; i += 5000) for (const [id, xid] of await inputsChangedOf(db, people.slice(i, i + 5000))) changed.set(id, xid);
-    for (const r of candidates) {
+    for (const r of rows) {
       const reach = addMonths(r.period, ARREARS_LOOKBACK_MONTHS);
       const settledBy = cycles.get(r.commune_code)?.find((c) => c.period >= r.period && c.period <= reach);
       if (settledBy?.plannedBelow != null && (changed.get(r.person_id) ?? 0n) < BigInt(settledBy.plannedBelow)) out.add(r);
@@ -269,7 +269,8 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
       }
       case 'AMOUNT_MISMATCH': {
         const rows = await repo.paidByMonth(db, s);
-        const settled = await settledMonths(rows);
+        // A month paid by one commune's cycles only, every line written by its cycle (findings.repository.ts).
+        const settled = await settledRows(rows.filter((r) => r.communes === 1 && !r.foreign));
         const ents = await entitlementsOf(
           rows.filter((r) => !settled.has(r)).map((r) => r.person_id),
           monthsFrom(periodOf(s.from), periodOf(s.to)),
@@ -299,7 +300,11 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
         return out;
       }
       case 'ENROLLED_NOT_PAID': {
-        const rows = await repo.unpaidEnrolments(db, s);
+        // A settled month without a line owed nothing its commune pays (a cycle adds a line for whatever a month is
+        // owed), unless it is a care allowance held for want of its carer: only the others are computed.
+        const candidates = await repo.unpaidEnrolments(db, s);
+        const settled = await settledRows(candidates.filter((r) => !PAID_TO_CARER.has(r.program_code)));
+        const rows = candidates.filter((r) => !settled.has(r));
         const ents = await entitlementsOf(
           rows.map((r) => r.person_id),
           [...new Set(rows.map((r) => r.period))],
