@@ -515,8 +515,11 @@ describe('compiled reads answer as the executor', () => {
       }),
       { numRuns: runs },
     );
-    // Most random selections are supported: the compiled path must have answered a good share of them.
+    // The compiled path must have answered a share of them. Since the field-group policy, it hands to the executor
+    // every selection of a group the caller does not fully see (HIV flags for auditors and admins, integration
+    // clients without scopes), so the share is about 1 in 7 (23, 26 and 38 of 200 in three runs): the bound leaves
+    // room for chance and still fails if the compiled path stops answering.
     console.log(`random selections answered by the compiled path: ${compiledCount - before} of ${runs}`);
-    expect(compiledCount - before).toBeGreaterThan(runs / 8);
+    expect(compiledCount - before).toBeGreaterThan(runs / 20);
   }, 600_000);
 });
