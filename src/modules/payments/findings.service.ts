@@ -175,10 +175,7 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
         return (await repo.paidAfterDeath(db, s)).map((r) => ({
           ...lineFinding(kind, r),
           evidence: {
-            paymentId: r.payment_id,
-            cycleId: r.cycle_id,
-            period: r.period,
-            amount: Number(r.amount),
+            ...lineEvidence(r),
             status: r.status,
             dateOfDeath: r.date_of_death,
           },
@@ -189,10 +186,7 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
         return (await repo.paidOutsideEnrolment(db, s)).map((r) => ({
           ...lineFinding(kind, r),
           evidence: {
-            paymentId: r.payment_id,
-            cycleId: r.cycle_id,
-            period: r.period,
-            amount: Number(r.amount),
+            ...lineEvidence(r),
             startMonth: r.start_month,
             endMonth: r.end_month,
           },
@@ -203,7 +197,7 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
         return (await repo.paidToMovedAway(db, s)).map((r) => ({
           ...lineFinding(kind, r),
           communes: [...new Set([r.commune_code, ...(r.lived_in ? [r.lived_in] : [])])],
-          evidence: { paymentId: r.payment_id, cycleId: r.cycle_id, period: r.period, amount: Number(r.amount), livedIn: r.lived_in, decidedOn: r.decided_on },
+          evidence: { ...lineEvidence(r), livedIn: r.lived_in, decidedOn: r.decided_on },
           detail: r.lived_in
             ? `paid by ${r.commune_code} for ${r.period}, but the person lived in ${r.lived_in} on ${r.decided_on}, which pays that month`
             : `paid by ${r.commune_code} for ${r.period}, but the person did not live in the district then`,
@@ -551,6 +545,11 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
 }
 
 /** The common part of a finding about one payment line. */
+/** The evidence every finding about one payment line starts with: the line, its cycle, month and amount. */
+function lineEvidence(r: repo.LineRaw) {
+  return { paymentId: r.payment_id, cycleId: r.cycle_id, period: r.period, amount: Number(r.amount) };
+}
+
 function lineFinding(kind: FindingKind, r: repo.LineRaw): Omit<Finding, 'evidence' | 'detail' | 'detailVi'> {
   return {
     key: `${kind}:${r.payment_id}:${r.period}`,
