@@ -7,7 +7,7 @@
  * (default "10,50"), BENCH_ROUNDS (default 2), BENCH_RESULTS (file to write, default bench/results.md;
  * "-" to write nothing), BENCH_ANSINH_DIR (checkout to start An Sinh from, default this one), BENCH_JOB_BUDGET (s a batch job may run before the rest is extrapolated, default 90).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -15,8 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { Worker } from 'node:worker_threads';
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { ensureDataSet, log, type SeedInfo } from './data-set.js';
 import { timeCycleGeneration } from './payments.js';
@@ -303,14 +301,20 @@ async function runWrk(wrk: string, url: string, bodies: string[], token: string,
 }
 
 async function runAutocannon(url: string, bodies: string[], token: string, connections: number, seconds: number): Promise<LoadResult> {
-  const worker = new Worker(new URL('./autocannon-worker.mjs', import.meta.url), { workerData: { url, bodies, token, connections, seconds } });
+  const child = fork(fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)), { stdio: 'inherit' });
   try {
     return await new Promise<LoadResult>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
+      child.once('message', (m) => {
+        resolve(m as LoadResult);
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => {
+        reject(new Error(`the autocannon process exited with ${code} before answering`));
+      });
+      child.send({ url, bodies, token, connections, seconds });
     });
   } finally {
-    await worker.terminate();
+    child.kill();
   }
 }
 
