@@ -9,7 +9,9 @@
  * same work. The audit events of the cycles stay (append-only).
  *
  * Env: BENCH_DATABASE_URL (required; never `test`), BENCH_SCALE, BENCH_CYCLE_PERIOD (yyyy-mm; default the data set's
- * as-of month), BENCH_CYCLE_HISTORY (months created and paid before the month timed; default 0).
+ * as-of month), BENCH_CYCLE_HISTORY (months created and paid before the month timed; default 0), BENCH_KEEP_HISTORY=1
+ * (leave the history months in place after the run and reuse those already there, to time findings again without
+ * minutes of set-up; the month timed is still removed).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,8 +87,13 @@ export async function timeCycleGeneration(
   whileWritten?: () => Promise<void>,
 ): Promise<string> {
   const earlier = Array.from({ length: history }, (_, i) => addMonths(period, i - history));
-  for (const m of [...earlier, period]) await removeCycles(databaseUrl, m);
+  const keep = process.env.BENCH_KEEP_HISTORY === '1';
+  for (const m of keep ? [period] : [...earlier, period]) await removeCycles(databaseUrl, m);
   for (const m of earlier) {
+    if (keep && (await cycleCount(databaseUrl, m)) > 0) {
+      log(`history ${m}: kept from an earlier run`);
+      continue;
+    }
     const t = performance.now();
     const made = await createCycles(graphqlUrl, token, m);
     if (made.errors) return `error preparing ${m}: ${JSON.stringify(made.errors[0]).slice(0, 200)}`;
@@ -97,7 +104,7 @@ export async function timeCycleGeneration(
   const json = await createCycles(graphqlUrl, token, period);
   const s = (performance.now() - t0) / 1000;
   await whileWritten?.();
-  for (const m of [period, ...earlier]) await removeCycles(databaseUrl, m);
+  for (const m of keep ? [period] : [period, ...earlier]) await removeCycles(databaseUrl, m);
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const cycles = json.data.createPaymentCycles;
   const lines = cycles.reduce((n, c) => n + c.controlTotals.lines, 0);
@@ -121,6 +128,16 @@ export async function timeFindings(graphqlUrl: string, token: string, from: stri
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const payments = await countPayments(process.env.BENCH_DATABASE_URL ?? '');
   return `auditFindings ${kinds.join(', ')}, ${from}..${to}, whole district over ${payments.toLocaleString('en-US')} payment lines: ${s.toFixed(1)} s (${json.data.auditFindings.totalCount.toLocaleString('en-US')} findings)`;
+}
+
+async function cycleCount(databaseUrl: string, period: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM payment_cycles WHERE period = $1::date', [`${period}-01`])).rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
 }
 
 async function countPayments(databaseUrl: string): Promise<number> {

@@ -19,6 +19,7 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, Tx } from '../src/db/client.js';
+import { EVERYONE } from '../src/db/schema/entitlement-inputs.js';
 import { makeNationalId, PROVINCE_PREFIXES, type Sex } from '../src/core/national-id.js';
 import { classifyPoverty, DEPRIVATION_CODES, type DeprivationIndicator, type PovertyArea } from '../src/core/poverty.js';
 import {
@@ -55,6 +56,8 @@ export interface DemoOptions {
   seed?: number;
   /** The "today" of the data (yyyy-mm-dd): ages, recent pregnancies and deaths are relative to it. */
   asOf?: string;
+  /** From how many people a real server bulk-loads (REBUILD_INDEXES_FROM); tests lower it to exercise that path. */
+  bulkLoadFrom?: number;
 }
 
 export interface DemoResult {
@@ -1118,12 +1121,32 @@ async function withConstraintsDeferredToEnd<T>(client: pg.PoolClient, tables: re
       WHERE k.contype = 'f' AND t.relname = ANY($1::text[]) AND t.relnamespace = current_schema()::regnamespace`,
     [tables],
   );
+  // The entitlement-input triggers (migration 0017) join each statement's rows to residence_periods by person;
+  // without its indexes that join scanned the whole, growing table for every COPY batch, and a 1M seed that took
+  // about a minute ran for over 25 minutes. They are switched off for the load and, instead of marking each
+  // person and household, the load marks everyone once (entitlement_input_changes' nil key): every cycle planned
+  // before it is then unsettled for everybody, which is what a new population needs anyway.
+  const { rows: inputTriggers } = await client.query<{ tbl: string; name: string }>(
+    `SELECT g.tgrelid::regclass::text AS tbl, quote_ident(g.tgname) AS name
+       FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+      WHERE NOT g.tgisinternal AND g.tgname LIKE '%\\_inputs\\_%' AND t.relname = ANY($1::text[])
+        AND t.relnamespace = current_schema()::regnamespace`,
+    [tables],
+  );
+  for (const g of inputTriggers) await client.query(`ALTER TABLE ${g.tbl} DISABLE TRIGGER ${g.name}`);
   for (const k of foreignKeys) await client.query(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${k.name}`);
   for (const i of indexes) await client.query(`DROP INDEX ${i.name}`);
   const result = await load();
   await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
   for (const i of indexes) await client.query(i.def);
   for (const k of foreignKeys) await client.query(`ALTER TABLE ${k.tbl} ADD CONSTRAINT ${k.name} ${k.def}`);
+  for (const g of inputTriggers) await client.query(`ALTER TABLE ${g.tbl} ENABLE TRIGGER ${g.name}`);
+  if (inputTriggers.length > 0) {
+    await client.query(
+      `INSERT INTO entitlement_input_changes (id, changed_xid) VALUES ('${EVERYONE}', pg_current_xact_id())
+       ON CONFLICT (id) DO UPDATE SET changed_xid = greatest(entitlement_input_changes.changed_xid, excluded.changed_xid)`,
+    );
+  }
   return result;
 }
 
@@ -1159,7 +1182,7 @@ export async function seedDemoPopulation(database: Database, opts: DemoOptions):
       await client.query('BEGIN');
       // One transaction: the seed is all or nothing. Nothing waits on this commit being flushed.
       await client.query('SET LOCAL synchronous_commit = off');
-      stats = await run(new CopySink(client), people >= REBUILD_INDEXES_FROM ? client : undefined);
+      stats = await run(new CopySink(client), people >= (opts.bulkLoadFrom ?? REBUILD_INDEXES_FROM) ? client : undefined);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
