@@ -11,6 +11,8 @@ export interface SeedAllOptions {
   people: number;
   seed?: number;
   asOf?: string;
+  /** From how many people a real server bulk-loads (seeds/demo.ts DemoOptions). */
+  bulkLoadFrom?: number;
 }
 
 /** Reference data, then the demo population; both idempotent, so safe on every start. */
