@@ -112,6 +112,17 @@ export async function timeCycleGeneration(
   return `${s.toFixed(1)} s for ${period}${history ? ` after ${history} paid months` : ' (first cycles)'} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s)`;
 }
 
+/** Every finding kind but ELIGIBLE_NOT_ENROLLED (coverage gaps, timed in bench/coverage-gaps.ts). */
+export const FINDING_KINDS = [
+  'PAID_AFTER_DEATH',
+  'PAID_OUTSIDE_ENROLMENT',
+  'DUPLICATE_PAYMENT',
+  'DUPLICATE_IDENTITY',
+  'PAID_TO_MOVED_AWAY',
+  'ENROLLED_NOT_PAID',
+  'AMOUNT_MISMATCH',
+];
+
 /** Times auditFindings over the whole district for some kinds (all pages counted: totalCount and byKind). */
 export async function timeFindings(graphqlUrl: string, token: string, from: string, to: string, kinds: string[]): Promise<string> {
   const t0 = performance.now();
@@ -169,16 +180,7 @@ async function main() {
       process.env.BENCH_FINDINGS === '1' && history > 0
         ? async () => {
             const from = addMonths(period, -history);
-            // Every kind but ELIGIBLE_NOT_ENROLLED (coverage gaps, timed in bench/coverage-gaps.ts), one at a time.
-            for (const kind of [
-              'PAID_AFTER_DEATH',
-              'PAID_OUTSIDE_ENROLMENT',
-              'DUPLICATE_PAYMENT',
-              'DUPLICATE_IDENTITY',
-              'PAID_TO_MOVED_AWAY',
-              'ENROLLED_NOT_PAID',
-              'AMOUNT_MISMATCH',
-            ]) {
+            for (const kind of FINDING_KINDS) {
               findings.push(await timeFindings(`${address}/graphql`, token, from, period, [kind]));
               log(findings.at(-1));
             }

@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { ensureDataSet, log, type SeedInfo } from './data-set.js';
-import { timeCycleGeneration } from './payments.js';
+import { FINDING_KINDS, timeCycleGeneration, timeFindings } from './payments.js';
+import { addMonths } from '../src/core/period.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
 import { ANSINH_PAGE, ANSINH_PERSON, POSTGRAPHILE_PAGE, POSTGRAPHILE_PERSON, POSTGRAPHILE_SCHEMA_SQL } from './queries.js';
 
@@ -411,16 +412,25 @@ async function batchJobs(url: string, token: string, seed: SeedInfo, communes: s
   if (!gaps) out.push({ job: 'coverageGaps, whole data set', result: 'not yet built' });
   else out.push({ job: 'coverageGaps, whole data set', result: await timeQueryJob(url, token, types, gaps, seed.asOf, communes) });
 
-  // Every commune's cycle for the data set's month (bench/payments.ts; it removes what it wrote afterwards).
+  // Every commune's cycle for the data set's month (bench/payments.ts; it removes what it wrote afterwards). With
+  // BENCH_CYCLE_HISTORY months of paid cycles before it, as in steady operation; the audit findings are then timed
+  // over those months' lines while they exist (without a history there are no lines to audit).
   const cycles = find(mutation, 'createPaymentCycles');
-  out.push({
-    job: 'payment-cycle generation, every commune',
-    result: cycles && DATABASE_URL ? await timeCycleGeneration(url, token, DATABASE_URL, seed.asOf.slice(0, 7)) : 'not yet built',
-  });
-
   const findings = find(query, 'auditFindings');
-  if (!findings) out.push({ job: 'auditFindings, whole data set', result: 'not yet built' });
-  else out.push({ job: 'auditFindings, whole data set', result: await timeQueryJob(url, token, types, findings, seed.asOf, communes) });
+  const history = Number(env.BENCH_CYCLE_HISTORY ?? 0);
+  const period = seed.asOf.slice(0, 7);
+  let findingsResult = 'not yet built';
+  out.push({
+    job: `payment-cycle generation, every commune${history ? `, after ${history} paid months` : ''}`,
+    result:
+      cycles && DATABASE_URL
+        ? await timeCycleGeneration(url, token, DATABASE_URL, period, history, async () => {
+            if (findings && history > 0) findingsResult = await timeFindings(url, token, addMonths(period, -history), period, FINDING_KINDS);
+          })
+        : 'not yet built',
+  });
+  if (findings && history === 0) findingsResult = await timeQueryJob(url, token, types, findings, seed.asOf, communes);
+  out.push({ job: 'auditFindings, whole data set', result: findingsResult });
   return out;
 }
 
