@@ -225,41 +225,41 @@ export interface UnpaidRaw extends Record<string, unknown> {
  * the month was payable and paid by that commune is decided on their entitlements (findings.service.ts).
  */
 export async function unpaidEnrolments(db: DbOrTx, s: FindingScope) {
-  // People are found through the commune, never the other way round: the latest period's copy on the person row
-  // (persons_commune_id_idx) and the closed periods (residence_periods_closed_commune_idx), for the cycle's code and,
-  // from a successor's first day, its predecessors' (db/communes.ts).
+  // Driven from the enrolments, not the residents: the months an approved enrolment runs in, less the months some
+  // line pays (EXCEPT: one hashed pass over each side, never a probe per enrolment and month), leave the few months
+  // nobody paid; only for those is the person's residence read and matched to a cycle. Reading every resident of
+  // every commune for every cycle first, as this did before, took minutes at 1M people (bench/results-payments.md).
   const { rows } = await db.execute<UnpaidRaw>(sql`
-    WITH ${
-      // Every commune: the months' lines once, hashed (probing the index per enrolment and month would be millions
-      // of probes); some communes: probes of payments_enrolment_idx for their people only.
-      s.communeCodes === null
-        ? sql`paid AS MATERIALIZED (SELECT DISTINCT enrolment_id, period FROM payments WHERE period BETWEEN ${s.from}::date AND ${s.to}::date),`
-        : sql``
-    }
-    cyc AS NOT MATERIALIZED (
-      SELECT c.id, c.commune_code, c.period, (c.period + interval '1 month' - interval '1 day')::date AS month_end
-      FROM payment_cycles c
+    WITH cyc AS MATERIALIZED (
+      SELECT c.id, c.commune_code, c.period FROM payment_cycles c
       WHERE ${codesIn(sql`c.commune_code`, s.communeCodes)} AND c.period BETWEEN ${s.from}::date AND ${s.to}::date),
     codes AS (
-      SELECT cyc.id AS cycle_id, cyc.commune_code AS code FROM cyc
+      SELECT cyc.id AS cycle_id, cyc.commune_code, cyc.period, cyc.commune_code AS code FROM cyc
       UNION ALL
-      SELECT cyc.id, au.code FROM cyc
+      SELECT cyc.id, cyc.commune_code, cyc.period, au.code FROM cyc
       JOIN admin_units su ON su.code = cyc.commune_code AND su.valid_from <= cyc.period
       JOIN admin_units au ON au.successor_code = su.code),
-    people AS (
-      SELECT cyc.id AS cycle_id, cyc.period, per.id AS person_id
-      FROM cyc JOIN codes ON codes.cycle_id = cyc.id JOIN persons per ON per.commune_code = codes.code
-      WHERE per.resident_from <= cyc.month_end AND (per.resident_to IS NULL OR per.resident_to >= cyc.period - 1)
+    unpaid AS MATERIALIZED (
+      SELECT e.id AS enrolment_id, m.period
+      FROM (SELECT DISTINCT period FROM cyc) m
+      JOIN enrolments e ON e.approved_at IS NOT NULL AND e.start_month <= m.period AND (e.end_month IS NULL OR e.end_month >= m.period)
+      EXCEPT
+      SELECT enrolment_id, period FROM payments WHERE period BETWEEN ${s.from}::date AND ${s.to}::date),
+    months AS (
+      SELECT u.enrolment_id, u.period, (u.period + interval '1 month' - interval '1 day')::date AS month_end,
+        e.person_id, e.program_code
+      FROM unpaid u JOIN enrolments e ON e.id = u.enrolment_id),
+    lived AS (
+      SELECT m.enrolment_id, m.period, m.person_id, m.program_code, per.commune_code AS code
+      FROM months m JOIN persons per ON per.id = m.person_id
+      WHERE per.resident_from <= m.month_end AND (per.resident_to IS NULL OR per.resident_to >= m.period - 1)
       UNION
-      SELECT cyc.id, cyc.period, r.person_id
-      FROM cyc JOIN codes ON codes.cycle_id = cyc.id JOIN residence_periods r ON r.commune_code = codes.code
-      WHERE r.valid_to IS NOT NULL AND r.valid_to >= cyc.period - 1 AND r.valid_from <= cyc.month_end)
-    SELECT cyc.commune_code, cyc.id AS cycle_id, to_char(cyc.period, 'YYYY-MM') AS period, e.id AS enrolment_id, e.person_id, e.program_code
-    FROM people JOIN cyc ON cyc.id = people.cycle_id
-    JOIN enrolments e ON e.person_id = people.person_id AND e.approved_at IS NOT NULL
-      AND e.start_month <= people.period AND (e.end_month IS NULL OR e.end_month >= people.period)
-    WHERE NOT EXISTS (SELECT 1 FROM ${s.communeCodes === null ? sql`paid` : sql`payments`} q WHERE q.enrolment_id = e.id AND q.period = people.period
-                        AND q.period BETWEEN ${s.from}::date AND ${s.to}::date)`);
+      SELECT m.enrolment_id, m.period, m.person_id, m.program_code, r.commune_code
+      FROM months m JOIN residence_periods r ON r.person_id = m.person_id
+      WHERE r.valid_to IS NOT NULL AND r.valid_to >= m.period - 1 AND r.valid_from <= m.month_end)
+    SELECT DISTINCT codes.commune_code, codes.cycle_id, to_char(lived.period, 'YYYY-MM') AS period, lived.enrolment_id,
+      lived.person_id, lived.program_code
+    FROM lived JOIN codes ON codes.code = lived.code AND codes.period = lived.period`);
   return rows;
 }
 
