@@ -25,6 +25,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
 import { addMonths } from '../src/core/period.js';
 import { ensureDataSet, log } from './data-set.js';
+import { recordDemoCarers } from '../seeds/payments.js';
 
 /** Removes a month's cycles and their lines from the bench database (triggers off for this session only). */
 async function removeCycles(databaseUrl: string, period: string): Promise<void> {
@@ -86,6 +87,13 @@ export async function timeCycleGeneration(
   /** Run on the data while it holds the history and the month (before they are removed). */
   whileWritten?: () => Promise<void>,
 ): Promise<string> {
+  // Carers of care allowances, as the demo records them: without them every such line is held (ENROLLED_NOT_PAID).
+  const database = await openDatabase({ databaseUrl, poolSize: 1 });
+  try {
+    await recordDemoCarers(database);
+  } finally {
+    await database.close();
+  }
   const earlier = Array.from({ length: history }, (_, i) => addMonths(period, i - history));
   const keep = process.env.BENCH_KEEP_HISTORY === '1';
   for (const m of keep ? [period] : [...earlier, period]) await removeCycles(databaseUrl, m);

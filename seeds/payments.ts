@@ -20,6 +20,26 @@ const actor = (subject: string): AuditActor => ({
   requestId: 'seed-demo-payments',
 });
 
+/**
+ * Care allowances are paid to the carer (Decree 20/2021 art. 20; heldForCarer): the demo records one for each from
+ * its start, the head of the household the person lives in (a community carer or the household itself) or, for a
+ * head, a named carer outside it; about one in twenty is left without, so its lines are held and show as
+ * ENROLLED_NOT_PAID saying why. Idempotent. The payments bench (bench/payments.ts) records them the same way.
+ */
+export async function recordDemoCarers(database: Database): Promise<void> {
+  await database.db.execute(sql`
+    INSERT INTO payment_recipients (enrolment_id, kind, recipient_person_id, recipient_name, method, valid_from, recorded_by)
+    SELECT e.id, 'CARER', CASE WHEN head.id <> p.id THEN head.id END,
+           CASE WHEN head.id <> p.id THEN head.full_name ELSE 'Người nhận chăm sóc ' || substr(md5(e.id::text), 1, 4) END,
+           'CASH', e.start_month, 'seed:demo-commune'
+      FROM enrolments e
+      JOIN persons p ON p.id = e.person_id
+      LEFT JOIN households h ON h.id = p.household_id
+      LEFT JOIN persons head ON head.id = h.head_person_id
+     WHERE e.program_code = ANY(${sql.param([...PAID_TO_CARER])}::text[]) AND abs(hashtext(e.id::text || 'carer')) % 20 <> 0
+    ON CONFLICT DO NOTHING`);
+}
+
 export async function seedDemoPayments(
   database: Database,
   payments: PaymentsService,
@@ -36,21 +56,7 @@ export async function seedDemoPayments(
   const from = addMonths(current, -opts.months) < '2021-07' ? '2021-07' : addMonths(current, -opts.months);
   const creator = actor('seed:demo-commune-payments');
   const approver = actor('seed:demo-district-approver');
-  // Care allowances are paid to the carer (Decree 20/2021 art. 20; heldForCarer): the demo records one for each from
-  // its start, the head of the household the person lives in (a community carer or the household itself) or, for a
-  // head, a named carer outside it; about one in twenty is left without, so its lines are held and show as
-  // ENROLLED_NOT_PAID saying why.
-  await db.execute(sql`
-    INSERT INTO payment_recipients (enrolment_id, kind, recipient_person_id, recipient_name, method, valid_from, recorded_by)
-    SELECT e.id, 'CARER', CASE WHEN head.id <> p.id THEN head.id END,
-           CASE WHEN head.id <> p.id THEN head.full_name ELSE 'Người nhận chăm sóc ' || substr(md5(e.id::text), 1, 4) END,
-           'CASH', e.start_month, 'seed:demo-commune'
-      FROM enrolments e
-      JOIN persons p ON p.id = e.person_id
-      LEFT JOIN households h ON h.id = p.household_id
-      LEFT JOIN persons head ON head.id = h.head_person_id
-     WHERE e.program_code = ANY(${sql.param([...PAID_TO_CARER])}::text[]) AND abs(hashtext(e.id::text || 'carer')) % 20 <> 0
-    ON CONFLICT DO NOTHING`);
+  await recordDemoCarers(database);
   let cycles = 0;
   let lines = 0;
   for (const period of monthsFrom(from, current)) {
