@@ -13,9 +13,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../modules/auth/auth.types.js';
-import { communesVisibleTo, principalOn } from '../modules/auth/access-policy.js';
 import type { Database, Db, Tx } from './client.js';
 
 /** The role requests run as (created by migration 0021). */
@@ -27,6 +24,40 @@ interface Scope {
 }
 
 const current = new AsyncLocalStorage<Scope>();
+
+/**
+ * Opens the transaction of a request whose caller has these settings, and calls `next` inside the request's scope
+ * once the role and settings are in place (or with the error when the transaction could not begin). The returned
+ * `end` commits (once, whoever calls it) and tells how that went; after it the scope's handle refuses to be used.
+ */
+export function openRequestScope(db: Db, settings: { role: string; communes: string }, next: (err?: Error) => void): { end(): Promise<void> } {
+  const scope: Scope = { tx: undefined };
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const committed = db.transaction(async (tx) => {
+    await enterRequestRole(tx, settings.role, settings.communes);
+    scope.tx = tx;
+    current.run(scope, () => {
+      next();
+    });
+    await released;
+    scope.tx = undefined;
+  });
+  let ended = false;
+  // The transaction could not begin (database away): the request fails as any other database failure.
+  committed.catch((err: unknown) => {
+    if (!scope.tx && !ended) next(err as Error);
+  });
+  return {
+    end() {
+      if (!ended) {
+        ended = true;
+        release();
+      }
+      return committed;
+    },
+  };
+}
 
 /** The transaction of the request being served, if any (tests use it to run raw SQL as a request would). */
 export function requestTransaction(): Tx | undefined {
@@ -51,87 +82,9 @@ export function requestScoped(database: Database): Database {
   return { ...database, db };
 }
 
-/**
- * The communes a caller's settings name: the token's communes with, for a merged commune, its predecessors (whose
- * people keep their records under the old codes; PlacesService.communesOn). Reached on any date, so the wall is
- * never narrower than the access policy; the policy narrows it by date. Empty for the district roles.
- */
-export function communesSetting(p: Principal, communesOn: (code: string, asOf: string) => readonly string[]): string {
-  if (communesVisibleTo(p) === null) return '';
-  return principalOn(p, '9999-12-31', communesOn).communes.join(',');
-}
-
 /** Sets the request role and the caller's settings for the rest of the transaction (one statement). */
 export async function enterRequestRole(tx: Tx | Db, role: string, communes: string): Promise<void> {
   await tx.execute(
     sql`SELECT set_config('role', ${REQUEST_ROLE}, true), set_config('ansinh.role', ${role}, true), set_config('ansinh.communes', ${communes}, true)`,
   );
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request's row-security transaction: ends it (commit) and tells how that went. */
-    rowScope?: { end(): Promise<void> };
-  }
-}
-
-/**
- * Runs every authenticated request in a transaction as the request role, from the first preHandler registered after
- * this call to the response. Registered before the hooks that read the database (compiled reads) and after those
- * that refuse requests without reading it (shape, limits), so a refused request costs no connection.
- */
-export function runRequestsUnderRowSecurity(app: FastifyInstance, deps: { db: Db; communesOn: (code: string, asOf: string) => readonly string[] }): void {
-  app.addHook('preHandler', (request, _reply, done) => {
-    const principal = request.principal;
-    if (!principal) {
-      done();
-      return;
-    }
-    const scope: Scope = { tx: undefined };
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const committed = deps.db.transaction(async (tx) => {
-      await enterRequestRole(tx, principal.role, communesSetting(principal, deps.communesOn));
-      scope.tx = tx;
-      // The rest of the request (hooks, handler, onSend) runs in this scope.
-      current.run(scope, () => {
-        done();
-      });
-      await released;
-      scope.tx = undefined;
-    });
-    let ended = false;
-    request.rowScope = {
-      end() {
-        if (!ended) {
-          ended = true;
-          release();
-        }
-        return committed;
-      },
-    };
-    // The transaction could not begin (database away): the request fails as any other database failure.
-    committed.catch((err: unknown) => {
-      if (!scope.tx && !ended) done(err as Error);
-    });
-  });
-  // Commits before the answer leaves (after the access log's onSend hook, registered earlier), so a caller never
-  // hears of a change that was then lost. A streamed answer (an export) still reads while it is sent: its
-  // transaction ends when the response has been sent.
-  app.addHook('onSend', async (request, _reply, payload) => {
-    if (request.rowScope && !isStream(payload)) await endScope(request);
-  });
-  app.addHook('onResponse', async (request) => {
-    if (request.rowScope) await endScope(request).catch(() => undefined);
-  });
-}
-
-async function endScope(request: FastifyRequest): Promise<void> {
-  const scope = request.rowScope;
-  request.rowScope = undefined;
-  await scope?.end();
-}
-
-function isStream(payload: unknown): boolean {
-  return typeof payload === 'object' && payload !== null && typeof (payload as { pipe?: unknown }).pipe === 'function';
 }
