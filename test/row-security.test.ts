@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestScoped, requestTransaction } from '../src/db/row-security.js';
+import { insertAccessEvent } from '../src/modules/audit/access-log.repository.js';
 import { closeTestApp, startTestApp, type JsonBody, type TestApp } from './support/app.js';
 import { DA_SAR, enrolAndApprove, household, ok, person } from './support/people.js';
 import { movePerson } from './support/residence.js';
@@ -48,6 +49,23 @@ beforeAll(async () => {
   t.app.post('/test/raw-update', async () => {
     const r = await scoped.db.execute(sql`UPDATE persons SET full_name = 'Đã bị sửa' WHERE id = ${nhimPeople[0]!}::uuid`);
     return { updated: r.rowCount };
+  });
+  // Logging a read in a request that has already written (a mutation's answer) must not relax that write's
+  // durability: the access event's synchronous_commit off is for transactions that wrote nothing else.
+  t.app.post<{ Querystring: { write?: string } }>('/test/log-read', async (request) => {
+    const tx = requestTransaction()!;
+    if (request.query.write) await tx.execute(sql`UPDATE persons SET full_name = full_name WHERE id = ${sarPeople[0]!}::uuid`);
+    await insertAccessEvent(tx, {
+      actor: 'test',
+      actorRole: 'commune_officer',
+      requestId: request.id,
+      operation: 'test',
+      fieldGroups: ['ethnicity'],
+      personIds: [],
+      householdIds: [],
+    });
+    const r = await tx.execute(sql`SELECT current_setting('synchronous_commit') AS s`);
+    return { synchronousCommit: (r.rows[0] as { s: string }).s };
   });
   const hSar = await household(t, { commune: DA_SAR });
   sarHousehold = hSar;
@@ -151,6 +169,19 @@ describe('the wall holds when the application check is bypassed', () => {
     expect(res.json()).toEqual({ updated: 0 });
     const names = await t.db.database.db.execute(sql`SELECT full_name FROM persons WHERE id = ${nhimPeople[0]!}::uuid`);
     expect((names.rows[0] as { full_name: string }).full_name).not.toBe('Đã bị sửa');
+  });
+});
+
+describe('logged reads under row security', () => {
+  it('keeps synchronous commit on for a request that has written, off for one that only read', async () => {
+    const sar = await t.token('commune_officer', [DA_SAR]);
+    const ask = async (url: string) => {
+      const res = await t.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${sar}` } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ synchronousCommit: string }>().synchronousCommit;
+    };
+    expect(await ask('/test/log-read')).toBe('off');
+    expect(await ask('/test/log-read?write=1')).toBe('on');
   });
 });
 
