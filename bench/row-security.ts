@@ -7,7 +7,7 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rls_bench npx tsx bench/row-security.ts
  *
  * The data set is the bench's generator (bench/data-set.ts) at BENCH_SCALE people, 100,000 unless set. The apps run
- * in this process, listening on 127.0.0.1; autocannon runs in a worker thread (bench/autocannon-worker.mjs). For
+ * in this process, listening on 127.0.0.1; autocannon runs in a child process (bench/autocannon-process.mjs). For
  * each read and number of connections: a warm-up per app, then rounds of RLS_BENCH_SECONDS (default 6) in
  * alternating order (off on, then on off) so that drift on a shared machine favours neither. The reads:
  * - `page, district`: page 1 (50) of a commune's elderly with their households and circumstances (the main
@@ -16,7 +16,8 @@
  * - `person, commune`: one person by identification number with their household, as their commune's officer.
  * Prints a Markdown table (requests per second, p50 and p99 latency in ms, errors) and the load average.
  */
-import { Worker } from 'node:worker_threads';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
@@ -48,11 +49,11 @@ interface Load {
 
 function load(port: number, bodies: string[], token: string, connections: number, seconds: number): Promise<Load> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./autocannon-worker.mjs', import.meta.url), {
-      workerData: { url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds },
+    const settings = JSON.stringify({ url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds });
+    execFile(process.execPath, [fileURLToPath(new URL('./autocannon-process.mjs', import.meta.url)), settings], { maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(JSON.parse(stdout) as Load);
     });
-    worker.once('message', resolve);
-    worker.once('error', reject);
   });
 }
 
@@ -133,11 +134,12 @@ try {
         const order = round % 2 === 0 ? apps : [...apps].reverse();
         for (const a of order) results[a.name].push(await load(a.port, read.bodies, read.token, connections, SECONDS));
       }
-      const avg = (xs: Load[], k: keyof Load) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+      const sum = (xs: Load[], k: keyof Load) => xs.reduce((s, x) => s + x[k], 0);
+      const avg = (xs: Load[], k: keyof Load) => sum(xs, k) / xs.length;
       const off = results.off;
       const on = results.on;
       const change = (avg(on, 'rps') / avg(off, 'rps') - 1) * 100;
-      const row = `| ${read.label} | ${connections} | ${avg(off, 'rps').toFixed(0)} | ${avg(on, 'rps').toFixed(0)} | ${change >= 0 ? '+' : ''}${change.toFixed(1)} % | ${avg(off, 'p50').toFixed(1)} / ${avg(off, 'p99').toFixed(1)} | ${avg(on, 'p50').toFixed(1)} / ${avg(on, 'p99').toFixed(1)} | ${avg(off, 'errors') + avg(on, 'errors')} |`;
+      const row = `| ${read.label} | ${connections} | ${avg(off, 'rps').toFixed(0)} | ${avg(on, 'rps').toFixed(0)} | ${change >= 0 ? '+' : ''}${change.toFixed(1)} % | ${avg(off, 'p50').toFixed(1)} / ${avg(off, 'p99').toFixed(1)} | ${avg(on, 'p50').toFixed(1)} / ${avg(on, 'p99').toFixed(1)} | ${sum(off, 'errors')} / ${sum(on, 'errors')} of ${sum(off, 'requests')} / ${sum(on, 'requests')} |`;
       rows.push(row);
       log(row);
     }
@@ -147,7 +149,7 @@ try {
   console.log(
     `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; ${os.cpus().length} CPUs`,
   );
-  console.log('| read | connections | req/s off | req/s on | change | p50 / p99 ms off | p50 / p99 ms on | errors |');
+  console.log('| read | connections | req/s off | req/s on | change | p50 / p99 ms off | p50 / p99 ms on | errors off / on of requests |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 } finally {
