@@ -51,7 +51,7 @@ function load(port: number, bodies: string[], token: string, connections: number
   return new Promise((resolve, reject) => {
     const settings = JSON.stringify({ url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds });
     execFile(process.execPath, [fileURLToPath(new URL('./autocannon-process.mjs', import.meta.url)), settings], { maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err) reject(err as Error);
+      if (err) reject(new Error('autocannon failed', { cause: err }));
       else resolve(JSON.parse(stdout) as Load);
     });
   });
