@@ -10,6 +10,8 @@ import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DCI_SENDER_ID, DEFAULT_QUERY_LIMITS, type Config, type DispatchSettings, type OverloadConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
+import { requestScoped } from './db/row-security.js';
+import { runRequestsUnderRowSecurity } from './http/row-security.js';
 import { DomainError } from './errors.js';
 import { safeError } from './safe-error.js';
 import './graphql/context.js';
@@ -73,7 +75,12 @@ export type { Services } from './services.js';
 
 export interface AppDeps {
   config: Pick<Config, 'jwt' | 'graphiql' | 'env'> &
-    Partial<Pick<Config, 'graphqlCompiledReads' | 'graphqlLimits' | 'graphqlPersistedOnlyRoles' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'dci'>> & {
+    Partial<
+      Pick<
+        Config,
+        'graphqlCompiledReads' | 'rowSecurity' | 'graphqlLimits' | 'graphqlPersistedOnlyRoles' | 'rateLimit' | 'corsOrigins' | 'requestTimeoutMs' | 'dci'
+      >
+    > & {
       /** The change-event dispatcher; without it (tests, the bench) the loop does not run (runOnce still works). */
       changes?: Partial<DispatchSettings>;
       /** Overload thresholds; `sampleIntervalMs` (default 1 s) lets a test see a tiny threshold crossed quickly. */
@@ -162,7 +169,11 @@ export async function createDomainServices(deps: {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database } = deps;
+  const { config } = deps;
+  // Row-level security (DB_ROW_SECURITY, src/db/row-security.ts): the services get a handle that is the request's
+  // transaction, as the request role, inside a request; without it (tests, the bench) they use the owner's handle.
+  const rowSecurity = config.rowSecurity ?? false;
+  const database = rowSecurity ? requestScoped(deps.database) : deps.database;
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -315,6 +326,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   persistedQueries(app, { onlyPersistedRoles: config.graphqlPersistedOnlyRoles ?? [] });
   // Size, tokens, aliases and cost, before the compiled reads and the executor see the document.
   checkQueryLimits(app, config.graphqlLimits ?? DEFAULT_QUERY_LIMITS);
+  // From here on an authenticated request reads and writes as the request role, in one transaction (before the first
+  // hook that reads the database: the compiled reads).
+  if (rowSecurity) runRequestsUnderRowSecurity(app, { db: deps.database.db, communesOn: places.communesOn });
   // Whole registry reads answered by one compiled statement, in front of the executor (graphql/compiled/hook.ts).
   if (config.graphqlCompiledReads ?? true) {
     app.addHook(

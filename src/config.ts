@@ -105,6 +105,11 @@ const ConfigSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    // Row-level security as a second wall behind the access policy (src/db/row-security.ts, docs/security.md).
+    DB_ROW_SECURITY: z
+      .enum(['on', 'off'])
+      .default('off')
+      .transform((v) => v === 'on'),
     GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_QUERY_LIMITS.maxCost),
     GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_QUERY_LIMITS.maxAliases),
     GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_QUERY_LIMITS.maxTokens),
@@ -191,6 +196,8 @@ export interface Config {
   demoPaymentMonths: number;
   /** Answer whole registry reads with one compiled SQL statement when possible (src/graphql/compiled/). */
   graphqlCompiledReads: boolean;
+  /** Run each request as the database role ansinh_request under the row-security policies (migration 0021). */
+  rowSecurity: boolean;
   /** Bearer token of the Prometheus scraper; /metrics is not served without it. */
   metricsToken: string | undefined;
   /** Limits on a GraphQL document, checked before it runs (src/graphql/query-limits.ts). */
@@ -248,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoPeople: c.DEMO_PEOPLE,
     demoPaymentMonths: c.DEMO_PAYMENT_MONTHS,
     graphqlCompiledReads: c.GRAPHQL_COMPILED_READS,
+    rowSecurity: c.DB_ROW_SECURITY,
     metricsToken: c.METRICS_TOKEN,
     graphqlLimits: {
       maxCost: c.GRAPHQL_MAX_COST,

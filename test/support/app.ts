@@ -59,7 +59,15 @@ export async function startTestApp(
   if (!opts.sharedDatabase) await seedReferenceData(db.database.db);
   if (opts.seed) await opts.seed(db);
   const app = await buildApp({
-    config: { jwt: TEST_JWT, graphiql: false, env: 'test', graphqlCompiledReads: opts.compiledReads, ...opts.config },
+    // TEST_ROW_SECURITY=on runs a test file with every request under the row-security policies (src/db/row-security.ts).
+    config: {
+      jwt: TEST_JWT,
+      graphiql: false,
+      env: 'test',
+      graphqlCompiledReads: opts.compiledReads,
+      rowSecurity: process.env.TEST_ROW_SECURITY === 'on',
+      ...opts.config,
+    },
     database: db.database,
     clock: opts.clock,
     logger: opts.logger,

@@ -20,13 +20,16 @@ export interface AccessEventInsert {
  * set_config in the statement makes synchronous_commit off for its own (implicit) transaction only. Measured,
  * the flush and the round trips were most of the cost of logging a read (docs/security.md "Logged reads"). A
  * crash of the database server can lose the last fraction of a second of access events (PostgreSQL's
- * wal_writer_delay), never part of one and never any other data.
+ * wal_writer_delay), never part of one and never any other data. Under row-level security the statement runs in
+ * the request's transaction (src/db/row-security.ts), which may already hold a mutation's writes: the setting is
+ * then left as it was (a transaction that has written has a transaction id), so no record change loses durability.
  */
 export async function insertAccessEvent(db: DbOrTx, row: AccessEventInsert): Promise<void> {
   await db.execute(sql`INSERT INTO access_events (actor, actor_role, request_id, operation, field_groups, person_ids, household_ids)
     SELECT ${row.actor}, ${row.actorRole}, ${row.requestId}, ${row.operation}, ${`{${row.fieldGroups.join(',')}}`}::text[],
       ${`{${row.personIds.join(',')}}`}::uuid[], ${`{${row.householdIds.join(',')}}`}::uuid[]
-    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS local_setting`);
+    FROM (SELECT set_config('synchronous_commit',
+      CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN 'off' ELSE current_setting('synchronous_commit') END, true)) AS local_setting`);
 }
 
 /**
