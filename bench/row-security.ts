@@ -7,7 +7,7 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rls_bench npx tsx bench/row-security.ts
  *
  * The data set is the bench's generator (bench/data-set.ts) at BENCH_SCALE people, 100,000 unless set. The apps run
- * in this process, listening on 127.0.0.1; autocannon runs in a child process (bench/autocannon-process.mjs). For
+ * in this process, listening on 127.0.0.1; autocannon runs in a child process (bench/autocannon-worker.mjs). For
  * each read and number of connections: a warm-up per app, then rounds of RLS_BENCH_SECONDS (default 6) in
  * alternating order (off on, then on off) so that drift on a shared machine favours neither. The reads:
  * - `page, district`: page 1 (50) of a commune's elderly with their households and circumstances (the main
@@ -16,7 +16,7 @@
  * - `person, commune`: one person by identification number with their household, as their commune's officer.
  * Prints a Markdown table (requests per second, p50 and p99 latency in ms, errors) and the load average.
  */
-import { execFile } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -48,13 +48,16 @@ interface Load {
 }
 
 function load(port: number, bodies: string[], token: string, connections: number, seconds: number): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const settings = JSON.stringify({ url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds });
-    execFile(process.execPath, [fileURLToPath(new URL('./autocannon-process.mjs', import.meta.url)), settings], { maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err) reject(new Error('autocannon failed', { cause: err }));
-      else resolve(JSON.parse(stdout) as Load);
+  const child = fork(fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)));
+  return new Promise<Load>((resolve, reject) => {
+    child.once('message', (m) => {
+      resolve(m as Load);
     });
-  });
+    child.once('exit', (code) => {
+      reject(new Error(`autocannon exited with ${code} before answering`));
+    });
+    child.send({ url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds });
+  }).finally(() => child.kill());
 }
 
 const seed = await ensureDataSet(url);
