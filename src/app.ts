@@ -200,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry: domain.registry,
     places: domain.places,
     signer: await createDciSigner(config.dci?.signingKey),
+    accessLog: domain.accessLog,
     senderId: config.dci?.senderId ?? DEFAULT_DCI_SENDER_ID,
     log: {
       warn: (obj, msg) => {

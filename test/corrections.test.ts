@@ -156,8 +156,9 @@ describe('correcting a death (case 10)', () => {
     expect(same.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'dateOfDeath' });
     const beforeBirth = await t.gql(CORRECT, { p: id, d: '1949-01-01', r: 'Ghi nhầm' });
     expect(beforeBirth.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'dateOfDeath' });
+    // Another commune's person answers as an unknown one (docs/security.md "No existence leak").
     const other = await t.gql(CORRECT, { p: id, d: null, r: 'Ghi nhầm' }, await t.token('commune_officer', ['24865']));
-    expect(other.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(other.body.errors[0].extensions.code).toBe('NOT_FOUND');
     const auditor = await t.gql(CORRECT, { p: id, d: null, r: 'Ghi nhầm' }, await t.token('auditor'));
     expect(auditor.body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(await count('SELECT count(*)::int AS n FROM audit_events')).toBe(afterDeath);
@@ -253,7 +254,7 @@ describe('withdrawing circumstances recorded wrongly (case 10)', () => {
     const badId = await t.gql(WITHDRAW, { k: 'DISABILITY_CERTIFICATE', id: 'x', r: 'Ghi nhầm' });
     expect(badId.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', field: 'id' });
     const other = await t.gql(WITHDRAW, { k: 'DISABILITY_CERTIFICATE', id: cert.id, r: 'Ghi nhầm' }, await t.token('commune_officer', ['24865']));
-    expect(other.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(other.body.errors[0].extensions.code).toBe('NOT_FOUND');
     expect(await count('SELECT count(*)::int AS n FROM audit_events')).toBe(events);
     expect(await count(`SELECT count(*)::int AS n FROM disability_certificates WHERE id = '${cert.id}' AND withdrawn_at IS NULL`)).toBe(1);
   });

@@ -36,6 +36,8 @@ describe('database errors in the log', () => {
       input: { nationalId, fullName: 'Ka Nhung Refused', dateOfBirth: '1961-04-04', sex: 'FEMALE', communeCode: '24865', relationToHead: 'Vợ' },
     });
     expect(r.body.errors?.[0]?.extensions?.code).toBe('INTERNAL');
+    // The client is told nothing of the database: no constraint, table, SQL state or stack (OWASP error verbosity).
+    expect(JSON.stringify(r.body)).not.toMatch(/edge_test_refused_name|persons|23514|stack|at \w+ \(/);
     const all = lines.join('\n');
     const errorLine = lines.map((l) => JSON.parse(l)).find((l) => l.level === 50);
     expect(errorLine?.err).toMatchObject({ database: { code: '23514', constraint: 'edge_test_refused_name', table: 'persons' } });

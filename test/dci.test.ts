@@ -632,6 +632,101 @@ describe('scopes', () => {
   });
 });
 
+describe('access log', () => {
+  /** The access events of a person, as an auditor reads them. */
+  const eventsOf = async (personId: string) =>
+    ok(
+      await t.gql(
+        `query($id: ID!) { accessLog(personId: $id) { actor actorRole requestId operation fieldGroups } }`,
+        { id: personId },
+        await t.token('auditor'),
+      ),
+      'accessLog',
+    ) as JsonBody[];
+
+  it('logs each sync and async search and each notify that sends sensitive groups, with the partner as the reader', async () => {
+    const k = await keys('logged-1');
+    ok(
+      await savePartner({
+        senderId: 'logged.test',
+        name: 'Logged',
+        jwks: { keys: [k.publicJwk] },
+        callbackUris: [`${base}/logged`],
+        scopes: ['dci:search', 'dci:subscribe', 'benefits:read'],
+      }),
+    );
+    const target = people[0]!;
+    const before = (await eventsOf(target.id)).length;
+    // Sync: by identification number (the record carries disability and poverty: health and financial).
+    const byId = searchMessage(searchItem('l1', { query_type: 'idtype-value', query: { type: 'UIN', value: target.nationalId } }));
+    const sync = await signedPost('sync/search', 'search', byId, { keys: k, sender: 'logged.test' });
+    expect(idsOf(sync.body.message.search_response[0].data.reg_records)).toEqual([target.id]);
+    let events = await eventsOf(target.id);
+    expect(events).toHaveLength(before + 1);
+    expect(events[0]).toMatchObject({ actor: 'dci:logged.test', actorRole: 'integration', operation: 'dci.search', fieldGroups: ['FINANCIAL', 'HEALTH'] });
+
+    // Async: households of a commune (Groups), logged before the callback is sent.
+    const groups = searchMessage(
+      searchItem('l2', {
+        query_type: 'predicate',
+        query: [{ expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } }],
+        response_entity: 'Group',
+      }),
+    );
+    const h = header('search', 'logged.test', { sender_uri: `${base}/logged` });
+    const ack = await post('search', { signature: await sign(k, h, groups), header: h, message: groups });
+    expect(ack.status).toBe(202);
+    const callback = await nextCallback('on-search');
+    expect(callback.message.correlation_id).toBe(ack.body.message.correlation_id);
+    events = await eventsOf(target.id);
+    expect(events).toHaveLength(before + 2);
+    expect(events[0]).toMatchObject({ actor: 'dci:logged.test', operation: 'dci.search', requestId: ack.body.message.correlation_id });
+
+    // Notify: a subscription to deaths, one notify sent to the partner.
+    const subscribe = {
+      transaction_id: 'sub-logged',
+      subscribe_request: [
+        {
+          reference_id: 'ld1',
+          timestamp: new Date().toISOString(),
+          subscribe_criteria: {
+            reg_event_type: 'DEATH',
+            filter_type: 'predicate',
+            filter: [{ expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } }],
+            notify_record_type: 'spdci-social:Member',
+          },
+        },
+      ],
+    };
+    const sh = header('subscribe', 'logged.test', { sender_uri: `${base}/logged` });
+    expect((await post('subscribe', { signature: await sign(k, sh, subscribe), header: sh, message: subscribe })).status).toBe(202);
+    const code = (await nextCallback('on-subscribe')).message.subscribe_response[0].subscriptions[0].code as string;
+    const dci = t.app.services.dci;
+    const [subscription] = (await dci.subscriptionsFor({ type: 'DEATH' })).filter((x) => x.code === code);
+    expect(await dci.deliverNotify(subscription!, { id: 'evt-logged-1', type: 'DEATH', personId: target.id, occurredAt: new Date() })).toMatchObject({
+      delivered: true,
+    });
+    await nextCallback('notify');
+    events = await eventsOf(target.id);
+    expect(events).toHaveLength(before + 3);
+    expect(events[0]).toMatchObject({
+      actor: 'dci:logged.test',
+      operation: 'dci.notify',
+      requestId: 'evt-logged-1',
+      fieldGroups: ['HEALTH', 'FINANCIAL'].sort(),
+    });
+  });
+
+  it('writes no event for a partner that got no sensitive group (identity and residence only, as GraphQL)', async () => {
+    const target = people[1]!;
+    const before = (await eventsOf(target.id)).length;
+    const message = searchMessage(searchItem('l3', { query_type: 'idtype-value', query: { type: 'UIN', value: target.nationalId } }));
+    const r = await signedPost('sync/search', 'search', message);
+    expect(idsOf(r.body.message.search_response[0].data.reg_records)).toEqual([target.id]);
+    expect(await eventsOf(target.id)).toHaveLength(before);
+  });
+});
+
 describe('more refusals', () => {
   it('answers a malformed message with an ERR acknowledgement and err.request.bad', async () => {
     const r = await signedPost('sync/search', 'search', { transaction_id: 'bad', search_request: [{ reference_id: 'x' }] });

@@ -118,8 +118,9 @@ describe('enrolments', () => {
   it('whoever proposes cannot approve; commune officers propose only in their communes; a second open enrolment conflicts', async () => {
     const id = await person(t, { dateOfBirth: '1940-01-01', commune: LAT });
     const input = { personId: id, programCode: 'D20_5_5C', decisionNo: 'QĐ-3', decisionDate: '2024-07-01', startPeriod: '2024-07' };
+    // Another commune's person answers as an unknown one (docs/security.md "No existence leak").
     const elsewhere = await t.gql(ENROL, { input }, await t.token('commune_officer', [DA_SAR]));
-    expect(elsewhere.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(elsewhere.body.errors[0].extensions.code).toBe('NOT_FOUND');
     const district = await t.token('district_officer');
     const e = ok(await t.gql(ENROL, { input }, district), 'enrol');
     const self = await t.gql(`mutation { approveEnrolment(id: "${e.id}") { id } }`, undefined, district);

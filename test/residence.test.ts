@@ -506,7 +506,7 @@ describe('refused changes write nothing', () => {
     );
   });
 
-  it('NOT_FOUND for unknown people and households; FORBIDDEN outside the token', async () => {
+  it('NOT_FOUND for unknown people and households, and for those outside the token (no existence leak)', async () => {
     const h = await household(t, { commune: DA_SAR });
     const id = await person(t, { dateOfBirth: '1990-05-05', householdId: h, isHead: true });
     const unknown = '00000000-0000-4000-8000-000000000000';
@@ -515,11 +515,12 @@ describe('refused changes write nothing', () => {
     await refused(id, () => t.gql(MERGE, { input: { householdId: h, intoHouseholdId: unknown, mergedOn: '2024-01-01' } }), { code: 'NOT_FOUND' });
     const inLat = await household(t, { commune: LAT });
     // A Lát officer cannot move a Đạ Sar person; a Đạ Sar officer cannot move them into Lát (the district does).
+    // Either answers as for an unknown id: the person, or the household, is not theirs to know of.
     await refused(id, async () => move({ personId: id, movedOn: '2024-01-01', householdId: inLat }, await t.token('commune_officer', [LAT])), {
-      code: 'FORBIDDEN',
+      code: 'NOT_FOUND',
     });
     await refused(id, async () => move({ personId: id, movedOn: '2024-01-01', householdId: inLat }, await t.token('commune_officer', [DA_SAR])), {
-      code: 'FORBIDDEN',
+      code: 'NOT_FOUND',
     });
     await refused(id, async () => move({ personId: id, movedOn: '2024-01-01', householdId: inLat }, await t.token('auditor')), { code: 'FORBIDDEN' });
     const both = await t.token('commune_officer', [DA_SAR, LAT]);

@@ -192,7 +192,8 @@ describe('eligibility', () => {
       undefined,
       await t.token('commune_officer', [DA_SAR]),
     );
-    expect(other.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    // Another commune's person answers as an unknown one (docs/security.md "No existence leak").
+    expect(other.body.errors[0].extensions.code).toBe('NOT_FOUND');
   });
 });
 

@@ -8,12 +8,14 @@
  * - `fullNationalId`: whether identification numbers come in full; otherwise they are masked as
  *   `maskNationalId` masks them (registry.resolvers.ts: integration clients need `person:national_id`).
  */
-import { canSee, communesVisibleTo, principalOn, seesFullNationalId } from '../../modules/auth/access-policy.js';
+import { canSee, communesVisibleTo, principalOn, seesFullNationalId, seesHiv } from '../../modules/auth/access-policy.js';
 import type { Principal } from '../../modules/auth/auth.types.js';
 
 export interface ReadAccess {
   communes: string[] | null;
   fullNationalId: boolean;
+  /** Whether the caller sees HIV status (lists of people enrolled in an HIV program are empty otherwise). */
+  seesHiv: boolean;
   mayReadCommune(communeCode: string): boolean;
   /** The access as of a date (principalOn: a successor commune in the token reaches its predecessors from the merger on). */
   on(asOf: string, communesOn: (code: string, asOf: string) => readonly string[]): ReadAccess;
@@ -24,6 +26,7 @@ export function readAccessOf(principal: Principal): ReadAccess {
   return {
     communes: visible === null ? null : [...visible],
     fullNationalId: seesFullNationalId(principal),
+    seesHiv: seesHiv(principal),
     mayReadCommune: (communeCode) => canSee(principal, communeCode),
     on: (asOf, communesOn) => {
       const dated = principalOn(principal, asOf, communesOn);

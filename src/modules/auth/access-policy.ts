@@ -40,6 +40,15 @@ export function visibleOrNull<T>(p: Principal, communeCode: string, found: T): T
 }
 
 /**
+ * A mutation (or any operation) that names a person, household or enrolment by id answers for one of a commune the
+ * caller does not reach exactly as for an unknown id: `missing()` is the NOT_FOUND the operation gives for an id
+ * that does not exist. FORBIDDEN here would tell a commune officer that the id exists elsewhere.
+ */
+export function assertReachesOrMissing(p: Principal, communeCode: string, missing: () => Error): void {
+  if (!canSee(p, communeCode)) throw missing();
+}
+
+/**
  * Visibility follows residence (LAW.md "Moving house"): on a date, a commune officer sees the people who lived
  * in their communes that day; someone who did not live in the district that day answers to their latest commune
  * (core/residence.ts communeAnsweringOn). District roles see every period. Single look-ups without a date
@@ -198,6 +207,24 @@ export function withheldReason(p: Principal, group: FieldGroup): string {
 
 /** Programs whose enrolment says that the person has HIV (Decree 20/2021 art. 5.3 and 5.8): the `hiv` group. */
 export const HIV_PROGRAMS: ReadonlySet<string> = new Set(['D20_5_3', 'D20_5_8']);
+
+/** Whether this caller sees HIV status (the `hiv` group in full). */
+export const seesHiv = (p: Principal): boolean => sightOf(p, 'hiv') === 'full';
+
+/**
+ * Whether a rule version's definition reads the HIV flag: art. 5.7 ("not under 5.3", read as "no HIV flag") as
+ * well as 5.3 and 5.8. Whether someone is eligible under such a rule, or a gap in it, says their HIV status (a
+ * child who meets every other condition of 5.7 and is not eligible has the flag). Decided by the rule, never by
+ * the person, so leaving such results out tells nothing about anyone.
+ */
+export function ruleReadsHiv(definition: unknown): boolean {
+  return JSON.stringify(definition ?? null).includes('"HIV"');
+}
+
+/** The programs whose results a caller without HIV sight does not get: HIV_PROGRAMS, and those whose rule on a date reads the flag. */
+export function programHiddenFrom(p: Principal, programCode: string, ruleDefinition: unknown): boolean {
+  return !seesHiv(p) && (HIV_PROGRAMS.has(programCode) || ruleReadsHiv(ruleDefinition));
+}
 
 /**
  * The group of a field of a person-bearing type (`Type.field`), null for fields that are no personal data
@@ -360,9 +387,12 @@ export const REFERENCE_TYPES: ReadonlySet<string> = new Set([
 /**
  * How an operation treats a record of a commune outside the caller's token:
  * - `null`: answered as for a record that does not exist (null; NOT_FOUND where it names the record to read
- *   from, as paymentRecipients its enrolment): no existence leak;
+ *   from or act on, as paymentRecipients its enrolment and the mutations their person, household, enrolment or
+ *   record, with the same message as for an unknown id): no existence leak;
  * - `filtered`: lists, counts and totals leave it out (the list's commune argument itself is FORBIDDEN);
- * - `forbidden`: FORBIDDEN — the operation names a record by an id that only a read showing it can give;
+ * - `forbidden`: FORBIDDEN — the operation names a commune by its (public) code (registerHousehold,
+ *   registerPerson's commune, createPaymentCycle, reviewAuditFinding), or computes from a person named by id
+ *   (entitlements, eligibility), or is for district roles only, who reach every commune;
  * - `none`: nothing of a commune (reference data, the audit chain) or a role that sees every commune.
  */
 export type OtherCommune = 'null' | 'filtered' | 'forbidden' | 'none';
@@ -383,7 +413,10 @@ const DISTRICT_WRITERS: readonly Role[] = ['district_officer', 'admin'];
 const ADMIN: readonly Role[] = ['admin'];
 const BENEFITS = ['benefits:read'] as const;
 const PERSON_GROUPS: readonly FieldGroup[] = FIELD_GROUPS;
-const write = (groups: readonly FieldGroup[], roles = WRITERS): OperationEntry => ({ roles, otherCommune: 'forbidden', groups });
+/** A mutation on a record named by id: another commune's answers as an unknown id (NOT_FOUND). */
+const write = (groups: readonly FieldGroup[], roles = WRITERS): OperationEntry => ({ roles, otherCommune: 'null', groups });
+/** A mutation whose commune is its own argument (a public code): FORBIDDEN outside the caller's communes. */
+const writeIn = (groups: readonly FieldGroup[], roles = WRITERS): OperationEntry => ({ roles, otherCommune: 'forbidden', groups });
 const reference = (roles = ALL): OperationEntry => ({ roles, otherCommune: 'none', groups: [] });
 
 /** Every Query and Mutation field. */
@@ -419,8 +452,8 @@ export const OPERATIONS: Record<string, OperationEntry> = {
   'Query.baseLevels': reference(),
   'Query.timingRules': reference(),
   'Mutation._noop': reference(),
-  'Mutation.registerHousehold': write(['residence']),
-  'Mutation.registerPerson': write(PERSON_GROUPS),
+  'Mutation.registerHousehold': writeIn(['residence']),
+  'Mutation.registerPerson': writeIn(PERSON_GROUPS),
   'Mutation.updatePerson': write(PERSON_GROUPS),
   'Mutation.recordDeath': write(PERSON_GROUPS),
   'Mutation.correctDeath': write(PERSON_GROUPS),
@@ -443,18 +476,18 @@ export const OPERATIONS: Record<string, OperationEntry> = {
   'Mutation.resumeEnrolment': write(PERSON_GROUPS),
   'Mutation.stopEnrolment': write(PERSON_GROUPS),
   'Mutation.recordPaymentRecipient': write(['identity', 'financial']),
-  'Mutation.createPaymentCycle': write(['identity', 'financial']),
-  'Mutation.createPaymentCycles': write(['identity', 'financial'], DISTRICT_WRITERS),
-  'Mutation.approvePaymentCycle': write(['identity', 'financial'], DISTRICT_WRITERS),
-  'Mutation.recordPaymentResult': write(['financial'], DISTRICT_WRITERS),
+  'Mutation.createPaymentCycle': writeIn(['identity', 'financial']),
+  'Mutation.createPaymentCycles': writeIn(['identity', 'financial'], DISTRICT_WRITERS),
+  'Mutation.approvePaymentCycle': writeIn(['identity', 'financial'], DISTRICT_WRITERS),
+  'Mutation.recordPaymentResult': writeIn(['financial'], DISTRICT_WRITERS),
   'Mutation.reviewAuditFinding': {
     roles: ['auditor', 'district_officer', 'admin', 'commune_officer'],
     otherCommune: 'forbidden',
     groups: ['health', 'financial'],
   },
   'Mutation.setBirthYearConvention': reference(ADMIN),
-  'Mutation.recordPensionConversion': write(['financial'], ADMIN),
-  'Mutation.withdrawPensionConversion': write(['financial'], ADMIN),
+  'Mutation.recordPensionConversion': writeIn(['financial'], ADMIN),
+  'Mutation.withdrawPensionConversion': writeIn(['financial'], ADMIN),
   'Mutation.recordAreaClassification': reference(ADMIN),
   'Mutation.confirmAreaClassification': reference(ADMIN),
   'Mutation.publishProvincialScheme': reference(ADMIN),

@@ -12,7 +12,7 @@ import type { Database, Tx } from '../../db/client.js';
 import { concurrently } from '../../db/concurrently.js';
 import { conflict, DomainError, forbidden, isUuid, notFound, Problems, uniqueAsConflict, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, assertCanSeeCommune, assertMayReadBenefits, canSeeMonth, communesVisibleTo } from '../auth/access-policy.js';
+import { assertCanSee, assertCanSeeCommune, assertMayReadBenefits, canSeeMonth, communesVisibleTo, programHiddenFrom } from '../auth/access-policy.js';
 import { communeAnsweringForMonth, payingResidence } from '../../core/residence.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
@@ -560,7 +560,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
     return auditedTransaction(db, actor, async (tx) => {
       const before = await repo.findEnrolment(tx, id, true);
       if (!before) throw notFound('enrolment', id);
-      await registry.personForCaller(actor.principal, before.personId, tx);
+      await registry.personForCaller(actor.principal, before.personId, tx, false, () => notFound('enrolment', id));
       if (before.status === 'ENDED') throw conflict(`The enrolment already ended (${before.endReason})`, `Hồ sơ đã kết thúc (${before.endReason})`);
       const start = periodOfMonth(before.startMonth);
       if (endPeriod < addMonths(start, -1)) p.add('endPeriod', `is before the start ${start}`, `trước tháng bắt đầu ${start}`).throwIfAny();
@@ -577,7 +577,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
   async function lockActiveEnrolment(tx: Tx, actor: AuditActor, id: string, doing: { en: string; vi: string }): Promise<EnrolmentRow> {
     const enrolment = await repo.findEnrolment(tx, id, true);
     if (!enrolment) throw notFound('enrolment', id);
-    await registry.personForCaller(actor.principal, enrolment.personId, tx);
+    await registry.personForCaller(actor.principal, enrolment.personId, tx, false, () => notFound('enrolment', id));
     if (enrolment.status !== 'ACTIVE')
       throw conflict(
         `Only an active enrolment can be ${doing.en}; this one is ${enrolment.status}`,
@@ -670,7 +670,7 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
         if (!found) throw notFound('enrolment', id);
         // The person first, then the enrolment: the order recordDeath locks them in, so the two serialise
         // without deadlocking, and a death recorded meanwhile is seen here.
-        const person = await registry.personForCaller(actor.principal, found.personId, tx, true);
+        const person = await registry.personForCaller(actor.principal, found.personId, tx, true, () => notFound('enrolment', id));
         const before = await repo.findEnrolment(tx, id, true);
         if (!before) throw notFound('enrolment', id);
         if (before.proposedBy === actor.principal.subject) {
@@ -1044,7 +1044,12 @@ export function createBenefitsService(deps: { database: Database; clock: Clock; 
       };
       const filter: GapFilter = {
         communeCodes,
-        programCodes: args.programCode ? [args.programCode] : book.programs.map((x) => x.code),
+        // A gap in a program whose rule reads the HIV flag (art. 5.3, 5.8, and 5.7's "no HIV flag") says HIV status
+        // (one present or missing): such programs are left out of the page and of its counts for callers without
+        // HIV sight, so totalCount is the sum of byProgram as shown (docs/security.md "HIV status").
+        programCodes: (args.programCode ? [args.programCode] : book.programs.map((x) => x.code)).filter(
+          (code) => !programHiddenFrom(principal, code, book.ruleAt(code, asOf)?.definition),
+        ),
         asOf,
         converted,
       };

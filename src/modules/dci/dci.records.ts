@@ -8,6 +8,7 @@
  */
 import { assertMayReadBenefits, seesFullNationalId } from '../auth/access-policy.js';
 import type { Principal } from '../auth/auth.types.js';
+import type { ReadLedger } from '../auth/read-ledger.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { HouseholdRow, PersonRecord, RegistryService } from '../registry/registry.service.js';
 
@@ -43,6 +44,7 @@ export async function mapPeople(
   principal: Principal,
   people: readonly PersonRecord[],
   today: string,
+  reads?: ReadLedger,
 ): Promise<{ members: Json[]; householdOf: Map<string, HouseholdRow> }> {
   const householdIds = [...new Set(people.map((p) => p.householdId).filter((id): id is string => id !== null))];
   const households = await deps.registry.householdsByIds(householdIds);
@@ -71,6 +73,9 @@ export async function mapPeople(
   }
   const members = people.map((p) => {
     const household = p.householdId ? householdOf.get(p.householdId) : undefined;
+    // What the record carries of the sensitive groups, for the access log: `is_disabled` (health) for everyone
+    // when benefits are granted, the poverty classification (financial) when there is one.
+    if (benefits) reads?.note('person', p.id, p.householdId && classification.has(p.householdId) ? ['health', 'financial'] : ['health']);
     const identifier =
       p.nationalId && seesFullNationalId(principal) ? [{ '@type': 'Identifier', identifier_type: 'UIN', identifier_value: p.nationalId }] : undefined;
     const commune = deps.places.get(p.communeCode);
@@ -111,6 +116,7 @@ export async function mapGroups(
   principal: Principal,
   households: readonly HouseholdRow[],
   today: string,
+  reads?: ReadLedger,
 ): Promise<Json[]> {
   const membersOf = await deps.registry.visibleMembersOf(
     principal,
@@ -118,7 +124,7 @@ export async function mapGroups(
     today,
   );
   const everyone = households.flatMap((h) => membersOf.get(h.id) ?? []);
-  const { members } = await mapPeople(deps, principal, everyone, today);
+  const { members } = await mapPeople(deps, principal, everyone, today, reads);
   const byId = new Map(everyone.map((p, i) => [p.id, members[i] ?? {}]));
   const benefits = mayReadBenefits(principal);
   const classification = benefits ? await deps.registry.assessmentsInForce(households.map((h) => ({ householdId: h.id, asOf: today }))) : [];
@@ -127,6 +133,7 @@ export async function mapGroups(
     const head = h.headPersonId ? byId.get(h.headPersonId) : undefined;
     const commune = deps.places.get(h.communeCode);
     const poverty = classification[i]?.classification;
+    if (poverty) reads?.note('household', h.id, ['financial']);
     return {
       '@type': 'Group',
       '@id': `${HOUSEHOLD_ID_PREFIX}${h.id}`,

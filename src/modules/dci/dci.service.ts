@@ -17,8 +17,11 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { DomainError, Problems } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
+import type { AccessLogService } from '../audit/access-log.service.js';
+import { HIV_PROGRAMS, type FieldGroup } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
+import { ReadLedger } from '../auth/read-ledger.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { HouseholdRow, PersonRecord, RegistryService } from '../registry/registry.service.js';
 import {
@@ -190,12 +193,14 @@ export function createDciService(deps: {
   registry: RegistryService;
   places: PlacesService;
   signer: DciSigner;
+  /** Where the sensitive groups each search or notify sent are logged (docs/security.md "Logged reads"). */
+  accessLog: AccessLogService;
   /** An Sinh's DCI sender id (DCI_SENDER_ID): the receiver_id partners address, the sender_id of our messages. */
   senderId: string;
   log?: DciLog;
   fetchTimeoutMs?: number;
 }) {
-  const { database, clock, registry, places, signer, senderId } = deps;
+  const { database, clock, registry, places, signer, senderId, accessLog } = deps;
   const db = database.db;
   const log: DciLog = deps.log ?? { warn: () => undefined };
   const windows = new Map<string, { start: number; count: number }>();
@@ -389,9 +394,10 @@ export function createDciService(deps: {
     return { condition: null, collection: undefined };
   }
 
-  async function searchOne(principal: Principal, item: SearchItem, today: string): Promise<Json> {
+  async function searchOne(principal: Principal, item: SearchItem, today: string, reads: ReadLedger): Promise<Json> {
     const criteria = item.search_criteria;
     let people: PersonRecord[];
+    let criteriaGroups: FieldGroup[] = [];
     const { condition, collection } = conditionOf(item);
     if (condition === null) {
       const q = criteria.query as { type?: unknown; value?: unknown } | null;
@@ -418,6 +424,10 @@ export function createDciService(deps: {
         );
       }
       people = await peopleMatching(principal, compiled);
+      // Matching a group or a program says it of each person sent back (health; an HIV program: hiv). Partners
+      // without HIV sight match no one in an HIV program (registry.beneficiaries), so this notes only what they see.
+      if (compiled.group || compiled.programCode)
+        criteriaGroups = compiled.programCode && HIV_PROGRAMS.has(compiled.programCode) ? ['health', 'hiv'] : ['health'];
     }
     for (const s of criteria.sort ?? []) {
       if (!SORT_ATTRIBUTES.includes(s.attribute_name as never)) {
@@ -457,10 +467,15 @@ export function createDciService(deps: {
         principal,
         pageIds.map((id) => byId.get(id)).filter((h): h is HouseholdRow => h !== undefined),
         today,
+        reads,
       );
+      const onPage = new Set(pageIds);
+      for (const p of people) if (p.householdId && onPage.has(p.householdId)) reads.note('person', p.id, criteriaGroups);
     } else {
       total = people.length;
-      records = (await mapPeople({ registry, places }, principal, people.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), today)).members;
+      const page = people.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+      records = (await mapPeople({ registry, places }, principal, page, today, reads)).members;
+      for (const p of page) reads.note('person', p.id, criteriaGroups);
     }
     return {
       reference_id: item.reference_id,
@@ -482,9 +497,11 @@ export function createDciService(deps: {
     const principal = principalOf(partner);
     const today = clock.today();
     const items: Json[] = [];
+    const reads = new ReadLedger();
+    reads.operation = 'dci.search';
     for (const item of request.search_request) {
       try {
-        items.push(await searchOne(principal, item, today));
+        items.push(await searchOne(principal, item, today, reads));
       } catch (err) {
         if (!(err instanceof QueryProblem) && !(err instanceof DomainError)) throw err;
         const reason = err instanceof QueryProblem ? err.reason : 'rjct.search_criteria.invalid';
@@ -499,6 +516,9 @@ export function createDciService(deps: {
         });
       }
     }
+    // One access event per search (caller: the partner, request: the correlation id), written before the response
+    // is signed and sent, as GraphQL writes its own before the answer leaves: no log, no data.
+    await accessLog.record(principal, correlationId, reads);
     return { transaction_id: request.transaction_id, correlation_id: correlationId, search_response: items };
   }
 
@@ -805,7 +825,11 @@ export function createDciService(deps: {
       const person = await registry.person(principal, event.personId);
       if (!person) return { delivered: false, reason: 'NOT_FOUND' };
       if (current.communeCodes.length > 0 && !current.communeCodes.includes(person.communeCode)) return { delivered: false, reason: 'FILTERED' };
-      const { members } = await mapPeople({ registry, places }, principal, [person], clock.today());
+      const reads = new ReadLedger();
+      reads.operation = 'dci.notify';
+      const { members } = await mapPeople({ registry, places }, principal, [person], clock.today(), reads);
+      // Logged before it is sent (a failure here is a failed delivery, retried with the event).
+      await accessLog.record(principal, event.id, reads);
       const occurredAt = typeof event.occurredAt === 'string' ? event.occurredAt : event.occurredAt.toISOString();
       const message = {
         transaction_id: event.id.slice(0, 99),

@@ -4,7 +4,7 @@
  * recordPaymentResult (applyPaymentResult). Used by the REST routes (src/http/payment-files.ts) and the CLI
  * (payments.cli.ts); the formats themselves are in exchange-files.ts.
  */
-import { maskAccountFor } from '../auth/access-policy.js';
+import { HIV_PROGRAMS, maskAccountFor, seesHiv } from '../auth/access-policy.js';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { maskNationalId } from '../../core/national-id.js';
@@ -107,7 +107,10 @@ export function createExchangeService(deps: { database: Database; clock: Clock; 
           `Các khoản chi không còn khớp tổng kiểm soát (${now.lines} khoản, ${now.payableAmount} đồng hiện nay; ${fixed.lines} khoản, ${fixed.payableAmount} đồng khi lập): không xuất tệp`,
           { field: 'id' },
         );
-      const lines = rows.map((r): [boolean, ExportLine] => [
+      // Lines of art. 5.3 and 5.8 say HIV: a caller without HIV sight (an auditor checking the file) gets the file
+      // without them, its control totals those of the lines it shows (docs/security.md "HIV status").
+      const shown = seesHiv(principal) ? rows : rows.filter((r) => !HIV_PROGRAMS.has(r.programCode));
+      const lines = shown.map((r): [boolean, ExportLine] => [
         r.kind === 'RECOVERY',
         {
           lineId: r.id,
@@ -133,7 +136,7 @@ export function createExchangeService(deps: { database: Database; clock: Clock; 
         approvedAt: cycle.approvedAt,
         payable: lines.filter(([recovery]) => !recovery).map(([, l]) => l),
         recoveries: lines.filter(([recovery]) => recovery).map(([, l]) => l),
-        totals: fixed,
+        totals: shown === rows ? fixed : totalsOf(shown),
       };
     },
 

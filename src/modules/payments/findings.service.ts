@@ -15,7 +15,7 @@ import { addMonths, firstDay, lastDay, monthsBetween, monthsFrom, PERIOD_RE, per
 import type { Database } from '../../db/client.js';
 import { notFound, Problems, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
-import { assertCanSee, assertMayReadBenefits, communesVisibleTo } from '../auth/access-policy.js';
+import { assertCanSee, assertMayReadBenefits, communesVisibleTo, HIV_PROGRAMS, seesHiv } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { BenefitsService, EntitlementMonth } from '../benefits/benefits.service.js';
@@ -169,7 +169,18 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
       ?.lines.find((l) => l.enrolment.id === enrolmentId);
   }
 
+  /**
+   * The findings of a kind the caller may see: one about a line, enrolment or gap of art. 5.3 or 5.8 says the person
+   * has HIV, so callers without HIV sight do not get it, in the list, the counts, the CSV or a review alike
+   * (docs/security.md "HIV status"). ELIGIBLE_NOT_ENROLLED comes from coverageGaps, which leaves out every program
+   * whose rule reads the flag (art. 5.7 too).
+   */
   async function findingsOfKind(principal: Principal, kind: FindingKind, s: FindingScope, communeCode: string | null): Promise<Finding[]> {
+    const found = await computeFindingsOfKind(principal, kind, s, communeCode);
+    return seesHiv(principal) ? found : found.filter((f) => f.programCode === null || !HIV_PROGRAMS.has(f.programCode));
+  }
+
+  async function computeFindingsOfKind(principal: Principal, kind: FindingKind, s: FindingScope, communeCode: string | null): Promise<Finding[]> {
     switch (kind) {
       case 'PAID_AFTER_DEATH':
         return (await repo.paidAfterDeath(db, s)).map((r) => ({
@@ -478,7 +489,10 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
       if (args.communeCode) places.checkCommune(p, 'communeCode', args.communeCode);
       p.throwIfAny();
       const codes = scopeCodes(principal, args.communeCode, args.to);
-      const rows = await repo.paymentReport(db, codes, firstDay(args.from), firstDay(args.to));
+      // Lines of art. 5.3 and 5.8 say HIV: left out of the months and their totals for callers without HIV sight, so
+      // that a month's totals are the sum of the programs it shows (docs/security.md "HIV status").
+      const hiv = seesHiv(principal);
+      const rows = (await repo.paymentReport(db, codes, firstDay(args.from), firstDay(args.to))).filter((r) => hiv || !HIV_PROGRAMS.has(r.program_code));
       const months = new Map<string, ReportMonth & { toPay: number; nonCash: number }>();
       for (const r of rows) {
         const line: ReportLine = {

@@ -1,7 +1,7 @@
 /**
  * SQL of the payments module: recipients, cycles, lines and results (src/db/schema/payments.ts).
  */
-import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { idIn } from '../../db/id-list.js';
 import type { DbOrTx } from '../../db/client.js';
 import { EVERYONE, paymentCycles, paymentRecipients, paymentResults, payments } from '../../db/schema/index.js';
@@ -276,8 +276,8 @@ export interface LineTotals {
   byProgram: Record<string, { lines: number; amount: number }>;
 }
 
-/** A cycle's control totals recomputed from its lines. */
-export async function lineTotals(db: DbOrTx, cycleId: string): Promise<LineTotals> {
+/** A cycle's control totals recomputed from its lines (without the lines of `exceptPrograms`). */
+export async function lineTotals(db: DbOrTx, cycleId: string, exceptPrograms: readonly string[] = []): Promise<LineTotals> {
   const rows = await db
     .select({
       programCode: payments.programCode,
@@ -287,7 +287,7 @@ export async function lineTotals(db: DbOrTx, cycleId: string): Promise<LineTotal
       recovery: sql<string>`coalesce(sum(${payments.amount}) FILTER (WHERE ${payments.amount} < 0), 0)::bigint`,
     })
     .from(payments)
-    .where(eq(payments.cycleId, cycleId))
+    .where(and(eq(payments.cycleId, cycleId), exceptPrograms.length ? notInArray(payments.programCode, [...exceptPrograms]) : undefined))
     .groupBy(payments.programCode)
     .orderBy(asc(payments.programCode));
   const byProgram: LineTotals['byProgram'] = {};
@@ -344,7 +344,7 @@ export async function setPaymentStatus(tx: DbOrTx, id: string, values: Pick<Paym
 }
 
 /** The non-cash share of the lines to pay in some cycles, by cycle. */
-export async function nonCashShares(db: DbOrTx, cycleIds: readonly string[]): Promise<Map<string, number>> {
+export async function nonCashShares(db: DbOrTx, cycleIds: readonly string[], exceptPrograms: readonly string[] = []): Promise<Map<string, number>> {
   if (cycleIds.length === 0) return new Map();
   const rows = await db
     .select({
@@ -353,7 +353,13 @@ export async function nonCashShares(db: DbOrTx, cycleIds: readonly string[]): Pr
       nonCash: sql<number>`(count(*) FILTER (WHERE ${payments.method} <> 'CASH'))::int`,
     })
     .from(payments)
-    .where(and(inArray(payments.cycleId, [...cycleIds]), sql`${payments.amount} > 0`))
+    .where(
+      and(
+        inArray(payments.cycleId, [...cycleIds]),
+        sql`${payments.amount} > 0`,
+        exceptPrograms.length ? notInArray(payments.programCode, [...exceptPrograms]) : undefined,
+      ),
+    )
     .groupBy(payments.cycleId);
   return new Map(rows.map((r) => [r.cycleId, r.all === 0 ? 0 : r.nonCash / r.all]));
 }

@@ -45,11 +45,11 @@ export const paymentsResolvers: Resolvers = {
   },
   PaymentCycle: {
     period: (c) => monthOf(c.period),
-    controlTotals: (c, _, ctx) => {
-      const t = ctx.services.payments.storedTotals(c);
+    controlTotals: async (c, _, ctx) => {
+      const t = await ctx.services.payments.totalsFor(ctx.principal, c);
       return { ...t, byProgram: Object.entries(t.byProgram).map(([programCode, x]) => ({ programCode, ...x })) };
     },
-    nonCashShare: async (c, _, ctx) => (await ctx.services.payments.nonCashShares([c.id])).get(c.id) ?? 0,
+    nonCashShare: (c, _, ctx) => ctx.services.payments.nonCashShareFor(ctx.principal, c.id),
     payments: (c, args, ctx) => ctx.services.payments.paymentsOfCycle(c.id, args),
   },
   Payment: {

@@ -14,7 +14,7 @@ import type { Database, Tx } from '../../db/client.js';
 import { concurrently } from '../../db/concurrently.js';
 import { conflict, forbidden, notFound, Problems } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo, maskAccount, maskAccountFor } from '../auth/access-policy.js';
+import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo, HIV_PROGRAMS, maskAccount, maskAccountFor, seesHiv } from '../auth/access-policy.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { BenefitsService, EntitlementLine, EntitlementMonth } from '../benefits/benefits.service.js';
@@ -608,6 +608,19 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     paymentsOfCycle: (cycleId: string, filter: { kinds?: readonly string[] | null; statuses?: readonly string[] | null }) =>
       repo.findPaymentsOfCycle(db, cycleId, { kinds: filter.kinds ?? undefined, statuses: filter.statuses ?? undefined }),
 
+    /**
+     * A cycle's totals and non-cash share as this caller may see them. Lines of art. 5.3 and 5.8 say HIV: for a
+     * caller without HIV sight (whose `payments` leave them out) both are computed from the cycle's other lines, so
+     * that they add up to what the caller sees and tell nothing of the lines left out; the others get the totals
+     * fixed at creation (docs/security.md "HIV status").
+     */
+    async totalsFor(principal: Principal, c: PaymentCycleRow): Promise<LineTotals> {
+      return seesHiv(principal) ? storedTotals(c) : repo.lineTotals(db, c.id, [...HIV_PROGRAMS]);
+    },
+    async nonCashShareFor(principal: Principal, cycleId: string): Promise<number> {
+      const shares = await repo.nonCashShares(db, [cycleId], seesHiv(principal) ? [] : [...HIV_PROGRAMS]);
+      return shares.get(cycleId) ?? 0;
+    },
     nonCashShares: (cycleIds: readonly string[]) => repo.nonCashShares(db, cycleIds),
     storedTotals,
     lineTotals: (cycleId: string) => repo.lineTotals(db, cycleId),

@@ -25,6 +25,7 @@ import type { ArgumentsOf, CompiledRoot, RootCompiler } from '../../graphql/comp
 import type { FieldPlan } from '../../graphql/compiled/plan.js';
 import { isValidDate } from '../../core/period.js';
 import type { PlacesService } from '../places/places.service.js';
+import { HIV_PROGRAMS } from '../auth/access-policy.js';
 import { BENEFICIARY_GROUPS, type BeneficiaryGroup } from '../../core/code-lists.js';
 import { groupCondition, livingOn } from '../../db/beneficiary-groups.js';
 import { forEachResidenceBranch, latestPersonsOn, noEarlierPeriodOn, pageOfPersonsOn, personsOn } from '../../db/residence.js';
@@ -481,6 +482,8 @@ const compileBeneficiaries =
         const group = BENEFICIARY_GROUPS.find((g) => g === args.group);
         if (args.group != null && !group) return Promise.resolve(undefined);
         const programCode = optionalString(args.programCode);
+        // An HIV program's list for a caller without HIV sight is the service's to answer (empty).
+        if (programCode && HIV_PROGRAMS.has(programCode) && !access.seesHiv) return Promise.resolve(undefined);
         const merged = deps.places.predecessors(communeCode).length > 0;
         const shape: PageShape = {
           merged,

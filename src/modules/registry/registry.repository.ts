@@ -196,6 +196,8 @@ export interface BeneficiaryFilter {
   coversPredecessors?: boolean;
   /** asOf is today or later: only latest periods can be in force (src/db/residence.ts noEarlierPeriodOn). */
   latestOnly?: boolean;
+  /** Matches no one: a program the caller may not see people enrolled in (an HIV program, access-policy.ts). */
+  nobody?: boolean;
 }
 
 /**
@@ -207,6 +209,7 @@ export function beneficiaryWhere(f: BeneficiaryFilter, searchPattern: unknown = 
     ? sql`p.commune_code IN ${communesCoveredOn(sql`ARRAY[${f.communeCode}::text]`, f.asOf)}`
     : sql`p.commune_code = ${f.communeCode}`;
   const parts: SQL[] = [commune, livingOn(f.asOf)];
+  if (f.nobody) parts.push(sql`false`);
   // With a program, its active enrolment is what makes a beneficiary; a group narrows further when given.
   if (f.programCode) parts.push(enrolledOn(f.programCode, f.asOf));
   if (f.group || !f.programCode) parts.push(f.group ? groupCondition(f.group, f.asOf) : sql`(${anyGroupCondition(f.asOf)})`);

@@ -14,7 +14,7 @@ import { yearsBetween } from '../../clock.js';
 import { disabilityCertificates, meritRecords, pensionStatuses, personCircumstanceFlags, pregnancies } from '../../db/schema/index.js';
 import { checkId, conflict, DomainError, isUuid, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, canSee, filterVisible, principalOn, visibleOrNull } from '../auth/access-policy.js';
+import { assertCanSee, assertReachesOrMissing, canSee, filterVisible, HIV_PROGRAMS, principalOn, seesHiv, visibleOrNull } from '../auth/access-policy.js';
 import { assertCanMutate, assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -226,11 +226,21 @@ export function createRegistryService(deps: {
   /** The caller for reads of the person rows as they are (their latest residence): as of today. */
   const callerToday = (principal: Principal) => callerOn(principal, clock.today());
 
-  /** The person, visible to the caller (a commune officer only reaches their communes). */
-  async function personForCaller(principal: Principal, id: string, tx: DbOrTx = db, forUpdate = false): Promise<PersonRecord> {
+  /**
+   * The person, visible to the caller (a commune officer only reaches their communes). One the caller does not
+   * reach answers as one that does not exist (no existence leak): `missing` is the NOT_FOUND of the id the
+   * operation was given (the person's by default; an enrolment's or a record's when it named that).
+   */
+  async function personForCaller(
+    principal: Principal,
+    id: string,
+    tx: DbOrTx = db,
+    forUpdate = false,
+    missing: () => Error = () => notFound('person', id),
+  ): Promise<PersonRecord> {
     const person = forUpdate ? await repo.lockPerson(tx, id) : (await repo.findPersonsByIds(tx, [id]))[0];
-    if (!person) throw notFound('person', id);
-    assertCanSee(callerToday(principal), person.communeCode);
+    if (!person) throw missing();
+    assertReachesOrMissing(callerToday(principal), person.communeCode, missing);
     return person;
   }
 
@@ -256,9 +266,11 @@ export function createRegistryService(deps: {
     }
   }
 
-  async function checkHousehold(tx: DbOrTx, p: Problems, householdId: string | null | undefined, communeCode: string) {
+  async function checkHousehold(principal: Principal, tx: DbOrTx, p: Problems, householdId: string | null | undefined, communeCode: string) {
     if (householdId == null) return undefined;
-    const household = await repo.lockHousehold(tx, householdId);
+    const found = await repo.lockHousehold(tx, householdId);
+    // A household of a commune the caller does not reach is reported as one that does not exist (no existence leak).
+    const household = found && canSee(callerToday(principal), found.communeCode) ? found : undefined;
     if (!household) p.add('input.householdId', `No household ${householdId}`, `Không có hộ ${householdId}`);
     else if (household.communeCode !== communeCode) {
       p.add('input.householdId', 'belongs to another commune than the person', 'thuộc xã khác với xã cư trú của người này');
@@ -285,6 +297,9 @@ export function createRegistryService(deps: {
       communeCode: args.communeCode,
       group: args.group ?? undefined,
       programCode: args.programCode ?? undefined,
+      // The people enrolled in art. 5.3 or 5.8 are people with HIV: for callers without HIV sight that list (and its
+      // totalCount) is empty, as every other list leaves those enrolments out (docs/security.md "HIV status").
+      nobody: !!args.programCode && HIV_PROGRAMS.has(args.programCode) && !seesHiv(principal),
       search,
       asOf,
       coversPredecessors: places.predecessors(args.communeCode).length > 0,
@@ -403,7 +418,7 @@ export function createRegistryService(deps: {
       assertCanSee(actor.principal, input.communeCode);
       return guardUnique(() =>
         auditedTransaction(db, actor, async (tx) => {
-          const household = await checkHousehold(tx, p, input.householdId, input.communeCode);
+          const household = await checkHousehold(actor.principal, tx, p, input.householdId, input.communeCode);
           if (input.isHead && !household) p.add('input.isHead', 'needs a householdId', 'cần có householdId');
           p.throwIfAny();
           await assertNationalIdFree(tx, input.nationalId);
@@ -460,7 +475,7 @@ export function createRegistryService(deps: {
             assertCanSee(actor.principal, input.communeCode);
           }
           const householdId = input.householdId === undefined ? before.householdId : input.householdId;
-          if (input.householdId !== undefined || input.communeCode) await checkHousehold(tx, p, householdId, communeCode);
+          if (input.householdId !== undefined || input.communeCode) await checkHousehold(actor.principal, tx, p, householdId, communeCode);
           p.throwIfAny();
           await assertNationalIdFree(tx, input.nationalId, id);
           // A field left out is absent or undefined (callers other than GraphQL may pass undefined).
@@ -569,7 +584,7 @@ export function createRegistryService(deps: {
         const found = await repo.findWithdrawable(tx, table, id);
         if (!found) throw circumstanceNotFound(kind, id);
         // Access and the person's lock first (as when it was recorded), then the row itself.
-        await personForCaller(actor.principal, found.personId, tx, true);
+        await personForCaller(actor.principal, found.personId, tx, true, () => circumstanceNotFound(kind, id));
         const before = await repo.findWithdrawable(tx, table, id, true);
         if (!before) throw circumstanceNotFound(kind, id);
         if (before.withdrawnAt) {
@@ -623,7 +638,7 @@ export function createRegistryService(deps: {
           auditedTransaction(db, actor, async (tx) => {
             const household = (await repo.findHouseholdsByIds(tx, [input.householdId]))[0];
             if (!household) throw notFound('household', input.householdId);
-            assertCanSee(actor.principal, household.communeCode);
+            assertReachesOrMissing(actor.principal, household.communeCode, () => notFound('household', input.householdId));
             if (await repo.findAssessmentOn(tx, household.id, input.assessedOn)) throw alreadyAssessed();
             const classification = classifyPoverty({ incomePerPerson: input.incomePerPerson, area: input.area, deprivations }, standard);
             const row = await repo.insertCircumstance.povertyAssessment(tx, {

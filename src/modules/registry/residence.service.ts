@@ -16,7 +16,7 @@ import { addDays, isValidDate } from '../../core/period.js';
 import type { Database, DbOrTx, Tx } from '../../db/client.js';
 import { conflict, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSee, canSee, principalOn } from '../auth/access-policy.js';
+import { assertCanSee, assertReachesOrMissing, canSee, principalOn } from '../auth/access-policy.js';
 import { assertCanMutate } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -329,9 +329,14 @@ export function createResidenceService(deps: { database: Database; places: Place
             const current = (await currentPeriods(tx, [person.id])).get(person.id);
             // The commune left (none for someone coming back from outside the district) and the one entered.
             const left = current ? current.communeCode : person.communeCode;
-            if (left) assertCanSee(callerToday(actor.principal), left);
+            // The person and the household named by id answer as unknown ones when in a commune the caller does not
+            // reach (no existence leak); the new household's commune is the caller's own argument (FORBIDDEN).
+            if (left) assertReachesOrMissing(callerToday(actor.principal), left, () => notFound('person', input.personId));
             const joined = input.householdId ? await lockHousehold(tx, input.householdId) : undefined;
-            if (joined) assertCanSee(callerToday(actor.principal), joined.communeCode);
+            if (joined && input.householdId) {
+              const householdId = input.householdId;
+              assertReachesOrMissing(callerToday(actor.principal), joined.communeCode, () => notFound('household', householdId));
+            }
             if (nh) assertCanSee(callerToday(actor.principal), nh.communeCode);
 
             checkPersonDate(p, 'input.movedOn', person, current, movedOn);
@@ -401,7 +406,7 @@ export function createResidenceService(deps: { database: Database; places: Place
           auditedTransaction(db, actor, async (tx) => {
             const people = await lockPeople(tx, input.memberIds);
             const from = await lockHousehold(tx, input.householdId);
-            assertCanSee(callerToday(actor.principal), from.communeCode);
+            assertReachesOrMissing(callerToday(actor.principal), from.communeCode, () => notFound('household', input.householdId));
             const communeCode = communeForNewHousehold(from.communeCode, splitOn);
             if (communeCode !== from.communeCode) assertCanSee(callerToday(actor.principal), communeCode);
             checkCommuneOn(p, 'input.splitOn', communeCode, splitOn);
@@ -483,8 +488,8 @@ export function createResidenceService(deps: { database: Database; places: Place
         const absorbed = locked.get(input.householdId);
         const into = locked.get(input.intoHouseholdId);
         if (!absorbed || !into) throw new Error('locked households missing');
-        assertCanSee(callerToday(actor.principal), absorbed.communeCode);
-        assertCanSee(callerToday(actor.principal), into.communeCode);
+        assertReachesOrMissing(callerToday(actor.principal), absorbed.communeCode, () => notFound('household', input.householdId));
+        assertReachesOrMissing(callerToday(actor.principal), into.communeCode, () => notFound('household', input.intoHouseholdId));
         const living = await repo.findPeriodsInHouseholdFrom(tx, absorbed.id, mergedOn);
         for (const id of living.map((r) => r.personId).filter((id) => !people.has(id))) people.set(id, await lockPerson(tx, id));
 
@@ -562,7 +567,7 @@ export function createResidenceService(deps: { database: Database; places: Place
         // The household is read first to know its head; people are then locked, the household last.
         const peek = (await registry.findHouseholdsByIds(tx, [input.householdId]))[0];
         if (!peek) throw notFound('household', input.householdId);
-        assertCanSee(callerToday(actor.principal), peek.communeCode);
+        assertReachesOrMissing(callerToday(actor.principal), peek.communeCode, () => notFound('household', input.householdId));
         const people = await lockPeople(tx, [input.newHeadId, ...relations.keys(), ...(peek.headPersonId ? [peek.headPersonId] : [])]);
         const household = await lockHousehold(tx, input.householdId);
         const oldHead = household.headPersonId;
@@ -673,7 +678,7 @@ export function createResidenceService(deps: { database: Database; places: Place
 
       return auditedTransaction(db, actor, async (tx) => {
         const person = await lockPerson(tx, input.personId);
-        assertCanSee(callerToday(actor.principal), person.communeCode);
+        assertReachesOrMissing(callerToday(actor.principal), person.communeCode, () => notFound('person', input.personId));
         const before = await repo.findResidencePeriods(tx, [person.id]);
         // Every commune whose periods change: those replaced and those written.
         for (const r of before) if (r.communeCode && (r.validTo === null || r.validTo >= firstFrom)) assertCanSee(callerToday(actor.principal), r.communeCode);
@@ -681,7 +686,15 @@ export function createResidenceService(deps: { database: Database; places: Place
         const households = new Map((await registry.findHouseholdsByIds(tx, [...new Set(householdIds)])).map((h) => [h.id, h]));
         for (const id of householdIds) if (!households.has(id)) throw notFound('household', id);
         const communes = periods.map((r) => (r.householdId ? (households.get(r.householdId)?.communeCode ?? null) : (r.communeCode ?? null)));
-        for (const c of communes) if (c) assertCanSee(callerToday(actor.principal), c);
+        // A household named by id outside the caller's communes answers as an unknown one; a commune code given is the
+        // caller's own argument.
+        periods.forEach((r, i) => {
+          const c = communes[i];
+          if (!c) return;
+          const householdId = r.householdId;
+          if (householdId) assertReachesOrMissing(callerToday(actor.principal), c, () => notFound('household', householdId));
+          else assertCanSee(callerToday(actor.principal), c);
+        });
 
         periods.forEach((r, i) => {
           const f = `input.periods[${i}]`;

@@ -11,7 +11,7 @@ import { exampleFacts, RuleDefinitionSchema, RuleExampleSchema, type RuleDefinit
 import type { Database, DbOrTx } from '../../db/client.js';
 import { conflict, DomainError, notFound, Problems, uniqueAsConflict } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
-import { assertCanSeeOn, assertMayReadBenefits } from '../auth/access-policy.js';
+import { assertCanSeeOn, assertMayReadBenefits, programHiddenFrom } from '../auth/access-policy.js';
 import { assertRole } from '../auth/auth.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
@@ -597,7 +597,10 @@ export function createRulesService(deps: { database: Database; clock: Clock; pla
       if (!src) throw notFound('person', personId);
       // Visibility follows residence: the commune the person lived in on asOf (a past date: where they lived then).
       assertCanSeeOn(registry.callerOn(principal, date), src.residences, date);
-      return book.programs.map((program) => {
+      // A program whose rule reads the HIV flag answers eligible or not by it (art. 5.7: "no HIV flag"): left out
+      // whole for callers without HIV sight, decided by the rule, not the person (docs/security.md "HIV status").
+      const shown = book.programs.filter((program) => !programHiddenFrom(principal, program.code, book.ruleAt(program.code, date)?.definition));
+      return shown.map((program) => {
         const decision = decide(book, program, src, areas, date);
         return {
           ...decision,
