@@ -261,6 +261,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     RATE_LIMITED: 429,
     TIMEOUT: 503,
     DATABASE_UNAVAILABLE: 503,
+    CURSOR_EXPIRED: 410,
     INTERNAL: 500,
   };
   app.setErrorHandler((thrown, request, reply) => {

@@ -43,10 +43,11 @@ beforeAll(async () => {
   const hivEnrolment = await enrolAndApprove(t, hivPerson, 'D20_5_8', '2026-09', COMMUNE);
   // A bank account for one line, so that account masking shows.
   const enrolmentId = String(
-    (await t.db.database.db.execute(`SELECT e.id FROM enrolments e JOIN persons p ON p.id = e.person_id JOIN programs g ON g.code = e.program_code
+    (
+      await t.db.database.db.execute(`SELECT e.id FROM enrolments e JOIN persons p ON p.id = e.person_id JOIN programs g ON g.code = e.program_code
        WHERE p.commune_code IN ('24846', '24862') AND p.date_of_death IS NULL AND e.status = 'ACTIVE' AND e.start_month <= '2026-09-01'
-         AND e.end_month IS NULL AND g.kind = 'MONTHLY' AND e.program_code NOT IN ('D20_5_3', 'D20_5_8') ORDER BY e.id LIMIT 1`))
-      .rows[0]!.id,
+         AND e.end_month IS NULL AND g.kind = 'MONTHLY' AND e.program_code NOT IN ('D20_5_3', 'D20_5_8') ORDER BY e.id LIMIT 1`)
+    ).rows[0]!.id,
   );
   ok(
     await t.gql(`mutation($input: RecordPaymentRecipientInput!) { recordPaymentRecipient(input: $input) { id } }`, {
@@ -323,7 +324,7 @@ const FINDING_HEADER_EN = [
 ];
 
 /** Every page of GraphQL auditFindings, as English export rows. */
-async function findingsByGraphql(token: string, vars: { c?: string | null; kinds?: string[] }): Promise<string[][]> {
+async function findingsByGraphql(token: string, vars: { c?: string | null; kinds?: readonly string[] }): Promise<string[][]> {
   const rows: string[][] = [];
   let after: string | null = null;
   for (;;) {

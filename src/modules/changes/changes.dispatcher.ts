@@ -10,6 +10,9 @@
  *   household has been acknowledged by it (changes.repository.ts findDueDeliveries).
  * - Retries with exponential backoff up to a cap; after the last allowed attempt the delivery is dead-lettered
  *   until an admin replays it.
+ * - Retention: at most once every PRUNE_EVERY_MS, the lease holder deletes, in batches, the oldest events older than
+ *   the retention that every sink has acknowledged (changes.repository.ts pruneDelivered): never one still to
+ *   deliver or dead-lettered. The audit log, which the events were derived from, is not touched.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -46,6 +49,10 @@ export interface ChangeSink {
 
 /** Events numbered and deliveries read per statement. */
 const BATCH = 200;
+/** How often the lease holder looks for events past the retention, and how many it deletes per transaction and per look. */
+export const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 1000;
+const PRUNE_BATCHES_PER_TICK = 50;
 
 /** The wait before attempt n+1 after n failed attempts: base·2^(n−1), capped. */
 export function backoffDelay(failedAttempts: number, s: Pick<DispatchSettings, 'backoffBaseMs' | 'backoffMaxMs'>): number {
@@ -73,6 +80,8 @@ export interface TickResult {
   holding: boolean;
   delivered: number;
   failed: number;
+  /** Events deleted by retention in this tick. */
+  pruned: number;
 }
 
 class Stopped extends Error {}
@@ -89,6 +98,8 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   let claimed = false;
   // Ticks of one instance never overlap (the loop's and a test's runOnce).
   let queue: Promise<unknown> = Promise.resolve();
+  // When this instance last looked for events past the retention (0: never, so the first tick it holds the lease).
+  let prunedAt = 0;
 
   /** Delivers one event; resolves when acknowledged, rejects on failure, timeout (Error) or shutdown (Stopped). */
   function attempt(sink: ChangeSink, event: ChangeEventMessage): Promise<void> {
@@ -114,7 +125,7 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   }
 
   async function tick(): Promise<TickResult> {
-    const result: TickResult = { holding: false, delivered: 0, failed: 0 };
+    const result: TickResult = { holding: false, delivered: 0, failed: 0, pruned: 0 };
     if (!(await repo.claimLease(db, holder, settings.leaseMs))) return result;
     claimed = true;
     result.holding = true;
@@ -132,6 +143,12 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
     if (!numbered) return { ...result, holding: false };
     // Sinks are served side by side: a slow or unreachable subscriber delays only its own deliveries.
     await Promise.all(sinks.map((sink) => deliverTo(sink)));
+    // deliverTo sets holding to false when the lease was lost mid-tick (hidden from the compiler inside a closure).
+    const stillHolding = () => result.holding;
+    if (stillHolding() && Date.now() - prunedAt >= PRUNE_EVERY_MS) {
+      prunedAt = Date.now();
+      result.pruned = await prune();
+    }
     return result;
 
     async function deliverTo(sink: ChangeSink): Promise<void> {
@@ -171,6 +188,23 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
     }
   }
 
+  /**
+   * Deletes events past the retention, a batch per transaction, each under the lease row's lock (no numbering or
+   * queueing meanwhile); stops when a batch finds nothing, the lease is lost, or after PRUNE_BATCHES_PER_TICK.
+   */
+  async function prune(): Promise<number> {
+    let pruned = 0;
+    for (let i = 0; i < PRUNE_BATCHES_PER_TICK && !stopping.signal.aborted; i++) {
+      const range = await db.transaction(async (tx) =>
+        (await repo.lockOwnLease(tx, holder)) ? repo.pruneDelivered(tx, settings.retentionDays, PRUNE_BATCH) : null,
+      );
+      if (!range) break;
+      pruned += range.through - range.from + 1;
+    }
+    if (pruned > 0) log?.info({ pruned, retentionDays: settings.retentionDays }, 'change events past the retention deleted');
+    return pruned;
+  }
+
   /** One tick, after any tick of this instance still running. */
   function runOnce(): Promise<TickResult> {
     const next = queue.then(tick, tick);
@@ -195,6 +229,12 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   return {
     holder,
     runOnce,
+    /** Deletes the events past the retention now (tools and tests; the loop does it every PRUNE_EVERY_MS), after any tick still running. */
+    pruneNow(): Promise<number> {
+      const next = queue.then(prune, prune);
+      queue = next.catch(() => undefined);
+      return next;
+    },
     /** Starts the loop (its first tick at once). */
     start(logger?: FastifyBaseLogger) {
       if (running) return;

@@ -313,13 +313,15 @@ export function findPaymentsOfCycle(
   const where: SQL[] = [eq(payments.cycleId, cycleId)];
   if (filter.kinds?.length) where.push(sql`${payments.kind} IN ${list(filter.kinds)}`);
   if (filter.statuses?.length) where.push(sql`${payments.status} IN ${list(filter.statuses)}`);
-  return db
-    .select()
-    .from(payments)
-    .where(and(...where))
-    // id last: two lines can agree on the rest (a carry-over beside a regular line of another cycle's month), and
-    // the officers' export (cycleLinePages) pages by this order.
-    .orderBy(asc(payments.programCode), asc(payments.personId), asc(payments.period), asc(payments.kind), asc(payments.id));
+  return (
+    db
+      .select()
+      .from(payments)
+      .where(and(...where))
+      // id last: two lines can agree on the rest (a carry-over beside a regular line of another cycle's month), and
+      // the officers' export (cycleLinePages) pages by this order.
+      .orderBy(asc(payments.programCode), asc(payments.personId), asc(payments.period), asc(payments.kind), asc(payments.id))
+  );
 }
 
 /** A line of a cycle as the officers' export writes it: the line, its person, program and recipient. */
