@@ -10,7 +10,7 @@
  *   household has been acknowledged by it (changes.repository.ts findDueDeliveries).
  * - Retries with exponential backoff up to a cap; after the last allowed attempt the delivery is dead-lettered
  *   until an admin replays it.
- * - Retention: at most once every PRUNE_EVERY_MS, the lease holder deletes, in batches, the oldest events older than
+ * - Retention: at most once every PRUNE_EVERY_MS, after a tick of the loop, the lease holder deletes, in batches, the oldest events older than
  *   the retention that every sink has acknowledged (changes.repository.ts pruneDelivered): never one still to
  *   deliver or dead-lettered. The audit log, which the events were derived from, is not touched.
  */
@@ -80,8 +80,6 @@ export interface TickResult {
   holding: boolean;
   delivered: number;
   failed: number;
-  /** Events deleted by retention in this tick. */
-  pruned: number;
 }
 
 class Stopped extends Error {}
@@ -125,7 +123,7 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   }
 
   async function tick(): Promise<TickResult> {
-    const result: TickResult = { holding: false, delivered: 0, failed: 0, pruned: 0 };
+    const result: TickResult = { holding: false, delivered: 0, failed: 0 };
     if (!(await repo.claimLease(db, holder, settings.leaseMs))) return result;
     claimed = true;
     result.holding = true;
@@ -143,12 +141,6 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
     if (!numbered) return { ...result, holding: false };
     // Sinks are served side by side: a slow or unreachable subscriber delays only its own deliveries.
     await Promise.all(sinks.map((sink) => deliverTo(sink)));
-    // deliverTo sets holding to false when the lease was lost mid-tick (hidden from the compiler inside a closure).
-    const stillHolding = () => result.holding;
-    if (stillHolding() && Date.now() - prunedAt >= PRUNE_EVERY_MS) {
-      prunedAt = Date.now();
-      result.pruned = await prune();
-    }
     return result;
 
     async function deliverTo(sink: ChangeSink): Promise<void> {
@@ -193,6 +185,8 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
    * queueing meanwhile); stops when a batch finds nothing, the lease is lost, or after PRUNE_BATCHES_PER_TICK.
    */
   async function prune(): Promise<number> {
+    // The usual case, nothing old enough: one index read, no transaction.
+    if (!(await repo.anyPastRetention(db, settings.retentionDays))) return 0;
     let pruned = 0;
     for (let i = 0; i < PRUNE_BATCHES_PER_TICK && !stopping.signal.aborted; i++) {
       const range = await db.transaction(async (tx) =>
@@ -212,9 +206,22 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
     return next;
   }
 
+  /** Deletes the events past the retention now (the loop does it every PRUNE_EVERY_MS), after any tick still running. */
+  function pruneNow(): Promise<number> {
+    const next = queue.then(prune, prune);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
   function schedule(ms: number) {
     timer = setTimeout(() => {
       runOnce()
+        .then(async (r) => {
+          // Retention, apart from the ticks that runOnce gives tools and tests, at most every PRUNE_EVERY_MS.
+          if (!r.holding || Date.now() - prunedAt < PRUNE_EVERY_MS) return;
+          prunedAt = Date.now();
+          await pruneNow();
+        })
         .catch((err: unknown) => {
           log?.warn({ code: (err as { code?: unknown }).code }, 'change dispatch tick failed');
         })
@@ -229,12 +236,7 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   return {
     holder,
     runOnce,
-    /** Deletes the events past the retention now (tools and tests; the loop does it every PRUNE_EVERY_MS), after any tick still running. */
-    pruneNow(): Promise<number> {
-      const next = queue.then(prune, prune);
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    pruneNow,
     /** Starts the loop (its first tick at once). */
     start(logger?: FastifyBaseLogger) {
       if (running) return;

@@ -277,6 +277,15 @@ export async function retainedHorizon(db: DbOrTx): Promise<number> {
   return Number(r.rows[0]?.h ?? 0);
 }
 
+/** Whether the oldest numbered event is past the retention (the position index's first entry). */
+export async function anyPastRetention(db: DbOrTx, retentionDays: number): Promise<boolean> {
+  const r = await db.execute(sql`
+    SELECT occurred_at < now() - make_interval(days => ${retentionDays}) AS old
+    FROM change_events WHERE position IS NOT NULL ORDER BY position LIMIT 1`);
+  const old = r.rows[0]?.old;
+  return old === true || old === 't';
+}
+
 /**
  * Deletes the oldest numbered events, at most `limit`, while each is older than `retentionDays`, has been delivered
  * to every sink that is owed it (queued for each sink whose `through` has passed it, and no delivery of it still
