@@ -145,5 +145,6 @@ describe('change events retention', () => {
       await t2.app.services.changes.dispatcher.stop();
       await closeTestApp(t2);
     }
-  });
+    // A second app and database: slow to start on PGlite on a busy machine.
+  }, 180_000);
 });
