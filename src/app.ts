@@ -31,6 +31,7 @@ import { closeConnectionsWhenClosing } from './http/drain.js';
 import { registerGraphiql } from './http/graphiql.js';
 import { registerPaymentFiles } from './http/payment-files.js';
 import { registerExports } from './http/exports.js';
+import { registerPaymentExports } from './http/payment-exports.js';
 import { DOCS_PREFIX, registerDocsPage, registerOpenApi } from './http/openapi.js';
 import { principalOf } from './http/principal.js';
 import { PUBLIC_ROUTES, registerPublicRoutes } from './http/public-routes.js';
@@ -272,6 +273,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     RATE_LIMITED: 429,
     TIMEOUT: 503,
     DATABASE_UNAVAILABLE: 503,
+    CURSOR_EXPIRED: 410,
     INTERNAL: 500,
   };
   app.setErrorHandler((thrown, request, reply) => {
@@ -384,6 +386,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPaymentFiles(app, { exchange: services.exchange });
   registerDciRoutes(app, dci);
   registerExports(app, services);
+  registerPaymentExports(app, services);
   await registerDocsPage(app);
   if (config.graphiql) registerGraphiql(app, config);
   // Registry fields that the hot root fields prefetch answer without their loaders (registry.prefetch.ts).

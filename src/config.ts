@@ -52,6 +52,11 @@ export interface DispatchSettings {
   deliveryTimeoutMs: number;
   /** How long a claim of the dispatch lease lasts without renewal (CHANGES_LEASE_MS); longer than a delivery. */
   leaseMs: number;
+  /**
+   * Events delivered to every sink are deleted once older than this many days (CHANGES_RETENTION_DAYS); a `changes`
+   * cursor from before what is kept is refused with CURSOR_EXPIRED (docs/integration.md#retention).
+   */
+  retentionDays: number;
 }
 
 export const DEFAULT_DISPATCH: DispatchSettings = {
@@ -62,6 +67,7 @@ export const DEFAULT_DISPATCH: DispatchSettings = {
   backoffMaxMs: 3_600_000,
   deliveryTimeoutMs: 10_000,
   leaseMs: 30_000,
+  retentionDays: 90,
 };
 
 /**
@@ -159,6 +165,7 @@ const ConfigSchema = z
     CHANGES_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(604_800_000).default(DEFAULT_DISPATCH.backoffMaxMs),
     CHANGES_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(DEFAULT_DISPATCH.deliveryTimeoutMs),
     CHANGES_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_DISPATCH.leaseMs),
+    CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_DISPATCH.retentionDays),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWKS_URL) {
@@ -284,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMaxMs: c.CHANGES_BACKOFF_MAX_MS,
       deliveryTimeoutMs: c.CHANGES_DELIVERY_TIMEOUT_MS,
       leaseMs: c.CHANGES_LEASE_MS,
+      retentionDays: c.CHANGES_RETENTION_DAYS,
     },
   };
 }

@@ -65,13 +65,26 @@ describe('configuration', () => {
         CHANGES_BACKOFF_MAX_MS: '60000',
         CHANGES_DELIVERY_TIMEOUT_MS: '2000',
         CHANGES_LEASE_MS: '4000',
+        CHANGES_RETENTION_DAYS: '30',
       }).changes,
-    ).toEqual({ dispatch: false, pollIntervalMs: 250, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 60_000, deliveryTimeoutMs: 2000, leaseMs: 4000 });
+    ).toEqual({
+      dispatch: false,
+      pollIntervalMs: 250,
+      maxAttempts: 5,
+      backoffBaseMs: 500,
+      backoffMaxMs: 60_000,
+      deliveryTimeoutMs: 2000,
+      leaseMs: 4000,
+      retentionDays: 30,
+    });
+    expect(loadConfig({}).changes.retentionDays).toBe(90);
   });
 
   it.each([
     [{ CHANGES_DISPATCH: 'yes' }, 'CHANGES_DISPATCH'],
     [{ CHANGES_MAX_ATTEMPTS: '0' }, 'CHANGES_MAX_ATTEMPTS'],
+    [{ CHANGES_RETENTION_DAYS: '0' }, 'CHANGES_RETENTION_DAYS'],
+    [{ CHANGES_RETENTION_DAYS: 'forever' }, 'CHANGES_RETENTION_DAYS'],
     [{ CHANGES_DELIVERY_TIMEOUT_MS: '20000', CHANGES_LEASE_MS: '30000' }, 'CHANGES_LEASE_MS'],
     [{ GRAPHQL_MAX_COST: '0' }, 'GRAPHQL_MAX_COST'],
     [{ RATE_LIMIT_MAX: 'many' }, 'RATE_LIMIT_MAX'],

@@ -103,10 +103,10 @@ function gapColumns(lang: FileLang): Column<GapLine>[] {
   ];
 }
 
-type Query = Record<string, unknown>;
+export type Query = Record<string, unknown>;
 
 /** A text parameter: absent, or a single string (a repeated parameter is refused). */
-function text(p: Problems, q: Query, name: string): string | undefined {
+export function text(p: Problems, q: Query, name: string): string | undefined {
   const v = q[name];
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string') {
@@ -133,7 +133,7 @@ function dateParam(p: Problems, q: Query, name: string): string | undefined {
 }
 
 /** A file name part: letters, digits, dots and dashes only (a household code is typed by people). */
-const namePart = (s: string) => s.replace(/[^A-Za-z0-9.-]+/g, '_');
+export const namePart = (s: string) => s.replace(/[^A-Za-z0-9.-]+/g, '_');
 
 export function registerExports(app: FastifyInstance, services: Services): void {
   const { registry, benefits, clock } = services;

@@ -90,7 +90,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'An Sinh REST',
         version: '1',
         description:
-          'Files of An Sinh: exports of beneficiaries, household members and coverage gaps (CSV and XLSX, streamed), ' +
+          'Files of An Sinh: exports of beneficiaries, household members, coverage gaps, the lines of a payment cycle and ' +
+          'audit findings (CSV and XLSX, streamed), ' +
           'the payment file of a cycle and its reconciliation, audit findings and the payment report. Same tokens and ' +
           'access policy as GraphQL (`/graphql`, schema at `/graphql/schema.graphql`). See docs/integration.md.',
       },

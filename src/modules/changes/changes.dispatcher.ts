@@ -10,6 +10,9 @@
  *   household has been acknowledged by it (changes.repository.ts findDueDeliveries).
  * - Retries with exponential backoff up to a cap; after the last allowed attempt the delivery is dead-lettered
  *   until an admin replays it.
+ * - Retention: at most once every PRUNE_EVERY_MS, after a tick of the loop, the lease holder deletes, in batches, the oldest events older than
+ *   the retention that every sink has acknowledged (changes.repository.ts pruneDelivered): never one still to
+ *   deliver or dead-lettered. The audit log, which the events were derived from, is not touched.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -46,6 +49,10 @@ export interface ChangeSink {
 
 /** Events numbered and deliveries read per statement. */
 const BATCH = 200;
+/** How often the lease holder looks for events past the retention, and how many it deletes per transaction and per look. */
+export const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 1000;
+const PRUNE_BATCHES_PER_TICK = 50;
 
 /** The wait before attempt n+1 after n failed attempts: base·2^(n−1), capped. */
 export function backoffDelay(failedAttempts: number, s: Pick<DispatchSettings, 'backoffBaseMs' | 'backoffMaxMs'>): number {
@@ -89,6 +96,8 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   let claimed = false;
   // Ticks of one instance never overlap (the loop's and a test's runOnce).
   let queue: Promise<unknown> = Promise.resolve();
+  // When this instance last looked for events past the retention (0: never, so the first tick it holds the lease).
+  let prunedAt = 0;
 
   /** Delivers one event; resolves when acknowledged, rejects on failure, timeout (Error) or shutdown (Stopped). */
   function attempt(sink: ChangeSink, event: ChangeEventMessage): Promise<void> {
@@ -171,6 +180,25 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
     }
   }
 
+  /**
+   * Deletes events past the retention, a batch per transaction, each under the lease row's lock (no numbering or
+   * queueing meanwhile); stops when a batch finds nothing, the lease is lost, or after PRUNE_BATCHES_PER_TICK.
+   */
+  async function prune(): Promise<number> {
+    // The usual case, nothing old enough: one index read, no transaction.
+    if (!(await repo.anyPastRetention(db, settings.retentionDays))) return 0;
+    let pruned = 0;
+    for (let i = 0; i < PRUNE_BATCHES_PER_TICK && !stopping.signal.aborted; i++) {
+      const range = await db.transaction(async (tx) =>
+        (await repo.lockOwnLease(tx, holder)) ? repo.pruneDelivered(tx, settings.retentionDays, PRUNE_BATCH) : null,
+      );
+      if (!range) break;
+      pruned += range.through - range.from + 1;
+    }
+    if (pruned > 0) log?.info({ pruned, retentionDays: settings.retentionDays }, 'change events past the retention deleted');
+    return pruned;
+  }
+
   /** One tick, after any tick of this instance still running. */
   function runOnce(): Promise<TickResult> {
     const next = queue.then(tick, tick);
@@ -178,9 +206,22 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
     return next;
   }
 
+  /** Deletes the events past the retention now (the loop does it every PRUNE_EVERY_MS), after any tick still running. */
+  function pruneNow(): Promise<number> {
+    const next = queue.then(prune, prune);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
   function schedule(ms: number) {
     timer = setTimeout(() => {
       runOnce()
+        .then(async (r) => {
+          // Retention, apart from the ticks that runOnce gives tools and tests, at most every PRUNE_EVERY_MS.
+          if (!r.holding || Date.now() - prunedAt < PRUNE_EVERY_MS) return;
+          prunedAt = Date.now();
+          await pruneNow();
+        })
         .catch((err: unknown) => {
           log?.warn({ code: (err as { code?: unknown }).code }, 'change dispatch tick failed');
         })
@@ -195,6 +236,7 @@ export function createDispatcher(deps: { db: Db; sinks: () => ChangeSink[]; sett
   return {
     holder,
     runOnce,
+    pruneNow,
     /** Starts the loop (its first tick at once). */
     start(logger?: FastifyBaseLogger) {
       if (running) return;

@@ -266,3 +266,59 @@ export async function replayDeadLetters(tx: DbOrTx, sink: string, positions: num
     .returning({ position: changeDeliveries.position });
   return rows.map((r) => r.position).sort((a, b) => a - b);
 }
+
+/**
+ * The retained horizon of the feed: every event at or below it has been deleted by retention (0: none has). Events
+ * are numbered without gaps and only a prefix is ever deleted (pruneDelivered), so it is the lowest position left,
+ * less one; the newest event is never deleted, so there is always one left once any was numbered.
+ */
+export async function retainedHorizon(db: DbOrTx): Promise<number> {
+  const r = await db.execute(sql`SELECT coalesce(min(position), 1) - 1 AS h FROM change_events WHERE position IS NOT NULL`);
+  return Number(r.rows[0]?.h ?? 0);
+}
+
+/** Whether the oldest numbered event is past the retention (the position index's first entry). */
+export async function anyPastRetention(db: DbOrTx, retentionDays: number): Promise<boolean> {
+  const r = await db.execute(sql`
+    SELECT occurred_at < now() - make_interval(days => ${retentionDays}) AS old
+    FROM change_events WHERE position IS NOT NULL ORDER BY position LIMIT 1`);
+  const old = r.rows[0]?.old;
+  return old === true || old === 't';
+}
+
+/**
+ * Deletes the oldest numbered events, at most `limit`, while each is older than `retentionDays`, has been delivered
+ * to every sink that is owed it (queued for each sink whose `through` has passed it, and no delivery of it still
+ * open or dead-lettered), and is not the newest event (numbering continues after the highest position left). Only a
+ * prefix goes: the first event that must stay keeps every later one, so the feed's horizon is one number. Their
+ * delivered deliveries go with them. Returns the positions deleted (empty: nothing to do), oldest first.
+ */
+export async function pruneDelivered(tx: DbOrTx, retentionDays: number, limit: number): Promise<{ from: number; through: number } | null> {
+  // What stops the prefix: the newest event, the first event a sink has not yet been queued, the first open delivery.
+  const r = await tx.execute(sql`
+    SELECT (SELECT max(position) FROM change_events) AS newest,
+           (SELECT min(through) + 1 FROM change_sinks) AS unqueued,
+           (SELECT min(position) FROM change_deliveries WHERE delivered_at IS NULL) AS open`);
+  const row = r.rows[0] ?? {};
+  const stops = [row.newest, row.unqueued, row.open].filter((v) => v !== null && v !== undefined).map(Number);
+  if (row.newest === null || row.newest === undefined) return null;
+  const stop = Math.min(...stops);
+  // The oldest events left, in order: the prefix ends before the first one too young or at a stop.
+  const oldest = await tx.execute(sql`
+    SELECT position, occurred_at < now() - make_interval(days => ${retentionDays}) AS old
+    FROM change_events WHERE position IS NOT NULL AND position < ${stop} ORDER BY position LIMIT ${limit}`);
+  let through: number | null = null;
+  for (const e of oldest.rows) {
+    if (!(e.old === true || e.old === 't')) break;
+    through = Number(e.position);
+  }
+  const first = oldest.rows[0];
+  if (through === null || !first) return null;
+  const from = Number(first.position);
+  // By sink, along the deliveries' primary key (sink, position).
+  await tx.execute(sql`
+    DELETE FROM change_deliveries d USING change_sinks s
+    WHERE d.sink = s.name AND d.position BETWEEN ${from} AND ${through}`);
+  await tx.execute(sql`DELETE FROM change_events WHERE position BETWEEN ${from} AND ${through}`);
+  return { from, through };
+}

@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import { DEFAULT_DISPATCH, type DispatchSettings } from '../../config.js';
 import { CHANGE_TYPES, type ChangeType } from '../../core/change-types.js';
 import type { Db } from '../../db/client.js';
-import { Problems, ValidationError } from '../../errors.js';
+import { DomainError, Problems, ValidationError } from '../../errors.js';
 import { auditedTransaction, type AuditActor } from '../audit/audit.service.js';
 import { assertRole } from '../auth/auth.service.js';
 import {
@@ -22,7 +22,7 @@ import {
 } from '../auth/access-policy.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { PlacesService } from '../places/places.service.js';
-import { createDispatcher, toMessage, type ChangeEventMessage, type ChangeSink } from './changes.dispatcher.js';
+import { createDispatcher, encodeChangeCursor, toMessage, type ChangeEventMessage, type ChangeSink } from './changes.dispatcher.js';
 import * as repo from './changes.repository.js';
 
 export type { ChangeEventMessage, ChangeSink, TickResult } from './changes.dispatcher.js';
@@ -56,7 +56,8 @@ export interface ChangePage {
 export function createChangesService(deps: { database: { db: Db }; clock: Clock; places: PlacesService; settings?: Partial<DispatchSettings> }) {
   const { db } = deps.database;
   const sinks = new Map<string, ChangeSink>();
-  const dispatcher = createDispatcher({ db, sinks: () => [...sinks.values()], settings: { ...DEFAULT_DISPATCH, ...deps.settings } });
+  const settings: DispatchSettings = { ...DEFAULT_DISPATCH, ...deps.settings };
+  const dispatcher = createDispatcher({ db, sinks: () => [...sinks.values()], settings });
   const callerToday = (p: Principal) => principalOn(p, deps.clock.today(), deps.places.communesOn);
 
   return {
@@ -100,6 +101,21 @@ export function createChangesService(deps: { database: { db: Db }; clock: Clock;
         },
         communeCondition,
       );
+      // Read after the page: retention only moves the horizon up, so a cursor at or above it now had nothing deleted
+      // after it before or during the read. One below it would silently skip deleted events: refused instead. No
+      // cursor reads from the oldest event kept (a new reader has missed nothing it had).
+      const horizon = args.since ? await repo.retainedHorizon(db) : 0;
+      if (after < horizon) {
+        const days = settings.retentionDays;
+        throw new DomainError(
+          'CURSOR_EXPIRED',
+          {
+            en: `since: the events after this cursor up to event ${horizon} were deleted (events are kept ${days} days, and until delivered): read the records again, then follow the feed from retainedSince`,
+            vi: `since: các sự kiện sau mã vị trí này đến sự kiện ${horizon} đã bị xóa (sự kiện được lưu ${days} ngày và đến khi chuyển xong): hãy đọc lại dữ liệu rồi theo dõi tiếp từ retainedSince`,
+          },
+          { field: 'since', retainedSince: encodeChangeCursor(horizon) },
+        );
+      }
       const page = rows.slice(0, first).map(toMessage);
       // An enrolment in an HIV program (Decree 20 art. 5.3, 5.8) says the person has HIV: only callers who see the
       // hiv field group get its events (docs/security.md "HIV status"). The cursor still moves past them.

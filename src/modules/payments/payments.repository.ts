@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { idIn } from '../../db/id-list.js';
 import type { DbOrTx } from '../../db/client.js';
-import { EVERYONE, paymentCycles, paymentRecipients, paymentResults, payments } from '../../db/schema/index.js';
+import { EVERYONE, paymentCycles, paymentRecipients, paymentResults, payments, persons, programs } from '../../db/schema/index.js';
 
 export type PaymentRecipientRow = typeof paymentRecipients.$inferSelect;
 export type PaymentCycleRow = typeof paymentCycles.$inferSelect;
@@ -313,11 +313,68 @@ export function findPaymentsOfCycle(
   const where: SQL[] = [eq(payments.cycleId, cycleId)];
   if (filter.kinds?.length) where.push(sql`${payments.kind} IN ${list(filter.kinds)}`);
   if (filter.statuses?.length) where.push(sql`${payments.status} IN ${list(filter.statuses)}`);
+  return (
+    db
+      .select()
+      .from(payments)
+      .where(and(...where))
+      // id last: two lines can agree on the rest (a carry-over beside a regular line of another cycle's month), and
+      // the officers' export (cycleLinePages) pages by this order.
+      .orderBy(asc(payments.programCode), asc(payments.personId), asc(payments.period), asc(payments.kind), asc(payments.id))
+  );
+}
+
+/** A line of a cycle as the officers' export writes it: the line, its person, program and recipient. */
+export interface CycleLineRow extends PaymentRow {
+  fullName: string;
+  nationalId: string | null;
+  programNameVi: string;
+  programNameEn: string;
+  recipientName: string | null;
+  accountNo: string | null;
+  provider: string | null;
+}
+
+/** Where a page of cycle lines ends: the order's columns of its last line. */
+export type CycleLineKey = Pick<PaymentRow, 'programCode' | 'personId' | 'period' | 'kind' | 'id'>;
+
+/**
+ * One page of a cycle's lines after `after`, in findPaymentsOfCycle's order (a keyset on that order, so each page is
+ * one index-backed read whatever the page number), without the lines of `withoutPrograms`.
+ */
+export function findCycleLinePage(
+  db: DbOrTx,
+  cycleId: string,
+  filter: { kinds?: readonly string[]; statuses?: readonly string[]; withoutPrograms?: readonly string[] },
+  after: CycleLineKey | undefined,
+  limit: number,
+): Promise<CycleLineRow[]> {
+  const where: SQL[] = [eq(payments.cycleId, cycleId)];
+  if (filter.kinds?.length) where.push(sql`${payments.kind} IN ${list(filter.kinds)}`);
+  if (filter.statuses?.length) where.push(sql`${payments.status} IN ${list(filter.statuses)}`);
+  if (filter.withoutPrograms?.length) where.push(sql`${payments.programCode} NOT IN ${list(filter.withoutPrograms)}`);
+  if (after)
+    where.push(
+      sql`(${payments.programCode}, ${payments.personId}, ${payments.period}, ${payments.kind}, ${payments.id}) > (${after.programCode}, ${after.personId}::uuid, ${after.period}::date, ${after.kind}, ${after.id}::uuid)`,
+    );
   return db
-    .select()
+    .select({
+      ...getTableColumns(payments),
+      fullName: persons.fullName,
+      nationalId: persons.nationalId,
+      programNameVi: programs.nameVi,
+      programNameEn: programs.nameEn,
+      recipientName: paymentRecipients.recipientName,
+      accountNo: paymentRecipients.accountNo,
+      provider: paymentRecipients.provider,
+    })
     .from(payments)
+    .innerJoin(persons, eq(persons.id, payments.personId))
+    .innerJoin(programs, eq(programs.code, payments.programCode))
+    .leftJoin(paymentRecipients, eq(paymentRecipients.id, payments.recipientId))
     .where(and(...where))
-    .orderBy(asc(payments.programCode), asc(payments.personId), asc(payments.period), asc(payments.kind));
+    .orderBy(asc(payments.programCode), asc(payments.personId), asc(payments.period), asc(payments.kind), asc(payments.id))
+    .limit(limit);
 }
 
 export async function findPayment(db: DbOrTx, id: string, forUpdate = false): Promise<PaymentRow | undefined> {

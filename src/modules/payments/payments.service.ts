@@ -621,6 +621,27 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       const shares = await repo.nonCashShares(db, [cycleId], seesHiv(principal) ? [] : [...HIV_PROGRAMS]);
       return shares.get(cycleId) ?? 0;
     },
+
+    /**
+     * The lines of a cycle the caller already reached (paymentCycle checked the commune), with their person, program
+     * and recipient, page by page in paymentsOfCycle's order, for the officers' export (src/http/payment-exports.ts).
+     * One page in memory at a time; returning the iterator stops the reading.
+     */
+    async *cycleLinePages(
+      cycleId: string,
+      filter: { kinds?: readonly string[] | null; statuses?: readonly string[] | null; withoutPrograms?: readonly string[] },
+      pageSize = 1000,
+    ): AsyncGenerator<repo.CycleLineRow[]> {
+      const f = { kinds: filter.kinds ?? undefined, statuses: filter.statuses ?? undefined, withoutPrograms: filter.withoutPrograms };
+      let after: repo.CycleLineKey | undefined;
+      for (;;) {
+        const rows = await repo.findCycleLinePage(db, cycleId, f, after, pageSize);
+        if (rows.length > 0) yield rows;
+        if (rows.length < pageSize) return;
+        after = rows[rows.length - 1];
+      }
+    },
+
     nonCashShares: (cycleIds: readonly string[]) => repo.nonCashShares(db, cycleIds),
     storedTotals,
     lineTotals: (cycleId: string) => repo.lineTotals(db, cycleId),
