@@ -489,23 +489,28 @@ describe('async search and txn status', () => {
   });
 });
 
+/** A subscription to the deaths of Đạ Sar's people, as a partner sends it. */
+function deathSubscription(transactionId: string, referenceId: string) {
+  return {
+    transaction_id: transactionId,
+    subscribe_request: [
+      {
+        reference_id: referenceId,
+        timestamp: new Date().toISOString(),
+        subscribe_criteria: {
+          reg_event_type: 'DEATH',
+          filter_type: 'predicate',
+          filter: [{ expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } }],
+          notify_record_type: 'spdci-social:Member',
+        },
+      },
+    ],
+  };
+}
+
 describe('subscribe, notify, unsubscribe', () => {
   it('notifies a death to a subscriber with a valid signature, and stops after unsubscribe', async () => {
-    const subscribeMessage = {
-      transaction_id: 'sub-1',
-      subscribe_request: [
-        {
-          reference_id: 'd1',
-          timestamp: new Date().toISOString(),
-          subscribe_criteria: {
-            reg_event_type: 'DEATH',
-            filter_type: 'predicate',
-            filter: [{ expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } }],
-            notify_record_type: 'spdci-social:Member',
-          },
-        },
-      ],
-    };
+    const subscribeMessage = deathSubscription('sub-1', 'd1');
     const h = header('subscribe', 'spmis.test', { sender_uri: `${base}/callback` });
     const body = { signature: await sign(spmis, h, subscribeMessage), header: h, message: subscribeMessage };
     expect(specErrors('core', requestOf('/registry/subscribe'), body)).toEqual([]);
@@ -683,21 +688,7 @@ describe('access log', () => {
     expect(events[0]).toMatchObject({ actor: 'dci:logged.test', operation: 'dci.search', requestId: ack.body.message.correlation_id });
 
     // Notify: a subscription to deaths, one notify sent to the partner.
-    const subscribe = {
-      transaction_id: 'sub-logged',
-      subscribe_request: [
-        {
-          reference_id: 'ld1',
-          timestamp: new Date().toISOString(),
-          subscribe_criteria: {
-            reg_event_type: 'DEATH',
-            filter_type: 'predicate',
-            filter: [{ expression1: { attribute_name: 'commune_code', operator: 'eq', attribute_value: DA_SAR } }],
-            notify_record_type: 'spdci-social:Member',
-          },
-        },
-      ],
-    };
+    const subscribe = deathSubscription('sub-logged', 'ld1');
     const sh = header('subscribe', 'logged.test', { sender_uri: `${base}/logged` });
     expect((await post('subscribe', { signature: await sign(k, sh, subscribe), header: sh, message: subscribe })).status).toBe(202);
     const code = (await nextCallback('on-subscribe')).message.subscribe_response[0].subscriptions[0].code as string;
