@@ -9,7 +9,7 @@ import mercurius from 'mercurius';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DCI_SENDER_ID, DEFAULT_QUERY_LIMITS, type Config, type DispatchSettings, type OverloadConfig } from './config.js';
 import type { Database } from './db/client.js';
-import { databaseUnavailable, isDatabaseUnavailable } from './db/faults.js';
+import { databaseFault } from './db/faults.js';
 import { requestScoped } from './db/row-security.js';
 import { runRequestsUnderRowSecurity } from './http/row-security.js';
 import { DomainError } from './errors.js';
@@ -273,12 +273,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     RATE_LIMITED: 429,
     TIMEOUT: 503,
     DATABASE_UNAVAILABLE: 503,
+    OVERLOADED: 503,
     CURSOR_EXPIRED: 410,
     INTERNAL: 500,
   };
   app.setErrorHandler((thrown, request, reply) => {
-    const err = isDatabaseUnavailable(thrown) ? databaseUnavailable() : thrown;
+    const err = databaseFault(thrown) ?? thrown;
     if (err instanceof DomainError) {
+      if (typeof err.details.retryAfterSeconds === 'number') void reply.header('retry-after', err.details.retryAfterSeconds);
       return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
     }
     const status = (err as { statusCode?: number }).statusCode;

@@ -90,6 +90,7 @@ const ConfigSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     DATA_DIR: z.string().min(1).default('./data'),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     JWKS_URL: optionalString.pipe(z.url().optional()),
@@ -190,8 +191,10 @@ export interface Config {
   databasePoolSize: number;
   /** PostgreSQL cancels any statement running longer (0: no limit), so one request cannot hold a connection for minutes. */
   databaseStatementTimeoutMs: number;
-  /** Wait for a database connection at most this long; then the request gets DATABASE_UNAVAILABLE. */
+  /** Opening a database connection may take at most this long; then the request gets DATABASE_UNAVAILABLE. */
   databaseConnectTimeoutMs: number;
+  /** Wait for a busy pool to free a connection at most this long; then the request gets OVERLOADED. */
+  databaseAcquireTimeoutMs: number;
   dataDir: string;
   jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -249,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: c.DATABASE_POOL_SIZE,
     databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
     databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseAcquireTimeoutMs: c.DATABASE_ACQUIRE_TIMEOUT_MS,
     dataDir: c.DATA_DIR,
     jwt: {
       secret: c.JWT_SECRET ?? (c.JWKS_URL ? undefined : DEVELOPMENT_JWT_SECRET),

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   /** The database could not be reached or dropped the connection: retry later (503). */
   | 'DATABASE_UNAVAILABLE'
+  /** The service has more work in flight than it can take (every database connection busy): retry later (503). */
+  | 'OVERLOADED'
   /** A `changes` cursor from before the events retention kept: the caller has missed events and must resync. */
   | 'CURSOR_EXPIRED'
   | 'INTERNAL';

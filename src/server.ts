@@ -38,6 +38,7 @@ async function start(config: Config) {
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
+    acquireTimeoutMs: config.databaseAcquireTimeoutMs,
     // A dropped idle connection (PostgreSQL restart, failover, idle timeout) is replaced on next use.
     onPoolError: (err) => {
       log.warn({ code: (err as { code?: unknown }).code, reason: err.message }, 'database connection lost; it will be reopened');

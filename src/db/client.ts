@@ -58,8 +58,10 @@ export interface DatabaseOptions {
    * limit. PGlite takes the setting but, single-threaded in WASM, has no timer to enforce it.
    */
   statementTimeoutMs?: number;
-  /** How long to wait for a connection (new or from the pool) before failing; default 1000 ms. */
+  /** How long a new connection to the server may take to open before failing (DATABASE_UNAVAILABLE); default 1000 ms. */
   connectTimeoutMs?: number;
+  /** How long to wait for a pooled connection to come free while all are busy (then OVERLOADED); default 5000 ms. */
+  acquireTimeoutMs?: number;
   /** Told about errors of idle pooled connections (server restart, failover, terminated backend). */
   onPoolError?: (err: Error) => void;
 }
@@ -67,12 +69,23 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const counter = new CountingLogger();
   if (options.databaseUrl) {
+    // Two waits, two limits. pg-pool bounds both with its one connectionTimeoutMillis, so a burst (one request's
+    // aliased fields, a report beside ordinary reads) that waited a second for a busy pool was answered "database
+    // unavailable" while the database was fine. Opening a connection keeps the short limit, on the client itself:
+    // a server that does not answer fails the request fast with DATABASE_UNAVAILABLE. Waiting for a free
+    // connection gets the pool's longer one; past it the answer is OVERLOADED (src/db/faults.ts).
+    const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    class ClientOpeningWithin extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+      }
+    }
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-      // A request fails fast with DATABASE_UNAVAILABLE instead of hanging while the server is away.
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 1000,
+      Client: ClientOpeningWithin,
+      connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 5000, connectTimeoutMs),
       // Notices a dead peer (a host gone without closing the connection) instead of waiting forever.
       keepAlive: true,
     });

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
-import { databaseUnavailable, isDatabaseUnavailable } from '../db/faults.js';
+import { databaseFault } from '../db/faults.js';
 import { DomainError } from '../errors.js';
 import { databaseCause, safeError } from '../safe-error.js';
 import { fieldOfInputError } from './error-field.js';
@@ -23,8 +23,9 @@ export function formatGraphqlError(
   log?: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void },
   options: { suggestions?: boolean } = {},
 ) {
-  // The database being away is not a bug: a clear DATABASE_UNAVAILABLE (HTTP 503) the client can retry.
-  const original = isDatabaseUnavailable(error.originalError) ? databaseUnavailable() : error.originalError;
+  // The database being away, or every connection busy, is not a bug: a clear DATABASE_UNAVAILABLE or
+  // OVERLOADED (HTTP 503) the client can retry.
+  const original = databaseFault(error.originalError) ?? error.originalError;
   // graphql-jit's variable coercion errors on the compiled executor come without extensions.
   const extensions = (error.extensions as GraphQLError['extensions'] | undefined) ?? {};
   if (original instanceof DomainError) {
@@ -101,7 +102,9 @@ export function createErrorFormatter(app: FastifyInstance, options: { suggestion
     });
     // Resolver errors keep 200 so partial data reaches the client, as GraphQL over HTTP expects; but
     // when the database is away the answer is unusable, and a 503 lets load balancers and clients retry.
-    if (errors.some((e) => e.extensions.code === 'DATABASE_UNAVAILABLE')) statusCode = 503;
+    if (errors.some((e) => e.extensions.code === 'DATABASE_UNAVAILABLE' || e.extensions.code === 'OVERLOADED')) statusCode = 503;
+    const retryAfter = errors.map((e) => e.extensions.retryAfterSeconds).find((s) => typeof s === 'number');
+    if (retryAfter !== undefined) void context.reply?.header('retry-after', retryAfter);
     // No data and no error on a field: a request error (variables that do not coerce on the compiled path).
     // GraphQL over HTTP: no `data` key, and 400 when the client speaks application/graphql-response+json.
     if (!execution.data && errors.every((e) => e.path === undefined)) {

@@ -26,7 +26,7 @@ export function describeStartupFailure(err: unknown, where: { databaseUrl?: stri
     case '28000':
       return `the database at ${database} refused the credentials in DATABASE_URL: ${message}`;
     default:
-      if (message.startsWith('timeout exceeded when trying to connect')) {
+      if (message.startsWith('timeout expired') || message.startsWith('timeout exceeded when trying to connect')) {
         return `cannot reach the database at ${database}: no answer within DATABASE_CONNECT_TIMEOUT_MS`;
       }
       // AggregateError (localhost resolving to several addresses) carries its codes inside.

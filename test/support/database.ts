@@ -15,8 +15,8 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** Options of the database under test (e.g. a short statement timeout). */
-export type TestDatabaseOptions = Pick<DatabaseOptions, 'statementTimeoutMs'>;
+/** Options of the database under test (e.g. a short statement timeout, a pool of one). */
+export type TestDatabaseOptions = Pick<DatabaseOptions, 'statementTimeoutMs' | 'poolSize' | 'connectTimeoutMs' | 'acquireTimeoutMs'>;
 
 async function onServer(url: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const name = `an_sinh_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
