@@ -108,6 +108,10 @@ export async function timeCycleGeneration(
     log(`history ${m}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await payMonth(databaseUrl, m);
   }
+  // Weeks pass between paying a month and creating the next, and autovacuum clears what paying left behind (each
+  // line paid is a new row version). Created back to back, the month timed would read twice the heap it does in
+  // operation: 0.9 s against 0.17 s for one batch of paid months (EXPLAIN ANALYZE, 5,000 people).
+  await vacuumPayments(databaseUrl);
   const t0 = performance.now();
   const json = await createCycles(graphqlUrl, token, period);
   const s = (performance.now() - t0) / 1000;
@@ -147,6 +151,16 @@ export async function timeFindings(graphqlUrl: string, token: string, from: stri
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const payments = await countPayments(process.env.BENCH_DATABASE_URL ?? '');
   return `auditFindings ${kinds.join(', ')}, ${from}..${to}, whole district over ${payments.toLocaleString('en-US')} payment lines: ${s.toFixed(1)} s (${json.data.auditFindings.totalCount.toLocaleString('en-US')} findings)`;
+}
+
+async function vacuumPayments(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE) payments, payment_cycles, payment_results');
+  } finally {
+    await client.end();
+  }
 }
 
 async function cycleCount(databaseUrl: string, period: string): Promise<number> {

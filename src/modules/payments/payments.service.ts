@@ -3,6 +3,7 @@
  * from the entitlements (regular lines, arrears and recoveries for past months, back pay, carry-overs), its approval
  * against recomputed control totals, and the results the bank or post office reports.
  */
+import pMap from 'p-map';
 import { textProblem } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
@@ -35,6 +36,15 @@ export const ARREARS_LOOKBACK_MONTHS = 12;
 const FIRST_PERIOD = '2021-07';
 /** How many people's entitlements are computed at once (bounded memory and statement size). */
 const CANDIDATE_BATCH = 2000;
+/**
+ * Batches of people planned at the same time. Planning only reads, and mostly waits on the database: with two in
+ * flight, one batch's statements run while the other's entitlements are computed (bench/results-payments.md).
+ */
+const PLANNING_CONCURRENCY = 2;
+
+/** `items` cut into slices of `size`. */
+const slices = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 export interface RecordPaymentRecipientInput {
   enrolmentId: string;
@@ -277,9 +287,10 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     const paidMonths = new Map<string, Set<string>>();
     const changed = new Map<string, bigint>();
     const unsettledLines = new Set<string>();
-    for (let i = 0; i < people.length; i += 5000) {
-      const batch = people.slice(i, i + 5000);
-      const [paid, inputs] = await Promise.all([repo.findPaidMonths(db, batch, from, day), repo.inputsChangedOf(db, batch)]);
+    const history = await pMap(slices(people, 5000), (batch) => Promise.all([repo.findPaidMonths(db, batch, from, day), repo.inputsChangedOf(db, batch)]), {
+      concurrency: PLANNING_CONCURRENCY,
+    });
+    for (const [paid, inputs] of history) {
       for (const r of paid) {
         paidMonths.set(r.personId, (paidMonths.get(r.personId) ?? new Set()).add(periodOf(toDateString(r.period))));
         if (r.foreign) unsettledLines.add(r.personId);
@@ -308,10 +319,11 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
               enrolments.some((e) => periodOf(toDateString(e.startMonth)) <= m && m < periodOf(toDateString(e.decisionDate))),
           );
     const byCommune = new Map(communeCodes.map((c) => [c, new Map<string, EntitlementMonth[]>()]));
-    for (let i = 0; i < people.length; i += CANDIDATE_BATCH) {
-      const computed = await benefits.entitlementsOfMany(people.slice(i, i + CANDIDATE_BATCH), months, monthsFor);
-      for (const [personId, m] of computed) for (const c of communesOf.get(personId) ?? []) byCommune.get(c)?.set(personId, m);
-    }
+    // Results in batch order, whichever finished first: a commune's lines come in the same order on every run.
+    const computed = await pMap(slices(people, CANDIDATE_BATCH), (batch) => benefits.entitlementsOfMany(batch, months, monthsFor), {
+      concurrency: PLANNING_CONCURRENCY,
+    });
+    for (const batch of computed) for (const [personId, m] of batch) for (const c of communesOf.get(personId) ?? []) byCommune.get(c)?.set(personId, m);
     return { byCommune, plannedBelow };
   }
 
