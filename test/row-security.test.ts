@@ -16,6 +16,10 @@ const LAT = '24862';
 /** Tables the policies cover, with the commune column their rows are counted by. */
 const TABLES = ['persons', 'households', 'residence_periods', 'enrolments', 'poverty_assessments'] as const;
 
+/** Warnings this test file's process emitted (pg's about statements sent to a busy client among them). */
+const warnings: string[] = [];
+process.on('warning', (w) => warnings.push(w.message));
+
 let t: TestApp;
 /** The same database served without row security, to compare answers. */
 let plain: TestApp;
@@ -234,5 +238,17 @@ describe('the normal paths answer as without the wall', () => {
       sar,
     );
     expect(other.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('sends the statements of resolvers running side by side one at a time on the request’s connection', async () => {
+    // Four root fields resolved concurrently, all on the request's one transaction. pg 8 warned (once per process)
+    // about a statement sent while another ran, which pg 9 refuses; the request's client now queues them.
+    const r = await t.gql(
+      `{ a: beneficiaries(communeCode: "${DA_SAR}", first: 5) { totalCount } b: beneficiaries(communeCode: "${DA_NHIM}", first: 5) { totalCount }
+         c: person(id: "${sarPeople[0]!}") { id } d: coverageGaps(communeCode: "${DA_SAR}", first: 5) { totalCount } }`,
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data.c.id).toBe(sarPeople[0]);
+    expect(warnings.filter((m) => m.includes('already executing a query'))).toEqual([]);
   });
 });
