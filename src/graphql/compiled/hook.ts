@@ -18,6 +18,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Principal } from '../../modules/auth/auth.types.js';
+import { requestTransaction } from '../../db/row-security.js';
 import { readAccessOf, type ReadAccess } from './access.js';
 import { graphql } from './graphql-runtime.js';
 import { Lru } from './lru.js';
@@ -150,7 +151,11 @@ export function compiledReads(options: CompiledReadsOptions) {
     if (request.routeOptions.url !== options.path || request.validationError || !request.principal) return undefined;
     let body: string | undefined;
     try {
-      body = await answer(request, request.principal);
+      // Under row-level security the request is one transaction, and a failed statement would abort it for the
+      // executor that answers next: the compiled statement runs in a savepoint, undone if it fails.
+      const tx = requestTransaction();
+      const principal = request.principal;
+      body = tx ? await tx.transaction(() => answer(request, principal)) : await answer(request, principal);
     } catch (err) {
       // The executor will meet the same problem and report it properly; log only what kind it was
       // (messages can quote values, and values can be personal data).
