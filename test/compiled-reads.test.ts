@@ -6,6 +6,8 @@
  * the test also proves the compiled path was taken where it should be.
  */
 import fc from 'fast-check';
+import { buildSchema, getNamedType, isLeafType, isNonNullType, isObjectType } from 'graphql';
+import { loadSchemaText } from '../src/graphql/schema.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disabilityCertificates, households, meritRecords, pensionStatuses, persons, povertyAssessments, pregnancies } from '../src/db/schema/index.js';
@@ -383,6 +385,27 @@ describe('compiled reads answer as the executor', () => {
     // The mover of household 5 is listed under Đạ Sar before his move and under Đạ Nhim after it.
     expect(seen.has(`${DA_SAR}|2024-06-01|DF-5`)).toBe(true);
     expect(seen.has(`${DA_NHIM}|${AS_OF}|DF-8`)).toBe(true);
+  });
+
+  it('answers a selection of every scalar field of a person itself, never by falling back', async () => {
+    // A column the row source left out (birth_date_precision) failed the compiled statement on every request that
+    // asked for it; the executor answered the same, so only the fallback showed it, and under row-level security
+    // the failed statement aborted the request's transaction.
+    const person = buildSchema(loadSchemaText()).getType('Person');
+    if (!isObjectType(person)) throw new Error('no Person type');
+    const scalars = Object.values(person.getFields())
+      .filter((f) => f.args.every((a) => !isNonNullType(a.type)) && isLeafType(getNamedType(f.type)))
+      .map((f) => f.name);
+    expect(scalars).toContain('birthDatePrecision');
+    const token = callers.find((c) => c.name === 'district_officer')!.token;
+    const page = await same(
+      { method: 'POST', query: `{ beneficiaries(communeCode: "${DA_SAR}", asOf: "${AS_OF}", first: 20) { nodes { ${scalars.join(' ')} } } }` },
+      token,
+      'every scalar, page',
+    );
+    expect(page.compiled, page.body).toBe(true);
+    const one = await same({ method: 'POST', query: `{ person(id: "${data.personIds[0]}") { ${scalars.join(' ')} } }` }, token, 'every scalar, person');
+    expect(one.compiled, one.body).toBe(true);
   });
 
   it('for GET requests', async () => {

@@ -28,6 +28,8 @@ const COLUMNS = [
   'date_of_death',
   'created_at',
   'updated_at',
+  'birth_date_precision',
+  'birth_year_convention_id',
 ] as const;
 
 const personColumns = (alias: string) => sql.raw(COLUMNS.map((c) => `${alias}.${c}`).join(', '));
