@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DCI_SENDER_ID, DEFAULT_QUERY_LIMITS, type Config, type DispatchSettings, type OverloadConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { databaseFault } from './db/faults.js';
+import { errorBody } from './http/error-body.js';
 import { requestScoped } from './db/row-security.js';
 import { runRequestsUnderRowSecurity } from './http/row-security.js';
 import { DomainError } from './errors.js';
@@ -281,15 +282,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const err = databaseFault(thrown) ?? thrown;
     if (err instanceof DomainError) {
       if (typeof err.details.retryAfterSeconds === 'number') void reply.header('retry-after', err.details.retryAfterSeconds);
-      return reply.code(HTTP_STATUS[err.code] ?? 500).send({ error: { code: err.code, message: err.text.en, messageVi: err.text.vi, ...err.details } });
+      return reply.code(HTTP_STATUS[err.code] ?? 500).send(errorBody(request, err.code, err.text.en, err.text.vi, err.details));
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status < 500) {
       request.log.info({ code: (err as { code?: unknown }).code, status }, 'bad request');
-      return reply.code(status).send({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message, messageVi: 'Yêu cầu không hợp lệ' } });
+      return reply.code(status).send(errorBody(request, 'VALIDATION_FAILED', (err as Error).message, 'Yêu cầu không hợp lệ'));
     }
     request.log.error({ err: safeError(err) }, 'unhandled error');
-    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'Internal error', messageVi: 'Lỗi hệ thống' } });
+    return reply.code(500).send(errorBody(request, 'INTERNAL', 'Internal error', 'Lỗi hệ thống'));
   });
 
   // The OpenAPI document collects the REST routes as they are declared below (src/http/openapi.ts).

@@ -44,9 +44,15 @@ export function openRequestScope(db: Db, settings: { role: string; communes: str
     scope.tx = undefined;
   });
   let ended = false;
-  // The transaction could not begin (database away): the request fails as any other database failure.
+  let failedToBegin = false;
+  // The transaction could not begin (database away, every connection busy): the request fails as any other
+  // database failure, and its end has nothing to commit (rejecting there too made Fastify answer the error a
+  // second time, as `{}`).
   committed.catch((err: unknown) => {
-    if (!scope.tx && !ended) next(err as Error);
+    if (!scope.tx && !ended) {
+      failedToBegin = true;
+      next(err as Error);
+    }
   });
   return {
     end() {
@@ -54,7 +60,7 @@ export function openRequestScope(db: Db, settings: { role: string; communes: str
         ended = true;
         release();
       }
-      return committed;
+      return failedToBegin ? Promise.resolve() : committed;
     },
   };
 }

@@ -12,17 +12,11 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OverloadConfig, RateLimitConfig } from '../config.js';
+import { errorBody } from './error-body.js';
 
 /** Paths never limited nor shed: probes and the scraper must see the service as it is. */
 const PROBES = new Set(['/healthz', '/metrics']);
 const pathOf = (url: string) => url.split('?', 1)[0] ?? url;
-
-/** The answer's shape: GraphQL's `errors` on /graphql, the REST `error` elsewhere. */
-function errorBody(request: FastifyRequest, code: string, en: string, vi: string, details: Record<string, unknown>) {
-  return pathOf(request.url) === '/graphql'
-    ? { errors: [{ message: en, extensions: { code, messageVi: vi, ...details } }] }
-    : { error: { code, message: en, messageVi: vi, ...details } };
-}
 
 /** Seconds a client is told to wait when the service sheds load (Retry-After). */
 const OVERLOAD_RETRY_AFTER_S = 10;
