@@ -15,6 +15,7 @@
  * arguments, a root that is missing or outside the caller's communes, or any error at all: the request goes
  * to the executor, so errors, their codes and partial results stay the executor's.
  */
+import { sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Principal } from '../../modules/auth/auth.types.js';
@@ -96,7 +97,7 @@ export function compiledReads(options: CompiledReadsOptions) {
     return root ? { plan, root, groups, compiledRoot, hidden } : null;
   }
 
-  async function answer(request: FastifyRequest, principal: Principal): Promise<string | undefined> {
+  async function answer(request: FastifyRequest, principal: Principal, savepoint: { made: boolean }): Promise<string | undefined> {
     let query: unknown, operationName: unknown, variables: unknown;
     if (request.method === 'POST') {
       const body = request.body;
@@ -139,6 +140,14 @@ export function compiledReads(options: CompiledReadsOptions) {
         return undefined;
       }
     };
+    // Under row-level security the request is one transaction, and a failed statement would abort it for the
+    // executor that answers next: the compiled statement runs after a savepoint, rolled back to if it fails (never
+    // released: one statement more, not two; the commit ends it).
+    const tx = requestTransaction();
+    if (tx) {
+      await tx.execute(sql`SAVEPOINT compiled_read`);
+      savepoint.made = true;
+    }
     const body = await root.run(args, readAccessOf(principal), argumentsOf);
     if (body === undefined || groups.size === 0) return body;
     const parsed = JSON.parse(body) as { data: Record<string, unknown> };
@@ -150,13 +159,16 @@ export function compiledReads(options: CompiledReadsOptions) {
   return async function compiledReadsPreHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.routeOptions.url !== options.path || request.validationError || !request.principal) return undefined;
     let body: string | undefined;
+    const savepoint = { made: false };
     try {
-      // Under row-level security the request is one transaction, and a failed statement would abort it for the
-      // executor that answers next: the compiled statement runs in a savepoint, undone if it fails.
-      const tx = requestTransaction();
-      const principal = request.principal;
-      body = tx ? await tx.transaction(() => answer(request, principal)) : await answer(request, principal);
+      body = await answer(request, request.principal, savepoint);
     } catch (err) {
+      // Back to before the compiled statement, so the executor can use the request's transaction. Should that fail
+      // too (the connection lost), the executor meets the same fault and answers it.
+      if (savepoint.made)
+        await requestTransaction()
+          ?.execute(sql`ROLLBACK TO SAVEPOINT compiled_read`)
+          .catch(() => undefined);
       // The executor will meet the same problem and report it properly; log only what kind it was
       // (messages can quote values, and values can be personal data).
       request.log.warn({ code: (err as { code?: unknown }).code, name: (err as Error).name }, 'compiled read failed; executor answers');
