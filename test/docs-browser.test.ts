@@ -6,34 +6,19 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { seedReferenceData } from '../src/reference/reference.js';
-import { TEST_JWT } from './support/app.js';
-import { openTestDatabase, type TestDatabase } from './support/database.js';
+import { CHROMIUM, haveChromium, launchChromium, listeningApp } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SCREENSHOT = path.resolve(import.meta.dirname, 'artifacts/docs.png');
 
 describe('Swagger UI at /docs in Chromium, under the CSP', () => {
-  let db: TestDatabase;
-  let app: FastifyInstance;
+  let served: Awaited<ReturnType<typeof listeningApp>>;
   let base: string;
   beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedReferenceData(db.database.db);
-    app = await buildApp({ config: { jwt: TEST_JWT, graphiql: false, env: 'test' }, database: db.database });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    served = await listeningApp({ graphiql: false });
+    base = served.base;
   });
-  afterAll(async () => {
-    await app.close();
-    await db.dispose();
-  });
+  afterAll(() => served.close());
 
   it(
     haveChromium
@@ -44,11 +29,7 @@ describe('Swagger UI at /docs in Chromium, under the CSP', () => {
         expect(existsSync(CHROMIUM)).toBe(false);
         return;
       }
-      const browser: Browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      });
+      const browser = await launchChromium();
       const blocked: string[] = [];
       const console: string[] = [];
       const pageErrors: string[] = [];

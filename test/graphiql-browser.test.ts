@@ -5,36 +5,22 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import type { FastifyInstance } from 'fastify';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
-import { seedReferenceData } from '../src/reference/reference.js';
 import { TEST_JWT } from './support/app.js';
-import { openTestDatabase, type TestDatabase } from './support/database.js';
+import { CHROMIUM, haveChromium, launchChromium, listeningApp } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SCREENSHOT = path.resolve(import.meta.dirname, 'artifacts/graphiql.png');
 const README_COMMUNES = '{ adminUnits(level: COMMUNE) { code name kind validTo successor { name } } }';
 
 describe('GraphiQL in Chromium, offline', () => {
-  let db: TestDatabase;
-  let app: FastifyInstance;
+  let served: Awaited<ReturnType<typeof listeningApp>>;
   let base: string;
   beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedReferenceData(db.database.db);
-    app = await buildApp({ config: { jwt: TEST_JWT, graphiql: true, env: 'test' }, database: db.database });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    served = await listeningApp({ graphiql: true });
+    base = served.base;
   });
-  afterAll(async () => {
-    await app.close();
-    await db.dispose();
-  });
+  afterAll(() => served.close());
 
   it('serves the page and its assets from the service, none from a CDN (checked without a browser too)', async () => {
     const html = await (await fetch(`${base}/graphiql`)).text();
@@ -57,11 +43,7 @@ describe('GraphiQL in Chromium, offline', () => {
         return;
       }
       const token = await createAuthService(TEST_JWT).issueToken({ sub: 'test-graphiql', role: 'district_officer' });
-      const browser: Browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      });
+      const browser = await launchChromium();
       const blocked: string[] = [];
       try {
         const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
