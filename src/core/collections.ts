@@ -11,3 +11,8 @@ export function groupBy<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]>
   }
   return m;
 }
+
+/** `items` cut into consecutive slices of `size` (the last may be shorter). */
+export function slices<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}

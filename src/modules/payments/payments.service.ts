@@ -7,7 +7,7 @@ import pMap from 'p-map';
 import { textProblem } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
 import type { Clock } from '../../clock.js';
-import { groupBy } from '../../core/collections.js';
+import { groupBy, slices } from '../../core/collections.js';
 import { PAID_TO_CARER, PAYMENT_STATUSES, type PaymentKind, type PaymentMethod, type PaymentStatus, type RecipientKind } from '../../core/code-lists.js';
 import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDateString } from '../../core/period.js';
 import { monthIndex } from '../../core/bounds.js';
@@ -41,10 +41,6 @@ const CANDIDATE_BATCH = 2000;
  * flight, one batch's statements run while the other's entitlements are computed (bench/results-payments.md).
  */
 const PLANNING_CONCURRENCY = 2;
-
-/** `items` cut into slices of `size`. */
-const slices = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 export interface RecordPaymentRecipientInput {
   enrolmentId: string;
