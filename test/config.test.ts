@@ -54,6 +54,16 @@ describe('configuration', () => {
     expect(c.overload).toEqual({ maxEventLoopDelayMs: 200, maxEventLoopUtilization: 0.9, maxHeapUsedBytes: 1_000_000_000 });
   });
 
+  it('reads the two database waits, with defaults, and refuses one out of range naming it', () => {
+    expect(loadConfig({})).toMatchObject({ databaseConnectTimeoutMs: 1000, databaseAcquireTimeoutMs: 5000 });
+    expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '300', DATABASE_ACQUIRE_TIMEOUT_MS: '20000' })).toMatchObject({
+      databaseConnectTimeoutMs: 300,
+      databaseAcquireTimeoutMs: 20_000,
+    });
+    expect(() => loadConfig({ DATABASE_ACQUIRE_TIMEOUT_MS: '50' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_ACQUIRE_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_ACQUIRE_TIMEOUT_MS/);
+  });
+
   it('reads the change dispatcher settings, with defaults', () => {
     expect(loadConfig({}).changes).toEqual(DEFAULT_DISPATCH);
     expect(
