@@ -16,8 +16,6 @@
  * - `person, commune`: one person by identification number with their household, as their commune's officer.
  * Prints a Markdown table (requests per second, p50 and p99 latency in ms, errors) and the load average.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
@@ -25,6 +23,7 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
 import type { Role } from '../src/modules/auth/auth.types.js';
 import { ANSINH_PAGE, ANSINH_PERSON } from './queries.js';
+import { runLoadGenerator } from './load-generator.js';
 
 process.env.BENCH_SCALE ??= '100000';
 const { ensureDataSet, log } = await import('./data-set.js');
@@ -47,17 +46,9 @@ interface Load {
   requests: number;
 }
 
-function load(port: number, bodies: string[], token: string, connections: number, seconds: number): Promise<Load> {
-  const child = fork(fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)));
-  return new Promise<Load>((resolve, reject) => {
-    child.once('message', (m) => {
-      resolve(m as Load);
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`autocannon exited with ${code} before answering`));
-    });
-    child.send({ url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds });
-  }).finally(() => child.kill());
+async function load(port: number, bodies: string[], token: string, connections: number, seconds: number): Promise<Load> {
+  const r = await runLoadGenerator({ url: `http://127.0.0.1:${port}/graphql`, bodies, token, connections, seconds });
+  return { rps: r.rps, p50: r.p50, p99: r.p99, errors: r.failed, requests: r.requests };
 }
 
 const seed = await ensureDataSet(url);

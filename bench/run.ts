@@ -7,7 +7,7 @@
  * (default "10,50"), BENCH_ROUNDS (default 2), BENCH_RESULTS (file to write, default bench/results.md;
  * "-" to write nothing), BENCH_ANSINH_DIR (checkout to start An Sinh from, default this one), BENCH_JOB_BUDGET (s a batch job may run before the rest is extrapolated, default 90).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { ensureDataSet, log, type SeedInfo } from './data-set.js';
+import { runLoadGenerator } from './load-generator.js';
 import { FINDING_KINDS, timeCycleGeneration, timeFindings } from './payments.js';
 import { addMonths } from '../src/core/period.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
@@ -302,21 +303,8 @@ async function runWrk(wrk: string, url: string, bodies: string[], token: string,
 }
 
 async function runAutocannon(url: string, bodies: string[], token: string, connections: number, seconds: number): Promise<LoadResult> {
-  const child = fork(fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)), { stdio: 'inherit' });
-  try {
-    return await new Promise<LoadResult>((resolve, reject) => {
-      child.once('message', (m) => {
-        resolve(m as LoadResult);
-      });
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        reject(new Error(`the autocannon process exited with ${code} before answering`));
-      });
-      child.send({ url, bodies, token, connections, seconds });
-    });
-  } finally {
-    child.kill();
-  }
+  const r = await runLoadGenerator({ url, bodies, token, connections, seconds });
+  return { requests: r.requests, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.failed };
 }
 
 async function load(e: Endpoint, q: QueryName, args: string[], asOf: string, token: string, connections: number, seconds: number, pid?: number): Promise<Run> {

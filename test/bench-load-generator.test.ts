@@ -3,11 +3,10 @@
  * without latency percentiles and the bench failed; the generator now runs as a child process. This drives it
  * against a local HTTP server and checks that it answers with requests and percentiles.
  */
-import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { runLoadGenerator } from '../bench/load-generator.js';
 
 test('the autocannon load generator reports requests and latency percentiles', async () => {
   let served = 0;
@@ -21,24 +20,14 @@ test('the autocannon load generator reports requests and latency percentiles', a
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  const child = fork(fileURLToPath(new URL('../bench/autocannon-worker.mjs', import.meta.url)));
   try {
-    const result = await new Promise<{ requests: number; p50: number; p99: number; errors: number }>((resolve, reject) => {
-      child.once('message', (m) => {
-        resolve(m as never);
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`exited with ${code}`));
-      });
-      child.send({ url, bodies: ['{"query":"{ ok }"}'], token: 't', connections: 2, seconds: 1 });
-    });
+    const result = await runLoadGenerator({ url, bodies: ['{"query":"{ ok }"}'], token: 't', connections: 2, seconds: 1 });
     expect(result.requests).toBeGreaterThan(0);
     expect(result.requests).toBeLessThanOrEqual(served);
-    expect(result.errors).toBe(0);
+    expect(result.failed).toBe(0);
     expect(typeof result.p50).toBe('number');
     expect(result.p99).toBeGreaterThanOrEqual(result.p50);
   } finally {
-    child.kill();
     await new Promise((resolve) => server.close(resolve));
   }
 });

@@ -8,12 +8,13 @@
  * leave the working tree changed).
  * LOAD_TEST_SECONDS and LOAD_TEST_RATE (requests a second) change the run; the rate limit is off for it.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNationalId } from '../src/core/national-id.js';
+import { runLoadGenerator } from '../bench/load-generator.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
 import { DA_SAR, household, person } from './support/people.js';
 
@@ -77,34 +78,6 @@ function bodies(count: number, runTag: string): { bodies: string[]; writes: numb
   return { bodies: out, writes };
 }
 
-interface LoadResult {
-  sent: number;
-  requests: number;
-  rps: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  mismatches: number;
-}
-
-function runGenerator(data: Record<string, unknown>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(import.meta.dirname, 'support/load-generator.mjs'), { stdio: 'inherit' });
-    let result: LoadResult | undefined;
-    child.once('message', (m: LoadResult) => (result = m));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (result) resolve(result);
-      else reject(new Error(`load generator exited with ${code}`));
-    });
-    child.send(data);
-  });
-}
-
 const commit = () => {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -127,10 +100,17 @@ describe('loopback load test', () => {
       return Number(r.rows[0]!.n);
     };
     const rowsBefore = await countRows();
-    const load = await runGenerator({ url: `${url}/graphql`, token: await t.token('district_officer'), bodies: plan.bodies, connections: 4, seconds, rate });
+    const load = await runLoadGenerator({
+      url: `${url}/graphql`,
+      token: await t.token('district_officer'),
+      bodies: plan.bodies,
+      connections: 4,
+      seconds,
+      rate,
+    });
     const rowsAfter = await countRows();
 
-    const line = `| ${new Date().toISOString().slice(0, 16)}Z | ${commit()} | ${kind} | ${seconds} s × ${rate}/s | ${load.requests} | ${load.rps.toFixed(1)} | ${load.p50} | ${load.p90} | ${load.p99} | ${load.max} | ${load.errors + load.timeouts + load.non2xx + load.mismatches} | ${loadavg()
+    const line = `| ${new Date().toISOString().slice(0, 16)}Z | ${commit()} | ${kind} | ${seconds} s × ${rate}/s | ${load.requests} | ${load.rps.toFixed(1)} | ${load.p50} | ${load.p90} | ${load.p99} | ${load.max} | ${load.failed} | ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} |`;
     console.info(`load test: ${line}`);
