@@ -125,6 +125,8 @@ export async function createDomainServices(deps: {
   database: Database;
   clock: Clock;
   changes?: Partial<DispatchSettings>;
+  /** Where long jobs (a month's payment cycles) say what they did and how long it took. */
+  logger?: FastifyBaseLogger;
 }): Promise<Omit<Services, 'auth' | 'dci'>> {
   const { database, clock } = deps;
   const places = createPlacesService(database);
@@ -150,7 +152,7 @@ export async function createDomainServices(deps: {
   });
   const rules = createRulesService({ database, clock, places, registry });
   const benefits = createBenefitsService({ database, clock, places, registry, rules });
-  const payments = createPaymentsService({ database, clock, places, registry, benefits });
+  const payments = createPaymentsService({ database, clock, places, registry, benefits, logger: deps.logger });
   const exchange = createExchangeService({ database, clock, payments });
   const findings = createFindingsService({ database, clock, places, registry, benefits });
   const changes = createChangesService({ database, clock, places, settings: deps.changes });
@@ -194,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Dispatch is off unless configured (server.ts passes CHANGES_*): a background loop would disturb tests that count statements.
   const changeSettings = { ...config.changes, dispatch: config.changes?.dispatch ?? false };
-  const domain = await createDomainServices({ database, clock, changes: changeSettings });
+  const domain = await createDomainServices({ database, clock, changes: changeSettings, logger: app.log });
   // The DCI API signs with An Sinh's key (DCI_SIGNING_KEY; generated at start-up outside production).
   const dci = createDciService({
     database,

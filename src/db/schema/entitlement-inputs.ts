@@ -8,7 +8,7 @@
  * what that cycle settled, and need not be computed again.
  */
 import { sql } from 'drizzle-orm';
-import { customType, pgTable, uuid } from 'drizzle-orm/pg-core';
+import { bigint, customType, date, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 
 /** A 64-bit transaction id (PostgreSQL 13+), read and written as its decimal text. */
 export const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
@@ -24,3 +24,46 @@ export const entitlementInputChanges = pgTable('entitlement_input_changes', {
     .notNull()
     .default(sql`pg_current_xact_id()`),
 });
+
+/**
+ * What a person's months after a cycle's month will be owed, computed with that month (docs/payments.md, "Months
+ * read from the forecast"): for a person nothing of whose changes after `computedBelow`, a later cycle takes its
+ * month from here instead of loading the person's records and computing it again. A cache: every row can be thrown
+ * away, and the next cycle computes the person again.
+ */
+export const entitlementForecastPeople = pgTable('entitlement_forecast_people', {
+  personId: uuid('person_id').primaryKey(),
+  /** The cycle month the forecast was computed with (first day). */
+  computedMonth: date('computed_month').notNull(),
+  /** The last month forecast (first day): months after it are computed again. */
+  throughMonth: date('through_month').notNull(),
+  /** The oldest transaction still running when the computation began: every earlier change was seen. */
+  computedBelow: xid8('computed_below').notNull(),
+});
+
+/**
+ * A run of months one enrolment is owed the same line in (amount over 0, paid by the same commune, the same note):
+ * only what a cycle's regular line for the month is made of.
+ */
+export const entitlementForecasts = pgTable(
+  'entitlement_forecasts',
+  {
+    personId: uuid('person_id').notNull(),
+    enrolmentId: uuid('enrolment_id').notNull(),
+    programCode: text('program_code').notNull(),
+    payingCommuneCode: text('paying_commune_code').notNull(),
+    fromMonth: date('from_month').notNull(),
+    throughMonth: date('through_month').notNull(),
+    /** REGULAR or BACK_PAY, as the entitlement line says. */
+    kind: text('kind').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    note: text('note').notNull(),
+    noteVi: text('note_vi').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.enrolmentId, t.fromMonth] }),
+    index('entitlement_forecasts_person_idx').on(t.personId),
+    // A commune's cycle reads its lines by paying commune: a few hundred rows among hundreds of thousands.
+    index('entitlement_forecasts_commune_idx').on(t.payingCommuneCode, t.throughMonth),
+  ],
+);

@@ -221,7 +221,7 @@ export interface UnpaidRaw extends Record<string, unknown> {
 
 /**
  * Approved enrolments running in a month for which a commune of the scope had a cycle, of people who lived in the
- * commune around the month (as findCycleCandidates reads it), without any line for the month in any cycle. Whether
+ * commune around the month (as forecast.repository.ts planPeople reads it), without any line for the month in any cycle. Whether
  * the month was payable and paid by that commune is decided on their entitlements (findings.service.ts).
  */
 export async function unpaidEnrolments(db: DbOrTx, s: FindingScope) {

@@ -131,6 +131,17 @@ export async function insertCycle(tx: DbOrTx, values: typeof paymentCycles.$infe
   return row;
 }
 
+/** Sets a cycle's control totals: after lines were written from the forecast, which only the database counted. */
+export async function setCycleTotals(tx: DbOrTx, id: string, totals: LineTotals): Promise<PaymentCycleRow> {
+  const [row] = await tx
+    .update(paymentCycles)
+    .set({ lineCount: totals.lines, payableAmount: totals.payableAmount, recoveryAmount: totals.recoveryAmount, byProgram: totals.byProgram })
+    .where(eq(paymentCycles.id, id))
+    .returning();
+  if (!row) throw new Error('UPDATE … RETURNING gave no row');
+  return row;
+}
+
 export async function approveCycle(tx: DbOrTx, id: string, approvedBy: string): Promise<PaymentCycleRow> {
   const [row] = await tx.update(paymentCycles).set({ status: 'APPROVED', approvedBy, approvedAt: new Date() }).where(eq(paymentCycles.id, id)).returning();
   if (!row) throw new Error('UPDATE … RETURNING gave no row');
@@ -164,31 +175,6 @@ export async function insertPayments(tx: DbOrTx, rows: NewPayment[]): Promise<vo
       FROM json_to_recordset(${JSON.stringify(batch)}::json) AS x(cycle_id uuid, enrolment_id uuid, person_id uuid, program_code text, period date,
         kind text, amount bigint, needs_approval boolean, recipient_id uuid, method text, carried_from uuid, note text, note_vi text)`);
   }
-}
-
-/**
- * People who may have a line in the cycles of some communes for `period`, with the commune code they lived under: an
- * approved enrolment reaching into the look-back window, and a residence under one of the codes at some time from the
- * day before the window to the month's end (the paying commune of a month is decided by the last day of the month
- * before: core/residence.ts). Driven by the enrolments (tens of thousands), each probing its person's periods.
- */
-export async function findCycleCandidates(
-  db: DbOrTx,
-  communeCodes: readonly string[],
-  windowStart: string,
-  periodEnd: string,
-): Promise<{ personId: string; communeCode: string }[]> {
-  if (communeCodes.length === 0) return [];
-  const { rows } = await db.execute<{ person_id: string; commune_code: string }>(sql`
-    SELECT DISTINCT r.person_id, r.commune_code
-    FROM (SELECT DISTINCT person_id FROM enrolments
-          WHERE approved_at IS NOT NULL AND start_month <= ${periodEnd}::date
-            AND (end_month IS NULL OR end_month >= ${windowStart}::date)) e
-    JOIN residence_periods r ON r.person_id = e.person_id
-    WHERE r.commune_code IN ${list(communeCodes)}
-      AND r.valid_from <= ${periodEnd}::date
-      AND coalesce(r.valid_to, 'infinity'::date) >= ${windowStart}::date - 1`);
-  return rows.map((r) => ({ personId: r.person_id, communeCode: r.commune_code }));
 }
 
 /**
@@ -240,25 +226,34 @@ export async function findRecipientsOfPeople(db: DbOrTx, personIds: readonly str
 }
 
 /**
- * Failed or returned lines of a commune's earlier cycles not yet paid again, whose enrolment has a recipient record
- * written after the failure was reported (the details were fixed): they carry over.
+ * Failed or returned lines of some communes' earlier cycles not yet paid again, whose enrolment has a recipient record
+ * written after the failure was reported (the details were fixed): they carry over. Driven by the failed and returned
+ * lines (payments_unpaid_idx: few), not by the communes' cycles; with `among`, only those lines are looked at (a
+ * commune's cycle checks again, after its lock, the lines its planning found).
  */
-export async function findCarryOvers(db: DbOrTx, communeCodes: readonly string[], beforePeriod: string): Promise<PaymentRow[]> {
-  if (communeCodes.length === 0) return [];
-  const { rows } = await db.execute<{ id: string }>(sql`
-    SELECT p.id
+export async function findCarryOvers(
+  db: DbOrTx,
+  communeCodes: readonly string[],
+  beforePeriod: string,
+  among?: readonly string[],
+): Promise<(PaymentRow & { cycleCommuneCode: string })[]> {
+  if (communeCodes.length === 0 || among?.length === 0) return [];
+  const { rows } = await db.execute<{ id: string; commune_code: string }>(sql`
+    SELECT p.id, c.commune_code
     FROM payments p
     JOIN payment_cycles c ON c.id = p.cycle_id
-    WHERE c.commune_code IN ${list(communeCodes)}
+    WHERE p.status IN ('FAILED', 'RETURNED')
+      ${among ? sql`AND p.id = ANY(${sql.param([...among])}::uuid[])` : sql``}
+      AND c.commune_code IN ${list(communeCodes)}
       AND c.period < ${beforePeriod}::date
-      AND p.status IN ('FAILED', 'RETURNED')
       AND NOT EXISTS (SELECT 1 FROM payments again WHERE again.carried_from = p.id)
       AND EXISTS (
         SELECT 1 FROM payment_recipients rcp
         WHERE rcp.enrolment_id = p.enrolment_id
           AND rcp.recorded_at > (SELECT max(res.recorded_at) FROM payment_results res WHERE res.payment_id = p.id))`);
   if (rows.length === 0) return [];
-  return db
+  const communeOf = new Map(rows.map((r) => [r.id, r.commune_code]));
+  const lines = await db
     .select()
     .from(payments)
     .where(
@@ -267,6 +262,7 @@ export async function findCarryOvers(db: DbOrTx, communeCodes: readonly string[]
         rows.map((r) => r.id),
       ),
     );
+  return lines.map((l) => ({ ...l, cycleCommuneCode: communeOf.get(l.id) ?? '' }));
 }
 
 export interface LineTotals {

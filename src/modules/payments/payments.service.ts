@@ -3,6 +3,7 @@
  * from the entitlements (regular lines, arrears and recoveries for past months, back pay, carry-overs), its approval
  * against recomputed control totals, and the results the bank or post office reports.
  */
+import type { FastifyBaseLogger } from 'fastify';
 import pMap from 'p-map';
 import { textProblem } from '../../core/text.js';
 import { formatVnd as fmt, formatVndVi as fmtVi } from '../../core/money.js';
@@ -21,6 +22,7 @@ import type { Principal } from '../auth/auth.types.js';
 import type { BenefitsService, EntitlementLine, EntitlementMonth } from '../benefits/benefits.service.js';
 import type { PlacesService } from '../places/places.service.js';
 import type { RegistryService } from '../registry/registry.service.js';
+import * as forecasts from './forecast.repository.js';
 import * as repo from './payments.repository.js';
 import type { LineTotals, NewPayment, PaymentCycleRow, PaymentRecipientRow, PaymentRow } from './payments.repository.js';
 
@@ -41,6 +43,8 @@ const CANDIDATE_BATCH = 2000;
  * flight, one batch's statements run while the other's entitlements are computed (bench/results-payments.md).
  */
 const PLANNING_CONCURRENCY = 2;
+/** The longest a person's months are taken from the forecast before they are computed again (forecastMonthsOf). */
+const FORECAST_MONTHS = 12;
 
 export interface RecordPaymentRecipientInput {
   enrolmentId: string;
@@ -227,8 +231,92 @@ function canonical(t: LineTotals): string {
 }
 export const sameTotals = (a: LineTotals, b: LineTotals) => canonical(a) === canonical(b);
 
-export function createPaymentsService(deps: { database: Database; clock: Clock; places: PlacesService; registry: RegistryService; benefits: BenefitsService }) {
-  const { database, clock, places, registry, benefits } = deps;
+/** A promise settled from outside (Promise.withResolvers, which Node 20 lacks). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve: () => void = () => undefined;
+  let reject: (e: unknown) => void = () => undefined;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** What planning a month's cycles did and how long it took (logged with the cycles: docs/payments.md). */
+interface PlanStats {
+  period: string;
+  communes: number;
+  /** People with an approved enrolment living in the communes over the window. */
+  people: number;
+  /** Of them, people whose records were loaded and months computed. */
+  computed: number;
+  /** Of them, people whose month was read from the forecast. */
+  fromForecast: number;
+  /** Reading who the cycles are for, and which of them the forecast serves. */
+  sortMs: number;
+  /** Loading and computing the others (and writing their forecasts). */
+  computeMs: number;
+}
+
+/**
+ * How many months after `period` a person's forecast reaches (1–12). Each person's forecast ends in the same month of
+ * every year, which their id picks: after the first cycles (everyone computed), a twelfth of the people is computed
+ * again each month, not all of them in one month a year later (docs/payments.md, "Months read from the forecast").
+ */
+export function forecastMonthsOf(personId: string, period: string): number {
+  const slot = Number.parseInt(personId.slice(0, 8), 16) % FORECAST_MONTHS;
+  return FORECAST_MONTHS - ((monthIndex(period) + slot) % FORECAST_MONTHS);
+}
+
+/** A person's months after a cycle's month as runs of one enrolment owed the same line (forecast.repository.ts). */
+export function forecastRuns(personId: string, months: readonly EntitlementMonth[]): forecasts.ForecastRun[] {
+  const runs: forecasts.ForecastRun[] = [];
+  const latest = new Map<string, forecasts.ForecastRun>();
+  for (const month of months) {
+    const day = firstDay(month.period);
+    const monthBefore = firstDay(addMonths(month.period, -1));
+    for (const l of month.lines) {
+      if (l.payableAmount <= 0 || l.payingCommuneCode === null) continue;
+      const line = {
+        personId,
+        enrolmentId: l.enrolment.id,
+        programCode: l.enrolment.programCode,
+        payingCommuneCode: l.payingCommuneCode,
+        kind: l.kind,
+        amount: l.payableAmount,
+        note: l.note,
+        noteVi: l.noteVi,
+      };
+      const run = latest.get(l.enrolment.id);
+      if (
+        run?.throughMonth === monthBefore &&
+        run.programCode === line.programCode &&
+        run.payingCommuneCode === line.payingCommuneCode &&
+        run.kind === line.kind &&
+        run.amount === line.amount &&
+        run.note === line.note &&
+        run.noteVi === line.noteVi
+      )
+        run.throughMonth = day;
+      else {
+        const next = { ...line, fromMonth: day, throughMonth: day };
+        runs.push(next);
+        latest.set(l.enrolment.id, next);
+      }
+    }
+  }
+  return runs;
+}
+
+export function createPaymentsService(deps: {
+  database: Database;
+  clock: Clock;
+  places: PlacesService;
+  registry: RegistryService;
+  benefits: BenefitsService;
+  logger?: Pick<FastifyBaseLogger, 'info'>;
+}) {
+  const { database, clock, places, registry, benefits, logger } = deps;
   const db = database.db;
 
   /** The enrolment and its person, visible to the caller (NOT_FOUND otherwise: no existence leak). */
@@ -261,10 +349,8 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
    * gets the cycle's month only: that cycle settled every earlier month to what it still owes (docs/payments.md,
    * "Which months a cycle computes").
    */
-  async function planCycles(
-    communeCodes: readonly string[],
-    period: string,
-  ): Promise<{ byCommune: Map<string, Map<string, EntitlementMonth[]>>; plannedBelow: string }> {
+  async function planCycles(communeCodes: readonly string[], period: string) {
+    const started = performance.now();
     // First: every change by an older transaction is then visible to what follows.
     const plannedBelow = await repo.oldestRunningTransaction(db);
     const day = firstDay(period);
@@ -273,13 +359,21 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     // Which cycle commune a residence code belongs to (a successor covers its predecessors' codes).
     const cycleOf = new Map<string, string>();
     for (const c of communeCodes) for (const code of [c, ...places.communesOn(c, day)]) cycleOf.set(code, c);
-    const candidates = await repo.findCycleCandidates(db, [...cycleOf.keys()], from, day);
+    const planned = await forecasts.planPeople(
+      db,
+      [...cycleOf].map(([code, cycleCommune]) => ({ code, cycleCommune })),
+      from,
+      day,
+    );
+    // People whose month the forecast gives, per commune; the others are computed below.
+    const fromForecast = new Map(communeCodes.map((c) => [c, [] as string[]]));
     const communesOf = new Map<string, Set<string>>();
-    for (const r of candidates) {
-      const c = cycleOf.get(r.communeCode);
-      if (c) communesOf.set(r.personId, (communesOf.get(r.personId) ?? new Set()).add(c));
+    for (const p of planned) {
+      if (p.fromForecast) for (const c of p.communes) fromForecast.get(c)?.push(p.personId);
+      else communesOf.set(p.personId, new Set(p.communes));
     }
     const people = [...communesOf.keys()];
+    const sortedMs = performance.now() - started;
     const paidMonths = new Map<string, Set<string>>();
     const changed = new Map<string, bigint>();
     const unsettledLines = new Set<string>();
@@ -304,8 +398,8 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
         const seenBelow = latest.get(c);
         return seenBelow != null && (changed.get(personId) ?? 0n) < BigInt(seenBelow);
       });
-    const monthsFor = (personId: string, enrolments: readonly { startMonth: string | Date; decisionDate: string | Date }[]) =>
-      settled(personId)
+    const monthsFor = (personId: string, enrolments: readonly { startMonth: string | Date; decisionDate: string | Date }[]) => [
+      ...(settled(personId)
         ? [period]
         : months.filter(
             (m) =>
@@ -313,14 +407,114 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
               paidMonths.get(personId)?.has(m) === true ||
               [...(communesOf.get(personId) ?? [])].some((c) => cycleMonths.has(`${c}:${firstDay(m)}`)) ||
               enrolments.some((e) => periodOf(toDateString(e.startMonth)) <= m && m < periodOf(toDateString(e.decisionDate))),
-          );
-    const byCommune = new Map(communeCodes.map((c) => [c, new Map<string, EntitlementMonth[]>()]));
-    // Results in batch order, whichever finished first: a commune's lines come in the same order on every run.
-    const computed = await pMap(slices(people, CANDIDATE_BATCH), (batch) => benefits.entitlementsOfMany(batch, months, monthsFor), {
-      concurrency: PLANNING_CONCURRENCY,
+          )),
+      ...monthsFrom(addMonths(period, 1), addMonths(period, forecastMonthsOf(personId, period))),
+    ];
+    // People in the order their communes' cycles are written (then by id: the same order on every run), so batches
+    // finish in about that order and a commune's cycle is written while later batches are still being computed.
+    const order = new Map(communeCodes.map((c, i) => [c, i]));
+    const rank = new Map(people.map((id) => [id, Math.min(...[...(communesOf.get(id) ?? [])].map((c) => order.get(c) ?? communeCodes.length))]));
+    people.sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+    const batches = slices(people, CANDIDATE_BATCH);
+    const lastBatchOf = new Map<string, number>();
+    const peopleOf = new Map<string, string[]>();
+    batches.forEach((batch, i) => {
+      for (const id of batch)
+        for (const c of communesOf.get(id) ?? []) {
+          lastBatchOf.set(c, i);
+          peopleOf.set(c, [...(peopleOf.get(c) ?? []), id]);
+        }
     });
-    for (const batch of computed) for (const [personId, m] of batch) for (const c of communesOf.get(personId) ?? []) byCommune.get(c)?.set(personId, m);
-    return { byCommune, plannedBelow };
+    // Failed or returned lines that may carry over, for every commune at once (each cycle checks its own again).
+    const carryOvers = groupBy(await repo.findCarryOvers(db, communeCodes, day), (l) => l.cycleCommuneCode);
+    const owed = new Map<string, EntitlementMonth[]>();
+    const done = batches.map(() => deferred());
+    // Forecasts are written one batch at a time (under row-level security every statement shares one connection).
+    let saving = Promise.resolve();
+    const stopped = new AbortController();
+    const computing = pMap(
+      batches.entries(),
+      async ([i, batch]) => {
+        try {
+          const all = await benefits.entitlementsOfMany(batch, months, monthsFor);
+          const runs: forecasts.ForecastRun[] = [];
+          for (const [personId, m] of all) {
+            owed.set(
+              personId,
+              m.filter((x) => x.period <= period),
+            );
+            runs.push(
+              ...forecastRuns(
+                personId,
+                m.filter((x) => x.period > period),
+              ),
+            );
+          }
+          const forecast = batch.map((personId) => ({ personId, throughMonth: firstDay(addMonths(period, forecastMonthsOf(personId, period))) }));
+          saving = saving.then(() => db.transaction((tx) => forecasts.saveForecasts(tx, forecast, day, plannedBelow, runs)));
+          await saving;
+          done[i]?.resolve();
+        } catch (e) {
+          done[i]?.reject(e);
+          throw e;
+        }
+      },
+      { concurrency: PLANNING_CONCURRENCY, signal: stopped.signal },
+    ).then(() => Math.round(performance.now() - started - sortedMs));
+    // A batch that failed is reported by whichever waits on it first; the others' rejections are handled here.
+    for (const d of done) d.promise.catch(() => undefined);
+    computing.catch(() => undefined);
+    return {
+      fromForecast,
+      plannedBelow,
+      carryOversOf: (communeCode: string) => (carryOvers.get(communeCode) ?? []).map((l) => l.id),
+      /** A commune's computed people, once every batch holding one of them is done. */
+      async entitlementsFor(communeCode: string): Promise<Map<string, EntitlementMonth[]>> {
+        await Promise.all(done.slice(0, (lastBatchOf.get(communeCode) ?? -1) + 1).map((d) => d.promise));
+        return new Map((peopleOf.get(communeCode) ?? []).flatMap((id) => (owed.has(id) ? [[id, owed.get(id) ?? []] as const] : [])));
+      },
+      /** Waits for every batch (after the cycles are written, or after a failure: nothing is left running). */
+      async finish(failed: boolean): Promise<PlanStats> {
+        if (failed) stopped.abort();
+        const computeMs = await computing.catch((e: unknown) => {
+          if (failed) return 0;
+          throw e;
+        });
+        return {
+          period,
+          communes: communeCodes.length,
+          people: planned.length,
+          computed: people.length,
+          fromForecast: planned.length - people.length,
+          sortMs: Math.round(sortedMs),
+          computeMs,
+        };
+      },
+    };
+  }
+
+  /**
+   * Writes the cycles of `communeCodes` for `period` (one transaction each, in that order) while their people's
+   * entitlements are still being computed, and logs what it took.
+   */
+  async function createCycles(actor: AuditActor, communeCodes: readonly string[], period: string): Promise<Map<string, PaymentCycleRow>> {
+    const plan = await planCycles(communeCodes, period);
+    const started = performance.now();
+    const out = new Map<string, PaymentCycleRow>();
+    let failed = true;
+    try {
+      for (const c of communeCodes)
+        out.set(c, await createOne(actor, c, period, await plan.entitlementsFor(c), plan.fromForecast.get(c) ?? [], plan.plannedBelow, plan.carryOversOf(c)));
+      failed = false;
+    } finally {
+      const stats = await plan.finish(failed);
+      if (!failed)
+        logger?.info(
+          { ...stats, lines: [...out.values()].reduce((n, c) => n + c.lineCount, 0), writeMs: Math.round(performance.now() - started) },
+          'payment cycles created',
+        );
+    }
+    return out;
   }
 
   /**
@@ -333,7 +527,10 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
     communeCode: string,
     period: string,
     entitlements: Map<string, EntitlementMonth[]>,
+    fromForecast: readonly string[],
     plannedBelow: string,
+    /** The failed or returned lines planning found might carry over into this cycle (checked again after the lock). */
+    carryOverCandidates: readonly string[],
   ): Promise<PaymentCycleRow> {
     const day = firstDay(period);
     const codes = new Set([communeCode, ...places.communesOn(communeCode, day)]);
@@ -384,7 +581,7 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       }
       const [cycleMonths, carryOvers] = await concurrently(tx, [
         () => repo.cycleMonths(tx, [communeCode], firstDay(months[0] ?? period), day),
-        () => repo.findCarryOvers(tx, [communeCode], day),
+        () => repo.findCarryOvers(tx, [communeCode], day, carryOverCandidates),
       ]);
       const byEnrolment = groupBy(recipients, (r) => r.enrolmentId);
       const lines = cycleLines({
@@ -414,7 +611,10 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
         tx,
         lines.map((l) => ({ ...l, cycleId: cycle.id })),
       );
-      return { result: cycle, audit: [{ action: 'createPaymentCycle', entityType: 'PaymentCycle', entityId: cycle.id, after: cycle }] };
+      // The people the forecast serves: their month's lines are written by the database, and counted there.
+      const forecastLines = await forecasts.insertForecastLines(tx, { cycleId: cycle.id, personIds: fromForecast, day, codes: [...codes] });
+      const written = forecastLines > 0 ? await repo.setCycleTotals(tx, cycle.id, await repo.lineTotals(tx, cycle.id)) : cycle;
+      return { result: written, audit: [{ action: 'createPaymentCycle', entityType: 'PaymentCycle', entityId: cycle.id, after: written }] };
     });
   }
 
@@ -531,8 +731,9 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       assertCanSee(registry.callerOn(actor.principal, firstDay(period)), communeCode);
       const existing = await repo.findCycle(db, communeCode, firstDay(period));
       if (existing) return existing;
-      const { byCommune, plannedBelow } = await planCycles([communeCode], period);
-      return createOne(actor, communeCode, period, byCommune.get(communeCode) ?? new Map<string, EntitlementMonth[]>(), plannedBelow);
+      const made = (await createCycles(actor, [communeCode], period)).get(communeCode);
+      if (!made) throw new Error(`no cycle was written for ${communeCode}`);
+      return made;
     },
 
     /** The cycle of every commune of the district open on the month's first day, each created once. */
@@ -544,16 +745,12 @@ export function createPaymentsService(deps: { database: Database; clock: Clock; 
       const day = firstDay(period);
       const communes = places.list({ level: 'COMMUNE' }).filter((c) => c.validFrom <= day && (c.validTo == null || c.validTo >= day));
       const existing = new Map((await repo.findCycles(db, { period: day }, communes.length + 1)).map((c) => [c.communeCode, c]));
-      const { byCommune, plannedBelow } = await planCycles(
+      const made = await createCycles(
+        actor,
         communes.filter((c) => !existing.has(c.code)).map((c) => c.code),
         period,
       );
-      const out: PaymentCycleRow[] = [];
-      for (const c of communes)
-        out.push(
-          existing.get(c.code) ?? (await createOne(actor, c.code, period, byCommune.get(c.code) ?? new Map<string, EntitlementMonth[]>(), plannedBelow)),
-        );
-      return out;
+      return communes.flatMap((c) => existing.get(c.code) ?? made.get(c.code) ?? []);
     },
 
     /** Approval by a district officer other than the creator, after the control totals are recomputed. */
