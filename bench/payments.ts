@@ -105,7 +105,10 @@ export async function timeCycleGeneration(
     const t = performance.now();
     const made = await createCycles(graphqlUrl, token, m);
     if (made.errors) return `error preparing ${m}: ${JSON.stringify(made.errors[0]).slice(0, 200)}`;
-    log(`history ${m}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const { computed, people } = await computedPeople(databaseUrl, m);
+    log(
+      `history ${m}: ${((performance.now() - t) / 1000).toFixed(1)} s, ${made.data?.createPaymentCycles.reduce((n, c) => n + c.controlTotals.lines, 0)} lines, ${computed} of ${people} people computed`,
+    );
     await payMonth(databaseUrl, m);
   }
   // Weeks pass between paying a month and creating the next, and autovacuum clears what paying left behind (each
@@ -115,13 +118,14 @@ export async function timeCycleGeneration(
   const t0 = performance.now();
   const json = await createCycles(graphqlUrl, token, period);
   const s = (performance.now() - t0) / 1000;
+  const { computed, people } = await computedPeople(databaseUrl, period);
   await whileWritten?.();
   for (const m of keep ? [period] : [period, ...earlier]) await removeCycles(databaseUrl, m);
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const cycles = json.data.createPaymentCycles;
   const lines = cycles.reduce((n, c) => n + c.controlTotals.lines, 0);
   const amount = cycles.reduce((n, c) => n + c.controlTotals.payableAmount, 0);
-  return `${s.toFixed(1)} s for ${period}${history ? ` after ${history} paid months` : ' (first cycles)'} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s)`;
+  return `${s.toFixed(1)} s for ${period}${history ? ` after ${history} paid months` : ' (first cycles)'} over ${cycles.length} communes (${lines.toLocaleString('en-US')} lines, ${amount.toLocaleString('en-US')} VND; ${Math.round(lines / s).toLocaleString('en-US')} lines/s; ${computed.toLocaleString('en-US')} of ${people.toLocaleString('en-US')} people with a forecast computed, the others' month read from it)`;
 }
 
 /** Every finding kind but ELIGIBLE_NOT_ENROLLED (coverage gaps, timed in bench/coverage-gaps.ts). */
@@ -151,6 +155,21 @@ export async function timeFindings(graphqlUrl: string, token: string, from: stri
   if (json.errors || !json.data) return `error: ${JSON.stringify(json.errors?.[0]).slice(0, 200)}`;
   const payments = await countPayments(process.env.BENCH_DATABASE_URL ?? '');
   return `auditFindings ${kinds.join(', ')}, ${from}..${to}, whole district over ${payments.toLocaleString('en-US')} payment lines: ${s.toFixed(1)} s (${json.data.auditFindings.totalCount.toLocaleString('en-US')} findings)`;
+}
+
+/** How many people the month's cycles computed (their forecast is the month's), of all who have a forecast. */
+async function computedPeople(databaseUrl: string, period: string): Promise<{ computed: number; people: number }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ computed: string; people: string }>(
+      'SELECT count(*) FILTER (WHERE computed_month = $1::date) AS computed, count(*) AS people FROM entitlement_forecast_people',
+      [`${period}-01`],
+    );
+    return { computed: Number(rows[0]?.computed ?? 0), people: Number(rows[0]?.people ?? 0) };
+  } finally {
+    await client.end();
+  }
 }
 
 async function vacuumPayments(databaseUrl: string): Promise<void> {
