@@ -27,8 +27,12 @@ CREATE INDEX "entitlement_forecasts_commune_idx" ON "entitlement_forecasts" USIN
 -- is not loaded, so the line marks them as changed instead (src/db/schema/entitlement-inputs.ts).
 CREATE FUNCTION mark_payments_outside_cycles() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The statement's distinct (cycle, created_at) pairs first: a cycle writes hundreds of lines of one cycle at once,
+  -- and probing its cycle once, not once per line, keeps the check off the cost of writing a month.
+  WITH written AS (SELECT DISTINCT cycle_id, created_at FROM inserted),
+  outside AS (SELECT w.cycle_id, w.created_at FROM written w JOIN payment_cycles c ON c.id = w.cycle_id WHERE c.created_at <> w.created_at)
   INSERT INTO entitlement_input_changes (id, changed_xid)
-  SELECT DISTINCT n.person_id, pg_current_xact_id() FROM inserted n JOIN payment_cycles c ON c.id = n.cycle_id WHERE n.created_at <> c.created_at
+  SELECT DISTINCT n.person_id, pg_current_xact_id() FROM inserted n JOIN outside o ON o.cycle_id = n.cycle_id AND o.created_at = n.created_at
   ON CONFLICT (id) DO UPDATE SET changed_xid = greatest(entitlement_input_changes.changed_xid, excluded.changed_xid);
   RETURN NULL;
 END $$;

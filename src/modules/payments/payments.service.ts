@@ -14,6 +14,7 @@ import { addMonths, firstDay, isValidDate, monthsFrom, PERIOD_RE, periodOf, toDa
 import { monthIndex } from '../../core/bounds.js';
 import type { Database, Tx } from '../../db/client.js';
 import { concurrently } from '../../db/concurrently.js';
+import { requestTransaction } from '../../db/row-security.js';
 import { conflict, forbidden, notFound, Problems } from '../../errors.js';
 import { auditedTransaction, type AuditActor, type AuditEntry } from '../audit/audit.service.js';
 import { assertCanSee, assertMayReadBenefits, canSee, communesVisibleTo, HIV_PROGRAMS, maskAccount, maskAccountFor, seesHiv } from '../auth/access-policy.js';
@@ -43,6 +44,8 @@ const CANDIDATE_BATCH = 2000;
  * flight, one batch's statements run while the other's entitlements are computed (bench/results-payments.md).
  */
 const PLANNING_CONCURRENCY = 2;
+/** Communes whose cycles are written at the same time, each in its own transaction (createCycles). */
+const WRITING_CONCURRENCY = 2;
 /** The longest a person's months are taken from the forecast before they are computed again (forecastMonthsOf). */
 const FORECAST_MONTHS = 12;
 
@@ -418,12 +421,19 @@ export function createPaymentsService(deps: {
     const batches = slices(people, CANDIDATE_BATCH);
     const lastBatchOf = new Map<string, number>();
     const peopleOf = new Map<string, string[]>();
+    // Communes written before each commune that share a computed person with it (createCycles).
+    const earlier = new Map<string, Set<string>>();
     batches.forEach((batch, i) => {
-      for (const id of batch)
-        for (const c of communesOf.get(id) ?? []) {
+      for (const id of batch) {
+        const cs = [...(communesOf.get(id) ?? [])].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+        cs.forEach((c, k) => {
           lastBatchOf.set(c, i);
-          peopleOf.set(c, [...(peopleOf.get(c) ?? []), id]);
-        }
+          const list = peopleOf.get(c);
+          if (list) list.push(id);
+          else peopleOf.set(c, [id]);
+          for (const e of cs.slice(0, k)) earlier.set(c, (earlier.get(c) ?? new Set()).add(e));
+        });
+      }
     });
     // Failed or returned lines that may carry over, for every commune at once (each cycle checks its own again).
     const carryOvers = groupBy(await repo.findCarryOvers(db, communeCodes, day), (l) => l.cycleCommuneCode);
@@ -467,6 +477,7 @@ export function createPaymentsService(deps: {
     return {
       fromForecast,
       plannedBelow,
+      writtenAfter: (communeCode: string) => [...(earlier.get(communeCode) ?? [])],
       carryOversOf: (communeCode: string) => (carryOvers.get(communeCode) ?? []).map((l) => l.id),
       /** A commune's computed people, once every batch holding one of them is done. */
       async entitlementsFor(communeCode: string): Promise<Map<string, EntitlementMonth[]>> {
@@ -502,9 +513,22 @@ export function createPaymentsService(deps: {
     const started = performance.now();
     const out = new Map<string, PaymentCycleRow>();
     let failed = true;
+    // Two communes are written at a time, each in its own transaction (under row-level security a request has one
+    // connection: one at a time). A commune sharing a computed person with one written before it (someone who moved)
+    // waits for that one: its cycle must see what the earlier cycle wrote for them, or both could pay their arrears.
+    const writing = new Map<string, Promise<PaymentCycleRow>>();
     try {
-      for (const c of communeCodes)
-        out.set(c, await createOne(actor, c, period, await plan.entitlementsFor(c), plan.fromForecast.get(c) ?? [], plan.plannedBelow, plan.carryOversOf(c)));
+      await pMap(
+        communeCodes,
+        (c) => {
+          const cycle = Promise.all(plan.writtenAfter(c).flatMap((earlier) => writing.get(earlier) ?? [])).then(async () =>
+            createOne(actor, c, period, await plan.entitlementsFor(c), plan.fromForecast.get(c) ?? [], plan.plannedBelow, plan.carryOversOf(c)),
+          );
+          writing.set(c, cycle);
+          return cycle.then((row) => out.set(c, row));
+        },
+        { concurrency: requestTransaction() ? 1 : WRITING_CONCURRENCY },
+      );
       failed = false;
     } finally {
       const stats = await plan.finish(failed);
