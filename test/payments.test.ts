@@ -206,7 +206,7 @@ describe('payment cycles', () => {
     expect(seen.payments.map((p: JsonBody) => p.recipient.accountNo)).toContain('******6780');
   });
 
-  it('a paid line only becomes RETURNED; the database refuses a second regular payment and a rewritten line', async () => {
+  it('a paid line only becomes RETURNED; the database refuses a second regular payment, a rewritten line and a line for another person', async () => {
     const commune = '24865';
     const { personId } = await disabledAdult(commune);
     await enrol(personId, commune, '2025-01');
@@ -233,6 +233,14 @@ describe('payment cycles', () => {
          SELECT cycle_id, enrolment_id, person_id, program_code, period, 'REGULAR', amount, method, note, note_vi FROM payments WHERE id = '${id}'`,
       ),
     ).toMatch(/payments_regular_uq/);
+    // A line paying one person's enrolment to another person (an arrears line, so no other rule stands in the way).
+    const other = (await disabledAdult(commune)).personId;
+    expect(
+      await refusal(
+        `INSERT INTO payments (cycle_id, enrolment_id, person_id, program_code, period, kind, amount, method, note, note_vi)
+         SELECT cycle_id, enrolment_id, '${other}', program_code, period, 'ARREARS', amount, method, note, note_vi FROM payments WHERE id = '${id}'`,
+      ),
+    ).toMatch(/payments_enrolment_person_fk/);
   });
 
   it('shows a recovery apart, never netted, when an enrolment is ended back over a paid month', async () => {

@@ -7,7 +7,22 @@
  * status, reference and paid date move forward (trigger in migration 0010); corrections are new lines.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import { PAYMENT_CYCLE_STATUSES, PAYMENT_KINDS, PAYMENT_METHODS, PAYMENT_STATUSES, RECIPIENT_KINDS } from '../../core/code-lists.js';
 import { adminUnits, persons } from './registry.js';
 import { enrolments, programs } from './rules.js';
@@ -82,12 +97,9 @@ export const payments = pgTable(
     cycleId: uuid('cycle_id')
       .notNull()
       .references(() => paymentCycles.id),
-    enrolmentId: uuid('enrolment_id')
-      .notNull()
-      .references(() => enrolments.id),
-    personId: uuid('person_id')
-      .notNull()
-      .references(() => persons.id),
+    // The enrolment and its person, checked together by one key (payments_enrolment_person_fk).
+    enrolmentId: uuid('enrolment_id').notNull(),
+    personId: uuid('person_id').notNull(),
     programCode: text('program_code')
       .notNull()
       .references(() => programs.code),
@@ -111,6 +123,9 @@ export const payments = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // One check per line, not two (the enrolment, then the person): a month's cycles write hundreds of thousands of
+    // lines, and each check locks the row it finds. It also refuses a line whose person is not its enrolment's.
+    foreignKey({ name: 'payments_enrolment_person_fk', columns: [t.enrolmentId, t.personId], foreignColumns: [enrolments.id, enrolments.personId] }),
     // At most one regular payment per enrolment and month, whichever cycle or commune creates it.
     uniqueIndex('payments_regular_uq')
       .on(t.enrolmentId, t.period)

@@ -20,6 +20,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
   type AnyPgColumn,
@@ -286,6 +287,8 @@ export const enrolments = pgTable(
       .on(t.personId, t.programCode)
       .where(sql`${t.status} <> 'ENDED'`),
     index('enrolments_program_idx').on(t.programCode, t.status, t.personId),
+    // What a payment line's enrolment and person are checked against together (payments_enrolment_person_fk).
+    unique('enrolments_id_person_uq').on(t.id, t.personId),
     check('enrolments_months', sql`${t.endMonth} IS NULL OR ${t.endMonth} >= ${t.startMonth} - interval '1 month'`),
   ],
 );
