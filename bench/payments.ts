@@ -20,6 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pino } from 'pino';
+import { loggerOptions } from '../src/logging.js';
 import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
 import { createAuthService } from '../src/modules/auth/auth.service.js';
@@ -209,7 +211,8 @@ async function main() {
   const period = process.env.BENCH_CYCLE_PERIOD ?? seed.asOf.slice(0, 7);
   const jwt = { secret: randomBytes(32).toString('hex'), jwksUrl: undefined, issuer: undefined, audience: undefined };
   const database = await openDatabase({ databaseUrl, poolSize: 10 });
-  const app = await buildApp({ config: { jwt, graphiql: false, env: 'production' }, database });
+  // The cycles log what planning and writing took (payment cycles created): kept in the bench's output.
+  const app = await buildApp({ config: { jwt, graphiql: false, env: 'production' }, database, logger: pino(loggerOptions('info')) });
   try {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const token = await createAuthService(jwt).issueToken({ sub: 'bench', role: 'district_officer' }, '2h');

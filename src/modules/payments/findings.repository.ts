@@ -5,7 +5,7 @@
  */
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { auditFindingReviews } from '../../db/schema/index.js';
+import { auditFindingReviews, EVERYONE } from '../../db/schema/index.js';
 
 /** Which cycles a finding looks at: those of some communes (null: every commune) whose lines pay months from..to. */
 export interface FindingScope {
@@ -175,12 +175,13 @@ export interface MonthPaidRaw extends Record<string, unknown> {
  * (recoveries recovered count negative). Only months with a paid line and none pending: a month still being paid
  * is not a mismatch yet. The entitlement to compare with is computed in TypeScript (findings.service.ts).
  */
-export async function paidByMonth(db: DbOrTx, s: FindingScope) {
+export async function paidByMonth(db: DbOrTx, s: FindingScope, lookbackMonths: number) {
   // Every commune: one pass grouping the months' lines; some communes: their months, then those months' lines
   // in any commune (payments_enrolment_idx).
-  if (s.communeCodes === null) {
-    const { rows } = await db.execute<MonthPaidRaw>(sql`
-      SELECT q.enrolment_id, q.person_id, q.program_code, to_char(q.period, 'YYYY-MM') AS period, min(qc.commune_code) AS commune_code,
+  const months =
+    s.communeCodes === null
+      ? sql`
+      SELECT q.enrolment_id, q.person_id, q.program_code, q.period AS day, to_char(q.period, 'YYYY-MM') AS period, min(qc.commune_code) AS commune_code,
         (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'), 0))::text AS paid,
         coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids,
         (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'
@@ -189,24 +190,46 @@ export async function paidByMonth(db: DbOrTx, s: FindingScope) {
       FROM payments q JOIN payment_cycles qc ON qc.id = q.cycle_id
       WHERE q.period BETWEEN ${s.from}::date AND ${s.to}::date
       GROUP BY q.enrolment_id, q.person_id, q.program_code, q.period
-      HAVING count(*) FILTER (WHERE q.status = 'PAID') > 0 AND count(*) FILTER (WHERE q.status = 'PENDING') = 0`);
-    return rows;
-  }
+      HAVING count(*) FILTER (WHERE q.status = 'PAID') > 0 AND count(*) FILTER (WHERE q.status = 'PENDING') = 0`
+      : sql`
+      WITH mine AS (
+        SELECT p.enrolment_id, p.period, min(p.cycle_commune) AS commune_code FROM ${scopeLines(s)} p GROUP BY 1, 2)
+      SELECT m.enrolment_id, e.person_id, e.program_code, m.period AS day, to_char(m.period, 'YYYY-MM') AS period, m.commune_code,
+        (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'), 0))::text AS paid,
+        coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids,
+        (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'
+          OR (q.status IN ('FAILED', 'RETURNED') AND NOT EXISTS (SELECT 1 FROM payments co WHERE co.carried_from = q.id))), 0))::text AS held,
+        count(DISTINCT qc.commune_code)::int AS communes, bool_or(q.created_at <> qc.created_at) AS foreign
+      FROM mine m
+      JOIN enrolments e ON e.id = m.enrolment_id
+      JOIN payments q ON q.enrolment_id = m.enrolment_id AND q.period = m.period
+      JOIN payment_cycles qc ON qc.id = q.cycle_id
+      GROUP BY m.enrolment_id, e.person_id, e.program_code, m.period, m.commune_code
+      HAVING count(*) FILTER (WHERE q.status = 'PAID') > 0 AND count(*) FILTER (WHERE q.status = 'PENDING') = 0`;
+  // A month a cycle settled (findings.service.ts settledRows: one commune's lines, all written by its cycles, and
+  // nothing of the person changed since the latest cycle of that commune whose look-back reached the month) holds
+  // what it is owed: if it is paid what it holds, there is no finding, and the month is left out here rather than
+  // sent to be left out (millions of months at national volumes). The others are returned, settled or not.
   const { rows } = await db.execute<MonthPaidRaw>(sql`
-    WITH mine AS (
-      SELECT p.enrolment_id, p.period, min(p.cycle_commune) AS commune_code FROM ${scopeLines(s)} p GROUP BY 1, 2)
-    SELECT m.enrolment_id, e.person_id, e.program_code, to_char(m.period, 'YYYY-MM') AS period, m.commune_code,
-      (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'), 0))::text AS paid,
-      coalesce(array_agg(q.id::text ORDER BY q.id) FILTER (WHERE q.status = 'PAID'), '{}') AS payment_ids,
-      (coalesce(sum(q.amount) FILTER (WHERE q.status = 'PAID'
-        OR (q.status IN ('FAILED', 'RETURNED') AND NOT EXISTS (SELECT 1 FROM payments co WHERE co.carried_from = q.id))), 0))::text AS held,
-      count(DISTINCT qc.commune_code)::int AS communes, bool_or(q.created_at <> qc.created_at) AS foreign
-    FROM mine m
-    JOIN enrolments e ON e.id = m.enrolment_id
-    JOIN payments q ON q.enrolment_id = m.enrolment_id AND q.period = m.period
-    JOIN payment_cycles qc ON qc.id = q.cycle_id
-    GROUP BY m.enrolment_id, e.person_id, e.program_code, m.period, m.commune_code
-    HAVING count(*) FILTER (WHERE q.status = 'PAID') > 0 AND count(*) FILTER (WHERE q.status = 'PENDING') = 0`);
+    WITH months AS MATERIALIZED (${months}),
+    settling AS (
+      SELECT k.commune_code, k.day,
+        (SELECT c.planned_below::text::numeric FROM payment_cycles c
+          WHERE c.commune_code = k.commune_code AND c.period >= k.day AND c.period <= (k.day + make_interval(months => ${lookbackMonths}))::date
+          ORDER BY c.period DESC LIMIT 1) AS below
+      FROM (SELECT DISTINCT commune_code, day FROM months) k),
+    changed AS (
+      SELECT m.person_id, greatest(
+        (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = m.person_id),
+        (SELECT max(c.changed_xid::text::numeric) FROM residence_periods rp JOIN entitlement_input_changes c ON c.id = rp.household_id
+          WHERE rp.person_id = m.person_id),
+        (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = ${EVERYONE}::uuid)) AS xid
+      FROM (SELECT DISTINCT person_id FROM months) m)
+    SELECT m.enrolment_id, m.person_id, m.program_code, m.period, m.commune_code, m.paid, m.payment_ids, m.held, m.communes, m.foreign
+    FROM months m
+    JOIN settling st ON st.commune_code = m.commune_code AND st.day = m.day
+    JOIN changed ch ON ch.person_id = m.person_id
+    WHERE NOT (m.communes = 1 AND NOT m.foreign AND m.paid = m.held AND st.below IS NOT NULL AND coalesce(ch.xid, 0) < st.below)`);
   return rows;
 }
 

@@ -273,7 +273,8 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
         return out;
       }
       case 'AMOUNT_MISMATCH': {
-        const rows = await repo.paidByMonth(db, s);
+        // Months a cycle settled and paid what they hold are left out by the statement (findings.repository.ts).
+        const rows = await repo.paidByMonth(db, s, ARREARS_LOOKBACK_MONTHS);
         // A month paid by one commune's cycles only, every line written by its cycle (findings.repository.ts).
         const settled = await settledRows(rows.filter((r) => r.communes === 1 && !r.foreign));
         const ents = await entitlementsOf(
