@@ -11,7 +11,8 @@ import { addMonths } from '../src/core/period.js';
 import type { EntitlementMonth } from '../src/modules/benefits/benefits.service.js';
 import { forecastMonthsOf, forecastRuns } from '../src/modules/payments/payments.service.js';
 import { closeTestApp, startTestApp, type TestApp } from './support/app.js';
-import { certifyDisability, enrolAndApprove, entitlements, household, ok, person } from './support/people.js';
+import { certifyDisability, DA_SAR, enrolAndApprove, entitlements, household, LAT, ok, person } from './support/people.js';
+import { movePerson } from './support/residence.js';
 
 let t: TestApp;
 let admin: string;
@@ -45,6 +46,19 @@ async function computedMonths(ids: string[]): Promise<Record<string, string>> {
     `SELECT person_id, to_char(computed_month, 'YYYY-MM') AS m FROM entitlement_forecast_people WHERE person_id IN (${ids.map((id) => `'${id}'`).join(', ')})`,
   );
   return Object.fromEntries(rows.map((r) => [String(r.person_id), String(r.m)]));
+}
+
+/**
+ * The month a person nothing has changed for was last computed in, by `month`, when first computed in `first`: their
+ * forecast's horizon (forecastMonthsOf, 1–12 months, picked by their id) decides when it runs out.
+ */
+function lastComputed(personId: string, first: string, month: string): string {
+  let computed = first;
+  for (;;) {
+    const next = addMonths(computed, forecastMonthsOf(personId, computed) + 1);
+    if (next > month) return computed;
+    computed = next;
+  }
 }
 
 async function cycle(period: string) {
@@ -103,7 +117,7 @@ describe('cycles and the forecast', () => {
     // b's disability is certified worse, back to January: b is computed again (arrears), a still is not.
     await certifyDisability(t, b, 'PARTICULARLY_SEVERE', '2023-12-20');
     await cycle('2024-03');
-    expect(await computedMonths([a, b])).toEqual({ [a]: '2024-01', [b]: '2024-03' });
+    expect(await computedMonths([a, b])).toEqual({ [a]: lastComputed(a, '2024-01', '2024-03'), [b]: '2024-03' });
     expect(await differences([a, b], '2024-03')).toEqual([]);
 
     // A line written by hand for a's February (outside any cycle's creation): a is computed again, and the overpayment
@@ -116,6 +130,62 @@ describe('cycles and the forecast', () => {
     const [recovery] = await sql(`SELECT amount FROM payments WHERE person_id = '${a}' AND period = '2024-02-01' AND kind = 'RECOVERY'`);
     expect(Number(recovery?.amount)).toBe(-100000);
     expect(await differences([a, b], '2024-04')).toEqual([]);
+  });
+});
+
+describe('the district’s cycles, two communes written at a time', () => {
+  /** What every (enrolment, month) of some people holds across all communes, against what it is owed now. */
+  async function districtDifferences(people: string[], from: string, to: string): Promise<string[]> {
+    const held = new Map(
+      (
+        await sql(`SELECT enrolment_id, to_char(period, 'YYYY-MM') AS period, sum(amount)::bigint AS amount
+          FROM payments WHERE person_id IN (${people.map((id) => `'${id}'`).join(', ')}) GROUP BY 1, 2`)
+      ).map((r) => [`${String(r.enrolment_id)}:${String(r.period)}`, Number(r.amount)]),
+    );
+    const owed = new Map<string, number>();
+    for (const id of people)
+      for (const m of await entitlements(t, id, from, to))
+        for (const l of m.lines as { enrolment: { id: string }; payableAmount: number }[])
+          if (l.payableAmount !== 0) owed.set(`${l.enrolment.id}:${String(m.period)}`, l.payableAmount);
+    return [...new Set([...held.keys(), ...owed.keys()])]
+      .filter((k) => (held.get(k) ?? 0) !== (owed.get(k) ?? 0))
+      .map((k) => `${k}: held ${held.get(k) ?? 0}, owed ${owed.get(k) ?? 0}`);
+  }
+  const districtCycles = async (period: string) => {
+    await olderTransactionsEnded();
+    return ok(
+      await t.gql(`mutation($p: Period!) { createPaymentCycles(period: $p) { communeCode controlTotals { lines } } }`, { p: period }, admin),
+      'createPaymentCycles',
+    ) as { communeCode: string; controlTotals: { lines: number } }[];
+  };
+
+  it('pays a mover’s arrears once, by the commune that paid the months, and every month what it is owed', async () => {
+    const adult = async (commune: string) => {
+      const h = await household(t, { commune });
+      const id = await person(t, { dateOfBirth: '1975-04-04', householdId: h, isHead: true, commune });
+      await certifyDisability(t, id, 'SEVERE', '2024-06-01');
+      await enrolAndApprove(t, id, 'D20_5_6', '2025-01', commune);
+      return id;
+    };
+    const [mover, stayer] = [await adult(DA_SAR), await adult(LAT)];
+    for (const period of ['2025-01', '2025-02']) await districtCycles(period);
+    // The mover leaves Đạ Sar for Lát in February, and a worse disability is then certified back to December.
+    await movePerson(t, mover, { movedOn: '2025-02-15', communeCode: LAT });
+    await certifyDisability(t, mover, 'PARTICULARLY_SEVERE', '2024-12-20');
+    const march = await districtCycles('2025-03');
+    expect(march.length).toBeGreaterThan(2);
+    expect(await districtDifferences([mover, stayer], '2025-01', '2025-03')).toEqual([]);
+    // January and February's arrears come from Đạ Sar, which paid them; March is Lát's.
+    const arrears = await sql(`SELECT c.commune_code, to_char(p.period, 'YYYY-MM') AS period FROM payments p JOIN payment_cycles c ON c.id = p.cycle_id
+      WHERE p.person_id = '${mover}' AND p.kind = 'ARREARS' ORDER BY 2`);
+    expect(arrears.map((r) => [r.commune_code, r.period])).toEqual([
+      [DA_SAR, '2025-01'],
+      [DA_SAR, '2025-02'],
+    ]);
+    // A month later nothing changed: both are served by the forecast, and still nothing differs.
+    await districtCycles('2025-04');
+    expect(await computedMonths([mover, stayer])).toEqual({ [mover]: '2025-03', [stayer]: lastComputed(stayer, '2025-01', '2025-04') });
+    expect(await districtDifferences([mover, stayer], '2025-01', '2025-04')).toEqual([]);
   });
 });
 
