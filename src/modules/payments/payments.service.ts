@@ -477,6 +477,9 @@ export function createPaymentsService(deps: {
     return {
       fromForecast,
       plannedBelow,
+      allComputed: async () => {
+        await Promise.all(done.map((d) => d.promise));
+      },
       writtenAfter: (communeCode: string) => [...(earlier.get(communeCode) ?? [])],
       carryOversOf: (communeCode: string) => (carryOvers.get(communeCode) ?? []).map((l) => l.id),
       /** A commune's computed people, once every batch holding one of them is done. */
@@ -517,7 +520,12 @@ export function createPaymentsService(deps: {
     // connection: one at a time). A commune sharing a computed person with one written before it (someone who moved)
     // waits for that one: its cycle must see what the earlier cycle wrote for them, or both could pay their arrears.
     const writing = new Map<string, Promise<PaymentCycleRow>>();
+    const oneConnection = requestTransaction() !== undefined;
     try {
+      // On one connection each transaction is a savepoint of the request's: a cycle's savepoint must not enclose a
+      // batch's forecast being saved (releasing or rolling back one would take the other with it), so every batch is
+      // computed first.
+      if (oneConnection) await plan.allComputed();
       await pMap(
         communeCodes,
         (c) => {
@@ -527,7 +535,7 @@ export function createPaymentsService(deps: {
           writing.set(c, cycle);
           return cycle.then((row) => out.set(c, row));
         },
-        { concurrency: requestTransaction() ? 1 : WRITING_CONCURRENCY },
+        { concurrency: oneConnection ? 1 : WRITING_CONCURRENCY },
       );
       failed = false;
     } finally {
