@@ -39,3 +39,14 @@ END $$;
 --> statement-breakpoint
 CREATE TRIGGER payments_outside_cycles AFTER INSERT ON "payments" REFERENCING NEW TABLE AS inserted
   FOR EACH STATEMENT EXECUTE FUNCTION mark_payments_outside_cycles();
+--> statement-breakpoint
+-- What a person will be owed is financial personal data: the forecast is behind the same wall as payments (0021).
+ALTER TABLE "entitlement_forecast_people" ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY "entitlement_forecast_people_request_visible" ON "entitlement_forecast_people" AS PERMISSIVE FOR ALL TO ansinh_request
+  USING (an_sinh_sees_all() OR an_sinh_sees_person(person_id)) WITH CHECK (true);
+--> statement-breakpoint
+ALTER TABLE "entitlement_forecasts" ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY "entitlement_forecasts_request_visible" ON "entitlement_forecasts" AS PERMISSIVE FOR ALL TO ansinh_request
+  USING (an_sinh_sees_all() OR an_sinh_sees_person(person_id)) WITH CHECK (true);

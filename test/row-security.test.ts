@@ -100,6 +100,17 @@ async function ownerIds(table: string, where = sql`true`): Promise<string[]> {
 }
 
 describe('the wall holds when the application check is bypassed', () => {
+  it('covers every table that names a person (a new one without a policy fails here)', async () => {
+    const r = await t.db.database.db.execute(sql`
+      SELECT c.relname AS name, c.relrowsecurity AS walled FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'person_id' AND NOT a.attisdropped
+      WHERE c.relkind = 'r' ORDER BY 1`);
+    const tables = r.rows as { name: string; walled: boolean }[];
+    expect(tables.map((x) => x.name)).toContain('entitlement_forecasts');
+    expect(tables.filter((x) => !x.walled).map((x) => x.name)).toEqual([]);
+  });
+
   it('shows a commune officer no person, household or period of another commune', async () => {
     const sar = await t.token('commune_officer', [DA_SAR]);
     const persons = await rawRead(sar, 'persons');
