@@ -539,6 +539,8 @@ export function createPaymentsService(deps: {
       );
       failed = false;
     } finally {
+      // A failure answers only once every cycle already being written has ended: nothing goes on after the answer.
+      await Promise.allSettled(writing.values());
       const stats = await plan.finish(failed);
       if (!failed)
         logger?.info(
