@@ -29,11 +29,20 @@ import { addMonths } from '../src/core/period.js';
 import { ensureDataSet, log } from './data-set.js';
 import { recordDemoCarers } from '../seeds/payments.js';
 
-/** Removes a month's cycles and their lines from the bench database (triggers off for this session only). */
-async function removeCycles(databaseUrl: string, period: string): Promise<void> {
+/** Runs `fn` on a connection of its own to the bench database, closed after. */
+async function withClient<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Removes a month's cycles and their lines from the bench database (triggers off for this session only). */
+async function removeCycles(databaseUrl: string, period: string): Promise<void> {
+  return withClient(databaseUrl, async (client) => {
     await client.query('BEGIN');
     await client.query(`SET LOCAL session_replication_role = replica`);
     const cycles = `SELECT id FROM payment_cycles WHERE period = $1::date`;
@@ -41,9 +50,7 @@ async function removeCycles(databaseUrl: string, period: string): Promise<void> 
     await client.query(`DELETE FROM payments WHERE cycle_id IN (${cycles})`, [`${period}-01`]);
     await client.query(`DELETE FROM payment_cycles WHERE period = $1::date`, [`${period}-01`]);
     await client.query('COMMIT');
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function createCycles(graphqlUrl: string, token: string, period: string) {
@@ -60,9 +67,7 @@ async function createCycles(graphqlUrl: string, token: string, period: string) {
 
 /** Marks a month's cycles approved and every line paid, as the bank would (bench database only; triggers allow it). */
 async function payMonth(databaseUrl: string, period: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     await client.query(`UPDATE payment_cycles SET status = 'APPROVED', approved_by = 'bench-approver', approved_at = now() WHERE period = $1::date`, [
       `${period}-01`,
     ]);
@@ -70,9 +75,7 @@ async function payMonth(databaseUrl: string, period: string): Promise<void> {
       `UPDATE payments SET status = 'PAID', reference = 'BENCH', paid_at = $1::date + 19 WHERE amount > 0 AND cycle_id IN (SELECT id FROM payment_cycles WHERE period = $1::date)`,
       [`${period}-01`],
     );
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
@@ -161,47 +164,31 @@ export async function timeFindings(graphqlUrl: string, token: string, from: stri
 
 /** How many people the month's cycles computed (their forecast is the month's), of all who have a forecast. */
 async function computedPeople(databaseUrl: string, period: string): Promise<{ computed: number; people: number }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ computed: string; people: string }>(
       'SELECT count(*) FILTER (WHERE computed_month = $1::date) AS computed, count(*) AS people FROM entitlement_forecast_people',
       [`${period}-01`],
     );
     return { computed: Number(rows[0]?.computed ?? 0), people: Number(rows[0]?.people ?? 0) };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function vacuumPayments(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     await client.query('VACUUM (ANALYZE) payments, payment_cycles, payment_results');
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function cycleCount(databaseUrl: string, period: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM payment_cycles WHERE period = $1::date', [`${period}-01`])).rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function countPayments(databaseUrl: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM payments')).rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function main() {
