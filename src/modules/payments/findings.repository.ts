@@ -5,7 +5,8 @@
  */
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { auditFindingReviews, EVERYONE } from '../../db/schema/index.js';
+import { auditFindingReviews } from '../../db/schema/index.js';
+import { inputsChangedSql } from './payments.repository.js';
 
 /** Which cycles a finding looks at: those of some communes (null: every commune) whose lines pay months from..to. */
 export interface FindingScope {
@@ -168,6 +169,11 @@ export interface MonthPaidRaw extends Record<string, unknown> {
   communes: number;
   /** A line of the month was not written by its cycle's creation (payments.repository.ts findPaidMonths). */
   foreign: boolean;
+  /**
+   * A cycle settled the month (findings.service.ts settledRows, the same test in SQL): it is owed what it holds. Such a
+   * month paid what it holds is not returned at all.
+   */
+  settled: boolean;
 }
 
 /**
@@ -209,7 +215,7 @@ export async function paidByMonth(db: DbOrTx, s: FindingScope, lookbackMonths: n
   // A month a cycle settled (findings.service.ts settledRows: one commune's lines, all written by its cycles, and
   // nothing of the person changed since the latest cycle of that commune whose look-back reached the month) holds
   // what it is owed: if it is paid what it holds, there is no finding, and the month is left out here rather than
-  // sent to be left out (millions of months at national volumes). The others are returned, settled or not. Both
+  // sent to be left out (millions of months at national volumes). The others are returned, marked settled or not. Both
   // helpers are MATERIALIZED: inlined, the planner ran their lookups once per month (3.75M) instead of once per
   // commune and month, and per person: 54.8 s against 21.6 s over 4M lines (EXPLAIN ANALYZE, bench/results-payments.md).
   const { rows } = await db.execute<MonthPaidRaw>(sql`
@@ -221,17 +227,15 @@ export async function paidByMonth(db: DbOrTx, s: FindingScope, lookbackMonths: n
           ORDER BY c.period DESC LIMIT 1) AS below
       FROM (SELECT DISTINCT commune_code, day FROM months) k),
     changed AS MATERIALIZED (
-      SELECT m.person_id, greatest(
-        (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = m.person_id),
-        (SELECT max(c.changed_xid::text::numeric) FROM residence_periods rp JOIN entitlement_input_changes c ON c.id = rp.household_id
-          WHERE rp.person_id = m.person_id),
-        (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = ${EVERYONE}::uuid)) AS xid
-      FROM (SELECT DISTINCT person_id FROM months) m)
-    SELECT m.enrolment_id, m.person_id, m.program_code, m.period, m.commune_code, m.paid, m.payment_ids, m.held, m.communes, m.foreign
-    FROM months m
-    JOIN settling st ON st.commune_code = m.commune_code AND st.day = m.day
-    JOIN changed ch ON ch.person_id = m.person_id
-    WHERE NOT (m.communes = 1 AND NOT m.foreign AND m.paid = m.held AND st.below IS NOT NULL AND coalesce(ch.xid, 0) < st.below)`);
+      SELECT m.person_id, ${inputsChangedSql(sql`m.person_id`)} AS xid
+      FROM (SELECT DISTINCT person_id FROM months) m),
+    judged AS (
+      SELECT m.*, (m.communes = 1 AND NOT m.foreign AND st.below IS NOT NULL AND coalesce(ch.xid, 0) < st.below) AS settled
+      FROM months m
+      JOIN settling st ON st.commune_code = m.commune_code AND st.day = m.day
+      JOIN changed ch ON ch.person_id = m.person_id)
+    SELECT j.enrolment_id, j.person_id, j.program_code, j.period, j.commune_code, j.paid, j.payment_ids, j.held, j.communes, j.foreign, j.settled
+    FROM judged j WHERE NOT (j.settled AND j.paid = j.held)`);
   return rows;
 }
 

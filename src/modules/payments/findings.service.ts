@@ -273,18 +273,17 @@ export function createFindingsService(deps: { database: Database; clock: Clock; 
         return out;
       }
       case 'AMOUNT_MISMATCH': {
-        // Months a cycle settled and paid what they hold are left out by the statement (findings.repository.ts).
+        // The statement judges which months a cycle settled (settledRows' test, in SQL) and leaves out those paid
+        // what they hold (findings.repository.ts): only the others' entitlements are computed.
         const rows = await repo.paidByMonth(db, s, ARREARS_LOOKBACK_MONTHS);
-        // A month paid by one commune's cycles only, every line written by its cycle (findings.repository.ts).
-        const settled = await settledRows(rows.filter((r) => r.communes === 1 && !r.foreign));
         const ents = await entitlementsOf(
-          rows.filter((r) => !settled.has(r)).map((r) => r.person_id),
+          rows.filter((r) => !r.settled).map((r) => r.person_id),
           monthsFrom(periodOf(s.from), periodOf(s.to)),
         );
         const out: Finding[] = [];
         for (const r of rows) {
           const paid = Number(r.paid);
-          const owed = settled.has(r) ? Number(r.held) : (lineOf(ents, r.person_id, r.enrolment_id, r.period)?.payableAmount ?? 0);
+          const owed = r.settled ? Number(r.held) : (lineOf(ents, r.person_id, r.enrolment_id, r.period)?.payableAmount ?? 0);
           if (paid === owed) continue;
           out.push({
             key: `${kind}:${r.enrolment_id}:${r.period}`,

@@ -4,8 +4,8 @@
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { EVERYONE } from '../../db/schema/index.js';
 import { PAID_TO_CARER } from '../../core/code-lists.js';
+import { inputsChangedSql } from './payments.repository.js';
 
 /** A cycle's people: each with the cycle communes they lived in over the window, and whether the forecast serves. */
 export interface PlannedPerson {
@@ -53,16 +53,10 @@ export async function planPeople(
       SELECT k.person_id, array_agg(k.cycle_commune ORDER BY k.cycle_commune) AS communes, min(coalesce(l.below, 0)) AS below
       FROM candidates k LEFT JOIN latest l ON l.commune_code = k.cycle_commune
       GROUP BY k.person_id
-    ),
-    everyone AS (SELECT coalesce((SELECT changed_xid::text::numeric FROM entitlement_input_changes WHERE id = ${EVERYONE}::uuid), 0) AS changed)
+    )
     SELECT p.person_id, p.communes,
       coalesce(f.computed_month < ${periodEnd}::date AND f.through_month >= ${periodEnd}::date
-        AND greatest(
-          (SELECT changed FROM everyone),
-          (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = p.person_id),
-          (SELECT max(c.changed_xid::text::numeric) FROM residence_periods rp JOIN entitlement_input_changes c ON c.id = rp.household_id
-            WHERE rp.person_id = p.person_id)
-        ) < least(p.below, f.computed_below::text::numeric), false) AS from_forecast
+        AND coalesce(${inputsChangedSql(sql`p.person_id`)}, 0) < least(p.below, f.computed_below::text::numeric), false) AS from_forecast
     FROM people p LEFT JOIN entitlement_forecast_people f ON f.person_id = p.person_id`);
   return rows.map((r) => ({ personId: r.person_id, communes: r.communes, fromForecast: r.from_forecast }));
 }

@@ -108,6 +108,17 @@ export async function cyclesSince(db: DbOrTx, from: string): Promise<{ communeCo
 }
 
 /**
+ * The latest transaction (as numeric) that changed what a person's entitlements are computed from: their own records,
+ * those of any household they lived in, or the rule book and places (EVERYONE); null when nothing ever was. `personId`
+ * is the SQL naming the person: one expression for every statement that decides whether someone is settled.
+ */
+export const inputsChangedSql = (personId: SQL): SQL => sql`greatest(
+      (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = ${personId}),
+      (SELECT max(c.changed_xid::text::numeric) FROM residence_periods rp JOIN entitlement_input_changes c ON c.id = rp.household_id
+        WHERE rp.person_id = ${personId}),
+      (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = ${EVERYONE}::uuid))`;
+
+/**
  * The latest transaction that changed what each of some people's entitlements are computed from: their own records,
  * those of any household they lived in, or the rule book and places (EVERYONE); absent for people nothing was ever
  * recorded for (entitlement-inputs.ts).
@@ -115,12 +126,7 @@ export async function cyclesSince(db: DbOrTx, from: string): Promise<{ communeCo
 export async function inputsChangedOf(db: DbOrTx, personIds: readonly string[]): Promise<Map<string, bigint>> {
   if (personIds.length === 0) return new Map();
   const { rows } = await db.execute<{ person_id: string; changed: string | null }>(sql`
-    SELECT p.id AS person_id, greatest(
-      (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = p.id),
-      (SELECT max(c.changed_xid::text::numeric) FROM residence_periods rp JOIN entitlement_input_changes c ON c.id = rp.household_id
-        WHERE rp.person_id = p.id),
-      (SELECT changed_xid::text::numeric FROM entitlement_input_changes c WHERE c.id = ${EVERYONE}::uuid)
-    )::text AS changed
+    SELECT p.id AS person_id, ${inputsChangedSql(sql`p.id`)}::text AS changed
     FROM unnest(${sql.param([...personIds])}::uuid[]) AS p(id)`);
   return new Map(rows.flatMap((r) => (r.changed === null ? [] : [[r.person_id, BigInt(r.changed)] as const])));
 }
